@@ -1,0 +1,157 @@
+/** The analysis engine's output types: what a diagnosis says, for every renderer. */
+
+export const PATTERN_IDS = [
+  'stable',
+  'one-worker-growing',
+  'all-workers-growing',
+  'all-workers-large-stable',
+  'worker-count-jump',
+  'follows-traffic',
+  'high-while-idle',
+  'job-driven',
+  'mixed',
+] as const;
+
+export type PatternId = (typeof PATTERN_IDS)[number];
+/** The patterns that can be combined into `mixed`. */
+export type ComponentPattern = Exclude<PatternId, 'mixed' | 'stable'>;
+
+export function isPatternId(value: string): value is PatternId {
+  return (PATTERN_IDS as readonly string[]).includes(value);
+}
+
+export interface TimeWindow {
+  /** Inclusive start of the analysed window (ISO 8601, UTC). */
+  readonly start: string;
+  readonly end: string;
+  readonly durationSeconds: number;
+  readonly stepSeconds: number;
+}
+
+export type WorkerTrend = 'growing' | 'flat' | 'plateaued' | 'shrinking' | 'erratic' | 'too-short';
+
+/** Figures for one worker process (one memory series). */
+export interface WorkerFigures {
+  /** Short human label: "pid 4312 on web-2", or the series labels when there is no pid. */
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly pid: string | null;
+  readonly instance: string | null;
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+  /** True when the series still had samples at the end of the window. */
+  readonly alive: boolean;
+  readonly startBytes: number;
+  readonly endBytes: number;
+  readonly peakBytes: number;
+  readonly growthBytes: number;
+  readonly growthMiBPerHour: number;
+  /** 0..1: how well a straight line explains this worker's memory (1 = perfectly steady). */
+  readonly steadiness: number;
+  readonly trend: WorkerTrend;
+}
+
+export interface TrafficFigures {
+  /** Pearson correlation between per-worker memory and traffic, -1..1. */
+  readonly correlation: number;
+  /** The same with the wall-clock trend taken out, -1..1: traffic's own share. */
+  readonly partialCorrelation: number;
+  /** Correlation between how fast memory grows and the traffic level, -1..1. */
+  readonly growthCorrelation: number;
+  readonly meanRps: number;
+  readonly peakRps: number;
+  /** How many MiB per worker the traffic swings move memory by. */
+  readonly swingMiB: number;
+}
+
+export interface IdlePeriod {
+  readonly start: string;
+  readonly end: string;
+  readonly durationSeconds: number;
+  /** Memory per worker at the start and the end of the idle stretch, in bytes. */
+  readonly memoryAtStartBytes: number;
+  readonly memoryAtEndBytes: number;
+  /** Memory before traffic first rose in the window, for comparison, in bytes per worker. */
+  readonly baselineBytes: number;
+}
+
+export interface WorkerCountChange {
+  readonly at: string;
+  readonly from: number;
+  readonly to: number;
+  /** Total memory just before and after the change, in bytes. */
+  readonly totalBeforeBytes: number;
+  readonly totalAfterBytes: number;
+  /** Median per-worker memory before and after, in bytes. */
+  readonly perWorkerBeforeBytes: number;
+  readonly perWorkerAfterBytes: number;
+}
+
+export interface JobAssociation {
+  readonly name: string;
+  readonly correlation: number;
+  /** The best correlation among the other job types, for contrast. */
+  readonly otherBest: { readonly name: string; readonly correlation: number } | null;
+  /** How many MiB per worker memory rises while this job type runs. */
+  readonly swingMiB: number;
+}
+
+export interface LimitFigures {
+  readonly bytes: number;
+  readonly source: 'config' | 'metrics';
+  readonly currentTotalBytes: number;
+  readonly usedFraction: number;
+  /** Hours until the total reaches the limit at the recent trend; null when not growing. */
+  readonly hoursToLimit: number | null;
+}
+
+export interface TotalFigures {
+  readonly startBytes: number;
+  readonly endBytes: number;
+  readonly peakBytes: number;
+  readonly growthMiBPerHour: number;
+  readonly workersAtStart: number;
+  readonly workersAtEnd: number;
+}
+
+export type PatternScores = Readonly<Record<Exclude<PatternId, 'mixed'>, number>>;
+
+export interface Diagnosis {
+  readonly service: string;
+  readonly window: TimeWindow;
+  readonly pattern: PatternId;
+  /** 0..1 */
+  readonly confidence: number;
+  /** Patterns that contribute besides the main one; for `mixed`, its components. */
+  readonly secondary: readonly ComponentPattern[];
+  /** One sentence in plain words. */
+  readonly verdict: string;
+  /** Short sentences with numbers a responder can act on, most important first. */
+  readonly findings: readonly string[];
+  readonly workers: readonly WorkerFigures[];
+  readonly totals: TotalFigures;
+  readonly traffic: TrafficFigures | null;
+  readonly idlePeriods: readonly IdlePeriod[];
+  readonly workerCountChanges: readonly WorkerCountChange[];
+  readonly job: JobAssociation | null;
+  readonly limit: LimitFigures | null;
+  /** Evidence for each pattern, 0..1, as the classifier weighed it. */
+  readonly scores: PatternScores;
+  readonly warnings: readonly string[];
+}
+
+export type InsufficientReason = 'no-memory-series' | 'per-pod-only' | 'too-few-points';
+
+/** Data that cannot answer the question: say so instead of guessing. */
+export interface InsufficientData {
+  readonly service: string;
+  readonly window: TimeWindow;
+  readonly reason: InsufficientReason;
+  readonly message: string;
+  /** How to export what pymem needs (per-worker RSS, ...). */
+  readonly guidance: readonly string[];
+}
+
+export type AnalysisOutcome =
+  | { readonly status: 'diagnosed'; readonly diagnosis: Diagnosis }
+  | { readonly status: 'insufficient-data'; readonly insufficient: InsufficientData };

@@ -1,0 +1,69 @@
+/**
+ * PromQL templates with a `$service` (or `${service}`) placeholder.
+ *
+ * The value never changes the shape of the query: inside a string literal it is
+ * escaped for that literal (and for RE2 when the literal is the operand of =~ or !~);
+ * outside a literal it becomes a quoted string literal of its own.
+ */
+
+const PLACEHOLDER = /^\$(?:service\b|\{service\})/;
+
+export class TemplateError extends Error {
+  override readonly name = 'TemplateError';
+}
+
+/** Checks a template once, at configuration time, so rendering never fails later. */
+export function checkTemplate(template: string): void {
+  renderTemplate(template, 'x');
+}
+
+export function renderTemplate(template: string, service: string): string {
+  let out = '';
+  let i = 0;
+  // The quote character of the string literal we are inside, or null.
+  let quote: '"' | "'" | '`' | null = null;
+  let regexLiteral = false;
+  while (i < template.length) {
+    const ch = template[i]!;
+    const placeholder = PLACEHOLDER.exec(template.slice(i));
+    if (placeholder) {
+      out += quote === null ? `"${escapeForLiteral(service, '"', false)}"` : escapeForLiteral(service, quote, regexLiteral);
+      i += placeholder[0].length;
+      continue;
+    }
+    if (quote === null) {
+      if (ch === '"' || ch === "'" || ch === '`') {
+        quote = ch;
+        regexLiteral = /[=!]~\s*$/.test(out);
+      }
+      out += ch;
+      i += 1;
+      continue;
+    }
+    if (ch === '\\' && quote !== '`') {
+      // Keep the template's own escapes intact.
+      out += template.slice(i, i + 2);
+      i += 2;
+      continue;
+    }
+    if (ch === quote) quote = null;
+    out += ch;
+    i += 1;
+  }
+  if (quote !== null) throw new TemplateError(`unterminated ${quote} string in query template: ${template}`);
+  return out;
+}
+
+const RE2_SPECIAL = /[\\^$.|?*+()[\]{}]/g;
+
+function escapeForLiteral(value: string, quote: '"' | "'" | '`', regex: boolean): string {
+  let text = regex ? value.replace(RE2_SPECIAL, '\\$&') : value;
+  if (quote === '`') {
+    // Raw strings have no escapes at all; refuse rather than guess.
+    if (text.includes('`')) throw new TemplateError('a value with a backtick cannot go into a raw string literal');
+    return text;
+  }
+  text = text.replace(/\\/g, '\\\\');
+  text = quote === '"' ? text.replace(/"/g, '\\"') : text.replace(/'/g, "\\'");
+  return text.replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t');
+}
