@@ -1,0 +1,314 @@
+/**
+ * MetricsSource over the Prometheus HTTP API (`/api/v1/query_range`), which
+ * Prometheus, VictoriaMetrics, Thanos and Mimir all serve.
+ */
+import axios, { type AxiosInstance, type AxiosRequestConfig } from 'axios';
+import { DEFAULT_QUERIES, type PrometheusSettings, type ServiceSettings } from '../config/types';
+import { renderTemplate, TemplateError } from '../domain/promql-template';
+import { printable } from '../domain/service-name';
+import type { GridSeries, MemoryLimit, ServiceSeries } from '../domain/series';
+import { MetricsError } from './errors';
+import {
+  type AbortReason,
+  type ApiSuccess,
+  expectMatrix,
+  interpretAnswer,
+  isFatal,
+  lastValue,
+  mapTransportError,
+  queryLabel,
+  type QueryName,
+  redactUrl,
+  type RequestContext,
+  toGridSeries,
+} from './prometheus-api';
+import type { MetricsSource, SeriesRequest } from './source';
+import { planRange, type RangePlan } from './step';
+
+export interface PrometheusSourceOptions {
+  /** The axios instance to send requests with (tests, proxies, custom agents). */
+  readonly http?: AxiosInstance;
+}
+
+/** Outcome of an optional query: its value, or the warning that replaces it. */
+type Optional<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly warning: string };
+
+/** The series of one range query and the warnings the backend attached to it. */
+interface QueryAnswer {
+  readonly series: GridSeries[];
+  readonly warnings: readonly string[];
+}
+
+export class PrometheusSource implements MetricsSource {
+  readonly description: string;
+  private readonly http: AxiosInstance;
+  private readonly baseUrl: string;
+  private readonly auth: AxiosRequestConfig['auth'] | undefined;
+  private readonly headers: Record<string, string>;
+
+  constructor(
+    private readonly settings: PrometheusSettings,
+    private readonly serviceSettings: (service: string) => ServiceSettings,
+    options: PrometheusSourceOptions = {},
+  ) {
+    const { baseUrl, urlAuth } = splitCredentials(settings.url);
+    this.baseUrl = baseUrl;
+    this.description = `Prometheus at ${baseUrl}`;
+    this.http = options.http ?? axios.create();
+    this.headers = { ...settings.headers, Accept: 'application/json' };
+    switch (settings.auth.kind) {
+      case 'bearer':
+        this.headers['Authorization'] = `Bearer ${settings.auth.token}`;
+        this.auth = undefined;
+        break;
+      case 'basic':
+        this.auth = { username: settings.auth.username, password: settings.auth.password };
+        break;
+      case 'none':
+        // Credentials written into the URL (http://user:pass@host) still work, but never show up in messages.
+        this.auth = urlAuth;
+        break;
+      default: {
+        const unknownAuth: never = settings.auth;
+        throw new Error(`unknown auth kind ${JSON.stringify(unknownAuth)}`);
+      }
+    }
+  }
+
+  knownServices(): readonly string[] | null {
+    return null;
+  }
+
+  /** Runs `query=1` as an instant query: it works on every backend that serves the API (unlike /-/ready). */
+  async ping(signal?: AbortSignal): Promise<void> {
+    await this.get('/api/v1/query', { query: '1' }, { backend: this.description, query: 'ping', promql: '1' }, signal);
+  }
+
+  async fetchService(request: SeriesRequest): Promise<ServiceSeries> {
+    const { service, window, signal } = request;
+    const config = this.serviceSettings(service);
+    const { queries } = config;
+    const plan = planRange(window, this.settings.minStepSeconds);
+    // One controller for the whole request, so a fatal failure cancels the queries still in flight.
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort(signal?.reason);
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const run = async (query: QueryName, template: string): Promise<QueryAnswer> =>
+      this.range(query, this.render(query, template, service), plan, controller.signal, signal);
+    try {
+      // A limit set in the config wins; the limit query is not even sent.
+      const limitTemplate = config.limitBytes === null ? queries.limit : null;
+      const [memory, traffic, jobs, limit] = await Promise.all([
+        run('memory', queries.memory),
+        this.optional(queries.traffic, (t) => run('traffic', t)),
+        this.optional(queries.jobs, (t) => run('jobs', t)),
+        this.optional(limitTemplate, (t) => run('limit', t)),
+      ]).catch((error: unknown) => {
+        controller.abort();
+        throw error;
+      });
+
+      const warnings = [...memory.warnings];
+      const trafficSeries = collect(traffic, warnings);
+      const jobSeries = collect(jobs, warnings);
+      const limitSeries = collect(limit, warnings);
+      this.checkSeriesCount(service, memory.series.length);
+      if (memory.series.length === 0) {
+        warnings.push(...(await this.checkPresence(service, config, plan, controller.signal, signal)));
+      }
+      return {
+        service,
+        grid: plan.grid,
+        memory: memory.series,
+        traffic: trafficSeries === null ? null : firstSeries(trafficSeries, 'traffic', warnings),
+        jobs: jobSeries ?? [],
+        limit: config.limitBytes !== null ? { bytes: config.limitBytes, source: 'config' } : limitFrom(limitSeries ?? []),
+        warnings,
+      };
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private checkSeriesCount(service: string, count: number): void {
+    if (count <= this.settings.maxSeries) return;
+    throw new MetricsError(
+      'too-many-series',
+      `The memory query for "${printable(service)}" returned ${count} series from ${this.description}, ` +
+        `more than the limit of ${this.settings.maxSeries} (one series per worker process is expected). ` +
+        'Narrow the memory query in the config (e.g. add a matcher for the right container or process), ' +
+        'or raise the series limit if the service really runs that many workers.',
+    );
+  }
+
+  /**
+   * The memory query found nothing. With a presence query we can tell "this service is not
+   * scraped at all" (an error) from "it is, but has no memory metric" (insufficient data).
+   */
+  private async checkPresence(
+    service: string,
+    config: ServiceSettings,
+    plan: RangePlan,
+    signal: AbortSignal,
+    callerSignal: AbortSignal | undefined,
+  ): Promise<string[]> {
+    const template = config.queries.presence;
+    if (template === null) return [];
+    let promql = template;
+    const presence = await this.optional(template, async (t) => {
+      promql = this.render('presence', t, service);
+      return this.range('presence', promql, plan, signal, callerSignal);
+    });
+    const warnings: string[] = [];
+    const series = collect(presence, warnings);
+    // A failed presence query cannot prove the service unknown: report it and carry on.
+    if (series === null || series.some((s) => s.values.some((v) => !Number.isNaN(v)))) return warnings;
+    const what =
+      template === DEFAULT_QUERIES.presence
+        ? `No series at all have job="${printable(service)}"`
+        : `The presence query (${printable(promql, 200)}) found no series for "${printable(service)}"`;
+    const minutes = Math.round(((plan.grid.length - 1) * plan.grid.stepMs) / 60_000);
+    throw new MetricsError(
+      'unknown-service',
+      `${what} in this window (${minutes} minutes up to ${new Date(plan.endSeconds * 1000).toISOString()}) ` +
+        `on ${this.description}: check the service name or the window.`,
+    );
+  }
+
+  /** Templates are checked when the config loads; a value that still cannot be placed is a bad query. */
+  private render(query: QueryName, template: string, service: string): string {
+    try {
+      return renderTemplate(template, service);
+    } catch (error) {
+      if (!(error instanceof TemplateError)) throw error;
+      throw new MetricsError(
+        'bad-query',
+        `Could not build ${queryLabel(query)} for "${printable(service)}" (${error.message}): fix the ${query} query template in the config.`,
+        { cause: error },
+      );
+    }
+  }
+
+  /** Runs an optional query; failures that leave the backend usable become a warning. */
+  private async optional<T>(template: string | null, run: (template: string) => Promise<T>): Promise<Optional<T | null>> {
+    if (template === null) return { ok: true, value: null };
+    try {
+      return { ok: true, value: await run(template) };
+    } catch (error) {
+      if (error instanceof MetricsError && !isFatal(error.code)) {
+        return { ok: false, warning: error.message };
+      }
+      throw error;
+    }
+  }
+
+  private async range(
+    query: QueryName,
+    promql: string,
+    plan: RangePlan,
+    signal: AbortSignal,
+    callerSignal: AbortSignal | undefined,
+  ): Promise<QueryAnswer> {
+    const context: RequestContext = { backend: this.description, query, promql };
+    const params = {
+      query: promql,
+      start: String(plan.startSeconds),
+      end: String(plan.endSeconds),
+      step: String(plan.stepSeconds),
+    };
+    const answer = await this.get('/api/v1/query_range', params, context, signal, callerSignal);
+    const series = toGridSeries(expectMatrix(answer, context), plan.grid);
+    const warnings = answer.warnings.map((w) => `${this.description} warned about ${queryLabel(query)}: ${w}`);
+    return { series, warnings };
+  }
+
+  /** One GET against the API, with every failure mapped onto a MetricsError. */
+  private async get(
+    path: string,
+    params: Record<string, string>,
+    context: RequestContext,
+    signal: AbortSignal | undefined,
+    callerSignal: AbortSignal | undefined = signal,
+  ): Promise<ApiSuccess> {
+    const { timeoutMs, maxResponseBytes } = this.settings;
+    // axios's own timeout only fires on an idle socket; this one bounds the whole exchange.
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const combined = signal === undefined ? deadline : AbortSignal.any([signal, deadline]);
+    const abortReason = (): AbortReason =>
+      callerSignal?.aborted || signal?.aborted ? 'caller' : deadline.aborted ? 'timeout' : null;
+    try {
+      const response = await this.http.request<string>({
+        method: 'GET',
+        url: `${this.baseUrl}${path}`,
+        params,
+        headers: this.headers,
+        ...(this.auth === undefined ? {} : { auth: this.auth }),
+        timeout: timeoutMs,
+        signal: combined,
+        maxContentLength: maxResponseBytes,
+        maxBodyLength: maxResponseBytes,
+        maxRedirects: 5,
+        responseType: 'text',
+        // Keep the raw text: we parse it ourselves so a non-JSON answer is reported, not swallowed.
+        transformResponse: [(data: unknown) => data],
+        validateStatus: () => true,
+        transitional: { clarifyTimeoutError: true },
+      });
+      const contentType = response.headers['content-type'];
+      return interpretAnswer(
+        {
+          status: response.status,
+          contentType: typeof contentType === 'string' ? contentType : undefined,
+          body: typeof response.data === 'string' ? response.data : String(response.data),
+        },
+        context,
+        maxResponseBytes,
+      );
+    } catch (error) {
+      throw mapTransportError(error, context, { timeoutMs, maxResponseBytes, abortedBy: abortReason() });
+    }
+  }
+}
+
+/** The series of an optional query (null when not configured or failed), moving its warnings into `warnings`. */
+function collect(result: Optional<QueryAnswer | null>, warnings: string[]): GridSeries[] | null {
+  if (!result.ok) {
+    warnings.push(result.warning);
+    return null;
+  }
+  if (result.value === null) return null;
+  warnings.push(...result.value.warnings);
+  return result.value.series;
+}
+
+function firstSeries(series: readonly GridSeries[], query: QueryName, warnings: string[]): GridSeries | null {
+  if (series.length > 1) {
+    warnings.push(
+      `${queryLabel(query)} returned ${series.length} series; using the first. ` +
+        `Wrap the ${query} query in sum() in the config to get one series for the whole service.`,
+    );
+  }
+  return series[0] ?? null;
+}
+
+/** The limit: last value of the first series, when positive. */
+function limitFrom(series: readonly GridSeries[]): MemoryLimit | null {
+  const first = series[0];
+  if (first === undefined) return null;
+  const bytes = lastValue(first.values);
+  return bytes !== null && bytes > 0 && Number.isFinite(bytes) ? { bytes, source: 'metrics' } : null;
+}
+
+function splitCredentials(url: string): { baseUrl: string; urlAuth: { username: string; password: string } | undefined } {
+  const trimmed = url.replace(/\/+$/, '');
+  let parsed: URL;
+  try {
+    parsed = new URL(trimmed);
+  } catch {
+    return { baseUrl: redactUrl(trimmed), urlAuth: undefined };
+  }
+  if (parsed.username === '' && parsed.password === '') return { baseUrl: trimmed, urlAuth: undefined };
+  const urlAuth = { username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) };
+  return { baseUrl: redactUrl(trimmed).replace(/\/+$/, ''), urlAuth };
+}
