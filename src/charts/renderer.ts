@@ -1,0 +1,352 @@
+/**
+ * PNG rendering of chart specs. The only module that loads chartjs-node-canvas:
+ * one renderer per process, reused, because each ChartJSNodeCanvas carries its
+ * own copy of Chart.js and building one per chart is slow and leaks.
+ */
+
+// chart.js ships ESM types; this CommonJS build only needs them at compile time.
+import type { Chart, ChartConfiguration, ChartDataset, LegendItem, Plugin, Scale } from 'chart.js' with {
+  'resolution-mode': 'import',
+};
+import { ChartJSNodeCanvas } from 'chartjs-node-canvas';
+import type { AxisTick, BandSpec, MarkerSpec, MemoryChartSpec } from './spec';
+
+export interface ChartRendererOptions {
+  readonly width?: number;
+  readonly height?: number;
+}
+
+/** Canvas sizes kept ready; each holds a Chart.js copy of a few MB. */
+const MAX_CACHED_SIZES = 4;
+
+type LinePoint = { x: number; y: number };
+
+/** Renders memory chart specs to PNG; create once and reuse. */
+export class ChartRenderer {
+  readonly width: number;
+  readonly height: number;
+  private readonly canvases = new Map<string, ChartJSNodeCanvas>();
+
+  constructor({ width = 1000, height = 500 }: ChartRendererOptions = {}) {
+    this.width = width;
+    this.height = height;
+    this.canvasFor(width, height);
+  }
+
+  /** PNG bytes of the chart, at the spec's size. */
+  async renderMemoryChart(spec: MemoryChartSpec): Promise<Buffer> {
+    const canvas = this.canvasFor(spec.width, spec.height);
+    return canvas.renderToBuffer(memoryChartConfig(spec), 'image/png');
+  }
+
+  private canvasFor(width: number, height: number): ChartJSNodeCanvas {
+    const key = `${width}x${height}`;
+    let canvas = this.canvases.get(key);
+    if (canvas === undefined) {
+      if (this.canvases.size >= MAX_CACHED_SIZES) {
+        // Keep the constructor's size; drop the oldest other one.
+        const evict = [...this.canvases.keys()].find((k) => k !== `${this.width}x${this.height}`);
+        if (evict !== undefined) this.canvases.delete(evict);
+      }
+      canvas = new ChartJSNodeCanvas({
+        width,
+        height,
+        chartCallback: (chartJs) => {
+          // Defaults of this instance's private Chart.js copy only.
+          chartJs.defaults.font.family = 'DejaVu Sans';
+          chartJs.defaults.animation = false;
+          chartJs.defaults.responsive = false;
+        },
+      });
+      this.canvases.set(key, canvas);
+    }
+    return canvas;
+  }
+}
+
+function tickLabeller(ticks: readonly AxisTick[]): (value: number | string) => string {
+  const labels = new Map(ticks.map((t) => [t.value, t.label]));
+  return (value) => labels.get(Number(value)) ?? '';
+}
+
+/** Replaces Chart.js' automatic ticks with the spec's round ones. */
+function useTicks(ticks: readonly AxisTick[]): (scale: Scale) => void {
+  return (scale) => {
+    scale.ticks = ticks.map((t) => ({ value: t.value }));
+  };
+}
+
+/** The Chart.js configuration for a spec; exported for tests that inspect it without rendering. */
+export function memoryChartConfig(spec: MemoryChartSpec): ChartConfiguration<'line', LinePoint[]> {
+  const { fonts } = spec;
+  const font = (size: number, weight: 'normal' | 'bold' = 'normal') => ({ family: fonts.family, size, weight });
+  const count = spec.lines.length;
+  const datasets: ChartDataset<'line', LinePoint[]>[] = spec.lines.map((line, i) => ({
+    label: line.label,
+    // parsing:false hands these objects to Chart.js as-is; NaN (not null) is what its type allows for a gap.
+    data: line.points.map((p) => ({ x: p.x, y: p.y ?? Number.NaN })),
+    yAxisID: line.axis,
+    xAxisID: 'x',
+    borderColor: line.color,
+    borderWidth: line.width,
+    borderDash: [...line.dash],
+    backgroundColor: line.fill ?? line.color,
+    fill: line.fill !== null ? 'origin' : false,
+    pointRadius: 0,
+    pointHoverRadius: 0,
+    tension: 0,
+    spanGaps: false,
+    parsing: false,
+    normalized: true,
+    // Chart.js paints the lowest `order` last (on top); the spec lists lines bottom first.
+    order: count - i,
+  }));
+
+  const legendItems: LegendItem[] = spec.legend.map((entry) => ({
+    text: entry.label,
+    fillStyle: entry.fill ?? entry.color,
+    strokeStyle: entry.color,
+    lineWidth: entry.kind === 'line' ? Math.max(entry.width, 2) : entry.width,
+    lineDash: [...entry.dash],
+    pointStyle: entry.kind === 'line' ? 'line' : 'rect',
+    hidden: false,
+    fontColor: spec.textColor,
+  }));
+
+  const scales: NonNullable<ChartConfiguration<'line', LinePoint[]>['options']>['scales'] = {
+    x: {
+      type: 'linear',
+      min: spec.x.min,
+      max: spec.x.max,
+      afterBuildTicks: useTicks(spec.x.ticks),
+      ticks: {
+        callback: tickLabeller(spec.x.ticks),
+        autoSkip: false,
+        maxRotation: 0,
+        font: font(fonts.tickPx),
+        color: spec.textColor,
+      },
+      grid: { color: spec.gridColor },
+      border: { color: '#adb5bd' },
+    },
+    memory: {
+      type: 'linear',
+      position: 'left',
+      min: spec.memoryAxis.min,
+      max: spec.memoryAxis.max,
+      afterBuildTicks: useTicks(spec.memoryAxis.ticks),
+      ticks: { callback: tickLabeller(spec.memoryAxis.ticks), font: font(fonts.tickPx), color: spec.textColor },
+      title: { display: true, text: spec.memoryAxis.title, font: font(fonts.axisTitlePx), color: spec.textColor },
+      grid: { color: spec.gridColor },
+      border: { color: '#adb5bd' },
+    },
+  };
+  if (spec.trafficAxis !== null) {
+    const traffic = spec.trafficAxis;
+    scales['traffic'] = {
+      type: 'linear',
+      position: 'right',
+      min: traffic.min,
+      max: traffic.max,
+      afterBuildTicks: useTicks(traffic.ticks),
+      ticks: { callback: tickLabeller(traffic.ticks), font: font(fonts.tickPx), color: '#3385d6' },
+      title: { display: true, text: traffic.title, font: font(fonts.axisTitlePx), color: '#3385d6' },
+      // Its ticks line up with the memory axis' grid lines; a second grid would only add noise.
+      grid: { drawOnChartArea: false },
+      border: { color: '#adb5bd' },
+    };
+  }
+
+  return {
+    type: 'line',
+    data: { datasets },
+    options: {
+      animation: false,
+      responsive: false,
+      events: [],
+      layout: { padding: { top: 4, right: 16, bottom: 4, left: 8 } },
+      scales,
+      plugins: {
+        title: {
+          display: true,
+          text: spec.title,
+          align: 'start',
+          color: '#212529',
+          font: font(fonts.titlePx, 'bold'),
+          padding: { top: 6, bottom: 2 },
+        },
+        subtitle: {
+          display: true,
+          text: spec.subtitle,
+          align: 'start',
+          color: '#495057',
+          font: font(fonts.subtitlePx),
+          padding: { bottom: 6 },
+        },
+        legend: {
+          display: spec.legend.length > 0,
+          position: 'top',
+          align: 'start',
+          labels: {
+            usePointStyle: true,
+            pointStyleWidth: 28,
+            boxHeight: Math.round(fonts.legendPx * 0.7),
+            padding: 12,
+            font: font(fonts.legendPx),
+            color: spec.textColor,
+            generateLabels: () => legendItems,
+          },
+        },
+        tooltip: { enabled: false },
+        decimation: { enabled: false },
+      },
+    },
+    // Per chart, not registered globally: markers never leak from one chart into the next.
+    plugins: [annotationPlugin(spec)],
+  };
+}
+
+interface PlacedLabel {
+  readonly text: string;
+  readonly color: string;
+  readonly left: number;
+  readonly width: number;
+  readonly row: number;
+}
+
+/** Background, idle bands, worker-count markers and the per-worker limit, drawn straight on the canvas. */
+function annotationPlugin(spec: MemoryChartSpec): Plugin<'line'> {
+  return {
+    id: 'pymemAnnotations',
+    beforeDraw(chart) {
+      // Chart.js clears to transparent; Slack's dark mode shows transparent PNGs badly.
+      const { ctx } = chart;
+      ctx.save();
+      ctx.fillStyle = spec.background;
+      ctx.fillRect(0, 0, chart.width, chart.height);
+      ctx.restore();
+    },
+    beforeDatasetsDraw(chart) {
+      const { ctx, chartArea } = chart;
+      const x = chart.scales['x'];
+      if (x === undefined) return;
+      ctx.save();
+      clipToArea(chart);
+      for (const band of spec.bands) {
+        const left = x.getPixelForValue(band.startMs);
+        const right = x.getPixelForValue(band.endMs);
+        ctx.fillStyle = band.fill;
+        ctx.fillRect(left, chartArea.top, right - left, chartArea.bottom - chartArea.top);
+      }
+      for (const marker of spec.markers) {
+        const px = Math.round(x.getPixelForValue(marker.atMs)) + 0.5;
+        ctx.strokeStyle = marker.color;
+        ctx.lineWidth = 1.5;
+        ctx.setLineDash([5, 4]);
+        ctx.beginPath();
+        ctx.moveTo(px, chartArea.top);
+        ctx.lineTo(px, chartArea.bottom);
+        ctx.stroke();
+      }
+      ctx.restore();
+    },
+    afterDatasetsDraw(chart) {
+      drawLimit(chart, spec);
+      drawAnnotationLabels(chart, spec.bands, spec.markers, spec.fonts.family, spec.fonts.annotationPx, spec.background);
+    },
+  };
+}
+
+function clipToArea(chart: Chart<'line'>): void {
+  const { ctx, chartArea } = chart;
+  ctx.beginPath();
+  ctx.rect(chartArea.left, chartArea.top, chartArea.right - chartArea.left, chartArea.bottom - chartArea.top);
+  ctx.clip();
+}
+
+function drawLimit(chart: Chart<'line'>, spec: MemoryChartSpec): void {
+  const limit = spec.limit;
+  const x = chart.scales['x'];
+  const y = chart.scales['memory'];
+  if (limit === null || x === undefined || y === undefined || limit.steps.length === 0) return;
+  const { ctx } = chart;
+  ctx.save();
+  clipToArea(chart);
+  ctx.strokeStyle = limit.color;
+  ctx.lineWidth = limit.width;
+  ctx.setLineDash([...limit.dash]);
+  ctx.beginPath();
+  let previousEnd: number | null = null;
+  for (const step of limit.steps) {
+    const left = x.getPixelForValue(step.startMs);
+    const right = x.getPixelForValue(step.endMs);
+    const level = y.getPixelForValue(step.value);
+    // Contiguous steps join with a vertical riser; a gap (no live workers) breaks the line.
+    if (previousEnd === step.startMs) ctx.lineTo(left, level);
+    else ctx.moveTo(left, level);
+    ctx.lineTo(right, level);
+    previousEnd = step.endMs;
+  }
+  ctx.stroke();
+  ctx.restore();
+}
+
+/** Labels along the top of the plot, pushed to a second or third row rather than overlapping. */
+function drawAnnotationLabels(
+  chart: Chart<'line'>,
+  bands: readonly BandSpec[],
+  markers: readonly MarkerSpec[],
+  family: string,
+  sizePx: number,
+  background: string,
+): void {
+  const x = chart.scales['x'];
+  if (x === undefined || (bands.length === 0 && markers.length === 0)) return;
+  const { ctx, chartArea } = chart;
+  ctx.save();
+  ctx.font = `${sizePx}px "${family}"`;
+  const padX = 4;
+  const gap = 6;
+  const wanted: { text: string; color: string; left: number; width: number }[] = [];
+  for (const band of bands) {
+    const left = x.getPixelForValue(band.startMs);
+    const right = x.getPixelForValue(band.endMs);
+    const width = ctx.measureText(band.label).width + 2 * padX;
+    // Centred in a wide band; at its start when the band is narrower than the label.
+    const at = right - left > width ? (left + right - width) / 2 : left;
+    wanted.push({ text: band.label, color: band.labelColor, left: at, width });
+  }
+  for (const marker of markers) {
+    const px = x.getPixelForValue(marker.atMs);
+    const width = ctx.measureText(marker.label).width + 2 * padX;
+    // Right of the line, or left of it when that would run off the plot.
+    const left = px + 3 + width <= chartArea.right ? px + 3 : px - 3 - width;
+    wanted.push({ text: marker.label, color: marker.color, left, width });
+  }
+  wanted.sort((a, b) => a.left - b.left);
+  const rowEnds: number[] = [];
+  const placed: PlacedLabel[] = [];
+  for (const label of wanted) {
+    const left = Math.max(chartArea.left + 2, Math.min(label.left, chartArea.right - label.width - 2));
+    let row = rowEnds.findIndex((end) => end + gap <= left);
+    if (row < 0) {
+      row = rowEnds.length;
+      rowEnds.push(0);
+    }
+    rowEnds[row] = left + label.width;
+    placed.push({ ...label, left, row });
+  }
+  const rowHeight = sizePx + 6;
+  ctx.textBaseline = 'middle';
+  ctx.textAlign = 'left';
+  for (const label of placed) {
+    const top = chartArea.top + 3 + label.row * (rowHeight + 2);
+    ctx.globalAlpha = 0.85;
+    ctx.fillStyle = background;
+    ctx.fillRect(label.left, top, label.width, rowHeight);
+    ctx.globalAlpha = 1;
+    ctx.fillStyle = label.color;
+    ctx.fillText(label.text, label.left + padX, top + rowHeight / 2);
+  }
+  ctx.restore();
+}

@@ -1,0 +1,597 @@
+/**
+ * The memory chart as plain data: what to draw, in which colour, with which
+ * labels. Pure (no canvas, no Chart.js) so it can be tested without rendering;
+ * src/charts/renderer.ts turns it into pixels.
+ */
+
+import type { Diagnosis, WorkerFigures } from '../domain/diagnosis';
+import { patternTitle } from '../domain/pattern-names';
+import { MIB, gridEndMs, gridTimeMs, type Grid, type GridSeries, type ServiceSeries } from '../domain/series';
+import { downsampleMean, downsampleMinMax, type ChartPoint } from './downsample';
+import { buildTimeTicks, formatDuration, formatWindow } from './time-axis';
+import {
+  BYTES_PER_UNIT,
+  formatBytes,
+  formatInUnit,
+  formatNumber,
+  formatRate,
+  memoryUnitFor,
+  niceScale,
+  niceStepAtLeast,
+  type MemoryUnit,
+} from './units';
+
+export type { ChartPoint } from './downsample';
+
+export const DEFAULT_CHART_WIDTH = 1000;
+export const DEFAULT_CHART_HEIGHT = 500;
+/** More lines than this turn into a solid smear and slow the render; the rest are represented by a sample. */
+export const MAX_DRAWN_WORKERS = 64;
+/** Per highlighted line; a min and a max for every ~3 px of a 1000 px chart. */
+export const MAX_POINTS_PER_LINE = 600;
+/**
+ * Per background line. Drawing time grows with points (48 grey lines at 600 points
+ * took ~100 of ~145 ms per chart); a grey line needs less detail than a named one.
+ */
+export const MAX_POINTS_PER_BACKGROUND_LINE = 300;
+/** Growing workers named in the legend; more would make the legend longer than the chart. */
+export const MAX_NAMED_WORKERS = 6;
+/** When more than MAX_NAMED_WORKERS grow, this many are named and the rest share one legend entry. */
+export const NAMED_IN_A_CROWD = 3;
+
+export interface MemoryChartOptions {
+  /** IANA zone for the time axis, e.g. "Europe/Berlin". */
+  readonly timeZone: string;
+  readonly width?: number;
+  readonly height?: number;
+}
+
+export interface AxisTick {
+  readonly value: number;
+  readonly label: string;
+}
+
+export interface TimeAxisSpec {
+  /** Epoch milliseconds. */
+  readonly min: number;
+  readonly max: number;
+  readonly stepMs: number;
+  /** Round local times in the requested zone. */
+  readonly ticks: readonly AxisTick[];
+}
+
+export interface ValueAxisSpec {
+  readonly title: string;
+  readonly min: number;
+  readonly max: number;
+  readonly ticks: readonly AxisTick[];
+}
+
+export interface MemoryAxisSpec extends ValueAxisSpec {
+  /** Memory values on this axis (line points, limit steps) are in this unit. */
+  readonly unit: MemoryUnit;
+  readonly bytesPerUnit: number;
+}
+
+/** highlight: a named growing worker; growing: growing but not named; other: the grey background. */
+export type LineRole = 'highlight' | 'growing' | 'other' | 'traffic';
+
+export interface LineSpec {
+  readonly id: string;
+  readonly role: LineRole;
+  readonly label: string;
+  readonly axis: 'memory' | 'traffic';
+  readonly color: string;
+  readonly width: number;
+  /** Canvas dash pattern in px; empty for a solid line. */
+  readonly dash: readonly number[];
+  /** Fill between the line and the axis' zero, or null for no fill. */
+  readonly fill: string | null;
+  readonly points: readonly ChartPoint[];
+}
+
+export interface LegendEntry {
+  readonly label: string;
+  readonly kind: 'line' | 'area';
+  readonly color: string;
+  readonly fill: string | null;
+  readonly width: number;
+  readonly dash: readonly number[];
+}
+
+export interface LimitStep {
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly workers: number;
+  readonly bytes: number;
+  /** bytes in the memory axis' unit. */
+  readonly value: number;
+}
+
+export interface LimitLineSpec {
+  /** The budget for all workers together, in bytes. */
+  readonly totalBytes: number;
+  readonly label: string;
+  readonly color: string;
+  readonly width: number;
+  readonly dash: readonly number[];
+  /** The per-worker share, one step per stretch with the same live worker count. */
+  readonly steps: readonly LimitStep[];
+}
+
+export interface MarkerSpec {
+  readonly atMs: number;
+  readonly label: string;
+  readonly color: string;
+}
+
+export interface BandSpec {
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly label: string;
+  readonly fill: string;
+  readonly labelColor: string;
+}
+
+export interface ChartFonts {
+  readonly family: string;
+  readonly titlePx: number;
+  readonly subtitlePx: number;
+  readonly legendPx: number;
+  readonly tickPx: number;
+  readonly axisTitlePx: number;
+  readonly annotationPx: number;
+}
+
+export interface MemoryChartSpec {
+  readonly width: number;
+  readonly height: number;
+  readonly background: string;
+  readonly textColor: string;
+  readonly gridColor: string;
+  readonly fonts: ChartFonts;
+  readonly timeZone: string;
+  readonly title: string;
+  readonly subtitle: string;
+  readonly x: TimeAxisSpec;
+  readonly memoryAxis: MemoryAxisSpec;
+  readonly trafficAxis: ValueAxisSpec | null;
+  /** Paint order: the first line is drawn at the bottom, the last on top. */
+  readonly lines: readonly LineSpec[];
+  /** Exactly what the legend shows, in order. */
+  readonly legend: readonly LegendEntry[];
+  readonly limit: LimitLineSpec | null;
+  readonly markers: readonly MarkerSpec[];
+  readonly bands: readonly BandSpec[];
+}
+
+/** Colour-blind-safe, distinct from each other, from the grey background and from the red limit. */
+const HIGHLIGHT_COLORS = ['#e8590c', '#1864ab', '#9c36b5', '#2b8a3e', '#0b7285', '#7f5539'] as const;
+const GROWING_COLOR = '#f0a868';
+const OTHER_COLOR = '#c8c8c8';
+/** When nothing grows there is nothing to recede behind: the workers are the story. */
+const ALL_WORKERS_COLOR = '#7b8794';
+const LIMIT_COLOR = '#d62828';
+const TRAFFIC_LINE = 'rgba(51, 133, 214, 0.55)';
+const TRAFFIC_FILL = 'rgba(51, 133, 214, 0.10)';
+const MARKER_COLOR = '#495057';
+const IDLE_FILL = 'rgba(134, 142, 150, 0.13)';
+
+interface WorkerRow {
+  readonly index: number;
+  readonly series: GridSeries;
+  readonly name: string;
+  readonly growing: boolean;
+  readonly growthMiBPerHour: number;
+  readonly minBytes: number;
+  readonly maxBytes: number;
+}
+
+/** A chart of per-worker memory with what the diagnosis found marked on it. */
+export function buildMemoryChartSpec(
+  series: ServiceSeries,
+  diagnosis: Diagnosis,
+  options: MemoryChartOptions,
+): MemoryChartSpec {
+  const width = options.width ?? DEFAULT_CHART_WIDTH;
+  const height = options.height ?? DEFAULT_CHART_HEIGHT;
+  const fonts = fontsFor(width);
+  const grid = series.grid;
+  const xMin = grid.startMs;
+  const xMax = grid.length > 1 ? gridEndMs(grid) : grid.startMs + Math.max(grid.stepMs, 60_000);
+
+  const markers: MarkerSpec[] = diagnosis.workerCountChanges
+    .map((c) => ({ atMs: Date.parse(c.at), label: `${c.from}→${c.to} workers`, color: MARKER_COLOR }))
+    .filter((m) => Number.isFinite(m.atMs) && m.atMs >= xMin && m.atMs <= xMax);
+  const bands: BandSpec[] = diagnosis.idlePeriods
+    .map((p) => ({
+      startMs: Math.max(xMin, Date.parse(p.start)),
+      endMs: Math.min(xMax, Date.parse(p.end)),
+      label: 'idle',
+      fill: IDLE_FILL,
+      labelColor: MARKER_COLOR,
+    }))
+    .filter((b) => Number.isFinite(b.startMs) && Number.isFinite(b.endMs) && b.endMs > b.startMs);
+
+  const rows = series.memory.map((s, index) => workerRow(s, index, diagnosis.workers[index]));
+  const growing = rows.filter((r) => r.growing).sort((a, b) => b.growthMiBPerHour - a.growthMiBPerHour);
+  // With a crowd of growing workers, the three fastest are the ones worth a name.
+  const named = growing.length <= MAX_NAMED_WORKERS ? growing : growing.slice(0, NAMED_IN_A_CROWD);
+  const growingRest = growing.slice(named.length);
+  const others = rows.filter((r) => !r.growing);
+  const budget = Math.max(0, MAX_DRAWN_WORKERS - named.length);
+  const [growingBudget, otherBudget] = splitBudget(budget, growingRest.length, others.length);
+  const growingDrawn = representative(growingRest, growingBudget);
+  const othersDrawn = representative(others, otherBudget);
+  const drawnRows = [...named, ...growingDrawn, ...othersDrawn];
+
+  // Layout guesses: axis labels and the legend take this much room around the plot.
+  const hasTraffic = series.traffic !== null;
+  const legendRows = 1 + (named.length > 2 ? 1 : 0) + (named.length > 4 ? 1 : 0);
+  const plotWidth = width - fonts.tickPx * 7 - (hasTraffic ? fonts.tickPx * 5 : 16) - 24;
+  const plotHeight =
+    height - fonts.titlePx * 1.6 - fonts.subtitlePx * 1.6 - legendRows * fonts.legendPx * 1.7 - fonts.tickPx * 2.4 - 24;
+  const maxIntervals = Math.max(3, Math.min(8, Math.floor(plotHeight / 48)));
+
+  const limitBytes = diagnosis.limit?.bytes ?? null;
+  const rawSteps = limitBytes !== null && limitBytes > 0 ? perWorkerLimitSteps(grid, series.memory, limitBytes) : [];
+
+  // Marker and band labels sit along the top of the plot: leave them room above the lines.
+  const topHeadroom = markers.length + bands.length > 0 ? 0.14 : 0.05;
+  const memoryAxis = memoryAxisFor(drawnRows, rawSteps, maxIntervals, topHeadroom);
+  const unitBytes = memoryAxis.bytesPerUnit;
+
+  const lines: LineSpec[] = [];
+  let trafficAxis: ValueAxisSpec | null = null;
+  if (series.traffic !== null) {
+    const traffic = series.traffic;
+    trafficAxis = trafficAxisFor(traffic.values, memoryAxis.ticks.length - 1);
+    lines.push({
+      id: 'traffic',
+      role: 'traffic',
+      label: 'traffic (req/s)',
+      axis: 'traffic',
+      color: TRAFFIC_LINE,
+      width: 1.5,
+      dash: [],
+      fill: TRAFFIC_FILL,
+      points: downsampleMean(grid, traffic.values, MAX_POINTS_PER_LINE / 2),
+    });
+  }
+  const lineWidth = (base: number) => Math.round(base * Math.max(1, width / DEFAULT_CHART_WIDTH) * 10) / 10;
+  const anyGrowing = growing.length > 0;
+  const otherColor = anyGrowing ? OTHER_COLOR : ALL_WORKERS_COLOR;
+  for (const row of othersDrawn) {
+    lines.push(memoryLine(row, 'other', otherColor, lineWidth(anyGrowing ? 1.2 : 1.5), grid, unitBytes));
+  }
+  for (const row of growingDrawn) {
+    lines.push(memoryLine(row, 'growing', GROWING_COLOR, lineWidth(1.6), grid, unitBytes));
+  }
+  // Reversed so the fastest-growing worker is painted last, on top.
+  named
+    .map((row, i) => memoryLine(row, 'highlight', HIGHLIGHT_COLORS[i] ?? HIGHLIGHT_COLORS[0], lineWidth(3), grid, unitBytes))
+    .reverse()
+    .forEach((line) => lines.push(line));
+
+  const legend: LegendEntry[] = named.map((row, i) => ({
+    label: highlightLabel(row),
+    kind: 'line',
+    color: HIGHLIGHT_COLORS[i] ?? HIGHLIGHT_COLORS[0],
+    fill: null,
+    width: lineWidth(3),
+    dash: [],
+  }));
+  if (growingRest.length > 0) {
+    legend.push({
+      label: groupLabel(growingRest.length, growingDrawn.length, 'more growing'),
+      kind: 'line',
+      color: GROWING_COLOR,
+      fill: null,
+      width: lineWidth(2),
+      dash: [],
+    });
+  }
+  if (others.length > 0) {
+    legend.push({
+      label: groupLabel(others.length, othersDrawn.length, anyGrowing ? 'other' : ''),
+      kind: 'line',
+      color: otherColor,
+      fill: null,
+      width: lineWidth(2),
+      dash: [],
+    });
+  }
+
+  let limit: LimitLineSpec | null = null;
+  if (limitBytes !== null && rawSteps.length > 0) {
+    const steps = rawSteps.map((s) => ({ ...s, value: s.bytes / unitBytes }));
+    limit = {
+      totalBytes: limitBytes,
+      label: limitLabel(steps, memoryAxis.max),
+      color: LIMIT_COLOR,
+      width: lineWidth(2),
+      dash: [8, 5],
+      steps,
+    };
+    legend.push({ label: limit.label, kind: 'line', color: LIMIT_COLOR, fill: null, width: limit.width, dash: limit.dash });
+  }
+  if (trafficAxis !== null) {
+    legend.push({ label: 'traffic (req/s)', kind: 'area', color: TRAFFIC_LINE, fill: TRAFFIC_FILL, width: 1, dash: [] });
+  }
+
+  const timeTicks = buildTimeTicks(xMin, xMax, options.timeZone, plotWidth, fonts.tickPx);
+
+  return {
+    width,
+    height,
+    background: '#ffffff',
+    textColor: '#343a40',
+    gridColor: '#e9ecef',
+    fonts,
+    timeZone: options.timeZone,
+    title: `${series.service} — ${chartPatternTitle(diagnosis)}`,
+    subtitle: subtitleFor(diagnosis, options.timeZone),
+    x: { min: xMin, max: xMax, stepMs: timeTicks.stepMs, ticks: timeTicks.ticks },
+    memoryAxis,
+    trafficAxis,
+    lines,
+    legend,
+    limit,
+    markers,
+    bands,
+  };
+}
+
+/** Components of a mixed pattern said what they are; "several patterns at once" tells a responder little. */
+function chartPatternTitle(diagnosis: Diagnosis): string {
+  if (diagnosis.pattern !== 'mixed' || diagnosis.secondary.length === 0) return patternTitle(diagnosis.pattern);
+  return diagnosis.secondary.slice(0, 2).map(patternTitle).join(' + ');
+}
+
+function fontsFor(width: number): ChartFonts {
+  // Sized for a 1000 px image that Slack may show at ~800 px: 15 px becomes 12 px there.
+  const scale = Math.max(0.8, Math.min(2, width / DEFAULT_CHART_WIDTH));
+  const px = (base: number) => Math.round(base * scale);
+  return {
+    family: 'DejaVu Sans',
+    titlePx: px(21),
+    subtitlePx: px(15),
+    legendPx: px(15),
+    tickPx: px(15),
+    axisTitlePx: px(15),
+    annotationPx: px(14),
+  };
+}
+
+function workerRow(series: GridSeries, index: number, figures: WorkerFigures | undefined): WorkerRow {
+  let minBytes = Number.POSITIVE_INFINITY;
+  let maxBytes = Number.NEGATIVE_INFINITY;
+  for (const v of series.values) {
+    if (Number.isNaN(v)) continue;
+    if (v < minBytes) minBytes = v;
+    if (v > maxBytes) maxBytes = v;
+  }
+  return {
+    index,
+    series,
+    name: figures?.name ?? fallbackName(series, index),
+    growing: figures?.trend === 'growing',
+    growthMiBPerHour: figures !== undefined && Number.isFinite(figures.growthMiBPerHour) ? figures.growthMiBPerHour : 0,
+    minBytes,
+    maxBytes,
+  };
+}
+
+function fallbackName(series: GridSeries, index: number): string {
+  const pid = series.labels['pid'];
+  const instance = series.labels['instance'];
+  if (pid !== undefined) return instance !== undefined ? `pid ${pid} on ${instance}` : `pid ${pid}`;
+  return `worker ${index + 1}`;
+}
+
+function highlightLabel(row: WorkerRow): string {
+  const rate = row.growthMiBPerHour;
+  if (!(rate > 0)) return row.name;
+  return `${row.name} (+${formatNumber(rate, rate < 10 ? 1 : 0)} MiB/h)`;
+}
+
+/** "7 other workers", "1 other worker", "190 other workers (56 shown)". */
+function groupLabel(total: number, drawn: number, adjective: string): string {
+  const noun = total === 1 ? 'worker' : 'workers';
+  const base = adjective === '' ? `${total} ${noun}` : `${total} ${adjective} ${noun}`;
+  return drawn < total ? `${base} (${drawn} shown)` : base;
+}
+
+/** Splits the line budget between two groups, never starving a non-empty one. */
+function splitBudget(budget: number, a: number, b: number): [number, number] {
+  if (a + b <= budget) return [a, b];
+  const floorA = Math.min(a, 8);
+  const floorB = Math.min(b, 8);
+  let forA = Math.round((budget * a) / (a + b));
+  forA = Math.max(floorA, Math.min(forA, budget - floorB));
+  forA = Math.min(forA, a);
+  return [forA, Math.min(b, budget - forA)];
+}
+
+/** `count` rows spread evenly over the range of peaks, so the drawn sample keeps the envelope. */
+function representative(rows: readonly WorkerRow[], count: number): WorkerRow[] {
+  if (rows.length <= count) return [...rows];
+  if (count <= 0) return [];
+  const byPeak = [...rows].sort((p, q) => finiteOr(p.maxBytes, 0) - finiteOr(q.maxBytes, 0));
+  if (count === 1) return [byPeak[byPeak.length - 1] as WorkerRow];
+  const picked: WorkerRow[] = [];
+  for (let k = 0; k < count; k++) {
+    const row = byPeak[Math.round((k * (byPeak.length - 1)) / (count - 1))];
+    if (row !== undefined) picked.push(row);
+  }
+  return picked.sort((p, q) => p.index - q.index);
+}
+
+function finiteOr(value: number, fallback: number): number {
+  return Number.isFinite(value) ? value : fallback;
+}
+
+function memoryLine(
+  row: WorkerRow,
+  role: 'highlight' | 'growing' | 'other',
+  color: string,
+  width: number,
+  grid: Grid,
+  unitBytes: number,
+): LineSpec {
+  return {
+    id: `worker-${row.index}`,
+    role,
+    label: role === 'highlight' ? highlightLabel(row) : row.name,
+    axis: 'memory',
+    color,
+    width,
+    dash: [],
+    fill: null,
+    points: downsampleMinMax(
+      grid,
+      row.series.values,
+      role === 'highlight' ? MAX_POINTS_PER_LINE : MAX_POINTS_PER_BACKGROUND_LINE,
+      unitBytes,
+    ),
+  };
+}
+
+/** Grid points on each side that the worker count is smoothed over: a 1-2 point blip does not move the median of 5. */
+const COUNT_SMOOTHING_HALF_WINDOW = 2;
+
+/** The live worker count at each grid point, with short blips (scrape misses, pid hand-overs) smoothed away. */
+export function liveWorkerCounts(grid: Grid, memory: readonly GridSeries[]): Int32Array {
+  const raw = new Int32Array(grid.length);
+  for (const s of memory) {
+    const n = Math.min(grid.length, s.values.length);
+    for (let i = 0; i < n; i++) if (!Number.isNaN(s.values[i] ?? Number.NaN)) raw[i] = (raw[i] ?? 0) + 1;
+  }
+  const smoothed = new Int32Array(grid.length);
+  const window: number[] = [];
+  for (let i = 0; i < grid.length; i++) {
+    window.length = 0;
+    const lo = Math.max(0, i - COUNT_SMOOTHING_HALF_WINDOW);
+    const hi = Math.min(grid.length - 1, i + COUNT_SMOOTHING_HALF_WINDOW);
+    for (let j = lo; j <= hi; j++) window.push(raw[j] ?? 0);
+    window.sort((a, b) => a - b);
+    smoothed[i] = window[Math.floor(window.length / 2)] ?? 0;
+  }
+  return smoothed;
+}
+
+function perWorkerLimitSteps(grid: Grid, memory: readonly GridSeries[], limitBytes: number): Omit<LimitStep, 'value'>[] {
+  const counts = liveWorkerCounts(grid, memory);
+  const steps: Omit<LimitStep, 'value'>[] = [];
+  let i = 0;
+  while (i < counts.length) {
+    const workers = counts[i] ?? 0;
+    let j = i;
+    while (j + 1 < counts.length && counts[j + 1] === workers) j++;
+    if (workers > 0) {
+      // A step ends where the next begins, so consecutive steps join into one stepped line.
+      const next = j + 1 < counts.length && (counts[j + 1] ?? 0) > 0 ? j + 1 : j;
+      steps.push({
+        startMs: gridTimeMs(grid, i),
+        endMs: gridTimeMs(grid, next),
+        workers,
+        bytes: limitBytes / workers,
+      });
+    }
+    i = j + 1;
+  }
+  return steps;
+}
+
+function limitLabel(steps: readonly LimitStep[], axisMax: number): string {
+  const counts: number[] = [];
+  for (const s of steps) if (counts[counts.length - 1] !== s.workers) counts.push(s.workers);
+  const first = steps[0];
+  let label: string;
+  if (counts.length === 1 && first !== undefined) {
+    label = `limit ÷ ${first.workers} ${first.workers === 1 ? 'worker' : 'workers'} = ${formatBytes(first.bytes)}`;
+  } else if (counts.length === 2) {
+    label = `limit ÷ ${counts[0]}→${counts[1]} workers`;
+  } else {
+    label = `limit ÷ live workers (${Math.min(...counts)}–${Math.max(...counts)})`;
+  }
+  if (steps.every((s) => s.value > axisMax)) label += ', above chart';
+  return label;
+}
+
+/** Per-worker limits at most this far above the highest line are drawn; higher ones would flatten the lines. */
+const LIMIT_IN_VIEW_FACTOR = 1.5;
+/** A bottom this close to zero (as a fraction of the top) is shown as zero: cheaper to read, little lost. */
+const ZERO_BASE_FRACTION = 0.35;
+
+function memoryAxisFor(
+  rows: readonly WorkerRow[],
+  limitSteps: readonly Omit<LimitStep, 'value'>[],
+  maxIntervals: number,
+  topHeadroom: number,
+): MemoryAxisSpec {
+  let bottom = Math.min(...rows.map((r) => r.minBytes));
+  let top = Math.max(...rows.map((r) => r.maxBytes));
+  if (!Number.isFinite(bottom) || !Number.isFinite(top)) {
+    bottom = 0;
+    top = 512 * MIB;
+  }
+  const dataTop = top;
+  const limitValues = limitSteps.map((s) => s.bytes).sort((a, b) => b - a);
+  const inView = limitValues.find((v) => v <= dataTop * LIMIT_IN_VIEW_FACTOR);
+  if (inView !== undefined) top = Math.max(top, inView);
+
+  let lo: number;
+  if (bottom <= top * ZERO_BASE_FRACTION) {
+    lo = 0;
+  } else {
+    // A floor under the visible span keeps a flat line flat instead of magnifying noise.
+    const span = Math.max(top - bottom, 0.1 * top, 16 * MIB);
+    lo = Math.max(0, Math.min(bottom - 0.08 * span, top - span));
+  }
+  const hi = top + topHeadroom * (top - lo);
+  const unit = memoryUnitFor(hi);
+  const perUnit = BYTES_PER_UNIT[unit];
+  const scale = niceScale(lo / perUnit, hi / perUnit, maxIntervals);
+  return {
+    title: 'memory per worker',
+    unit,
+    bytesPerUnit: perUnit,
+    min: scale.min,
+    max: scale.max,
+    ticks: scale.values.map((v) => ({ value: v, label: formatInUnit(v, unit) })),
+  };
+}
+
+/** A traffic axis from zero with as many intervals as the memory axis, so both share grid lines. */
+function trafficAxisFor(values: Float64Array, intervals: number): ValueAxisSpec {
+  let peak = 0;
+  for (const v of values) if (v > peak) peak = v;
+  const n = Math.max(1, intervals);
+  const step = niceStepAtLeast((peak > 0 ? peak * 1.05 : 1) / n);
+  const ticks: AxisTick[] = [];
+  for (let i = 0; i <= n; i++) {
+    const value = Number((i * step).toPrecision(10));
+    ticks.push({ value, label: formatRate(value) });
+  }
+  return { title: 'traffic (req/s)', min: 0, max: Number((n * step).toPrecision(10)), ticks };
+}
+
+function subtitleFor(diagnosis: Diagnosis, timeZone: string): string {
+  const parts: string[] = [];
+  const start = Date.parse(diagnosis.window.start);
+  const end = Date.parse(diagnosis.window.end);
+  if (Number.isFinite(start) && Number.isFinite(end)) {
+    parts.push(`${formatWindow(start, end, timeZone)} (${formatDuration(diagnosis.window.durationSeconds)})`);
+  }
+  const workers = diagnosis.totals.workersAtEnd;
+  parts.push(`${workers} ${workers === 1 ? 'worker' : 'workers'}`);
+  const limit = diagnosis.limit;
+  if (limit !== null) {
+    const percent = Math.round(limit.usedFraction * 100);
+    parts.push(`total ${formatBytes(limit.currentTotalBytes)} of ${formatBytes(limit.bytes)} limit (${percent}%)`);
+  } else {
+    parts.push(`total ${formatBytes(diagnosis.totals.endBytes)}, no limit known`);
+  }
+  return parts.join(' · ');
+}
