@@ -28,7 +28,11 @@ export interface TimeWindow {
   readonly stepSeconds: number;
 }
 
-export type WorkerTrend = 'growing' | 'flat' | 'plateaued' | 'shrinking' | 'erratic' | 'too-short';
+/**
+ * growing: steady sustained growth; plateaued: grew, then levelled off; warming-up: a process that
+ * started in the window and is still climbing towards the size of its established peers.
+ */
+export type WorkerTrend = 'growing' | 'flat' | 'plateaued' | 'warming-up' | 'shrinking' | 'erratic' | 'too-short';
 
 /** Figures for one worker process (one memory series). */
 export interface WorkerFigures {

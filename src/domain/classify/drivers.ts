@@ -1,0 +1,164 @@
+/**
+ * Does memory move with a driver (traffic, one job type) or with the clock?
+ *
+ * Two kinds of evidence, both taken with the wall-clock trend held out so that a steady leak
+ * under a daily traffic cycle is not credited to traffic:
+ * - level: memory rises and falls with the (smoothed) driver, e.g. a TTL cache or in-flight payloads;
+ * - growth: memory grows faster while the driver is high, e.g. per-request retention.
+ */
+
+import { coarsen } from './buckets';
+import { fitLine, pearson, quantile, ramp, regress } from '../stats';
+
+export interface DriverRelation {
+  /** Plain correlation of memory with the best-smoothed driver. */
+  readonly correlation: number;
+  /** Correlation left after the linear wall-clock trend is taken out, signed. */
+  readonly partialCorrelation: number;
+  /** Correlation between memory's growth per segment and the driver level in that segment. */
+  readonly growthCorrelation: number;
+  readonly r2Time: number;
+  readonly r2Driver: number;
+  /** MiB per worker that the driver's usual swing (10th to 90th percentile) moves memory by. */
+  readonly swingMiB: number;
+  /** How many buckets of trailing smoothing fit best. */
+  readonly smoothing: number;
+  /** The driver with that smoothing, per bucket. */
+  readonly smoothed: Float64Array;
+  /** MiB per worker per unit of the smoothed driver, with the time trend held out. */
+  readonly coefficient: number;
+}
+
+/** Trailing smoothing to try, in buckets and in minutes: memory lags its driver (a TTL, a job's hold time). */
+const SMOOTHING_BUCKETS = [1, 3, 8, 16];
+const SMOOTHING_MINUTES = [5, 10, 20, 40];
+
+function smoothingCandidates(count: number, bucketMs: number): number[] {
+  const fromMinutes = SMOOTHING_MINUTES.map((m) => Math.round((m * 60_000) / bucketMs));
+  return [...new Set([...SMOOTHING_BUCKETS, ...fromMinutes])].filter((k) => k >= 1 && k < count / 4).sort((a, b) => a - b);
+}
+/** Segments for the growth-rate comparison: coarse enough that noise and sawtooth average out. */
+const GROWTH_SEGMENTS = 40;
+
+/**
+ * A rate over [5m] reports a burst minutes after it happened; memory responds at once.
+ * Shifting the driver earlier by a few minutes lines the two up again.
+ */
+const LEAD_MINUTES = [0, 1, 2.5];
+
+export function relateToDriver(memory: Float64Array, driver: Float64Array, hours: Float64Array, bucketMs: number): DriverRelation {
+  const r2Time = fitLine(hours, memory).r2;
+  let best = { r2: -1, smoothed: driver, k: 1 };
+  const leads = [...new Set(LEAD_MINUTES.map((m) => Math.round((m * 60_000) / bucketMs)))].filter((l) => l < driver.length / 8);
+  for (const k of smoothingCandidates(driver.length, bucketMs)) {
+    const smoothed = k === 1 ? driver : trailingMean(driver, k);
+    for (const lead of leads) {
+      const candidate = lead === 0 ? smoothed : shiftEarlier(smoothed, lead);
+      // Chosen by how much it adds to the time trend, so a leak under a daily cycle does not pick a lag that mimics the trend.
+      const r2 = regress([hours, candidate], memory).r2;
+      if (r2 > best.r2) best = { r2, smoothed: candidate, k };
+    }
+  }
+  best = { ...best, r2: fitLine(best.smoothed, memory).r2 };
+  const both = regress([hours, best.smoothed], memory);
+  const partialR2 = r2Time >= 0.999 ? 0 : Math.max(0, (both.r2 - r2Time) / (1 - r2Time));
+  const sign = residualSign(memory, best.smoothed, hours);
+  // The driver's own effect (time held out) across its near-full range: sparse drivers such as a
+  // nightly job spend most buckets at zero, so the 10th-90th percentile would hide them.
+  const span = quantile(best.smoothed, 0.98) - quantile(best.smoothed, 0.02);
+  const swing = Math.max(0, (both.coefficients[1] ?? 0) * span);
+  return {
+    correlation: pearson(best.smoothed, memory),
+    partialCorrelation: sign * Math.sqrt(partialR2),
+    growthCorrelation: growthCorrelation(memory, driver),
+    r2Time,
+    r2Driver: Math.max(0, best.r2),
+    swingMiB: Number.isFinite(swing) ? swing : 0,
+    smoothing: best.k,
+    smoothed: best.smoothed,
+    coefficient: Number.isFinite(both.coefficients[1] ?? NaN) ? both.coefficients[1]! : 0,
+  };
+}
+
+/** A swing smaller than this (MiB per worker) is not worth crediting to any driver. */
+export function driverMaterialMiB(typicalWorkerMiB: number): number {
+  return Math.max(10, 0.05 * typicalWorkerMiB);
+}
+
+/**
+ * 0..1: memory rises and falls with the driver, beyond the time trend, by a material amount.
+ * Needs all three: the driver's own share (partial correlation), a fit that is not a fluke
+ * (plain r²), and a swing big enough to matter.
+ */
+export function levelEvidence(rel: DriverRelation, typicalWorkerMiB: number): number {
+  return (
+    ramp(rel.partialCorrelation, 0.4, 0.75) *
+    ramp(rel.r2Driver, 0.15, 0.4) *
+    ramp(rel.swingMiB / driverMaterialMiB(typicalWorkerMiB), 0.7, 1.5)
+  );
+}
+
+/** Sign of the driver's effect once time is held out: residual of memory vs residual of driver. */
+function residualSign(memory: Float64Array, driver: Float64Array, hours: Float64Array): number {
+  const m = fitLine(hours, memory);
+  const d = fitLine(hours, driver);
+  const rm = new Float64Array(memory.length);
+  const rd = new Float64Array(memory.length);
+  for (let i = 0; i < memory.length; i++) {
+    rm[i] = memory[i]! - (m.intercept + m.slope * hours[i]!);
+    rd[i] = driver[i]! - (d.intercept + d.slope * hours[i]!);
+  }
+  return pearson(rm, rd) >= 0 ? 1 : -1;
+}
+
+/** Growth of memory across each segment against the driver's mean over that segment. */
+export function growthCorrelation(memory: Float64Array, driver: Float64Array): number {
+  const segments = Math.min(GROWTH_SEGMENTS, Math.floor(memory.length / 3));
+  if (segments < 6) return 0;
+  const m = coarsen(memory, segments);
+  const d = coarsen(driver, segments);
+  const growth: number[] = [];
+  const level: number[] = [];
+  for (let s = 1; s < segments; s++) {
+    growth.push(m[s]! - m[s - 1]!);
+    level.push((d[s]! + d[s - 1]!) / 2);
+  }
+  return pearson(level, growth);
+}
+
+/** out[b] = values[b + lead]; the last `lead` buckets repeat the final value. */
+function shiftEarlier(values: Float64Array, lead: number): Float64Array {
+  const out = new Float64Array(values.length);
+  for (let b = 0; b < values.length; b++) out[b] = values[Math.min(values.length - 1, b + lead)]!;
+  return out;
+}
+
+export function trailingMean(values: Float64Array, k: number): Float64Array {
+  const out = new Float64Array(values.length);
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (Number.isFinite(v)) {
+      sum += v;
+      n++;
+    }
+    if (i >= k) {
+      const old = values[i - k]!;
+      if (Number.isFinite(old)) {
+        sum -= old;
+        n--;
+      }
+    }
+    out[i] = n > 0 ? sum / n : NaN;
+  }
+  return out;
+}
+
+/** A driver that never really moves cannot explain anything. */
+export function driverVaries(driver: Float64Array): boolean {
+  const hi = quantile(driver, 0.9);
+  const lo = quantile(driver, 0.1);
+  const mid = quantile(driver, 0.5);
+  return Number.isFinite(hi) && hi > 0 && (hi - lo) / Math.max(mid, hi * 0.05) >= 0.3;
+}

@@ -1,0 +1,100 @@
+/** Stretches where traffic fell to near zero, and what memory did through them. */
+
+import type { Buckets } from './buckets';
+import { trailingMean } from './drivers';
+import { median, quantile, robustSlope } from '../stats';
+
+export interface IdleStretch {
+  /** Bucket indices, inclusive. */
+  readonly from: number;
+  readonly to: number;
+  readonly hours: number;
+  /** Per-worker memory (MiB) at the start and the end of the stretch. */
+  readonly startMiB: number;
+  readonly endMiB: number;
+  /** Per-worker memory just before traffic dropped. */
+  readonly beforeMiB: number;
+  /** The lowest settled per-worker memory seen before the stretch; NaN when the window starts idle. */
+  readonly baselineMiB: number;
+  readonly slopeMiBPerHour: number;
+  /** Slope of memory while traffic was flowing, for contrast. */
+  readonly activeSlopeMiBPerHour: number;
+}
+
+/** Traffic below this share of its busy level counts as idle. */
+const IDLE_SHARE = 0.08;
+const MIN_IDLE_MS = 10 * 60_000;
+const MIN_IDLE_SHARE_OF_WINDOW = 0.05;
+
+export function findIdleStretches(traffic: Float64Array, memory: Float64Array, buckets: Buckets): IdleStretch[] {
+  const busy = quantile(traffic, 0.95);
+  if (!(busy > 0)) return [];
+  const smooth = trailingMean(traffic, 3);
+  const threshold = busy * IDLE_SHARE;
+  const idle = new Uint8Array(buckets.count);
+  let active = 0;
+  for (let b = 0; b < buckets.count; b++) {
+    const v = smooth[b]!;
+    idle[b] = Number.isFinite(v) && v < threshold ? 1 : 0;
+    if (Number.isFinite(v) && v >= busy * 0.25) active++;
+  }
+  // Idle only means something against a window that also saw real traffic.
+  if (active < buckets.count * 0.1) return [];
+  // Bridge one- or two-bucket blips of traffic inside an idle stretch (health checks, a stray request).
+  for (let b = 1; b < buckets.count - 1; b++) {
+    if (!idle[b] && idle[b - 1] && (idle[b + 1] || (b + 2 < buckets.count && idle[b + 2]))) idle[b] = 1;
+  }
+  const minBuckets = Math.max(2, Math.ceil(Math.max(MIN_IDLE_MS, buckets.count * buckets.bucketMs * MIN_IDLE_SHARE_OF_WINDOW) / buckets.bucketMs));
+  const stretches: IdleStretch[] = [];
+  let b = 0;
+  while (b < buckets.count) {
+    if (!idle[b]) {
+      b++;
+      continue;
+    }
+    const from = b;
+    while (b < buckets.count && idle[b]) b++;
+    const to = b - 1;
+    if (to - from + 1 >= minBuckets) stretches.push(describe(from, to, idle, memory, buckets));
+  }
+  return stretches;
+}
+
+function describe(from: number, to: number, idle: Uint8Array, memory: Float64Array, buckets: Buckets): IdleStretch {
+  const len = to - from + 1;
+  const edge = Math.max(2, Math.ceil(len * 0.1));
+  const inside = Array.from(memory.subarray(from, to + 1));
+  const hours = Array.from(buckets.hours.subarray(from, to + 1));
+  const beforeFrom = Math.max(0, from - Math.max(2, Math.ceil(buckets.count * 0.05)));
+  const before = Array.from(memory.subarray(beforeFrom, from));
+  const activeHours: number[] = [];
+  const activeMemory: number[] = [];
+  for (let i = 0; i < from; i++) {
+    if (!idle[i]) {
+      activeHours.push(buckets.hours[i]!);
+      activeMemory.push(memory[i]!);
+    }
+  }
+  return {
+    from,
+    to,
+    hours: (len * buckets.bucketMs) / 3_600_000,
+    startMiB: median(inside.slice(0, edge)),
+    endMiB: median(inside.slice(len - edge)),
+    beforeMiB: before.length > 0 ? median(before) : NaN,
+    baselineMiB: lowestSettled(memory, from, Math.max(2, Math.ceil(buckets.count * 0.04))),
+    slopeMiBPerHour: robustSlope(hours, inside),
+    activeSlopeMiBPerHour: activeMemory.length >= 4 ? robustSlope(activeHours, activeMemory) : NaN,
+  };
+}
+
+/** The lowest median over any run of `span` buckets before `end`. */
+function lowestSettled(memory: Float64Array, end: number, span: number): number {
+  if (end < span) return NaN;
+  let lowest = Infinity;
+  for (let i = 0; i + span <= end; i += Math.max(1, Math.floor(span / 2))) {
+    const m = median(memory.subarray(i, i + span));
+    if (m < lowest) lowest = m;
+  }
+  return Number.isFinite(lowest) ? lowest : NaN;
+}

@@ -1,0 +1,257 @@
+/**
+ * classify(): from one service's series to a diagnosis. Pure and deterministic.
+ */
+
+import { MIB, gridEndMs, type ServiceSeries } from '../series';
+import type {
+  Diagnosis,
+  IdlePeriod,
+  JobAssociation,
+  LimitFigures,
+  PatternScores,
+  TrafficFigures,
+  WorkerCountChange,
+  WorkerFigures,
+} from '../diagnosis';
+import { gatherEvidence, type Evidence } from './evidence';
+import {
+  bestCountChange,
+  driverScore,
+  scoreAllWorkers,
+  scoreIdle,
+  idleRetention,
+  scoreJobs,
+  scoreLargeStable,
+  scoreOneWorker,
+} from './scores';
+import { decide, PRESENT } from './decide';
+import { describe } from '../findings';
+import { pearson, quantile, mean } from '../stats';
+import { bucketMeans } from './buckets';
+
+export interface ClassifyOptions {
+  /** IANA time zone for times in findings; UTC by default. */
+  readonly timeZone?: string;
+}
+
+export function classify(series: ServiceSeries, options: ClassifyOptions = {}): Diagnosis {
+  const timeZone = options.timeZone ?? 'UTC';
+  const e = gatherEvidence(series);
+  const count = bestCountChange(e);
+  const jobs = scoreJobs(e);
+  const traffic = e.trafficRelation ? driverScore(e.trafficRelation, e) : null;
+
+  const one = scoreOneWorker(e);
+  let all = scoreAllWorkers(e);
+  let trafficScore = traffic?.score ?? 0;
+  let idle = scoreIdle(e);
+  // Memory that grew with traffic and did not come down when traffic stopped is the "stays high
+  // while idle" pattern, however the growth itself scored.
+  if (traffic?.by === 'growth' && trafficScore >= PRESENT) {
+    const held = idleRetention(e);
+    if (held && held.score > idle.score) idle = held;
+  }
+  // Growth whose pace follows the request rate is traffic-driven retention, not a clock-driven leak.
+  const growthIsTrafficDriven = traffic?.by === 'growth' && trafficScore >= PRESENT;
+  if (growthIsTrafficDriven) all = below(all, trafficScore);
+  // ...and growth that comes with one job type is that job's doing.
+  const growthIsJobDriven = jobs.by === 'growth' && jobs.score >= PRESENT;
+  if (growthIsJobDriven) all = below(all, jobs.score);
+  const growthIsIdleDriven = idle.score >= PRESENT;
+  if (growthIsIdleDriven) {
+    // Not coming down while idle is the defining observation: the growth before it and during it belong to it.
+    trafficScore = below(trafficScore, idle.score);
+    all = below(all, idle.score);
+  }
+  const dynamic = Math.max(one, all, count?.score ?? 0, trafficScore, idle.score, jobs.score);
+  // "Large but stable" only describes workers that are not moving.
+  const large = scoreLargeStable(e, series.limit?.bytes ?? null) * (1 - dynamic);
+
+  const scores: PatternScores = {
+    stable: round(1 - Math.max(dynamic, large)),
+    'one-worker-growing': round(one),
+    'all-workers-growing': round(all),
+    'all-workers-large-stable': round(large),
+    'worker-count-jump': round(count?.score ?? 0),
+    'follows-traffic': round(trafficScore),
+    'high-while-idle': round(idle.score),
+    'job-driven': round(jobs.score),
+  };
+  const decision = decide(scores, {
+    trafficAndJobSame: trafficAndJobAlike(e, jobs.name),
+    growthIsTrafficDriven,
+    growthIsJobDriven,
+    growthIsIdleDriven,
+  });
+
+  const workers = e.workers.map((w) => workerFigures(e, w.index));
+  const limit = limitFigures(e, series);
+  const idlePeriods = e.idle.map((s): IdlePeriod => ({
+    start: iso(e.buckets.timesMs[s.from]! - e.buckets.bucketMs / 2),
+    end: iso(e.buckets.timesMs[s.to]! + e.buckets.bucketMs / 2),
+    durationSeconds: Math.round(s.hours * 3600),
+    memoryAtStartBytes: s.startMiB * MIB,
+    memoryAtEndBytes: s.endMiB * MIB,
+    baselineBytes: s.baselineMiB * MIB,
+  }));
+  const workerCountChanges = e.count.changes
+    .filter((c) => c.from > 0 && c.to > 0)
+    .map((c): WorkerCountChange => ({
+      at: iso(c.atMs),
+      from: c.from,
+      to: c.to,
+      totalBeforeBytes: c.totalBefore,
+      totalAfterBytes: c.totalAfter,
+      perWorkerBeforeBytes: c.perWorkerBefore,
+      perWorkerAfterBytes: c.perWorkerAfter,
+    }));
+  const trafficFigures = trafficFiguresOf(e);
+  const job = jobAssociation(e, jobs.name, jobs.otherBest?.name ?? null);
+  const window = {
+    start: iso(series.grid.startMs),
+    end: iso(gridEndMs(series.grid)),
+    durationSeconds: Math.round((gridEndMs(series.grid) - series.grid.startMs) / 1000),
+    stepSeconds: Math.round(series.grid.stepMs / 1000),
+  };
+  const { verdict, findings } = describe({
+    evidence: e,
+    decision,
+    scores,
+    workers,
+    limit,
+    countChange: count && count.score >= 0.35 ? count.change : null,
+    idle,
+    jobName: jobs.name,
+    job,
+    traffic: trafficFigures,
+    trafficBy: traffic?.by ?? null,
+    timeZone,
+  });
+  return {
+    service: series.service,
+    window,
+    pattern: decision.pattern,
+    confidence: decision.confidence,
+    secondary: decision.secondary,
+    verdict,
+    findings,
+    workers,
+    totals: {
+      startBytes: e.totalStartMiB * MIB,
+      endBytes: e.totalNowMiB * MIB,
+      peakBytes: e.totalPeakMiB * MIB,
+      growthMiBPerHour: round2(e.totalSlope),
+      workersAtStart: e.count.runs[0]?.value ?? 0,
+      workersAtEnd: e.count.runs[e.count.runs.length - 1]?.value ?? 0,
+    },
+    traffic: trafficFigures,
+    idlePeriods,
+    workerCountChanges,
+    job,
+    limit,
+    scores,
+    warnings: [...series.warnings],
+  };
+}
+
+function workerFigures(e: Evidence, index: number): WorkerFigures {
+  const w = e.workers[index]!;
+  const values = e.series.memory[index]!.values;
+  let firstIdx = -1;
+  let lastIdx = -1;
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] === values[i]) {
+      if (firstIdx < 0) firstIdx = i;
+      lastIdx = i;
+    }
+  }
+  const grid = e.series.grid;
+  return {
+    name: w.name,
+    labels: w.labels,
+    pid: w.pid,
+    instance: w.instance,
+    firstSeen: iso(grid.startMs + Math.max(0, firstIdx) * grid.stepMs),
+    lastSeen: iso(grid.startMs + Math.max(0, lastIdx) * grid.stepMs),
+    alive: lastIdx === grid.length - 1 || w.alive,
+    startBytes: finiteOr(w.startMiB * MIB, 0),
+    endBytes: finiteOr(w.endMiB * MIB, 0),
+    peakBytes: finiteOr(w.peakMiB * MIB, 0),
+    growthBytes: finiteOr(w.growthMiB * MIB, 0),
+    growthMiBPerHour: round2(w.slopeMiBPerHour),
+    steadiness: round2(w.steadiness),
+    trend: w.trend,
+  };
+}
+
+function limitFigures(e: Evidence, series: ServiceSeries): LimitFigures | null {
+  if (!series.limit) return null;
+  const limitMiB = series.limit.bytes / MIB;
+  const now = e.totalNowMiB;
+  const used = now / limitMiB;
+  // A trend slower than 0.1% of the total per hour is noise, not a forecast.
+  const slope = e.totalRecentSlope;
+  const growing = slope > Math.max(1, now * 0.001);
+  const hoursToLimit = used >= 1 ? 0 : growing ? (limitMiB - now) / slope : null;
+  return {
+    bytes: series.limit.bytes,
+    source: series.limit.source,
+    currentTotalBytes: now * MIB,
+    usedFraction: round2(used),
+    hoursToLimit: hoursToLimit === null ? null : Math.round(hoursToLimit * 10) / 10,
+  };
+}
+
+function trafficFiguresOf(e: Evidence): TrafficFigures | null {
+  if (!e.traffic) return null;
+  const rel = e.trafficRelation;
+  return {
+    correlation: round2(rel?.correlation ?? 0),
+    partialCorrelation: round2(rel?.partialCorrelation ?? 0),
+    growthCorrelation: round2(rel?.growthCorrelation ?? 0),
+    meanRps: round2(mean(e.traffic)),
+    peakRps: round2(quantile(e.traffic, 1)),
+    swingMiB: round2(rel?.swingMiB ?? 0),
+  };
+}
+
+function jobAssociation(e: Evidence, best: string | null, other: string | null): JobAssociation | null {
+  const rel = e.jobs.find((j) => j.name === best);
+  if (!rel) return null;
+  const otherRel = e.jobs.find((j) => j.name === other);
+  const strength = (r: typeof rel.relation): number => Math.max(r.partialCorrelation, r.growthCorrelation);
+  return {
+    name: rel.name,
+    correlation: round2(strength(rel.relation)),
+    otherBest: otherRel ? { name: otherRel.name, correlation: round2(strength(otherRel.relation)) } : null,
+    swingMiB: round2(rel.relation.swingMiB),
+  };
+}
+
+function trafficAndJobAlike(e: Evidence, jobName: string | null): boolean {
+  if (!e.traffic || jobName === null) return false;
+  const job = e.series.jobs.find((j) => (j.labels['name'] ?? j.labels['task'] ?? 'unnamed') === jobName);
+  if (!job) return false;
+  return pearson(e.traffic, bucketMeans(job.values, e.buckets)) >= 0.7;
+}
+
+/** Keeps a score just under another so the other wins the tie. */
+function below(score: number, other: number): number {
+  return Math.min(score, Math.max(0, other - 0.01));
+}
+
+function iso(ms: number): string {
+  return new Date(Math.round(ms)).toISOString();
+}
+
+function round(v: number): number {
+  return Math.round(Math.min(1, Math.max(0, v)) * 1000) / 1000;
+}
+
+function round2(v: number): number {
+  return Number.isFinite(v) ? Math.round(v * 100) / 100 : 0;
+}
+
+function finiteOr(v: number, fallback: number): number {
+  return Number.isFinite(v) ? v : fallback;
+}

@@ -1,0 +1,168 @@
+/**
+ * Evidence for each pattern, 0..1. Every score is computed on its own; `decide` weighs them.
+ * The thresholds are in one place so the scenario set can keep them honest.
+ */
+
+import type { Evidence } from './evidence';
+import type { IdleStretch } from './idle';
+import { driverMaterialMiB, levelEvidence, type DriverRelation } from './drivers';
+import type { CountChange } from './worker-count';
+import { materialGrowthMiB, type WorkerAnalysis } from './workers';
+import { mean, median, ramp } from '../stats';
+
+/** Workers whose trend says something about growth: new processes still warming up say nothing. */
+function judged(e: Evidence): readonly WorkerAnalysis[] {
+  return e.eligible.filter((w) => w.trend !== 'warming-up');
+}
+
+export function scoreOneWorker(e: Evidence): number {
+  const { growers } = e;
+  const eligible = judged(e);
+  if (growers.length === 0 || eligible.length < 2) return 0;
+  const share = growers.length / eligible.length;
+  const peers = eligible.filter((w) => w.trend !== 'growing');
+  if (peers.length === 0) return 0;
+  const growerSlope = median(growers.map((w) => w.slopeMiBPerHour));
+  const peerSlope = median(peers.map((w) => w.slopeMiBPerHour));
+  // Peers count as flat when their rate is small next to what would be material over this window.
+  const negligibleRate = (0.1 * materialGrowthMiB(e.typicalWorkerMiB, 0)) / Math.max(e.windowHours, 1e-6);
+  const separation = growerSlope / Math.max(Math.abs(peerSlope), 0.05 * growerSlope, negligibleRate);
+  const peersQuiet = peers.filter((w) => w.trend !== 'erratic').length / peers.length;
+  const steady = mean(growers.map((w) => w.steadiness));
+  return (
+    (1 - ramp(share, 0.5, 0.75)) * ramp(separation, 2, 5) * (0.55 + 0.45 * steady) * (0.7 + 0.3 * peersQuiet)
+  );
+}
+
+export function scoreAllWorkers(e: Evidence): number {
+  const { growers } = e;
+  const eligible = judged(e);
+  if (growers.length === 0) return 0;
+  const share = growers.length / eligible.length;
+  const slopes = growers.map((w) => w.slopeMiBPerHour);
+  const m = mean(slopes);
+  const sd = Math.sqrt(mean(slopes.map((s) => (s - m) ** 2)));
+  const similarity = 0.7 + 0.3 * ramp(1.2 - sd / Math.max(m, 1e-9), 0, 0.8);
+  const steady = mean(growers.map((w) => w.steadiness));
+  return ramp(share, 0.55, 0.8) * (0.6 + 0.4 * steady) * similarity;
+}
+
+export function bestCountChange(e: Evidence): { change: CountChange; score: number } | null {
+  let best: { change: CountChange; score: number } | null = null;
+  for (const c of e.count.changes) {
+    if (c.to <= c.from || c.from < 1) continue;
+    const added = c.to / c.from - 1;
+    const jump = c.totalAfter / c.totalBefore - 1;
+    const perWorker = c.perWorkerAfter / c.perWorkerBefore;
+    const flat = perWorker >= 0.8 && perWorker <= 1.25 ? 1 : Math.min(ramp(perWorker, 0.6, 0.8), 1 - ramp(perWorker, 1.25, 1.6));
+    const score = ramp(added, 0.05, 0.2) * ramp(jump, 0.05, 0.18) * flat;
+    if (Number.isFinite(score) && (!best || score > best.score)) best = { change: c, score };
+  }
+  return best;
+}
+
+/** Evidence that memory moves with a driver, and whether the move is big enough to matter. */
+export function driverScore(rel: DriverRelation, e: Evidence): { score: number; by: 'level' | 'growth' } {
+  const growth = ramp(rel.growthCorrelation, 0.45, 0.75);
+  const material = driverMaterialMiB(e.typicalWorkerMiB);
+  const levelScore = levelEvidence(rel, e.typicalWorkerMiB);
+  const grew = Math.max(...e.perWorkerMiB) - Math.min(...e.perWorkerMiB);
+  const growthScore = growth * ramp(grew / material, 0.7, 1.5);
+  return levelScore >= growthScore ? { score: levelScore, by: 'level' } : { score: growthScore, by: 'growth' };
+}
+
+export function scoreTraffic(e: Evidence): number {
+  if (!e.trafficRelation) return 0;
+  return driverScore(e.trafficRelation, e).score;
+}
+
+export interface IdleScore {
+  readonly score: number;
+  readonly stretch: IdleStretch | null;
+  /** Memory kept growing through the idle stretch (rather than merely staying up). */
+  readonly kind: 'stayed-high' | 'kept-growing' | null;
+}
+
+export function scoreIdle(e: Evidence): IdleScore {
+  let best: IdleScore = { score: 0, stretch: null, kind: null };
+  for (const s of e.idle) {
+    const scored = scoreIdleStretch(s, e);
+    if (scored.score > best.score) best = scored;
+  }
+  return best;
+}
+
+/**
+ * For memory that grew with traffic: did it hold through the longest idle stretch?
+ * Scored by how much of the stretch's starting level was kept.
+ */
+export function idleRetention(e: Evidence): IdleScore | null {
+  const s = [...e.idle].sort((a, b) => b.hours - a.hours)[0];
+  if (!s) return null;
+  const rise = Number.isFinite(s.baselineMiB) ? s.startMiB - s.baselineMiB : NaN;
+  const material = materialGrowthMiB(s.startMiB, 0);
+  if (Number.isFinite(rise) && rise < material) return null;
+  const kept = Number.isFinite(rise) ? (s.endMiB - s.baselineMiB) / rise : s.endMiB >= s.startMiB - material ? 1 : 0;
+  const coverage = ramp(s.hours / e.windowHours, 0.05, 0.15);
+  const score = ramp(kept, 0.6, 0.9) * (0.6 + 0.4 * coverage);
+  return { score, stretch: s, kind: s.endMiB - s.startMiB > material ? 'kept-growing' : 'stayed-high' };
+}
+
+function scoreIdleStretch(s: IdleStretch, e: Evidence): IdleScore {
+  const base = Number.isFinite(s.baselineMiB) ? s.baselineMiB : NaN;
+  // The same steady slope through busy and idle time means the clock drives it, not the lack of traffic.
+  const wallClock =
+    Number.isFinite(s.activeSlopeMiBPerHour) &&
+    s.activeSlopeMiBPerHour > 0 &&
+    s.slopeMiBPerHour > 0 &&
+    Math.abs(s.slopeMiBPerHour - s.activeSlopeMiBPerHour) <= 0.45 * Math.max(s.slopeMiBPerHour, s.activeSlopeMiBPerHour) &&
+    e.perWorkerTrend.r2 >= 0.75;
+  if (wallClock) return { score: 0, stretch: s, kind: null };
+
+  let stayed = 0;
+  if (Number.isFinite(base)) {
+    const elevation = s.startMiB - base;
+    const material = Math.max(12, 0.06 * base);
+    const retained = elevation > 0 ? (s.endMiB - base) / elevation : 0;
+    stayed = ramp(elevation / material, 0.8, 2) * ramp(retained, 0.55, 0.85);
+  }
+  const idleGrowth = s.endMiB - s.startMiB;
+  const growthMaterial = materialGrowthMiB(s.startMiB, 0);
+  const fasterThanBusy = !Number.isFinite(s.activeSlopeMiBPerHour) || s.slopeMiBPerHour > 1.5 * Math.max(0, s.activeSlopeMiBPerHour);
+  const grew = fasterThanBusy ? ramp(idleGrowth / growthMaterial, 0.8, 2) * ramp(s.slopeMiBPerHour * s.hours / growthMaterial, 0.5, 1.2) : 0;
+  const coverage = ramp(s.hours / e.windowHours, 0.05, 0.15);
+  const score = Math.max(stayed, grew) * (0.6 + 0.4 * coverage);
+  return { score, stretch: s, kind: score === 0 ? null : grew > stayed ? 'kept-growing' : 'stayed-high' };
+}
+
+export interface JobScore {
+  readonly score: number;
+  readonly by: 'level' | 'growth' | null;
+  readonly name: string | null;
+  readonly otherBest: { name: string; score: number } | null;
+}
+
+export function scoreJobs(e: Evidence): JobScore {
+  const scored = e.jobs
+    .map((j) => ({ name: j.name, ...driverScore(j.relation, e) }))
+    .sort((a, b) => b.score - a.score);
+  const best = scored[0];
+  if (!best) return { score: 0, by: null, name: null, otherBest: null };
+  const second = scored[1] ?? null;
+  // "One job type and not the others": a second job type just as strong is not this pattern.
+  const distinct = second ? 1 - ramp(second.score, best.score - 0.35, best.score - 0.1) : 1;
+  return {
+    score: best.score * distinct,
+    by: best.by,
+    name: best.name,
+    otherBest: second ? { name: second.name, score: second.score } : null,
+  };
+}
+
+export function scoreLargeStable(e: Evidence, limitBytes: number | null): number {
+  if (limitBytes === null || limitBytes <= 0) return 0;
+  const used = (e.totalNowMiB * 1024 * 1024) / limitBytes;
+  const workers = e.count.runs.length > 0 ? e.count.runs[e.count.runs.length - 1]!.value : 0;
+  if (workers < 2) return 0;
+  return ramp(used, 0.65, 0.8);
+}

@@ -1,0 +1,271 @@
+/**
+ * The words of a diagnosis: one plain verdict and short findings with numbers a responder can act on.
+ */
+
+import type { JobAssociation, LimitFigures, PatternId, PatternScores, TrafficFigures, WorkerFigures } from './diagnosis';
+import type { Evidence } from './classify/evidence';
+import type { Decision } from './classify/decide';
+import type { CountChange } from './classify/worker-count';
+import type { IdleScore } from './classify/scores';
+import { formatBytes, formatCorrelation, formatDuration, formatMiB, formatPercent, formatRate, formatTime, plural } from './format';
+import { median } from './stats';
+import { patternTitle } from './pattern-names';
+
+export interface FindingsInput {
+  readonly evidence: Evidence;
+  readonly decision: Decision;
+  readonly scores: PatternScores;
+  readonly workers: readonly WorkerFigures[];
+  readonly limit: LimitFigures | null;
+  readonly countChange: CountChange | null;
+  readonly idle: IdleScore;
+  readonly jobName: string | null;
+  readonly job: JobAssociation | null;
+  readonly traffic: TrafficFigures | null;
+  readonly trafficBy: 'level' | 'growth' | null;
+  readonly timeZone: string;
+}
+
+export function describe(input: FindingsInput): { verdict: string; findings: string[] } {
+  const { decision } = input;
+  const components: readonly PatternId[] = decision.pattern === 'mixed' ? decision.secondary : [decision.pattern];
+  const findings: string[] = [];
+  for (const id of components) findings.push(...patternFindings(id, input));
+  // Contributing patterns that did not make the verdict still deserve a line.
+  if (decision.pattern !== 'mixed') {
+    for (const id of decision.secondary) {
+      const lines = patternFindings(id, input);
+      if (lines[0]) findings.push(lines[0]);
+    }
+  }
+  findings.push(...contextFindings(input));
+  return { verdict: verdictOf(decision, input), findings: dedupe(findings) };
+}
+
+function verdictOf(decision: Decision, input: FindingsInput): string {
+  const growers = input.evidence.growers.length;
+  const eligible = input.evidence.eligible.length;
+  switch (decision.pattern) {
+    case 'stable':
+      return 'Memory is stable: no sustained growth beyond normal noise. This is not a leak.';
+    case 'one-worker-growing':
+      return growers === 1
+        ? 'One worker keeps growing while its peers stay flat: look for references that process retains or one hot code path it runs.'
+        : `${growers} of ${eligible} workers keep growing while the rest stay flat: look for retained references or a hot code path those processes run.`;
+    case 'all-workers-growing':
+      return 'Every worker grows at a similar steady pace with time, not with traffic: something accumulates in all processes (module-level caches, globals, background state).';
+    case 'all-workers-large-stable':
+      return 'Every worker is flat but large, and together they sit close to the memory limit: the process model multiplies a normal footprint. This is not a leak.';
+    case 'worker-count-jump':
+      return 'Memory stepped up because more worker processes started; each worker is as large as before. This is not a leak.';
+    case 'follows-traffic':
+      return 'Memory follows traffic: it rises when requests rise and comes back or levels off when they fall. Suspect payload size or cache bounds before a leak.';
+    case 'high-while-idle':
+      return input.idle.kind === 'kept-growing'
+        ? 'Memory kept growing while the service was idle: background state, queues or long-lived loops hold on to objects.'
+        : 'Memory stayed high after traffic stopped: something retains what the busy period allocated (queues, globals, caches with no eviction).';
+    case 'job-driven':
+      return `Memory rises when the \`${input.jobName ?? 'one'}\` job runs and not with other work: inspect that job's payloads and what it keeps.`;
+    case 'mixed':
+      return `Several things add up: ${decision.secondary.map((id) => patternTitle(id)).join(', plus ')}.`;
+    default: {
+      const unreachable: never = decision.pattern;
+      return unreachable;
+    }
+  }
+}
+
+function patternFindings(id: PatternId, input: FindingsInput): string[] {
+  const e = input.evidence;
+  switch (id) {
+    case 'stable':
+      return stableFindings(input);
+    case 'one-worker-growing':
+      return growerFindings(input, false);
+    case 'all-workers-growing':
+      return growerFindings(input, true);
+    case 'all-workers-large-stable': {
+      const workers = e.count.runs[e.count.runs.length - 1]?.value ?? e.eligible.length;
+      const limit = input.limit;
+      return [
+        `Each of the ${workers} workers holds a flat ~${formatMiB(e.typicalWorkerMiB)}; together ${formatMiB(e.totalNowMiB)}` +
+          (limit ? `, ${formatPercent(limit.usedFraction)} of the ${formatBytes(limit.bytes)} limit.` : '.'),
+        `One more worker would add about ${formatMiB(e.typicalWorkerMiB)}; fewer workers, or less state per worker (preload and share read-only data, smaller caches), is what buys headroom.`,
+      ];
+    }
+    case 'worker-count-jump': {
+      const c = input.countChange;
+      if (!c) return [];
+      return [
+        `Workers went from ${c.from} to ${c.to} at ${formatTime(c.atMs, input.timeZone, e.series.grid.startMs + e.windowHours * 3_600_000)}; ` +
+          `total memory rose from ${formatBytes(c.totalBefore)} to ${formatBytes(c.totalAfter)} while each worker stayed near ${formatBytes(c.perWorkerAfter)}.`,
+      ];
+    }
+    case 'follows-traffic':
+      return trafficFindings(input);
+    case 'high-while-idle':
+      return idleFindings(input);
+    case 'job-driven': {
+      const j = input.job;
+      if (!j) return [];
+      const other = j.otherBest ? `; other job types at most ${formatCorrelation(j.otherBest.correlation)} (${j.otherBest.name})` : '';
+      return [
+        `Memory moves with the \`${j.name}\` job (correlation ${formatCorrelation(j.correlation)}${other})` +
+          (j.swingMiB >= 1 ? `: about ${formatMiB(j.swingMiB)} per worker while it runs.` : '.'),
+      ];
+    }
+    case 'mixed':
+      return [];
+    default: {
+      const unreachable: never = id;
+      return unreachable;
+    }
+  }
+}
+
+function stableFindings(input: FindingsInput): string[] {
+  const e = input.evidence;
+  const deltas = e.eligible.map((w) => Math.abs(w.growthMiB));
+  const worst = deltas.length > 0 ? Math.max(...deltas) : 0;
+  const lines = [
+    e.eligible.length > 0
+      ? `No sustained growth: every worker ended within ${formatMiB(Math.max(1, worst))} of where it started over ${formatDuration(e.windowHours * 3_600_000)}.`
+      : `No worker lived long enough in this window to show a trend; the per-worker average moved ${formatMiB(Math.abs(e.perWorkerTrend.slopeMiBPerHour * e.windowHours))}.`,
+  ];
+  const plateaued = e.eligible.filter((w) => w.trend === 'plateaued').length;
+  if (plateaued > 0) lines.push(`${plural(plateaued, 'worker')} warmed up and then levelled off: a bounded warm-up, not a leak.`);
+  return lines;
+}
+
+function growerFindings(input: FindingsInput, everyone: boolean): string[] {
+  const e = input.evidence;
+  const growers = [...e.growers].sort((a, b) => b.growthMiB - a.growthMiB);
+  if (growers.length === 0) return [];
+  const peers = e.eligible.length - growers.length;
+  const lines: string[] = [];
+  if (!everyone && growers.length <= 3) {
+    for (const g of growers) {
+      lines.push(
+        `${g.name} grew ${formatMiB(g.growthMiB)} in ${formatDuration(g.measuredHours * 3_600_000)} at a ${steadyWord(g.steadiness)} ${formatRate(g.slopeMiBPerHour)}` +
+          (g.alive ? '' : ' (it has since exited)') +
+          '.',
+      );
+    }
+    lines.push(peers > 0 ? `The other ${plural(peers, 'worker')} ${peers === 1 ? 'is' : 'are'} flat.` : '');
+  } else {
+    const rates = growers.map((g) => g.slopeMiBPerHour);
+    const lo = Math.min(...rates);
+    const hi = Math.max(...rates);
+    const top = growers[0]!;
+    lines.push(
+      `${growers.length} of ${plural(e.eligible.length, 'worker')} grew, at ${formatRate(lo)} to ${formatRate(hi)}; the largest is ${top.name}, up ${formatMiB(top.growthMiB)}.`,
+    );
+    if (!everyone && peers > 0) lines.push(`The other ${plural(peers, 'worker')} ${peers === 1 ? 'is' : 'are'} flat.`);
+  }
+  const recycled = e.workers.filter((w) => w.bornInWindow).length;
+  if (recycled > 0 && e.workers.length > e.eligible.length) {
+    lines.push(`${plural(recycled, 'process', 'processes')} started during the window (recycles or deploys); each pid is judged over its own life.`);
+  }
+  const rel = input.traffic;
+  if (everyone && rel && Math.abs(rel.partialCorrelation) < 0.3) {
+    lines.push(
+      `Traffic does not explain it: with the time trend taken out, memory correlates ${formatCorrelation(rel.partialCorrelation)} with traffic.`,
+    );
+  }
+  return lines.filter((l) => l.length > 0);
+}
+
+function trafficFindings(input: FindingsInput): string[] {
+  const t = input.traffic;
+  if (!t) return [];
+  const e = input.evidence;
+  if (input.trafficBy === 'growth') {
+    return [
+      `Memory grows faster when traffic is higher (correlation ${formatCorrelation(t.growthCorrelation)} between growth and request rate): each request leaves something behind, or a cache fills per request.`,
+    ];
+  }
+  const lines = [
+    `Per-worker memory moves by about ${formatMiB(t.swingMiB)} between quiet and busy periods (correlation with traffic ${formatCorrelation(t.partialCorrelation)} once the time trend is taken out); traffic ranged up to ${round(t.peakRps)} req/s.`,
+  ];
+  const fellBack = e.idle.find((s) => Number.isFinite(s.baselineMiB) && s.endMiB < s.startMiB - 0.3 * Math.max(0, s.startMiB - s.baselineMiB));
+  if (fellBack) {
+    lines.push(`When traffic stopped, memory came back down from ${formatMiB(fellBack.startMiB)} to ${formatMiB(fellBack.endMiB)} per worker.`);
+  }
+  return lines;
+}
+
+function idleFindings(input: FindingsInput): string[] {
+  const s = input.idle.stretch;
+  if (!s) return [];
+  const e = input.evidence;
+  const b = e.buckets;
+  const ref = e.series.grid.startMs + e.windowHours * 3_600_000;
+  const from = formatTime(b.timesMs[s.from]! - b.bucketMs / 2, input.timeZone, ref);
+  const to = formatTime(b.timesMs[s.to]! + b.bucketMs / 2, input.timeZone, ref);
+  const when = `Traffic was near zero from ${from} to ${to} (${formatDuration(s.hours * 3_600_000)})`;
+  if (input.idle.kind === 'kept-growing') {
+    return [`${when}, yet memory grew from ${formatMiB(s.startMiB)} to ${formatMiB(s.endMiB)} per worker (${formatRate(s.slopeMiBPerHour)}).`];
+  }
+  const above = Number.isFinite(s.baselineMiB) ? `, ${formatMiB(s.endMiB - s.baselineMiB)} above its earlier level of ${formatMiB(s.baselineMiB)}` : '';
+  return [`${when}, but memory stayed at ${formatMiB(s.endMiB)} per worker${above}.`];
+}
+
+function contextFindings(input: FindingsInput): string[] {
+  const e = input.evidence;
+  const lines: string[] = [];
+  const limit = input.limit;
+  if (limit) {
+    const head = `Total ${formatBytes(limit.currentTotalBytes)} of the ${formatBytes(limit.bytes)} limit (${formatPercent(limit.usedFraction)})`;
+    if (limit.hoursToLimit === 0) lines.push(`${head}: already at or over the limit.`);
+    else if (limit.hoursToLimit !== null) {
+      lines.push(`${head}; at the recent ${formatRate(e.totalRecentSlope)} it reaches the limit in about ${formatDuration(limit.hoursToLimit * 3_600_000)}.`);
+    } else lines.push(`${head}; not growing towards it at this rate.`);
+  }
+  const decreases = e.count.changes.filter((c) => c.to < c.from && c.to > 0);
+  for (const c of decreases.slice(0, 2)) {
+    lines.push(`Workers went down from ${c.from} to ${c.to} at ${formatTime(c.atMs, input.timeZone, e.series.grid.startMs + e.windowHours * 3_600_000)}.`);
+  }
+  const deploy = detectDeploy(e, input.timeZone);
+  if (deploy) lines.push(deploy);
+  const idleShown = input.decision.pattern === 'high-while-idle' || input.decision.secondary.includes('high-while-idle');
+  if (!idleShown && e.idle.length > 0 && (input.decision.pattern === 'all-workers-growing' || input.decision.pattern === 'one-worker-growing')) {
+    const s = e.idle[0]!;
+    lines.push(`Memory kept its pace through ${formatDuration(s.hours * 3_600_000)} of near-zero traffic: it tracks time, not requests.`);
+  }
+  if (e.workers.length > 0 && e.workers.every((w) => w.pid === null) && e.workers.length === new Set(e.workers.map((w) => w.instance)).size) {
+    lines.push('The memory series carry no pid label, so each instance is treated as one process.');
+  }
+  return lines;
+}
+
+/** Most pids replaced within a few minutes: a deploy or restart, worth knowing when reading the chart. */
+function detectDeploy(e: Evidence, timeZone: string): string | null {
+  const born = e.workers.filter((w) => w.bornInWindow).map((w) => w.firstBucket).sort((a, b) => a - b);
+  if (born.length < 2) return null;
+  const live = median(Array.from(e.count.counts));
+  let best = { at: -1, n: 0 };
+  for (let i = 0; i < born.length; i++) {
+    let j = i;
+    while (j + 1 < born.length && born[j + 1]! - born[i]! <= 3) j++;
+    if (j - i + 1 > best.n) best = { at: born[i]!, n: j - i + 1 };
+  }
+  const died = e.workers.filter((w) => !w.alive && w.lastBucket >= best.at - 4 && w.lastBucket <= best.at + 3).length;
+  if (best.n < Math.max(2, live * 0.8) || died < best.n * 0.8) return null;
+  const when = formatTime(e.buckets.timesMs[best.at]!, timeZone, e.series.grid.startMs + e.windowHours * 3_600_000);
+  return `${best.n} pids were replaced together at ${when}: a deploy or restart, after which memory started again from baseline.`;
+}
+
+function steadyWord(steadiness: number): string {
+  if (steadiness >= 0.9) return 'steady';
+  if (steadiness >= 0.7) return 'fairly steady';
+  return 'uneven';
+}
+
+function round(v: number): number {
+  return v >= 100 ? Math.round(v) : Math.round(v * 10) / 10;
+}
+
+function dedupe(lines: string[]): string[] {
+  return [...new Set(lines.filter((l) => l.trim().length > 0))];
+}
+
