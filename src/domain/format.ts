@@ -7,10 +7,15 @@ const GIB = MIB * 1024;
 /** "412 MiB", "1.5 GiB", "12.3 MiB": three significant digits at most. */
 export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes)) return 'n/a';
-  const abs = Math.abs(bytes);
-  if (abs >= GIB) return `${trim(bytes / GIB)} GiB`;
-  if (abs >= MIB) return `${trim(bytes / MIB)} MiB`;
-  if (abs >= KIB) return `${trim(bytes / KIB)} KiB`;
+  // Pick the unit by the rounded value, so 1023.99 MiB reads "1 GiB", not "1024 MiB".
+  const units: [number, string][] = [
+    [GIB, 'GiB'],
+    [MIB, 'MiB'],
+    [KIB, 'KiB'],
+  ];
+  for (const [size, name] of units) {
+    if (Math.abs(bytes) >= size || Math.abs(Number(trim(bytes / (size / 1024)))) >= 1024) return `${trim(bytes / size)} ${name}`;
+  }
   return `${Math.round(bytes)} B`;
 }
 
@@ -70,8 +75,8 @@ export function parseDuration(text: string): number | null {
   const value = Number(m[1]);
   const unit = (m[2] ?? 's').toLowerCase();
   const factor = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[unit as 'ms' | 's' | 'm' | 'h' | 'd' | 'w'];
-  const ms = value * factor;
-  return Number.isFinite(ms) && ms > 0 ? Math.round(ms) : null;
+  const ms = Math.round(value * factor);
+  return Number.isFinite(ms) && ms >= 1 ? ms : null;
 }
 
 /** "6h", "7d", "90m": the shortest exact spelling of a window. */

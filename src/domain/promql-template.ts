@@ -27,11 +27,22 @@ export function renderTemplate(template: string, service: string): string {
     const ch = template[i]!;
     const placeholder = PLACEHOLDER.exec(template.slice(i));
     if (placeholder) {
-      out += quote === null ? `"${escapeForLiteral(service, '"', false)}"` : escapeForLiteral(service, quote, regexLiteral);
+      out +=
+        quote === null
+          ? `"${escapeForLiteral(service, '"', /[=!]~\s*$/.test(out))}"`
+          : escapeForLiteral(service, quote, regexLiteral);
       i += placeholder[0].length;
       continue;
     }
     if (quote === null) {
+      if (ch === '#') {
+        // A comment runs to the end of the line; copy it untouched so its quotes cannot open a string.
+        const end = template.indexOf('\n', i);
+        const stop = end < 0 ? template.length : end;
+        out += template.slice(i, stop);
+        i = stop;
+        continue;
+      }
       if (ch === '"' || ch === "'" || ch === '`') {
         quote = ch;
         regexLiteral = /[=!]~\s*$/.test(out);
@@ -50,7 +61,7 @@ export function renderTemplate(template: string, service: string): string {
     out += ch;
     i += 1;
   }
-  if (quote !== null) throw new TemplateError(`unterminated ${quote} string in query template: ${template}`);
+  if (quote !== null) throw new TemplateError(`unterminated ${quote} string in query template ${JSON.stringify(template)}`);
   return out;
 }
 

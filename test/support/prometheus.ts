@@ -81,10 +81,15 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** Runs `promtool tsdb create-blocks-from openmetrics`; throws with promtool's output when it fails. */
-export async function backfill(file: string, dataDir: string, promtool = 'promtool'): Promise<string> {
+/**
+ * Runs `promtool tsdb create-blocks-from openmetrics`; throws with promtool's output when it fails.
+ * promtool rescans the whole file once per block range, so week-long fixtures are cut into
+ * week-long blocks (about ten times faster than the default 2h on a week of data).
+ */
+export async function backfill(file: string, dataDir: string, promtool = 'promtool', maxBlockDuration = '168h'): Promise<string> {
   try {
-    const { stdout } = await execFileAsync(promtool, ['tsdb', 'create-blocks-from', 'openmetrics', file, dataDir], {
+    const args = ['tsdb', 'create-blocks-from', 'openmetrics', '--quiet', `--max-block-duration=${maxBlockDuration}`, file, dataDir];
+    const { stdout } = await execFileAsync(promtool, args, {
       maxBuffer: 16 * 1024 * 1024,
     });
     return stdout;

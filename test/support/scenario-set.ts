@@ -91,7 +91,7 @@ add('stable-idle-night-24h', 'stable', 'traffic near zero overnight, memory flat
 
 // ------------------------------------------------------------------ one worker growing
 add('one-8w-6h', 'one-worker-growing', 'pid in slot 5 leaks 68 MiB/h', spec('ow-a', 6 * H, {
-  instances: 2, workersPerInstance: 4, terms: [{ slots: [5], term: leak(68) }],
+  instances: 2, workersPerInstance: 4, terms: [{ slots: [5], term: leak(68) }], limitMiB: 4096,
 }));
 add('one-diurnal-16w-24h', 'one-worker-growing', 'one slow leak under diurnal traffic and sawtooth', spec('ow-b', 24 * H, {
   instances: 2, workersPerInstance: 8, traffic: diurnal(200, 0.7), sawtooth: { amplitudeMiB: 18, periodMs: 25 * MIN },

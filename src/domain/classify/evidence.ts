@@ -30,7 +30,10 @@ export interface Evidence {
   /** Typical settled size of one worker, MiB. */
   readonly typicalWorkerMiB: number;
   readonly traffic: Float64Array | null;
+  /** How memory relates to traffic, when traffic varied enough to tell (null otherwise). */
   readonly trafficRelation: DriverRelation | null;
+  /** The same relation computed regardless, for reporting figures. */
+  readonly trafficFigures: DriverRelation | null;
   readonly idle: readonly IdleStretch[];
   readonly jobs: readonly JobRelation[];
   /** Straight-line fit of per-worker memory over the window. */
@@ -60,7 +63,9 @@ export function gatherEvidence(input: ServiceSeries): Evidence {
 
   const rawTraffic = series.traffic ? fillGaps(bucketMeans(series.traffic.values, buckets)) : null;
   const traffic = rawTraffic && rawTraffic.some((v) => Number.isFinite(v)) ? rawTraffic : null;
-  const trafficRelation = traffic && driverVaries(traffic) ? relateToDriver(perWorkerMiB, traffic, buckets.hours, buckets.bucketMs) : null;
+  const trafficFigures = traffic ? relateToDriver(perWorkerMiB, traffic, buckets.hours, buckets.bucketMs) : null;
+  // A driver that never really moves cannot explain anything: report it, but do not score it.
+  const trafficRelation = traffic && driverVaries(traffic) ? trafficFigures : null;
   const idle = traffic ? findIdleStretches(traffic, perWorkerMiB, buckets) : [];
 
   const jobs: JobRelation[] = [];
@@ -94,6 +99,7 @@ export function gatherEvidence(input: ServiceSeries): Evidence {
     typicalWorkerMiB,
     traffic,
     trafficRelation,
+    trafficFigures,
     idle,
     jobs,
     perWorkerTrend: { slopeMiBPerHour: fit.slope, r2: fit.r2 },

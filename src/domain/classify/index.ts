@@ -204,7 +204,7 @@ function limitFigures(e: Evidence, series: ServiceSeries): LimitFigures | null {
 
 function trafficFiguresOf(e: Evidence): TrafficFigures | null {
   if (!e.traffic) return null;
-  const rel = e.trafficRelation;
+  const rel = e.trafficFigures;
   return {
     correlation: round2(rel?.correlation ?? 0),
     partialCorrelation: round2(rel?.partialCorrelation ?? 0),

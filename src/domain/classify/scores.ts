@@ -71,11 +71,6 @@ export function driverScore(rel: DriverRelation, e: Evidence): { score: number; 
   return levelScore >= growthScore ? { score: levelScore, by: 'level' } : { score: growthScore, by: 'growth' };
 }
 
-export function scoreTraffic(e: Evidence): number {
-  if (!e.trafficRelation) return 0;
-  return driverScore(e.trafficRelation, e).score;
-}
-
 export interface IdleScore {
   readonly score: number;
   readonly stretch: IdleStretch | null;

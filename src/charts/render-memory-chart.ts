@@ -1,0 +1,17 @@
+/** One shared renderer per process, created on first use: building a ChartJSNodeCanvas per chart is slow and leaks. */
+
+import type { Diagnosis } from '../domain/diagnosis';
+import type { ServiceSeries } from '../domain/series';
+import { ChartRenderer } from './renderer';
+import { buildMemoryChartSpec } from './spec';
+
+let shared: ChartRenderer | null = null;
+
+export function sharedRenderer(): ChartRenderer {
+  shared ??= new ChartRenderer();
+  return shared;
+}
+
+export async function renderMemoryChartPng(series: ServiceSeries, diagnosis: Diagnosis, timeZone: string): Promise<Buffer> {
+  return sharedRenderer().renderMemoryChart(buildMemoryChartSpec(series, diagnosis, { timeZone }));
+}

@@ -1,0 +1,66 @@
+/** The `pymem` command line. */
+
+import { ConfigError, type Env } from '../config/load';
+import { ANALYZE_USAGE, runAnalyzeCommand } from './analyze-command';
+import { EXIT, processIo, UsageError, type CliIo } from './io';
+
+const HELP = `pymem: triage Python memory growth from Prometheus metrics
+
+Commands
+  pymem analyze <service>   diagnose one service's memory growth pattern
+  pymem help                this text
+
+${ANALYZE_USAGE}
+
+  --window   how far back to look (1h, 6h, 24h, 7d; default 6h or analysis.window)
+  --end      end of the window, RFC 3339 or unix seconds (default: now)
+  --prometheus  metrics backend URL (default: PROMETHEUS_URL or the config file)
+  --config   YAML config file (default: PYMEM_CONFIG)
+  --demo     use the built-in simulated services instead of a backend
+  --json     print the whole diagnosis as JSON
+  --png      also render the chart to this PNG file
+
+Exit codes: 0 diagnosed, 2 bad usage, 3 bad configuration, 4 metrics backend failed, 5 no usable data.
+`;
+
+export async function main(argv: readonly string[], env: Env = process.env, io: CliIo = processIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'analyze':
+        return await runAnalyzeCommand(rest, env, io);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout(HELP);
+        return command === undefined ? EXIT.usage : EXIT.ok;
+      default:
+        throw new UsageError(`unknown command "${command}"; try \`pymem help\``);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`pymem: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof ConfigError) {
+      io.stderr(`pymem: ${error.message}\n`);
+      return EXIT.config;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr(`pymem: unexpected error: ${message}\n`);
+    return EXIT.failure;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`pymem: ${String(error)}\n`);
+      process.exitCode = EXIT.failure;
+    },
+  );
+}

@@ -1,0 +1,71 @@
+/** Plain-text rendering of an analysis for a person in a terminal. Pure. */
+
+import type { Diagnosis, InsufficientData } from '../domain/diagnosis';
+import type { ChecklistStep } from '../domain/checklist';
+import { formatTime, formatWindow } from '../domain/format';
+import { patternTitle } from '../domain/pattern-names';
+
+export interface ReportContext {
+  readonly sourceDescription: string;
+  readonly timeZone: string;
+  readonly width?: number;
+}
+
+export function renderDiagnosisText(d: Diagnosis, checklist: readonly ChecklistStep[], ctx: ReportContext): string {
+  const width = ctx.width ?? 100;
+  const lines: string[] = [];
+  lines.push(`${d.service} · ${windowLine(d.window.start, d.window.end, d.window.durationSeconds, ctx.timeZone)} · ${ctx.sourceDescription}`);
+  const mixed = d.pattern === 'mixed' ? ` (${d.secondary.join(' + ')})` : '';
+  lines.push(`Pattern: ${patternTitle(d.pattern)} [${d.pattern}${mixed}], confidence ${d.confidence.toFixed(2)}`);
+  lines.push('');
+  lines.push(...wrap(d.verdict, width, ''));
+  lines.push('');
+  lines.push('Findings');
+  for (const f of d.findings) lines.push(...wrap(f, width, '  • ', '    '));
+  lines.push('');
+  lines.push('Checklist');
+  checklist.forEach((step, i) => {
+    lines.push(`  ${i + 1}. ${step.title}${step.focus ? '  ← start here' : ''}`);
+    lines.push(...wrap(step.found, width, '     Found: ', '            '));
+    step.next.forEach((n, k) => lines.push(...wrap(n, width, k === 0 ? '     Next:  ' : '            ', '              ')));
+  });
+  for (const w of d.warnings) lines.push(...wrap(`warning: ${w}`, width, ''));
+  return lines.join('\n') + '\n';
+}
+
+export function renderInsufficientText(data: InsufficientData, ctx: ReportContext): string {
+  const lines = [
+    `${data.service} · ${windowLine(data.window.start, data.window.end, data.window.durationSeconds, ctx.timeZone)} · ${ctx.sourceDescription}`,
+    '',
+    ...wrap(data.message, ctx.width ?? 100, ''),
+    '',
+    'What to do',
+  ];
+  for (const g of data.guidance) lines.push(...wrap(g, ctx.width ?? 100, '  • ', '    '));
+  return lines.join('\n') + '\n';
+}
+
+function windowLine(start: string, end: string, seconds: number, timeZone: string): string {
+  const endMs = Date.parse(end);
+  return `last ${formatWindow(seconds * 1000)} (${formatTime(Date.parse(start), timeZone, endMs)} – ${formatTime(endMs, timeZone, endMs)})`;
+}
+
+/** Word-wraps without cutting words; code spans longer than a line stay whole. */
+export function wrap(text: string, width: number, firstPrefix: string, restPrefix = firstPrefix): string[] {
+  const words = text.split(/\s+/).filter((w) => w.length > 0);
+  const out: string[] = [];
+  let line = firstPrefix;
+  let empty = true;
+  for (const word of words) {
+    const candidate = empty ? line + word : `${line} ${word}`;
+    if (!empty && candidate.length > width) {
+      out.push(line);
+      line = restPrefix + word;
+    } else {
+      line = candidate;
+    }
+    empty = false;
+  }
+  out.push(line);
+  return out;
+}

@@ -1,0 +1,306 @@
+/**
+ * Configuration: environment variables plus an optional YAML file, validated once at start-up.
+ * Every problem is reported as "<setting>: <what is wrong>", all of them at once.
+ */
+
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { checkTemplate, TemplateError } from '../domain/promql-template';
+import { parseServiceName } from '../domain/service-name';
+import { DEFAULT_QUERIES, type BackendAuth, type PrometheusSettings, type QueryTemplates, type ServiceSettings } from './types';
+import { isTimeZone, parseDurationSetting, parseSize } from './units';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface AnalysisSettings {
+  readonly defaultWindowMs: number;
+  /** Longest window a request may ask for. */
+  readonly maxWindowMs: number;
+  /** IANA zone for times in messages and charts. */
+  readonly timeZone: string;
+}
+
+export interface ServiceOverride {
+  readonly queries: Partial<QueryTemplates>;
+  readonly limitBytes: number | null;
+  readonly workersPerInstance: number | null;
+}
+
+export interface AppConfig {
+  /** Null when no backend is configured (demo data only). */
+  readonly prometheus: PrometheusSettings | null;
+  readonly queries: QueryTemplates;
+  readonly services: Readonly<Record<string, ServiceOverride>>;
+  readonly analysis: AnalysisSettings;
+  readonly configFile: string | null;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly issues: readonly string[]) {
+    // One line, whatever the issues contain (a multi-line YAML template, say).
+    super(`invalid configuration: ${issues.map((i) => i.replace(/\s*\n\s*/g, ' ')).join('; ')}`);
+  }
+}
+
+export interface LoadOptions {
+  readonly env: Env;
+  /** --config on the command line; wins over PYMEM_CONFIG. */
+  readonly configPath?: string;
+  /** --prometheus on the command line; wins over the environment and the file. */
+  readonly prometheusUrl?: string;
+  readonly readFile?: (path: string) => string;
+}
+
+const DEFAULTS = {
+  timeoutMs: 15_000,
+  maxResponseBytes: 64 * 1024 * 1024,
+  maxSeries: 512,
+  minStepSeconds: 15,
+  defaultWindowMs: 6 * 3_600_000,
+  maxWindowMs: 30 * 86_400_000,
+} as const;
+
+const duration = z.union([z.string(), z.number()]);
+const size = z.union([z.string(), z.number()]);
+const template = z.string().min(1);
+const queriesSchema = z.strictObject({
+  memory: template.optional(),
+  traffic: template.nullable().optional(),
+  jobs: template.nullable().optional(),
+  limit: template.nullable().optional(),
+  presence: template.nullable().optional(),
+});
+
+const fileSchema = z.strictObject({
+  prometheus: z
+    .strictObject({
+      url: z.string().optional(),
+      timeout: duration.optional(),
+      bearerToken: z.string().optional(),
+      basicAuth: z.strictObject({ username: z.string(), password: z.string() }).optional(),
+      headers: z.record(z.string(), z.string()).optional(),
+      maxResponseSize: size.optional(),
+      maxSeries: z.number().int().positive().optional(),
+      minStep: duration.optional(),
+    })
+    .optional(),
+  queries: queriesSchema.optional(),
+  analysis: z
+    .strictObject({
+      window: duration.optional(),
+      maxWindow: duration.optional(),
+      timeZone: z.string().optional(),
+    })
+    .optional(),
+  services: z
+    .record(
+      z.string(),
+      z.strictObject({
+        queries: queriesSchema.optional(),
+        limit: size.optional(),
+        workersPerInstance: z.number().int().positive().optional(),
+      }),
+    )
+    .optional(),
+});
+
+type FileConfig = z.infer<typeof fileSchema>;
+
+/** Reads and validates everything; returns the config or throws one ConfigError listing every problem. */
+export function loadConfig(options: LoadOptions): AppConfig {
+  const issues: string[] = [];
+  const env = options.env;
+  const path = options.configPath ?? nonEmpty(env['PYMEM_CONFIG']);
+  const file = path ? readConfigFile(path, options.readFile ?? ((p) => readFileSync(p, 'utf8')), issues) : {};
+  const where = (key: string): string => `${path ?? 'config file'}: ${key}`;
+
+  const queries = resolveQueries(DEFAULT_QUERIES, file.queries, where('queries'), issues) ?? DEFAULT_QUERIES;
+  const services: Record<string, ServiceOverride> = {};
+  for (const [name, raw] of Object.entries(file.services ?? {})) {
+    const key = where(`services.${name}`);
+    const parsed = parseServiceName(name);
+    if (!parsed.ok) issues.push(`${key}: ${parsed.error}`);
+    const own = raw.queries ? partialQueries(raw.queries, `${key}.queries`, issues) : {};
+    const limitBytes = raw.limit === undefined ? null : parseSize(raw.limit);
+    if (raw.limit !== undefined && limitBytes === null) issues.push(`${key}.limit: expected a size such as 8GiB or 512MiB, got ${JSON.stringify(raw.limit)}`);
+    services[name] = { queries: own, limitBytes, workersPerInstance: raw.workersPerInstance ?? null };
+  }
+
+  const prometheus = resolvePrometheus(options, file, where, issues);
+  const analysis = resolveAnalysis(env, file, where, issues);
+  if (issues.length > 0) throw new ConfigError(issues);
+  return { prometheus, queries, services, analysis, configFile: path ?? null };
+}
+
+/** The settings one service is analysed with: its overrides on top of the defaults. */
+export function serviceSettingsFor(config: AppConfig, service: string): ServiceSettings {
+  const own = config.services[service];
+  return {
+    queries: { ...config.queries, ...(own?.queries ?? {}) },
+    limitBytes: own?.limitBytes ?? null,
+    workersPerInstance: own?.workersPerInstance ?? null,
+  };
+}
+
+function readConfigFile(path: string, read: (p: string) => string, issues: string[]): FileConfig {
+  let text: string;
+  try {
+    text = read(path);
+  } catch (error) {
+    issues.push(`config file ${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    return {};
+  }
+  let data: unknown;
+  try {
+    data = parseYaml(text) ?? {};
+  } catch (error) {
+    issues.push(`config file ${path}: not valid YAML (${firstLine(error instanceof Error ? error.message : String(error))})`);
+    return {};
+  }
+  const parsed = fileSchema.safeParse(data);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+      issues.push(`config file ${path}: ${key}: ${issue.message}`);
+    }
+    return {};
+  }
+  return parsed.data;
+}
+
+function resolveQueries(base: QueryTemplates, raw: FileConfig['queries'], key: string, issues: string[]): QueryTemplates | null {
+  if (!raw) return base;
+  return { ...base, ...partialQueries(raw, key, issues) };
+}
+
+function partialQueries(raw: NonNullable<FileConfig['queries']>, key: string, issues: string[]): Partial<QueryTemplates> {
+  const out: { -readonly [K in keyof QueryTemplates]?: QueryTemplates[K] } = {};
+  for (const name of ['memory', 'traffic', 'jobs', 'limit', 'presence'] as const) {
+    const value = raw[name];
+    if (value === undefined) continue;
+    if (value !== null) {
+      try {
+        checkTemplate(value);
+      } catch (error) {
+        issues.push(`${key}.${name}: ${error instanceof TemplateError ? error.message : String(error)}`);
+        continue;
+      }
+    }
+    if (name === 'memory') {
+      if (value === null) issues.push(`${key}.memory: cannot be null, pymem needs a memory query`);
+      else out.memory = value;
+    } else {
+      out[name] = value;
+    }
+  }
+  return out;
+}
+
+function resolvePrometheus(
+  options: LoadOptions,
+  file: FileConfig,
+  where: (key: string) => string,
+  issues: string[],
+): PrometheusSettings | null {
+  const env = options.env;
+  const fileProm = file.prometheus ?? {};
+  const urlSource = options.prometheusUrl !== undefined ? '--prometheus' : nonEmpty(env['PROMETHEUS_URL']) ? 'PROMETHEUS_URL' : where('prometheus.url');
+  const url = options.prometheusUrl ?? nonEmpty(env['PROMETHEUS_URL']) ?? fileProm.url;
+  if (url === undefined) return null;
+  if (!isHttpUrl(url)) {
+    issues.push(`${urlSource}: expected an http(s) URL such as http://prometheus:9090, got ${JSON.stringify(redactUserInfo(url))}`);
+  }
+
+  const timeoutRaw = nonEmpty(env['PROMETHEUS_TIMEOUT']) ?? fileProm.timeout;
+  const timeoutMs = timeoutRaw === undefined ? DEFAULTS.timeoutMs : parseDurationSetting(timeoutRaw);
+  if (timeoutMs === null) {
+    const key = nonEmpty(env['PROMETHEUS_TIMEOUT']) ? 'PROMETHEUS_TIMEOUT' : where('prometheus.timeout');
+    issues.push(`${key}: expected a duration such as 15s or 1m, got ${JSON.stringify(timeoutRaw)}`);
+  }
+
+  const auth = resolveAuth(env, fileProm, where, issues);
+  const maxResponseBytes = fileProm.maxResponseSize === undefined ? DEFAULTS.maxResponseBytes : parseSize(fileProm.maxResponseSize);
+  if (maxResponseBytes === null) issues.push(`${where('prometheus.maxResponseSize')}: expected a size such as 64MiB, got ${JSON.stringify(fileProm.maxResponseSize)}`);
+  const minStepMs = fileProm.minStep === undefined ? DEFAULTS.minStepSeconds * 1000 : parseDurationSetting(fileProm.minStep);
+  if (minStepMs === null || (minStepMs !== null && minStepMs < 1000)) {
+    issues.push(`${where('prometheus.minStep')}: expected a duration of at least 1s, got ${JSON.stringify(fileProm.minStep)}`);
+  }
+  return {
+    url,
+    auth,
+    headers: fileProm.headers ?? {},
+    timeoutMs: timeoutMs ?? DEFAULTS.timeoutMs,
+    maxResponseBytes: maxResponseBytes ?? DEFAULTS.maxResponseBytes,
+    maxSeries: fileProm.maxSeries ?? DEFAULTS.maxSeries,
+    minStepSeconds: Math.max(1, Math.round((minStepMs ?? DEFAULTS.minStepSeconds * 1000) / 1000)),
+  };
+}
+
+function resolveAuth(env: Env, fileProm: NonNullable<FileConfig['prometheus']>, where: (key: string) => string, issues: string[]): BackendAuth {
+  const token = nonEmpty(env['PROMETHEUS_BEARER_TOKEN']) ?? fileProm.bearerToken;
+  const username = nonEmpty(env['PROMETHEUS_USERNAME']) ?? fileProm.basicAuth?.username;
+  const password = nonEmpty(env['PROMETHEUS_PASSWORD']) ?? fileProm.basicAuth?.password;
+  if (token !== undefined && (username !== undefined || password !== undefined)) {
+    issues.push('PROMETHEUS_BEARER_TOKEN: set either a bearer token or a username and password for the metrics backend, not both');
+    return { kind: 'none' };
+  }
+  if (token !== undefined) return { kind: 'bearer', token };
+  if (username !== undefined || password !== undefined) {
+    if (username === undefined || password === undefined) {
+      const missing = username === undefined ? 'PROMETHEUS_USERNAME' : 'PROMETHEUS_PASSWORD';
+      issues.push(`${missing}: basic auth needs both a username and a password (${where('prometheus.basicAuth')} works too)`);
+      return { kind: 'none' };
+    }
+    return { kind: 'basic', username, password };
+  }
+  return { kind: 'none' };
+}
+
+function resolveAnalysis(env: Env, file: FileConfig, where: (key: string) => string, issues: string[]): AnalysisSettings {
+  const fileAnalysis = file.analysis ?? {};
+  const zoneKey = nonEmpty(env['PYMEM_TZ']) ? 'PYMEM_TZ' : where('analysis.timeZone');
+  const timeZone = nonEmpty(env['PYMEM_TZ']) ?? fileAnalysis.timeZone ?? 'UTC';
+  if (!isTimeZone(timeZone)) issues.push(`${zoneKey}: unknown time zone ${JSON.stringify(timeZone)}; use an IANA name such as Europe/Berlin or UTC`);
+
+  const windowKey = nonEmpty(env['PYMEM_DEFAULT_WINDOW']) ? 'PYMEM_DEFAULT_WINDOW' : where('analysis.window');
+  const windowRaw = nonEmpty(env['PYMEM_DEFAULT_WINDOW']) ?? fileAnalysis.window;
+  const defaultWindowMs = windowRaw === undefined ? DEFAULTS.defaultWindowMs : parseDurationSetting(windowRaw);
+  if (defaultWindowMs === null) issues.push(`${windowKey}: expected a duration such as 6h or 1d, got ${JSON.stringify(windowRaw)}`);
+
+  const maxRaw = fileAnalysis.maxWindow;
+  const maxWindowMs = maxRaw === undefined ? DEFAULTS.maxWindowMs : parseDurationSetting(maxRaw);
+  if (maxWindowMs === null) issues.push(`${where('analysis.maxWindow')}: expected a duration such as 30d, got ${JSON.stringify(maxRaw)}`);
+  if (defaultWindowMs !== null && maxWindowMs !== null && defaultWindowMs > maxWindowMs) {
+    issues.push(`${windowKey}: the default window is longer than the longest allowed (${where('analysis.maxWindow')})`);
+  }
+  return {
+    timeZone: isTimeZone(timeZone) ? timeZone : 'UTC',
+    defaultWindowMs: defaultWindowMs ?? DEFAULTS.defaultWindowMs,
+    maxWindowMs: maxWindowMs ?? DEFAULTS.maxWindowMs,
+  };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Never echo a password typed into a URL back into a message. */
+function redactUserInfo(value: string): string {
+  // Everything up to the last @ may be user info, whether or not a scheme or a slash precedes it.
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)?.*@/i, '$1***@');
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? text;
+}

@@ -1,0 +1,171 @@
+/**
+ * The five-step investigation checklist, filled in with what the diagnosis already found
+ * and what to run next. Shared by the terminal output and the Slack report.
+ */
+
+import type { Diagnosis, WorkerFigures } from './diagnosis';
+import { formatBytes, formatCorrelation, formatDuration, formatRate, formatTime, plural } from './format';
+
+export const CHECKLIST_STEP_IDS = ['find-worker', 'compare-drivers', 'cache-queue-bounds', 'worker-changes', 'allocation-paths'] as const;
+export type ChecklistStepId = (typeof CHECKLIST_STEP_IDS)[number];
+
+export interface ChecklistStep {
+  readonly id: ChecklistStepId;
+  readonly title: string;
+  /** What pymem already found for this step, with numbers. */
+  readonly found: string;
+  /** Concrete things to run or check next. */
+  readonly next: readonly string[];
+  /** The step matters most for this pattern. */
+  readonly focus: boolean;
+}
+
+export const STEP_TITLES: Readonly<Record<ChecklistStepId, string>> = {
+  'find-worker': 'Find which worker grows',
+  'compare-drivers': 'Compare growth with traffic, jobs and time',
+  'cache-queue-bounds': 'Check cache and queue bounds',
+  'worker-changes': 'Check worker and concurrency changes',
+  'allocation-paths': 'Inspect the biggest allocation paths',
+};
+
+export function isChecklistStepId(value: string): value is ChecklistStepId {
+  return (CHECKLIST_STEP_IDS as readonly string[]).includes(value);
+}
+
+export function buildChecklist(d: Diagnosis, timeZone = 'UTC'): ChecklistStep[] {
+  const growers = d.workers.filter((w) => w.trend === 'growing').sort((a, b) => b.growthBytes - a.growthBytes);
+  const target = growers[0] ?? largestLive(d.workers);
+  const patterns = d.pattern === 'mixed' ? d.secondary : [d.pattern];
+  const has = (id: string): boolean => (patterns as readonly string[]).includes(id);
+  return [
+    {
+      id: 'find-worker',
+      title: STEP_TITLES['find-worker'],
+      found: findWorker(d, growers),
+      next: findWorkerNext(target),
+      focus: has('one-worker-growing') || has('all-workers-growing'),
+    },
+    {
+      id: 'compare-drivers',
+      title: STEP_TITLES['compare-drivers'],
+      found: compareDrivers(d, timeZone),
+      next: [
+        `Overlay memory and traffic in Prometheus: \`sum(process_resident_memory_bytes{job="${d.service}"})\` and \`sum(rate(http_requests_total{job="${d.service}"}[5m]))\``,
+        'If memory follows traffic, compare request and response sizes at the peaks (a request-size histogram, or access logs sorted by body size).',
+        ...(d.job ? [`Look at what \`${d.job.name}\` loads and keeps: its input sizes and anything it stores on module level.`] : []),
+      ],
+      focus: has('follows-traffic') || has('job-driven') || has('high-while-idle'),
+    },
+    {
+      id: 'cache-queue-bounds',
+      title: STEP_TITLES['cache-queue-bounds'],
+      found: cacheBounds(d),
+      next: [
+        'Find caches without a bound: `grep -rnE "lru_cache\\(maxsize=None\\)|@cache\\b|@cached_property|_cache *= *\\{\\}" .`',
+        'Check in-process queues and buffers (queue.Queue() without maxsize, lists that only grow, Celery `worker_prefetch_multiplier`).',
+        'Give every cache a size or TTL bound, and every queue a maxsize.',
+      ],
+      focus: has('follows-traffic') || has('high-while-idle'),
+    },
+    {
+      id: 'worker-changes',
+      title: STEP_TITLES['worker-changes'],
+      found: workerChanges(d, timeZone),
+      next: [
+        `Check what changed around then: \`kubectl rollout history deployment/${d.service}\`, autoscaler events, Gunicorn \`--workers\`/\`--threads\`, Celery \`--concurrency\`.`,
+        'Memory per worker times the worker count must fit the limit: fewer workers, or less state per worker (gunicorn --preload to share read-only data), buys headroom.',
+      ],
+      focus: has('worker-count-jump') || has('all-workers-large-stable'),
+    },
+    {
+      id: 'allocation-paths',
+      title: STEP_TITLES['allocation-paths'],
+      found: target
+        ? `Start with ${target.name}${target.trend === 'growing' ? `, which grows at ${formatRate(target.growthMiBPerHour)}` : `, the largest live worker at ${formatBytes(target.endBytes)}`}.`
+        : 'No live worker process to attach to in this window.',
+      next: allocationNext(target),
+      focus: has('one-worker-growing') || has('all-workers-growing') || has('job-driven'),
+    },
+  ];
+}
+
+function largestLive(workers: readonly WorkerFigures[]): WorkerFigures | undefined {
+  return [...workers].filter((w) => w.alive).sort((a, b) => b.endBytes - a.endBytes)[0];
+}
+
+function findWorker(d: Diagnosis, growers: readonly WorkerFigures[]): string {
+  const judged = d.workers.filter((w) => w.trend !== 'too-short');
+  if (growers.length === 0) {
+    return `No worker grows steadily: ${plural(judged.length, 'worker')} judged over their own lifetimes${d.totals.workersAtEnd ? `, ${d.totals.workersAtEnd} live at the end` : ''}.`;
+  }
+  if (growers.length <= 3) {
+    const names = growers.map((g) => `${g.name} (+${formatBytes(g.growthBytes)}, ${formatRate(g.growthMiBPerHour)})`).join('; ');
+    return `${names}; ${plural(judged.length - growers.length, 'other worker')} flat.`;
+  }
+  return `${growers.length} of ${judged.length} workers grow; the fastest is ${growers[0]!.name} at ${formatRate(growers[0]!.growthMiBPerHour)}.`;
+}
+
+function findWorkerNext(target: WorkerFigures | undefined): string[] {
+  const pid = target?.pid;
+  const where = target?.instance ? ` on ${target.instance}` : '';
+  if (!pid) {
+    return ['List workers by resident memory: `ps -eo pid,ppid,rss,etime,cmd --sort=-rss | head -20`', 'Add a pid label to the memory series so pymem can name the worker.'];
+  }
+  return [
+    `Confirm it${where}: \`ps -o pid,ppid,rss,etime,cmd -p ${pid}\``,
+    `See what it is doing right now: \`py-spy dump --pid ${pid}\``,
+  ];
+}
+
+function compareDrivers(d: Diagnosis, timeZone: string): string {
+  const parts: string[] = [];
+  if (d.traffic) {
+    parts.push(
+      `memory vs traffic correlation ${formatCorrelation(d.traffic.correlation)} (${formatCorrelation(d.traffic.partialCorrelation)} with the time trend taken out)`,
+    );
+  } else parts.push('no traffic series for this service');
+  const idle = d.idlePeriods[0];
+  if (idle) {
+    parts.push(`near-zero traffic for ${formatDuration(idle.durationSeconds * 1000)} from ${formatTime(Date.parse(idle.start), timeZone, Date.parse(d.window.end))}, memory ${formatBytes(idle.memoryAtStartBytes)} → ${formatBytes(idle.memoryAtEndBytes)} per worker`);
+  }
+  if (d.job) parts.push(`\`${d.job.name}\` tracks memory (correlation ${formatCorrelation(d.job.correlation)})`);
+  parts.push(`total trend ${formatRate(d.totals.growthMiBPerHour)}`);
+  return capitalise(parts.join('; ')) + '.';
+}
+
+function cacheBounds(d: Diagnosis): string {
+  const patterns = d.pattern === 'mixed' ? d.secondary : [d.pattern];
+  if ((patterns as readonly string[]).includes('high-while-idle')) return 'Memory did not come down when traffic stopped: something keeps what the busy period allocated.';
+  if ((patterns as readonly string[]).includes('follows-traffic')) {
+    return d.traffic && d.traffic.swingMiB > 0
+      ? `Memory swings by about ${formatBytes(d.traffic.swingMiB * 1024 * 1024)} per worker with load; if it levels off at peaks, a bound is working.`
+      : 'Memory grows with request volume: check that per-request caches have a bound.';
+  }
+  if ((patterns as readonly string[]).includes('all-workers-growing')) return 'Every worker grows with time: an unbounded module-level cache or registry is a prime suspect.';
+  return 'Nothing in the metrics points at a cache or queue, but an unbounded one is cheap to rule out.';
+}
+
+function workerChanges(d: Diagnosis, timeZone: string): string {
+  const ref = Date.parse(d.window.end);
+  const changes = d.workerCountChanges;
+  const limit = d.limit ? ` Total ${formatBytes(d.limit.currentTotalBytes)} of the ${formatBytes(d.limit.bytes)} limit.` : '';
+  if (changes.length === 0) return `The worker count stayed at ${d.totals.workersAtEnd}.${limit}`;
+  const list = changes
+    .slice(0, 3)
+    .map((c) => `${c.from}→${c.to} at ${formatTime(Date.parse(c.at), timeZone, ref)} (total ${formatBytes(c.totalBeforeBytes)} → ${formatBytes(c.totalAfterBytes)})`)
+    .join('; ');
+  return `Worker count changed: ${list}.${limit}`;
+}
+
+function allocationNext(target: WorkerFigures | undefined): string[] {
+  const pid = target?.pid ?? '<pid>';
+  return [
+    `Attach memray and watch live allocations: \`memray attach ${pid}\` (or \`memray attach --aggregate -o ${pid}.bin ${pid}\`, then \`memray flamegraph ${pid}.bin\`)`,
+    'Or compare two tracemalloc snapshots a few minutes apart: start the process with `PYTHONTRACEMALLOC=25`, then `snapshot2.compare_to(snapshot1, "traceback")` shows which lines keep allocating.',
+    `Top allocation sites without restarting: \`py-spy dump --pid ${pid} --locals\` shows the frames holding large objects.`,
+  ];
+}
+
+function capitalise(text: string): string {
+  return text.length === 0 ? text : text[0]!.toUpperCase() + text.slice(1);
+}

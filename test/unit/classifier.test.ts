@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import { classify } from '../../src/domain/classify';
+import { PATTERN_IDS, type Diagnosis, type PatternId } from '../../src/domain/diagnosis';
+import { simulate } from '../../src/simulation/model';
+import { toServiceSeries } from '../../src/simulation/sample';
+import { planRange } from '../../src/metrics/step';
+import { SCENARIOS, type Scenario } from '../support/scenario-set';
+import { randomScenarios } from '../support/random-scenarios';
+import type { GridSeries, ServiceSeries } from '../../src/domain/series';
+
+function run(sc: Scenario): Diagnosis {
+  const plan = planRange({ endMs: sc.spec.endMs, durationMs: sc.spec.windowMs }, 15);
+  return classify(toServiceSeries(simulate(sc.spec), plan.grid));
+}
+
+function correct(sc: Scenario, d: Diagnosis): boolean {
+  return d.pattern === sc.label && (sc.components ?? []).every((c) => d.secondary.includes(c));
+}
+
+describe('the labelled scenario set', () => {
+  const results = SCENARIOS.map((sc) => ({ sc, d: run(sc) }));
+
+  it('has at least 40 scenarios and at least 4 per pattern id', () => {
+    expect(SCENARIOS.length).toBeGreaterThanOrEqual(40);
+    for (const id of PATTERN_IDS) expect(SCENARIOS.filter((s) => s.label === id).length, id).toBeGreaterThanOrEqual(4);
+    expect(new Set(SCENARIOS.map((s) => s.id)).size).toBe(SCENARIOS.length);
+  });
+
+  it('is classified at 95% or better', () => {
+    const wrong = results.filter(({ sc, d }) => !correct(sc, d)).map(({ sc, d }) => `${sc.id}: ${sc.label} -> ${d.pattern} [${d.secondary.join(',')}]`);
+    const accuracy = 1 - wrong.length / results.length;
+    expect(accuracy, wrong.join('\n')).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('never calls a stable scenario anything else', () => {
+    const stable = results.filter(({ sc }) => sc.label === 'stable');
+    expect(stable.map(({ d }) => d.pattern)).toEqual(stable.map(() => 'stable'));
+  });
+
+  it('gives every diagnosis numbers a responder can act on', () => {
+    for (const { sc, d } of results) {
+      expect(d.confidence, sc.id).toBeGreaterThanOrEqual(0);
+      expect(d.confidence, sc.id).toBeLessThanOrEqual(1);
+      expect(d.findings.length, sc.id).toBeGreaterThan(0);
+      expect(d.findings.some((f) => /\d/.test(f)), sc.id).toBe(true);
+      expect(d.workers.length, sc.id).toBeGreaterThan(0);
+      if (d.pattern === 'mixed') expect(d.secondary.length, sc.id).toBeGreaterThanOrEqual(2);
+    }
+  });
+
+  it('names the growing pid for one-worker leaks', () => {
+    for (const { sc, d } of results.filter(({ sc }) => sc.label === 'one-worker-growing')) {
+      const growing = d.workers.filter((w) => w.trend === 'growing');
+      expect(growing.length, sc.id).toBeGreaterThan(0);
+      expect(growing.some((g) => d.findings[0]!.includes(`pid ${g.pid} `)), `${sc.id}: ${d.findings[0]}`).toBe(true);
+    }
+  });
+
+  it('reports worker-count changes with their time', () => {
+    for (const { sc, d } of results.filter(({ sc }) => sc.label === 'worker-count-jump')) {
+      const up = d.workerCountChanges.filter((c) => c.to > c.from);
+      expect(up.length, sc.id).toBeGreaterThan(0);
+      const scaleAt = sc.spec.lifecycle!.scale![0]!.atMs;
+      expect(Math.abs(Date.parse(up[0]!.at) - scaleAt), sc.id).toBeLessThan(sc.spec.windowMs * 0.05);
+    }
+  });
+
+  it('forecasts time to the limit only for a growing total', () => {
+    const leak = results.find(({ sc }) => sc.id === 'one-8w-6h')!;
+    const limit = leak.d.limit!;
+    const expected = (limit.bytes - limit.currentTotalBytes) / (1024 * 1024) / 68;
+    expect(limit.hoursToLimit!).toBeGreaterThan(expected * 0.8);
+    expect(limit.hoursToLimit!).toBeLessThan(expected * 1.25);
+    const large = results.find(({ sc }) => sc.id === 'large-16w-6h')!;
+    expect(large.d.limit?.hoursToLimit).toBeNull();
+    expect(large.d.limit!.usedFraction).toBeGreaterThan(0.85);
+  });
+});
+
+describe('randomised draws (generalisation check, not tuned on)', () => {
+  it('stays at 95% or better on 120 fresh scenarios', () => {
+    const draws = randomScenarios(15, 20261130);
+    const wrong = draws.map((sc) => ({ sc, d: run(sc) })).filter(({ sc, d }) => !correct(sc, d));
+    expect(wrong.length / draws.length, wrong.map(({ sc, d }) => `${sc.id} -> ${d.pattern}`).join('\n')).toBeLessThanOrEqual(0.05);
+  });
+});
+
+describe('edge cases', () => {
+  const grid = { startMs: Date.UTC(2026, 0, 1), stepMs: 60_000, length: 361 };
+  const flat = (pid: string, miB: number): GridSeries => ({
+    labels: { pid, instance: 'web-1' },
+    values: Float64Array.from({ length: grid.length }, () => miB * 1024 * 1024),
+  });
+  const service = (memory: GridSeries[], extra: Partial<ServiceSeries> = {}): ServiceSeries => ({
+    service: 'edge',
+    grid,
+    memory,
+    traffic: null,
+    jobs: [],
+    limit: null,
+    warnings: [],
+    ...extra,
+  });
+
+  it('calls perfectly flat workers stable, with full confidence', () => {
+    const d = classify(service([flat('1', 200), flat('2', 210), flat('3', 190)]));
+    expect(d.pattern).toBe('stable');
+    expect(d.confidence).toBeGreaterThanOrEqual(0.9);
+    expect(d.verdict).toMatch(/not a leak/);
+  });
+
+  it('handles traffic that is all NaN or all zero', () => {
+    const nan = { labels: {}, values: new Float64Array(grid.length).fill(NaN) };
+    const zero = { labels: {}, values: new Float64Array(grid.length) };
+    expect(classify(service([flat('1', 200), flat('2', 200)], { traffic: nan })).pattern).toBe('stable');
+    expect(classify(service([flat('1', 200), flat('2', 200)], { traffic: zero })).pattern).toBe('stable');
+  });
+
+  it('survives series that are mostly missing', () => {
+    const sparse = flat('1', 300);
+    for (let i = 0; i < grid.length; i++) if (i % 7 !== 0) sparse.values[i] = NaN;
+    const d = classify(service([sparse, flat('2', 300)]));
+    expect(PATTERN_IDS).toContain(d.pattern);
+  });
+
+  it('is deterministic', () => {
+    const sc = SCENARIOS.find((s) => s.id === 'mixed-one-and-traffic-24h')!;
+    expect(JSON.stringify(run(sc))).toBe(JSON.stringify(run(sc)));
+  });
+
+  it('limits: over the limit reports zero hours left', () => {
+    const d = classify(service([flat('1', 600), flat('2', 600)], { limit: { bytes: 1000 * 1024 * 1024, source: 'config' } }));
+    expect(d.limit?.hoursToLimit).toBe(0);
+    expect(d.limit?.usedFraction).toBeGreaterThan(1);
+  });
+
+  it('uses only pattern ids from the table', () => {
+    const ids: readonly PatternId[] = PATTERN_IDS;
+    expect(ids).toEqual(['stable', 'one-worker-growing', 'all-workers-growing', 'all-workers-large-stable', 'worker-count-jump', 'follows-traffic', 'high-while-idle', 'job-driven', 'mixed']);
+  });
+});

@@ -1,0 +1,67 @@
+/** Bugs found by the unit-test pass, each pinned by the input that showed it. */
+import { describe, expect, it } from 'vitest';
+import { renderTemplate, checkTemplate } from '../../src/domain/promql-template';
+import { parseServiceName } from '../../src/domain/service-name';
+import { loadConfig, ConfigError } from '../../src/config/load';
+import { parseDuration, formatBytes } from '../../src/domain/format';
+import { parseDurationSetting } from '../../src/config/units';
+import { parseEnd } from '../../src/cli/analyze-command';
+
+const configError = (fn: () => unknown): ConfigError => {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('fixed bugs', () => {
+  it('escapes regex metacharacters for a bare placeholder after =~ and !~', () => {
+    expect(renderTemplate('up{job=~$service}', 'a.b')).toBe('up{job=~"a\\\\.b"}');
+    expect(renderTemplate('up{job!~ $service}', '.*')).toBe('up{job!~ "\\\\.\\\\*"}');
+  });
+
+  it('treats # as a comment, so quotes in it cannot open a string', () => {
+    expect(() => checkTemplate('up{job="$service"} # don\'t')).not.toThrow();
+    expect(renderTemplate('x # "\n{job="$service"} # "', '} or vector(1) or up{a=')).toBe('x # "\n{job="} or vector(1) or up{a="} # "');
+  });
+
+  it('never prints C1 control characters back', () => {
+    const result = parseServiceName('a\u009b31mb');
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error).not.toMatch(/[\u0080-\u009f]/);
+  });
+
+  it.each(['admin:hunter2@prometheus:9090', 'http://user:pa/ss@host', 'http://user:p@ss@host:x'])('never echoes user info from %s', (url) => {
+    const error = configError(() => loadConfig({ env: { PROMETHEUS_URL: url } }));
+    expect(error.message).not.toMatch(/hunter2|pa\/ss|p@ss|user/);
+    expect(error.message).toContain('PROMETHEUS_URL');
+  });
+
+  it('keeps the configuration error on one line for multi-line templates', () => {
+    const yaml = 'queries:\n  memory: |\n    sum by (pid) (\n      x{job="$service\n    )\n';
+    const error = configError(() => loadConfig({ env: {}, configPath: 'c.yml', readFile: () => yaml }));
+    expect(error.message).not.toContain('\n');
+    expect(error.message).toContain('queries.memory');
+  });
+
+  it('refuses durations that round to zero', () => {
+    expect(parseDuration('0.0001s')).toBeNull();
+    expect(parseDurationSetting(0.0001)).toBeNull();
+    expect(() => loadConfig({ env: { PROMETHEUS_URL: 'http://p:9090', PROMETHEUS_TIMEOUT: '0.4ms' } })).toThrow(/PROMETHEUS_TIMEOUT/);
+  });
+
+  it('refuses dates that do not exist', () => {
+    expect(() => parseEnd('2026-02-30T12:00:00Z')).toThrow(/--end/);
+    expect(() => parseEnd('2026-03-01T24:00:00Z')).toThrow(/--end/);
+    expect(parseEnd('2026-02-28T12:00:00+01:00')).toBe(Date.UTC(2026, 1, 28, 11));
+  });
+
+  it('picks the byte unit after rounding', () => {
+    expect(formatBytes(1024 * 1024 - 1)).toBe('1 MiB');
+    expect(formatBytes(1023.9 * 1024 * 1024)).toBe('1 GiB');
+    expect(formatBytes(412 * 1024 * 1024)).toBe('412 MiB');
+  });
+});
