@@ -8,7 +8,6 @@ import type { Decision } from './classify/decide';
 import type { CountChange } from './classify/worker-count';
 import type { IdleScore } from './classify/scores';
 import { formatBytes, formatCorrelation, formatDuration, formatMiB, formatPercent, formatRate, formatTime, plural } from './format';
-import { median } from './stats';
 import { patternTitle } from './pattern-names';
 
 export interface FindingsInput {
@@ -242,7 +241,7 @@ function contextFindings(input: FindingsInput): string[] {
 function detectDeploy(e: Evidence, timeZone: string): string | null {
   const born = e.workers.filter((w) => w.bornInWindow).map((w) => w.firstBucket).sort((a, b) => a - b);
   if (born.length < 2) return null;
-  const live = median(Array.from(e.count.counts));
+  const live = e.count.runs.length > 0 ? Math.max(...e.count.runs.map((r) => r.value)) : 0;
   let best = { at: -1, n: 0 };
   for (let i = 0; i < born.length; i++) {
     let j = i;

@@ -25,6 +25,7 @@ export function parseServiceName(raw: string): ServiceNameResult {
 
 /** Shows control characters and trims, so an error message never carries raw user input. */
 export function printable(text: string, max = 60): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   const shown = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return shown.length > max ? `${shown.slice(0, max)}…` : shown;
 }

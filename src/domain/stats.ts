@@ -22,9 +22,22 @@ export function mean(values: ArrayLike<number>): number {
   return n === 0 ? NaN : sum / n;
 }
 
+/** The finite values, sorted, in a typed array (its native numeric sort is several times faster). */
+function sortedFinite(values: ArrayLike<number>): Float64Array {
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i]!)) n++;
+  const xs = new Float64Array(n);
+  let k = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (Number.isFinite(v)) xs[k++] = v;
+  }
+  return xs.sort();
+}
+
 /** Quantile with linear interpolation, q in [0, 1]. Sorts a copy. */
 export function quantile(values: ArrayLike<number>, q: number): number {
-  const xs = finite(values).sort((a, b) => a - b);
+  const xs = sortedFinite(values);
   if (xs.length === 0) return NaN;
   const pos = (xs.length - 1) * Math.min(1, Math.max(0, q));
   const lo = Math.floor(pos);
@@ -38,10 +51,12 @@ export function median(values: ArrayLike<number>): number {
 
 /** Median absolute deviation scaled to estimate a standard deviation. */
 export function robustSd(values: ArrayLike<number>): number {
-  const xs = finite(values);
+  const xs = sortedFinite(values);
   if (xs.length < 2) return 0;
-  const m = median(xs);
-  return 1.4826 * median(xs.map((v) => Math.abs(v - m)));
+  const m = quantile(xs, 0.5);
+  const deviations = new Float64Array(xs.length);
+  for (let i = 0; i < xs.length; i++) deviations[i] = Math.abs(xs[i]! - m);
+  return 1.4826 * quantile(deviations, 0.5);
 }
 
 export function pearson(xs: ArrayLike<number>, ys: ArrayLike<number>): number {

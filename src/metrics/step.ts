@@ -47,12 +47,20 @@ export interface RangePlan {
 }
 
 /**
+ * Points per series pymem asks for: a minute's resolution over a day, ten minutes over a week.
+ * Plenty for the shapes the classifier looks at (it works on 240 buckets), and a week of 64
+ * workers stays a couple of MB instead of twenty.
+ */
+export const DEFAULT_TARGET_POINTS = 1_500;
+
+/**
  * Aligns the window's end down to a multiple of the step (so repeated queries hit the
  * same grid and caches) and covers at least the requested duration.
  */
-export function planRange(window: WindowRequest, minStepSeconds: number): RangePlan {
+export function planRange(window: WindowRequest, minStepSeconds: number, targetPoints = DEFAULT_TARGET_POINTS): RangePlan {
   const durationSeconds = Math.ceil(window.durationMs / 1000);
-  const stepSeconds = chooseStepSeconds(durationSeconds, minStepSeconds);
+  const resolution = Math.ceil(durationSeconds / Math.max(1, targetPoints - 1));
+  const stepSeconds = chooseStepSeconds(durationSeconds, Math.max(minStepSeconds, resolution));
   const endSeconds = Math.floor(window.endMs / 1000 / stepSeconds) * stepSeconds;
   const length = pointCount(durationSeconds, stepSeconds);
   const startSeconds = endSeconds - (length - 1) * stepSeconds;

@@ -71,8 +71,16 @@ describe('planRange', () => {
     expect(plan.startSeconds).toBe(END / 1000 - 120);
   });
 
-  it('picks a coarser step for a week', () => {
-    const plan = planRange({ endMs: END, durationMs: 7 * 24 * HOUR_MS }, 15);
+  it('aims for about 1,500 points: a minute over a day, ten minutes over a week', () => {
+    expect(planRange({ endMs: END, durationMs: 6 * HOUR_MS }, 15).stepSeconds).toBe(15);
+    expect(planRange({ endMs: END, durationMs: 24 * HOUR_MS }, 15).stepSeconds).toBe(60);
+    const week = planRange({ endMs: END, durationMs: 7 * 24 * HOUR_MS }, 15);
+    expect(week.stepSeconds).toBe(600);
+    expect(week.grid.length).toBe(1_009);
+  });
+
+  it('can still go up to the 11,000-point limit when asked', () => {
+    const plan = planRange({ endMs: END, durationMs: 7 * 24 * HOUR_MS }, 15, MAX_POINTS_PER_SERIES);
     expect(plan.stepSeconds).toBe(60);
     expect(plan.grid.length).toBe(10_081);
   });

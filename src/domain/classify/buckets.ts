@@ -35,7 +35,13 @@ export function makeBuckets(grid: Grid, target = TARGET_BUCKETS): Buckets {
 
 /** Mean of the finite values in each bucket; NaN for a bucket with none. */
 export function bucketMeans(values: Float64Array, buckets: Buckets, scale = 1): Float64Array {
-  const out = new Float64Array(buckets.count);
+  return bucketStats(values, buckets, scale).means;
+}
+
+/** Bucket means and the largest single value, in one pass over the raw points. */
+export function bucketStats(values: Float64Array, buckets: Buckets, scale = 1): { means: Float64Array; max: number } {
+  const means = new Float64Array(buckets.count);
+  let max = -Infinity;
   for (let b = 0; b < buckets.count; b++) {
     let sum = 0;
     let n = 0;
@@ -44,11 +50,12 @@ export function bucketMeans(values: Float64Array, buckets: Buckets, scale = 1): 
       if (v === v) {
         sum += v;
         n++;
+        if (v > max) max = v;
       }
     }
-    out[b] = n === 0 ? NaN : (sum / n) * scale;
+    means[b] = n === 0 ? NaN : (sum / n) * scale;
   }
-  return out;
+  return { means, max: max * scale };
 }
 
 /** Bucket means of a series that may be absent. */

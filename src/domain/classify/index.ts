@@ -157,14 +157,10 @@ export function classify(series: ServiceSeries, options: ClassifyOptions = {}): 
 function workerFigures(e: Evidence, index: number): WorkerFigures {
   const w = e.workers[index]!;
   const values = e.series.memory[index]!.values;
-  let firstIdx = -1;
-  let lastIdx = -1;
-  for (let i = 0; i < values.length; i++) {
-    if (values[i] === values[i]) {
-      if (firstIdx < 0) firstIdx = i;
-      lastIdx = i;
-    }
-  }
+  let firstIdx = 0;
+  while (firstIdx < values.length && values[firstIdx] !== values[firstIdx]) firstIdx++;
+  let lastIdx = values.length - 1;
+  while (lastIdx > firstIdx && values[lastIdx] !== values[lastIdx]) lastIdx--;
   const grid = e.series.grid;
   return {
     name: w.name,

@@ -2,7 +2,7 @@
 
 import { MIB, type GridSeries } from '../series';
 import type { WorkerTrend } from '../diagnosis';
-import { coarsen, type Buckets, bucketMeans } from './buckets';
+import { bucketStats, coarsen, type Buckets } from './buckets';
 import { fitLine, median, robustSd, robustSlope } from '../stats';
 
 export interface WorkerAnalysis {
@@ -71,21 +71,16 @@ export function analyseWorker(
   windowHours: number,
   drivers: readonly DriverEffect[] = [],
 ): WorkerAnalysis {
-  const raw = bucketMeans(series.values, buckets, 1 / MIB);
+  const { means: raw, max: peak } = bucketStats(series.values, buckets, 1 / MIB);
   const miB = drivers.length > 0 ? withoutDrivers(raw, drivers) : raw;
   const { name, pid, instance } = workerName(series.labels);
   let first = -1;
   let last = -1;
-  let peak = -Infinity;
   for (let b = 0; b < miB.length; b++) {
     if (Number.isFinite(miB[b]!)) {
       if (first < 0) first = b;
       last = b;
     }
-  }
-  for (let i = 0; i < series.values.length; i++) {
-    const v = series.values[i]!;
-    if (v === v && v > peak) peak = v;
   }
   const base = {
     index,
@@ -98,7 +93,7 @@ export function analyseWorker(
     lastBucket: last,
     bornInWindow: first > 0,
     alive: last === buckets.count - 1,
-    peakMiB: Number.isFinite(peak) ? peak / MIB : NaN,
+    peakMiB: Number.isFinite(peak) ? peak : NaN,
   };
   if (first < 0) {
     return { ...base, measuredHours: 0, startMiB: NaN, endMiB: NaN, growthMiB: 0, slopeMiBPerHour: 0, lateSlopeMiBPerHour: 0, steadiness: 0, noiseMiB: 0, trend: 'too-short', eligible: false };
