@@ -31,8 +31,7 @@ interface AnalyzeArgs {
 
 export async function runAnalyzeCommand(argv: readonly string[], env: Env, io: CliIo): Promise<number> {
   const args = parseAnalyzeArgs(argv, io.now());
-  let config: AppConfig;
-  config = loadConfig({
+  const config = loadConfig({
     env,
     ...(args.config !== undefined ? { configPath: args.config } : {}),
     ...(args.prometheus !== undefined ? { prometheusUrl: args.prometheus } : {}),
