@@ -1,0 +1,429 @@
+/**
+ * The default Store: one SQLite file, driven synchronously by better-sqlite3 behind the async interface.
+ * Every call runs to completion (transactions included) before it returns, so no transaction is ever
+ * held open across an `await`; several processes may share the file (WAL mode, busy timeout).
+ */
+
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { z } from 'zod';
+import { CHECKLIST_STEP_IDS, type ChecklistStepId } from '../domain/checklist';
+import type { StoredReport } from '../domain/report';
+import {
+  StoreError,
+  type ChecklistState,
+  type IncidentRecord,
+  type NewIncident,
+  type StepState,
+  type Store,
+  type TickEvent,
+  type TickResult,
+} from './store';
+
+export interface SqliteStoreOptions {
+  /** Clock for bookkeeping columns (schema_migrations.applied_at), ms since epoch. */
+  readonly now?: () => number;
+  /** How long a statement waits for another connection's write lock before failing as 'unavailable', in ms. */
+  readonly busyTimeoutMs?: number;
+}
+
+const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+/** Slack redelivers within minutes; a day of keys is ample and keeps the table small. */
+export const DELIVERY_RETENTION_MS = 24 * 60 * 60 * 1000;
+/** Prune old delivery keys on every this-many-th claim (and on the first claim after opening). */
+export const DELIVERY_PRUNE_EVERY = 1000;
+
+interface Migration {
+  readonly version: number;
+  readonly sql: string;
+}
+
+/** Append only: a released migration is never edited, a change is a new version. */
+const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE incidents (
+        id          TEXT PRIMARY KEY,
+        channel_id  TEXT NOT NULL,
+        message_ts  TEXT,
+        service     TEXT NOT NULL,
+        window_ms   INTEGER NOT NULL,
+        end_ms      INTEGER NOT NULL,
+        report_json TEXT NOT NULL,
+        created_by  TEXT NOT NULL,
+        created_at  INTEGER NOT NULL,
+        version     INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (channel_id, message_ts)
+      ) STRICT;
+
+      CREATE TABLE tick_events (
+        -- AUTOINCREMENT: ids are never reused, so "latest by id" stays true even after deletes.
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        incident_id TEXT NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
+        step_id     TEXT NOT NULL,
+        user_id     TEXT NOT NULL,
+        checked     INTEGER NOT NULL CHECK (checked IN (0, 1)),
+        at          INTEGER NOT NULL,
+        request_key TEXT NOT NULL UNIQUE
+      ) STRICT;
+      CREATE INDEX tick_events_by_step ON tick_events (incident_id, step_id, id);
+
+      CREATE TABLE deliveries (
+        key TEXT PRIMARY KEY,
+        at  INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX deliveries_by_at ON deliveries (at);
+    `,
+  },
+];
+
+const incidentRow = z.object({
+  id: z.string(),
+  channel_id: z.string(),
+  message_ts: z.string().nullable(),
+  service: z.string(),
+  window_ms: z.number(),
+  end_ms: z.number(),
+  report_json: z.string(),
+  created_by: z.string(),
+  created_at: z.number(),
+  version: z.number().int(),
+});
+
+const tickRow = z.object({
+  incident_id: z.string(),
+  step_id: z.enum(CHECKLIST_STEP_IDS),
+  user_id: z.string(),
+  checked: z.union([z.literal(0), z.literal(1)]),
+  at: z.number(),
+  request_key: z.string(),
+});
+
+const stepStateRow = tickRow.pick({ step_id: true, user_id: true, checked: true, at: true });
+
+/**
+ * The outer shape of a StoredReport. The full Diagnosis is our own output and would need a schema
+ * for every domain type; this catches a truncated, hand-edited or foreign row.
+ */
+const storedReportShape = z.object({
+  diagnosis: z.looseObject({ pattern: z.string() }),
+  checklist: z.array(z.looseObject({ id: z.string() })),
+  chartFileId: z.string().nullable(),
+  chartProblem: z.string().nullable(),
+  sourceDescription: z.string(),
+  timeZone: z.string(),
+});
+
+function isStoredReport(value: unknown): value is StoredReport {
+  return storedReportShape.safeParse(value).success;
+}
+
+const SELECT_INCIDENT = `SELECT id, channel_id, message_ts, service, window_ms, end_ms, report_json, created_by, created_at, version FROM incidents`;
+
+function prepareStatements(db: Database.Database) {
+  return {
+    insertIncident: db.prepare<
+      [{ id: string; channelId: string; service: string; windowMs: number; endMs: number; reportJson: string; createdBy: string; createdAt: number }]
+    >(
+      `INSERT INTO incidents (id, channel_id, message_ts, service, window_ms, end_ms, report_json, created_by, created_at, version)
+       VALUES (@id, @channelId, NULL, @service, @windowMs, @endMs, @reportJson, @createdBy, @createdAt, 0)`,
+    ),
+    attachMessage: db.prepare<[string, string]>(`UPDATE incidents SET message_ts = ? WHERE id = ?`),
+    replaceReport: db.prepare<[string, string]>(`UPDATE incidents SET report_json = ? WHERE id = ?`),
+    incidentById: db.prepare<[string]>(`${SELECT_INCIDENT} WHERE id = ?`),
+    incidentByMessage: db.prepare<[string, string]>(`${SELECT_INCIDENT} WHERE channel_id = ? AND message_ts = ?`),
+    incidentVersion: db.prepare<[string], unknown>(`SELECT version FROM incidents WHERE id = ?`).pluck(),
+    insertTick: db.prepare<
+      [{ incidentId: string; stepId: string; userId: string; checked: 0 | 1; at: number; requestKey: string }]
+    >(
+      `INSERT INTO tick_events (incident_id, step_id, user_id, checked, at, request_key)
+       VALUES (@incidentId, @stepId, @userId, @checked, @at, @requestKey)
+       ON CONFLICT (request_key) DO NOTHING`,
+    ),
+    bumpVersion: db.prepare<[string], unknown>(`UPDATE incidents SET version = version + 1 WHERE id = ? RETURNING version`).pluck(),
+    tickEvents: db.prepare<[string]>(
+      `SELECT incident_id, step_id, user_id, checked, at, request_key FROM tick_events WHERE incident_id = ? ORDER BY id`,
+    ),
+    // By event id, not by `at`: replicas' clocks differ, the id order is the order the database applied them.
+    latestPerStep: db.prepare<[string]>(
+      `SELECT step_id, user_id, checked, at FROM tick_events
+       WHERE id IN (SELECT max(id) FROM tick_events WHERE incident_id = ? GROUP BY step_id)`,
+    ),
+    // ON CONFLICT DO NOTHING rather than INSERT OR IGNORE: only a duplicate key is ignored, not other violations.
+    claimDelivery: db.prepare<[string, number]>(`INSERT INTO deliveries (key, at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`),
+    pruneDeliveries: db.prepare<[number]>(`DELETE FROM deliveries WHERE at < ?`),
+    ping: db.prepare<[]>(`SELECT 1`).pluck(),
+  };
+}
+
+type Statements = ReturnType<typeof prepareStatements> & {
+  /** The whole of recordTick, as one IMMEDIATE transaction. */
+  readonly recordTick: (event: TickEvent) => TickResult;
+};
+
+/** SQLite-backed Store; open with `SqliteStore.open(path)`, then `migrate()`. */
+export class SqliteStore implements Store {
+  #statements: Statements | undefined;
+  #closed = false;
+  #claims = 0;
+
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly where: string,
+    private readonly now: () => number,
+  ) {}
+
+  /** Opens (creating it and its parent directory if needed) the database at `path`; `':memory:'` for a private in-memory one. */
+  static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
+    const inMemory = path === ':memory:' || path === '';
+    const where = inMemory ? 'in-memory SQLite store' : `SQLite store at ${resolve(path)}`;
+    let db: Database.Database | undefined;
+    try {
+      if (!inMemory) mkdirSync(dirname(resolve(path)), { recursive: true });
+      db = new Database(path, { timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
+      // Readers never block the writer and vice versa; several processes can share the file.
+      // (An in-memory database answers 'memory'; that is fine, nothing else can open it.)
+      db.pragma('journal_mode = WAL');
+      db.pragma('foreign_keys = ON');
+      return new SqliteStore(db, where, options.now ?? Date.now);
+    } catch (error) {
+      db?.close();
+      throw toStoreError(error, where, 'opening the database');
+    }
+  }
+
+  async migrate(): Promise<void> {
+    this.guard('migrating the schema', () => {
+      this.db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT`);
+      const isApplied = this.db.prepare<[number], unknown>(`SELECT 1 FROM schema_migrations WHERE version = ?`).pluck();
+      const markApplied = this.db.prepare<[number, number]>(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`);
+      for (const migration of MIGRATIONS) {
+        // IMMEDIATE takes the write lock first, so two processes starting together apply each migration once.
+        this.db
+          .transaction(() => {
+            if (isApplied.get(migration.version) !== undefined) return;
+            this.db.exec(migration.sql);
+            markApplied.run(migration.version, this.now());
+          })
+          .immediate();
+      }
+    });
+  }
+
+  async claimDelivery(key: string, at: number): Promise<boolean> {
+    return this.guard('claiming a delivery', () => {
+      const s = this.statements();
+      if (this.#claims++ % DELIVERY_PRUNE_EVERY === 0) s.pruneDeliveries.run(at - DELIVERY_RETENTION_MS);
+      return s.claimDelivery.run(key, at).changes === 1;
+    });
+  }
+
+  async createIncident(incident: NewIncident): Promise<IncidentRecord> {
+    return this.guard(`creating incident ${incident.id}`, () => {
+      this.statements().insertIncident.run({
+        id: incident.id,
+        channelId: incident.channelId,
+        service: incident.service,
+        windowMs: incident.windowMs,
+        endMs: incident.endMs,
+        reportJson: JSON.stringify(incident.report),
+        createdBy: incident.createdBy,
+        createdAt: incident.createdAt,
+      });
+      return {
+        id: incident.id,
+        channelId: incident.channelId,
+        service: incident.service,
+        windowMs: incident.windowMs,
+        endMs: incident.endMs,
+        report: incident.report,
+        createdBy: incident.createdBy,
+        createdAt: incident.createdAt,
+        messageTs: null,
+        version: 0,
+      };
+    });
+  }
+
+  async attachMessage(incidentId: string, messageTs: string): Promise<void> {
+    this.guard(`attaching message ${messageTs} to incident ${incidentId}`, () => {
+      if (this.statements().attachMessage.run(messageTs, incidentId).changes === 0) {
+        throw new StoreError('not-found', `${this.where}: no incident ${incidentId} to attach message ${messageTs} to.`);
+      }
+    });
+  }
+
+  /** Leaves `version` alone: it counts checklist changes, not report edits. */
+  async replaceReport(incidentId: string, report: StoredReport): Promise<void> {
+    this.guard(`replacing the report of incident ${incidentId}`, () => {
+      if (this.statements().replaceReport.run(JSON.stringify(report), incidentId).changes === 0) {
+        throw new StoreError('not-found', `${this.where}: no incident ${incidentId} whose report to replace.`);
+      }
+    });
+  }
+
+  async getIncident(id: string): Promise<IncidentRecord | null> {
+    return this.guard(`reading incident ${id}`, () => {
+      const row = this.statements().incidentById.get(id);
+      return row === undefined ? null : this.toRecord(row);
+    });
+  }
+
+  async findIncidentByMessage(channelId: string, messageTs: string): Promise<IncidentRecord | null> {
+    return this.guard(`finding the incident of message ${messageTs} in ${channelId}`, () => {
+      const row = this.statements().incidentByMessage.get(channelId, messageTs);
+      return row === undefined ? null : this.toRecord(row);
+    });
+  }
+
+  async recordTick(event: TickEvent): Promise<TickResult> {
+    return this.guard(`recording a tick on incident ${event.incidentId}`, () => this.statements().recordTick(event));
+  }
+
+  async tickEvents(incidentId: string): Promise<TickEvent[]> {
+    return this.guard(`reading the ticks of incident ${incidentId}`, () =>
+      this.statements()
+        .tickEvents.all(incidentId)
+        .map((row): TickEvent => {
+          const r = this.parseRow(tickRow, row, `a tick event of incident ${incidentId}`);
+          return { incidentId: r.incident_id, stepId: r.step_id, userId: r.user_id, checked: r.checked === 1, at: r.at, requestKey: r.request_key };
+        }),
+    );
+  }
+
+  async checklistState(incidentId: string): Promise<ChecklistState> {
+    return this.guard(`reading the checklist of incident ${incidentId}`, () => {
+      const state: Partial<Record<ChecklistStepId, StepState>> = {};
+      for (const row of this.statements().latestPerStep.all(incidentId)) {
+        const r = this.parseRow(stepStateRow, row, `a tick event of incident ${incidentId}`);
+        state[r.step_id] = { checked: r.checked === 1, userId: r.user_id, at: r.at };
+      }
+      return state;
+    });
+  }
+
+  async ping(): Promise<void> {
+    this.guard('pinging the database', () => {
+      this.statements().ping.get();
+    });
+  }
+
+  /** Closes the connection; idempotent. Every later call rejects with StoreError('unavailable'). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.db.close();
+  }
+
+  /** Prepared once, on first use after the schema exists. */
+  private statements(): Statements {
+    if (this.#statements === undefined) {
+      const s = prepareStatements(this.db);
+      // IMMEDIATE: in WAL mode a deferred transaction that reads, then writes after another connection
+      // committed fails at once with SQLITE_BUSY_SNAPSHOT; taking the write lock up front waits instead.
+      const tx = this.db.transaction((event: TickEvent): TickResult => {
+        const current = s.incidentVersion.get(event.incidentId);
+        if (current === undefined) {
+          throw new StoreError('not-found', `${this.where}: no incident ${event.incidentId}; the tick on ${event.stepId} was not recorded.`);
+        }
+        const inserted = s.insertTick.run({
+          incidentId: event.incidentId,
+          stepId: event.stepId,
+          userId: event.userId,
+          checked: event.checked ? 1 : 0,
+          at: event.at,
+          requestKey: event.requestKey,
+        });
+        if (inserted.changes === 0) return { applied: false, version: this.parseVersion(current, event.incidentId) };
+        return { applied: true, version: this.parseVersion(s.bumpVersion.get(event.incidentId), event.incidentId) };
+      });
+      this.#statements = { ...s, recordTick: (event) => tx.immediate(event) };
+    }
+    return this.#statements;
+  }
+
+  /** Runs one synchronous database step, turning closed-store and driver errors into StoreErrors. */
+  private guard<T>(what: string, step: () => T): T {
+    if (this.#closed) throw new StoreError('unavailable', `${this.where}: ${what} failed: the store is closed.`);
+    try {
+      return step();
+    } catch (error) {
+      throw toStoreError(error, this.where, what);
+    }
+  }
+
+  private toRecord(row: unknown): IncidentRecord {
+    const r = this.parseRow(incidentRow, row, 'an incident');
+    let report: unknown;
+    try {
+      report = JSON.parse(r.report_json);
+    } catch (error) {
+      throw new StoreError('corrupt', `${this.where}: the report of incident ${r.id} is not valid JSON; delete the incident or restore the database from a backup.`, {
+        cause: error,
+      });
+    }
+    if (!isStoredReport(report)) {
+      throw new StoreError('corrupt', `${this.where}: the report of incident ${r.id} is not a stored report; delete the incident or restore the database from a backup.`, {
+        cause: storedReportShape.safeParse(report).error,
+      });
+    }
+    return {
+      id: r.id,
+      channelId: r.channel_id,
+      service: r.service,
+      windowMs: r.window_ms,
+      endMs: r.end_ms,
+      report,
+      createdBy: r.created_by,
+      createdAt: r.created_at,
+      messageTs: r.message_ts,
+      version: r.version,
+    };
+  }
+
+  private parseVersion(value: unknown, incidentId: string): number {
+    return this.parseRow(z.number().int(), value, `the version of incident ${incidentId}`);
+  }
+
+  private parseRow<S extends z.ZodType>(schema: S, row: unknown, what: string): z.output<S> {
+    const parsed = schema.safeParse(row);
+    if (!parsed.success) {
+      throw new StoreError('corrupt', `${this.where}: ${what} has unexpected columns (${z.prettifyError(parsed.error)}); was the database written by another program?`, {
+        cause: parsed.error,
+      });
+    }
+    return parsed.data;
+  }
+}
+
+/** Maps driver and file-system failures to the store's error codes, keeping the original as `cause`. */
+function toStoreError(error: unknown, where: string, what: string): unknown {
+  if (error instanceof StoreError) return error;
+  if (error instanceof Database.SqliteError) {
+    const code = error.code;
+    const text = `${where}: ${what} failed: ${error.message} (${code})`;
+    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+      return new StoreError('unavailable', `${text}; another process held the database lock past the busy timeout. Retry, or look for a stuck process.`, {
+        cause: error,
+      });
+    }
+    if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') {
+      return new StoreError('corrupt', `${text}; restore the database from a backup or point the store at a new file.`, { cause: error });
+    }
+    if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') {
+      return new StoreError('conflict', `${text}.`, { cause: error });
+    }
+    if (/no such table/i.test(error.message)) {
+      return new StoreError('unavailable', `${text}; call migrate() before using the store.`, { cause: error });
+    }
+    // CANTOPEN, IOERR, READONLY, FULL, PERM, ...: the file cannot be used right now.
+    return new StoreError('unavailable', `${text}; check the path, its permissions and free disk space.`, { cause: error });
+  }
+  if (error instanceof Error && 'code' in error && typeof error.code === 'string' && /^E[A-Z]+$/.test(error.code)) {
+    // node:fs errors (EACCES, ENOTDIR, EROFS, ...) while creating the directory.
+    return new StoreError('unavailable', `${where}: ${what} failed: ${error.message}; check the path and its permissions.`, { cause: error });
+  }
+  return error;
+}

@@ -1,0 +1,85 @@
+/**
+ * Persistence behind one interface (SQLite by default, PostgreSQL for several replicas).
+ * Every implementation runs the same test suite (test/support/store-suite.ts).
+ */
+
+import type { ChecklistStepId } from '../domain/checklist';
+import type { StoredReport } from '../domain/report';
+
+export interface NewIncident {
+  readonly id: string;
+  readonly channelId: string;
+  readonly service: string;
+  readonly windowMs: number;
+  /** End of the analysed window, ms since epoch. */
+  readonly endMs: number;
+  readonly report: StoredReport;
+  /** Slack user id of whoever ran /pymem. */
+  readonly createdBy: string;
+  readonly createdAt: number;
+}
+
+export interface IncidentRecord extends NewIncident {
+  /** The report message, once posted. */
+  readonly messageTs: string | null;
+  /** Bumped by every applied tick: renderers compare it to know whether they showed the latest state. */
+  readonly version: number;
+}
+
+export interface TickEvent {
+  readonly incidentId: string;
+  readonly stepId: ChecklistStepId;
+  readonly userId: string;
+  readonly checked: boolean;
+  readonly at: number;
+  /** Identity of the Slack request that carried it; a redelivery has the same key and is ignored. */
+  readonly requestKey: string;
+}
+
+export interface TickResult {
+  /** False when this request key was seen before (a duplicate delivery). */
+  readonly applied: boolean;
+  readonly version: number;
+}
+
+/** The checklist as the latest event per step leaves it. */
+export interface StepState {
+  readonly checked: boolean;
+  /** Who last changed it, and when. */
+  readonly userId: string;
+  readonly at: number;
+}
+
+export type ChecklistState = Readonly<Partial<Record<ChecklistStepId, StepState>>>;
+
+export interface Store {
+  /** Creates or upgrades the schema; safe to call on every start, from several processes. */
+  migrate(): Promise<void>;
+  /** True for the first caller with this key, false for every later one (duplicate deliveries). */
+  claimDelivery(key: string, at: number): Promise<boolean>;
+  createIncident(incident: NewIncident): Promise<IncidentRecord>;
+  attachMessage(incidentId: string, messageTs: string): Promise<void>;
+  /** Replaces the stored report (the message went out differently than planned, e.g. without its chart). */
+  replaceReport(incidentId: string, report: StoredReport): Promise<void>;
+  getIncident(id: string): Promise<IncidentRecord | null>;
+  findIncidentByMessage(channelId: string, messageTs: string): Promise<IncidentRecord | null>;
+  /** Stores the event and bumps the incident's version in one transaction, unless the request key was seen. */
+  recordTick(event: TickEvent): Promise<TickResult>;
+  /** Every tick event of an incident, oldest first. */
+  tickEvents(incidentId: string): Promise<TickEvent[]>;
+  checklistState(incidentId: string): Promise<ChecklistState>;
+  /** Cheap round trip for readiness checks. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+  constructor(
+    readonly code: 'unavailable' | 'not-found' | 'conflict' | 'corrupt',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

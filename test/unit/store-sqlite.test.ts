@@ -1,0 +1,217 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { CHECKLIST_STEP_IDS, type ChecklistStepId } from '../../src/domain/checklist';
+import { DELIVERY_PRUNE_EVERY, DELIVERY_RETENTION_MS, SqliteStore } from '../../src/store/sqlite';
+import { StoreError, type Store } from '../../src/store/store';
+import { describeStoreContract, makeNewIncident } from '../support/store-suite';
+
+const root = mkdtempSync(join(tmpdir(), 'pymem-store-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+let counter = 0;
+/** A database path under a directory that does not exist yet. */
+function freshPath(): string {
+  counter += 1;
+  return join(root, `case-${counter}`, 'nested', 'pymem.db');
+}
+
+describeStoreContract('SQLite file', async () => {
+  const path = freshPath();
+  const opened: Store[] = [SqliteStore.open(path)];
+  return {
+    store: opened[0]!,
+    reopen: async () => {
+      const store = SqliteStore.open(path);
+      opened.push(store);
+      return store;
+    },
+    cleanup: async () => {
+      for (const store of opened) await store.close();
+    },
+  };
+});
+
+async function storeError(promise: Promise<unknown>): Promise<StoreError> {
+  const error: unknown = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof StoreError)) throw new Error(`expected a StoreError, got ${String(error)}`, { cause: error });
+  return error;
+}
+
+function storeErrorSync(open: () => unknown): StoreError {
+  try {
+    open();
+  } catch (error) {
+    if (error instanceof StoreError) return error;
+    throw error;
+  }
+  throw new Error('expected a StoreError, got none');
+}
+
+describe('SqliteStore', () => {
+  const toClose: Array<{ close(): unknown }> = [];
+  afterEach(async () => {
+    for (const c of toClose.splice(0)) await c.close();
+  });
+  function open(path: string, options?: Parameters<typeof SqliteStore.open>[1]): SqliteStore {
+    const store = SqliteStore.open(path, options);
+    toClose.push(store);
+    return store;
+  }
+  function raw(path: string): Database.Database {
+    const db = new Database(path);
+    toClose.push(db);
+    return db;
+  }
+
+  it('creates the file and its parent directories, in WAL mode, with the schema recorded once', async () => {
+    const path = freshPath();
+    expect(existsSync(join(path, '..'))).toBe(false);
+    const store = open(path, { now: () => 1_700_000_000_000 });
+    await store.migrate();
+    await store.migrate();
+    expect(existsSync(path)).toBe(true);
+
+    const db = raw(path);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.prepare('SELECT version, applied_at FROM schema_migrations').all()).toEqual([{ version: 1, applied_at: 1_700_000_000_000 }]);
+  });
+
+  it('works in memory', async () => {
+    const store = open(':memory:');
+    await store.migrate();
+    const incident = await store.createIncident(makeNewIncident());
+    expect(await store.getIncident(incident.id)).toStrictEqual(incident);
+  });
+
+  it('says to migrate when the schema is missing', async () => {
+    const error = await storeError(open(freshPath()).getIncident('inc-1'));
+    expect(error.code).toBe('unavailable');
+    expect(error.message).toMatch(/migrate\(\)/);
+  });
+
+  it('keeps two connections to one file consistent (as two processes would be)', async () => {
+    const path = freshPath();
+    const a = open(path);
+    const b = open(path);
+    await Promise.all([a.migrate(), b.migrate()]);
+    const { id } = await a.createIncident(makeNewIncident());
+    expect((await b.getIncident(id))?.version).toBe(0);
+
+    const events = Array.from({ length: 40 }, (_, i) => ({
+      incidentId: id,
+      stepId: CHECKLIST_STEP_IDS[(i * 7) % CHECKLIST_STEP_IDS.length]!,
+      userId: i % 2 === 0 ? 'U0ALICE' : 'U0BOB',
+      checked: i % 4 < 2,
+      // Alternate clocks that disagree: `at` must not decide the order.
+      at: 1_000_000 + (i % 2 === 0 ? i : -i) * 1000,
+      requestKey: `req-${i}`,
+    }));
+    const versions: number[] = [];
+    for (let i = 0; i < events.length; i += 2) {
+      const [ra, rb] = await Promise.all([a.recordTick(events[i]!), b.recordTick(events[i + 1]!)]);
+      versions.push(ra.version, rb.version);
+      // Each connection sees the other's commits at once.
+      expect((await b.getIncident(id))?.version).toBe(i + 2);
+      expect((await a.getIncident(id))?.version).toBe(i + 2);
+    }
+    expect(versions).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    // A redelivery that lands on the other process is still a duplicate.
+    expect(await b.recordTick(events[0]!)).toEqual({ applied: false, version: 40 });
+    expect(await a.recordTick(events[1]!)).toEqual({ applied: false, version: 40 });
+
+    const last = new Map<ChecklistStepId, (typeof events)[number]>();
+    for (const e of events) last.set(e.stepId, e);
+    const expected = Object.fromEntries([...last].map(([step, e]) => [step, { checked: e.checked, userId: e.userId, at: e.at }]));
+    expect(await a.checklistState(id)).toEqual(expected);
+    expect(await b.checklistState(id)).toEqual(expected);
+    expect(await a.tickEvents(id)).toEqual(events);
+    expect(await b.tickEvents(id)).toEqual(events);
+  });
+
+  it('reports a locked database as unavailable after the busy timeout, keeping the driver error', async () => {
+    const path = freshPath();
+    const store = open(path, { busyTimeoutMs: 50 });
+    await store.migrate();
+    const { id } = await store.createIncident(makeNewIncident());
+    const other = raw(path);
+    other.exec('BEGIN IMMEDIATE'); // another process holds the write lock
+
+    const error = await storeError(store.recordTick({ incidentId: id, stepId: 'find-worker', userId: 'U0ALICE', checked: true, at: 1, requestKey: 'req-1' }));
+    expect(error.code).toBe('unavailable');
+    expect(error.cause).toBeInstanceOf(Database.SqliteError);
+    expect((error.cause as InstanceType<typeof Database.SqliteError>).code).toMatch(/^SQLITE_BUSY/);
+    // Reads still work in WAL mode while another connection writes.
+    expect((await store.getIncident(id))?.version).toBe(0);
+
+    other.exec('ROLLBACK');
+    expect(await store.recordTick({ incidentId: id, stepId: 'find-worker', userId: 'U0ALICE', checked: true, at: 1, requestKey: 'req-1' })).toEqual({
+      applied: true,
+      version: 1,
+    });
+  });
+
+  it('reports a report_json that is not JSON, or not a report, as corrupt', async () => {
+    const path = freshPath();
+    const store = open(path);
+    await store.migrate();
+    const broken = await store.createIncident(makeNewIncident());
+    const foreign = await store.createIncident(makeNewIncident());
+    await store.attachMessage(broken.id, '1741097100.000300');
+    const db = raw(path);
+    db.prepare('UPDATE incidents SET report_json = ? WHERE id = ?').run('{"diagnosis": {"pattern": "stable"', broken.id);
+    db.prepare('UPDATE incidents SET report_json = ? WHERE id = ?').run(JSON.stringify({ diagnosis: {}, checklist: [] }), foreign.id);
+
+    const notJson = await storeError(store.getIncident(broken.id));
+    expect(notJson.code).toBe('corrupt');
+    expect(notJson.message).toContain(broken.id);
+    expect(notJson.cause).toBeInstanceOf(SyntaxError);
+    expect((await storeError(store.findIncidentByMessage(broken.channelId, '1741097100.000300'))).code).toBe('corrupt');
+    expect((await storeError(store.getIncident(foreign.id))).code).toBe('corrupt');
+  });
+
+  it('reports a tick row with an unknown step as corrupt', async () => {
+    const path = freshPath();
+    const store = open(path);
+    await store.migrate();
+    const { id } = await store.createIncident(makeNewIncident());
+    raw(path).prepare(`INSERT INTO tick_events (incident_id, step_id, user_id, checked, at, request_key) VALUES (?, 'no-such-step', 'U0X', 1, 1, 'req-x')`).run(id);
+    expect((await storeError(store.tickEvents(id))).code).toBe('corrupt');
+    expect((await storeError(store.checklistState(id))).code).toBe('corrupt');
+  });
+
+  it('prunes delivery keys older than the retention so the table stays bounded', async () => {
+    const path = freshPath();
+    const store = open(path);
+    await store.migrate();
+    const t0 = 1_700_000_000_000;
+    expect(await store.claimDelivery('evt-old', t0)).toBe(true); // claim 0 prunes (nothing yet)
+    const later = t0 + DELIVERY_RETENTION_MS + 1;
+    for (let i = 1; i < DELIVERY_PRUNE_EVERY; i++) await store.claimDelivery(`evt-${i}`, later);
+    const count = raw(path).prepare('SELECT count(*) FROM deliveries').pluck();
+    expect(count.get()).toBe(DELIVERY_PRUNE_EVERY);
+    expect(await store.claimDelivery('evt-old', later)).toBe(true); // claim 1000 pruned the old key first
+    expect(count.get()).toBe(DELIVERY_PRUNE_EVERY);
+    expect(await store.claimDelivery('evt-1', later)).toBe(false); // recent keys are kept
+  });
+
+  it('refuses a path it cannot create as unavailable', () => {
+    const file = join(root, `not-a-dir-${++counter}`);
+    writeFileSync(file, 'x');
+    const error = storeErrorSync(() => SqliteStore.open(join(file, 'pymem.db')));
+    expect(error.code).toBe('unavailable');
+    expect(error.cause).toBeInstanceOf(Error);
+  });
+
+  it('refuses a file that is not a database as corrupt', () => {
+    const file = join(root, `not-a-db-${++counter}.db`);
+    writeFileSync(file, 'this is not an SQLite database, just a long enough line of text '.repeat(20));
+    const error = storeErrorSync(() => SqliteStore.open(file));
+    expect(error.code).toBe('corrupt');
+  });
+});
