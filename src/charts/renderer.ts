@@ -9,7 +9,7 @@ import type { Chart, ChartConfiguration, ChartDataset, LegendItem, Plugin, Scale
   'resolution-mode': 'import',
 };
 import { ChartJSNodeCanvas } from 'chartjs-node-canvas';
-import type { AxisTick, BandSpec, MarkerSpec, MemoryChartSpec } from './spec';
+import type { AxisTick, BandSpec, LineSpec, MarkerSpec, MemoryChartSpec, RangeSpec } from './spec';
 
 export interface ChartRendererOptions {
   readonly width?: number;
@@ -20,6 +20,9 @@ export interface ChartRendererOptions {
 const MAX_CACHED_SIZES = 4;
 
 type LinePoint = { x: number; y: number };
+
+/** Legend swatch width in px: long enough to show a dash pattern. */
+const LEGEND_SWATCH_WIDTH = 28;
 
 /** Renders memory chart specs to PNG; create once and reuse. */
 export class ChartRenderer {
@@ -76,37 +79,72 @@ function useTicks(ticks: readonly AxisTick[]): (scale: Scale) => void {
   };
 }
 
-/** The Chart.js configuration for a spec; exported for tests that inspect it without rendering. */
-export function memoryChartConfig(spec: MemoryChartSpec): ChartConfiguration<'line', LinePoint[]> {
-  const { fonts } = spec;
-  const font = (size: number, weight: 'normal' | 'bold' = 'normal') => ({ family: fonts.family, size, weight });
-  const count = spec.lines.length;
-  const datasets: ChartDataset<'line', LinePoint[]>[] = spec.lines.map((line, i) => ({
+type LineDataset = ChartDataset<'line', LinePoint[]>;
+
+/** Settings every dataset shares: no points, straight segments, gaps kept, data used as given. */
+const PLAIN_LINE = {
+  xAxisID: 'x',
+  pointRadius: 0,
+  pointHoverRadius: 0,
+  tension: 0,
+  spanGaps: false,
+  parsing: false,
+  normalized: true,
+} as const;
+
+function lineDataset(line: LineSpec): LineDataset {
+  return {
+    ...PLAIN_LINE,
     label: line.label,
     // parsing:false hands these objects to Chart.js as-is; NaN (not null) is what its type allows for a gap.
     data: line.points.map((p) => ({ x: p.x, y: p.y ?? Number.NaN })),
     yAxisID: line.axis,
-    xAxisID: 'x',
     borderColor: line.color,
     borderWidth: line.width,
     borderDash: [...line.dash],
     backgroundColor: line.fill ?? line.color,
     fill: line.fill !== null ? 'origin' : false,
-    pointRadius: 0,
-    pointHoverRadius: 0,
-    tension: 0,
-    spanGaps: false,
-    parsing: false,
-    normalized: true,
-    // Chart.js paints the lowest `order` last (on top); the spec lists lines bottom first.
-    order: count - i,
-  }));
+  };
+}
+
+/** A band is two datasets: its lower edge, then its upper edge filled down to the lower one (at `lowerIndex`). */
+function rangeDatasets(range: RangeSpec, lowerIndex: number): [LineDataset, LineDataset] {
+  const edge = (pick: 'min' | 'max') => ({
+    ...PLAIN_LINE,
+    label: range.label,
+    data: range.points.map((p) => ({ x: p.x, y: p[pick] ?? Number.NaN })),
+    yAxisID: range.axis,
+    borderColor: range.edgeColor,
+    borderWidth: range.edgeWidth,
+    backgroundColor: range.fill,
+  });
+  return [
+    { ...edge('min'), fill: false },
+    { ...edge('max'), fill: { target: lowerIndex } },
+  ];
+}
+
+/** Datasets bottom first: traffic lines, then the background band, then memory lines. */
+function datasetsFor(spec: MemoryChartSpec): LineDataset[] {
+  const datasets = spec.lines.filter((l) => l.axis === 'traffic').map(lineDataset);
+  if (spec.range !== null) datasets.push(...rangeDatasets(spec.range, datasets.length));
+  datasets.push(...spec.lines.filter((l) => l.axis !== 'traffic').map(lineDataset));
+  // Chart.js paints the lowest `order` last (on top).
+  return datasets.map((d, i) => ({ ...d, order: datasets.length - i }));
+}
+
+/** The Chart.js configuration for a spec; exported for tests that inspect it without rendering. */
+export function memoryChartConfig(spec: MemoryChartSpec): ChartConfiguration<'line', LinePoint[]> {
+  const { fonts } = spec;
+  const font = (size: number, weight: 'normal' | 'bold' = 'normal') => ({ family: fonts.family, size, weight });
+  const datasets = datasetsFor(spec);
 
   const legendItems: LegendItem[] = spec.legend.map((entry) => ({
     text: entry.label,
     fillStyle: entry.fill ?? entry.color,
     strokeStyle: entry.color,
-    lineWidth: entry.kind === 'line' ? Math.max(entry.width, 2) : entry.width,
+    // A range swatch gets its line from drawRangeSwatchLines; its box keeps a hairline edge.
+    lineWidth: entry.kind === 'line' ? Math.max(entry.width, 2) : entry.kind === 'range' ? 0.75 : entry.width,
     lineDash: [...entry.dash],
     pointStyle: entry.kind === 'line' ? 'line' : 'rect',
     hidden: false,
@@ -189,7 +227,7 @@ export function memoryChartConfig(spec: MemoryChartSpec): ChartConfiguration<'li
           align: 'start',
           labels: {
             usePointStyle: true,
-            pointStyleWidth: 28,
+            pointStyleWidth: LEGEND_SWATCH_WIDTH,
             boxHeight: Math.round(fonts.legendPx * 0.7),
             padding: 12,
             font: font(fonts.legendPx),
@@ -254,7 +292,40 @@ function annotationPlugin(spec: MemoryChartSpec): Plugin<'line'> {
       drawLimit(chart, spec);
       drawAnnotationLabels(chart, spec.bands, spec.markers, spec.fonts.family, spec.fonts.annotationPx, spec.background);
     },
+    afterDraw(chart) {
+      drawRangeSwatchLines(chart, spec);
+    },
   };
+}
+
+interface HitBox {
+  readonly left: number;
+  readonly top: number;
+}
+
+/**
+ * Chart.js draws a 'range' legend entry as a filled box; this adds the median line through
+ * it, so the swatch looks like what it stands for. Uses the legend's hit boxes (where each
+ * entry sits), which Chart.js keeps for its own event handling but does not type.
+ */
+function drawRangeSwatchLines(chart: Chart<'line'>, spec: MemoryChartSpec): void {
+  const boxes = (chart.legend as unknown as { legendHitBoxes?: readonly HitBox[] } | undefined)?.legendHitBoxes;
+  if (boxes === undefined || boxes.length !== spec.legend.length) return;
+  const { ctx } = chart;
+  ctx.save();
+  spec.legend.forEach((entry, i) => {
+    const box = boxes[i];
+    if (entry.kind !== 'range' || box === undefined) return;
+    const y = Math.round(box.top + spec.fonts.legendPx / 2) + 0.5;
+    ctx.strokeStyle = entry.color;
+    ctx.lineWidth = Math.max(entry.width, 2);
+    ctx.setLineDash([]);
+    ctx.beginPath();
+    ctx.moveTo(box.left, y);
+    ctx.lineTo(box.left + LEGEND_SWATCH_WIDTH, y);
+    ctx.stroke();
+  });
+  ctx.restore();
 }
 
 function clipToArea(chart: Chart<'line'>): void {

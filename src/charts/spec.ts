@@ -5,33 +5,39 @@
  */
 
 import type { Diagnosis, WorkerFigures } from '../domain/diagnosis';
+import { formatBytes, formatDuration, formatPercent, formatRate } from '../domain/format';
 import { patternTitle } from '../domain/pattern-names';
 import { MIB, gridEndMs, gridTimeMs, type Grid, type GridSeries, type ServiceSeries } from '../domain/series';
-import { downsampleMean, downsampleMinMax, type ChartPoint } from './downsample';
-import { buildTimeTicks, formatDuration, formatWindow } from './time-axis';
+import { downsampleMean, downsampleMinMax, downsampleRange, type ChartPoint, type RangePoint } from './downsample';
+import { buildTimeTicks, formatTimeRange } from './time-axis';
 import {
   BYTES_PER_UNIT,
-  formatBytes,
   formatInUnit,
-  formatNumber,
-  formatRate,
+  formatRequestRate,
   memoryUnitFor,
   niceScale,
   niceStepAtLeast,
   type MemoryUnit,
 } from './units';
 
-export type { ChartPoint } from './downsample';
+export type { ChartPoint, RangePoint } from './downsample';
 
 export const DEFAULT_CHART_WIDTH = 1000;
 export const DEFAULT_CHART_HEIGHT = 500;
 /** More lines than this turn into a solid smear and slow the render; the rest are represented by a sample. */
 export const MAX_DRAWN_WORKERS = 64;
+/**
+ * Background (not growing) workers drawn as a line each up to this many. More grey
+ * lines only tangle into a smear that hides the growing ones; past it, they become
+ * one band from the lowest to the highest worker with their median drawn through it.
+ */
+export const MAX_BACKGROUND_LINES = 12;
 /** Per highlighted line; a min and a max for every ~3 px of a 1000 px chart. */
 export const MAX_POINTS_PER_LINE = 600;
 /**
- * Per background line. Drawing time grows with points (48 grey lines at 600 points
- * took ~100 of ~145 ms per chart); a grey line needs less detail than a named one.
+ * Per background line, and per band and median. Drawing time grows with points
+ * (48 grey lines at 600 points took ~100 of ~145 ms per chart); grey needs less
+ * detail than a named line.
  */
 export const MAX_POINTS_PER_BACKGROUND_LINE = 300;
 /** Growing workers named in the legend; more would make the legend longer than the chart. */
@@ -68,13 +74,16 @@ export interface ValueAxisSpec {
 }
 
 export interface MemoryAxisSpec extends ValueAxisSpec {
-  /** Memory values on this axis (line points, limit steps) are in this unit. */
+  /** Memory values on this axis (line points, limit steps, band) are in this unit. */
   readonly unit: MemoryUnit;
   readonly bytesPerUnit: number;
 }
 
-/** highlight: a named growing worker; growing: growing but not named; other: the grey background. */
-export type LineRole = 'highlight' | 'growing' | 'other' | 'traffic';
+/**
+ * highlight: a named growing worker; growing: growing but not named; other: the grey background;
+ * median: the middle of the background band (when the background is a band, not lines).
+ */
+export type LineRole = 'highlight' | 'growing' | 'other' | 'median' | 'traffic';
 
 export interface LineSpec {
   readonly id: string;
@@ -90,9 +99,28 @@ export interface LineSpec {
   readonly points: readonly ChartPoint[];
 }
 
+/**
+ * The background workers as one filled band from the lowest to the highest value at each
+ * time. Painted under every memory line; its median is a LineSpec with role 'median'.
+ */
+export interface RangeSpec {
+  readonly id: string;
+  readonly label: string;
+  readonly axis: 'memory';
+  /** How many workers the band stands for. */
+  readonly workers: number;
+  readonly fill: string;
+  /** The band's lower and upper edges. */
+  readonly edgeColor: string;
+  readonly edgeWidth: number;
+  /** In the memory axis' unit. */
+  readonly points: readonly RangePoint[];
+}
+
+/** range: a filled box with the median's line through it (the renderer draws the line). */
 export interface LegendEntry {
   readonly label: string;
-  readonly kind: 'line' | 'area';
+  readonly kind: 'line' | 'area' | 'range';
   readonly color: string;
   readonly fill: string | null;
   readonly width: number;
@@ -158,6 +186,8 @@ export interface MemoryChartSpec {
   readonly trafficAxis: ValueAxisSpec | null;
   /** Paint order: the first line is drawn at the bottom, the last on top. */
   readonly lines: readonly LineSpec[];
+  /** The background workers as a band, painted above traffic and below every memory line; null when they are lines. */
+  readonly range: RangeSpec | null;
   /** Exactly what the legend shows, in order. */
   readonly legend: readonly LegendEntry[];
   readonly limit: LimitLineSpec | null;
@@ -171,6 +201,14 @@ const GROWING_COLOR = '#f0a868';
 const OTHER_COLOR = '#c8c8c8';
 /** When nothing grows there is nothing to recede behind: the workers are the story. */
 const ALL_WORKERS_COLOR = '#7b8794';
+/** Background band behind growing workers: light enough that the coloured lines stay in front. */
+const OTHER_RANGE_FILL = 'rgba(173, 181, 189, 0.32)';
+const OTHER_RANGE_EDGE = 'rgba(134, 142, 150, 0.45)';
+const OTHER_MEDIAN_COLOR = '#98a0a8';
+/** With nothing growing, the band and its median are the story: a stronger grey. */
+const ALL_RANGE_FILL = 'rgba(123, 135, 148, 0.28)';
+const ALL_RANGE_EDGE = 'rgba(92, 103, 115, 0.55)';
+const ALL_MEDIAN_COLOR = '#5c6773';
 const LIMIT_COLOR = '#d62828';
 const TRAFFIC_LINE = 'rgba(51, 133, 214, 0.55)';
 const TRAFFIC_FILL = 'rgba(51, 133, 214, 0.10)';
@@ -186,6 +224,19 @@ interface WorkerRow {
   readonly minBytes: number;
   readonly maxBytes: number;
 }
+
+/** Singular and plural of what a group of worker series is called in the legend. */
+interface Noun {
+  readonly one: string;
+  readonly many: string;
+}
+
+const WORKERS: Noun = { one: 'worker', many: 'workers' };
+/**
+ * After a deploy or restarts, the window holds more pids than ever ran at once:
+ * "126 other workers" next to the subtitle's "64 workers" would read as a contradiction.
+ */
+const WORKER_PROCESSES: Noun = { one: 'worker process', many: 'worker processes' };
 
 /** A chart of per-worker memory with what the diagnosis found marked on it. */
 export function buildMemoryChartSpec(
@@ -219,11 +270,13 @@ export function buildMemoryChartSpec(
   const named = growing.length <= MAX_NAMED_WORKERS ? growing : growing.slice(0, NAMED_IN_A_CROWD);
   const growingRest = growing.slice(named.length);
   const others = rows.filter((r) => !r.growing);
-  const budget = Math.max(0, MAX_DRAWN_WORKERS - named.length);
-  const [growingBudget, otherBudget] = splitBudget(budget, growingRest.length, others.length);
-  const growingDrawn = representative(growingRest, growingBudget);
-  const othersDrawn = representative(others, otherBudget);
-  const drawnRows = [...named, ...growingDrawn, ...othersDrawn];
+  // A few grey lines can be told apart; many only smear: past MAX_BACKGROUND_LINES they become one band.
+  const othersAsRange = others.length > MAX_BACKGROUND_LINES;
+  const othersDrawn: readonly WorkerRow[] = othersAsRange ? [] : others;
+  const backgroundLines = othersAsRange ? 1 : othersDrawn.length; // the band's median is one line
+  const growingDrawn = representative(growingRest, Math.max(0, MAX_DRAWN_WORKERS - named.length - backgroundLines));
+  // Every background worker is on the chart, as a line or inside the band: the axis covers them all.
+  const axisRows = [...named, ...growingDrawn, ...others];
 
   // Layout guesses: axis labels and the legend take this much room around the plot.
   const hasTraffic = series.traffic !== null;
@@ -233,12 +286,14 @@ export function buildMemoryChartSpec(
     height - fonts.titlePx * 1.6 - fonts.subtitlePx * 1.6 - legendRows * fonts.legendPx * 1.7 - fonts.tickPx * 2.4 - 24;
   const maxIntervals = Math.max(3, Math.min(8, Math.floor(plotHeight / 48)));
 
+  const liveCounts = liveWorkerCounts(grid, series.memory);
   const limitBytes = diagnosis.limit?.bytes ?? null;
-  const rawSteps = limitBytes !== null && limitBytes > 0 ? perWorkerLimitSteps(grid, series.memory, limitBytes) : [];
+  const rawSteps = limitBytes !== null && limitBytes > 0 ? perWorkerLimitSteps(grid, liveCounts, limitBytes) : [];
+  const otherNoun = pidsReplaced(series.memory.length, liveCounts) ? WORKER_PROCESSES : WORKERS;
 
   // Marker and band labels sit along the top of the plot: leave them room above the lines.
   const topHeadroom = markers.length + bands.length > 0 ? 0.14 : 0.05;
-  const memoryAxis = memoryAxisFor(drawnRows, rawSteps, maxIntervals, topHeadroom);
+  const memoryAxis = memoryAxisFor(axisRows, rawSteps, maxIntervals, topHeadroom);
   const unitBytes = memoryAxis.bytesPerUnit;
 
   const lines: LineSpec[] = [];
@@ -261,6 +316,36 @@ export function buildMemoryChartSpec(
   const lineWidth = (base: number) => Math.round(base * Math.max(1, width / DEFAULT_CHART_WIDTH) * 10) / 10;
   const anyGrowing = growing.length > 0;
   const otherColor = anyGrowing ? OTHER_COLOR : ALL_WORKERS_COLOR;
+  let range: RangeSpec | null = null;
+  let median: LineSpec | null = null;
+  if (othersAsRange) {
+    const spread = workerSpread(grid, others.map((r) => r.series));
+    const label = `${groupLabel(others.length, others.length, anyGrowing ? 'other' : '', otherNoun)} (range and median)`;
+    range = {
+      id: 'others-range',
+      label,
+      axis: 'memory',
+      workers: others.length,
+      fill: anyGrowing ? OTHER_RANGE_FILL : ALL_RANGE_FILL,
+      edgeColor: anyGrowing ? OTHER_RANGE_EDGE : ALL_RANGE_EDGE,
+      edgeWidth: lineWidth(0.6),
+      points: downsampleRange(grid, spread.min, spread.max, MAX_POINTS_PER_BACKGROUND_LINE, unitBytes),
+    };
+    median = {
+      id: 'others-median',
+      role: 'median',
+      label: `median of ${others.length} ${anyGrowing ? 'other ' : ''}workers`,
+      axis: 'memory',
+      color: anyGrowing ? OTHER_MEDIAN_COLOR : ALL_MEDIAN_COLOR,
+      width: lineWidth(anyGrowing ? 1.4 : 2),
+      dash: [],
+      fill: null,
+      // Bucket means over the band's buckets (same x): a mean of medians lies between the
+      // bucket's lowest and highest value, so the median never leaves the band.
+      points: downsampleMean(grid, spread.median, MAX_POINTS_PER_BACKGROUND_LINE, unitBytes),
+    };
+    lines.push(median);
+  }
   for (const row of othersDrawn) {
     lines.push(memoryLine(row, 'other', otherColor, lineWidth(anyGrowing ? 1.2 : 1.5), grid, unitBytes));
   }
@@ -291,9 +376,11 @@ export function buildMemoryChartSpec(
       dash: [],
     });
   }
-  if (others.length > 0) {
+  if (range !== null && median !== null) {
+    legend.push({ label: range.label, kind: 'range', color: median.color, fill: range.fill, width: median.width, dash: [] });
+  } else if (others.length > 0) {
     legend.push({
-      label: groupLabel(others.length, othersDrawn.length, anyGrowing ? 'other' : ''),
+      label: groupLabel(others.length, othersDrawn.length, anyGrowing ? 'other' : '', otherNoun),
       kind: 'line',
       color: otherColor,
       fill: null,
@@ -335,6 +422,7 @@ export function buildMemoryChartSpec(
     memoryAxis,
     trafficAxis,
     lines,
+    range,
     legend,
     limit,
     markers,
@@ -389,28 +477,28 @@ function fallbackName(series: GridSeries, index: number): string {
   return `worker ${index + 1}`;
 }
 
+/** The name and, when it grows, its rate worded as in the text report: "pid 4312 on web-2 (+100 MiB/h)". */
 function highlightLabel(row: WorkerRow): string {
   const rate = row.growthMiBPerHour;
   if (!(rate > 0)) return row.name;
-  return `${row.name} (+${formatNumber(rate, rate < 10 ? 1 : 0)} MiB/h)`;
+  return `${row.name} (+${formatRate(rate)})`;
 }
 
-/** "7 other workers", "1 other worker", "190 other workers (56 shown)". */
-function groupLabel(total: number, drawn: number, adjective: string): string {
-  const noun = total === 1 ? 'worker' : 'workers';
-  const base = adjective === '' ? `${total} ${noun}` : `${total} ${adjective} ${noun}`;
+/** "7 other workers", "1 other worker", "190 other workers (56 shown)", "126 other worker processes". */
+function groupLabel(total: number, drawn: number, adjective: string, noun: Noun = WORKERS): string {
+  const word = total === 1 ? noun.one : noun.many;
+  const base = adjective === '' ? `${total} ${word}` : `${total} ${adjective} ${word}`;
   return drawn < total ? `${base} (${drawn} shown)` : base;
 }
 
-/** Splits the line budget between two groups, never starving a non-empty one. */
-function splitBudget(budget: number, a: number, b: number): [number, number] {
-  if (a + b <= budget) return [a, b];
-  const floorA = Math.min(a, 8);
-  const floorB = Math.min(b, 8);
-  let forA = Math.round((budget * a) / (a + b));
-  forA = Math.max(floorA, Math.min(forA, budget - floorB));
-  forA = Math.min(forA, a);
-  return [forA, Math.min(b, budget - forA)];
+/**
+ * Whether the window holds more worker series (pids) than were ever live at once: pids were
+ * replaced (a deploy, restarts). A window without a single sample says nothing about that.
+ */
+function pidsReplaced(seriesCount: number, liveCounts: Int32Array): boolean {
+  let peakLive = 0;
+  for (const c of liveCounts) if (c > peakLive) peakLive = c;
+  return peakLive > 0 && seriesCount > peakLive;
 }
 
 /** `count` rows spread evenly over the range of peaks, so the drawn sample keeps the envelope. */
@@ -457,6 +545,84 @@ function memoryLine(
   };
 }
 
+/** Per grid point over a group of workers, in bytes; NaN where none of them has a sample. */
+export interface WorkerSpread {
+  readonly min: Float64Array;
+  readonly median: Float64Array;
+  readonly max: Float64Array;
+}
+
+/**
+ * The lowest, median and highest value of `memory` at each grid point, skipping missing
+ * samples. One pass over each series in order, then one quickselect per grid point:
+ * a 128-worker week (2,017 points) stays a few ms.
+ */
+export function workerSpread(grid: Grid, memory: readonly GridSeries[]): WorkerSpread {
+  const n = grid.length;
+  const m = memory.length;
+  const min = new Float64Array(n).fill(Number.NaN);
+  const median = new Float64Array(n).fill(Number.NaN);
+  const max = new Float64Array(n).fill(Number.NaN);
+  // Grid point i's samples sit at byPoint[i * m ... i * m + counts[i]): one allocation, and
+  // reading each series front to back instead of hopping between series at every point.
+  const byPoint = new Float64Array(n * m);
+  const counts = new Int32Array(n);
+  for (const s of memory) {
+    const values = s.values;
+    const len = Math.min(n, values.length);
+    for (let i = 0; i < len; i++) {
+      const v = values[i] ?? Number.NaN;
+      if (Number.isNaN(v)) continue;
+      const c = counts[i] ?? 0;
+      byPoint[i * m + c] = v;
+      counts[i] = c + 1;
+      if (c === 0 || v < (min[i] ?? v)) min[i] = v;
+      if (c === 0 || v > (max[i] ?? v)) max[i] = v;
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    const k = counts[i] ?? 0;
+    if (k > 0) median[i] = medianInPlace(byPoint, i * m, k);
+  }
+  return { min, median, max };
+}
+
+/**
+ * The median of a[from ... from + k), reordering that slice: quickselect (Hoare partition),
+ * O(k) on average where sorting every grid point's values would be O(k log k).
+ * For an even k, the mean of the two middle values.
+ */
+function medianInPlace(a: Float64Array, from: number, k: number): number {
+  const mid = from + (k >> 1);
+  let left = from;
+  let right = from + k - 1;
+  while (left < right) {
+    const pivot = a[(left + right) >> 1] ?? 0;
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while ((a[i] ?? 0) < pivot) i++;
+      while ((a[j] ?? 0) > pivot) j--;
+      if (i <= j) {
+        const t = a[i] ?? 0;
+        a[i] = a[j] ?? 0;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (mid <= j) right = j;
+    else if (mid >= i) left = i;
+    else break;
+  }
+  const upper = a[mid] ?? Number.NaN;
+  if (k % 2 === 1) return upper;
+  // Everything left of mid is now at most a[mid]; the lower middle value is the largest of them.
+  let lower = Number.NEGATIVE_INFINITY;
+  for (let q = from; q < mid; q++) if ((a[q] ?? 0) > lower) lower = a[q] ?? 0;
+  return (lower + upper) / 2;
+}
+
 /** Grid points on each side that the worker count is smoothed over: a 1-2 point blip does not move the median of 5. */
 const COUNT_SMOOTHING_HALF_WINDOW = 2;
 
@@ -480,8 +646,8 @@ export function liveWorkerCounts(grid: Grid, memory: readonly GridSeries[]): Int
   return smoothed;
 }
 
-function perWorkerLimitSteps(grid: Grid, memory: readonly GridSeries[], limitBytes: number): Omit<LimitStep, 'value'>[] {
-  const counts = liveWorkerCounts(grid, memory);
+/** `counts` is liveWorkerCounts() of the same grid. */
+function perWorkerLimitSteps(grid: Grid, counts: Int32Array, limitBytes: number): Omit<LimitStep, 'value'>[] {
   const steps: Omit<LimitStep, 'value'>[] = [];
   let i = 0;
   while (i < counts.length) {
@@ -572,24 +738,24 @@ function trafficAxisFor(values: Float64Array, intervals: number): ValueAxisSpec 
   const ticks: AxisTick[] = [];
   for (let i = 0; i <= n; i++) {
     const value = Number((i * step).toPrecision(10));
-    ticks.push({ value, label: formatRate(value) });
+    ticks.push({ value, label: formatRequestRate(value) });
   }
   return { title: 'traffic (req/s)', min: 0, max: Number((n * step).toPrecision(10)), ticks };
 }
 
+/** When, how many workers, how much memory: worded like the text report (src/domain/format.ts). */
 function subtitleFor(diagnosis: Diagnosis, timeZone: string): string {
   const parts: string[] = [];
   const start = Date.parse(diagnosis.window.start);
   const end = Date.parse(diagnosis.window.end);
   if (Number.isFinite(start) && Number.isFinite(end)) {
-    parts.push(`${formatWindow(start, end, timeZone)} (${formatDuration(diagnosis.window.durationSeconds)})`);
+    parts.push(`${formatTimeRange(start, end, timeZone)} (${formatDuration(diagnosis.window.durationSeconds * 1000)})`);
   }
   const workers = diagnosis.totals.workersAtEnd;
   parts.push(`${workers} ${workers === 1 ? 'worker' : 'workers'}`);
   const limit = diagnosis.limit;
   if (limit !== null) {
-    const percent = Math.round(limit.usedFraction * 100);
-    parts.push(`total ${formatBytes(limit.currentTotalBytes)} of ${formatBytes(limit.bytes)} limit (${percent}%)`);
+    parts.push(`total ${formatBytes(limit.currentTotalBytes)} of ${formatBytes(limit.bytes)} limit (${formatPercent(limit.usedFraction)})`);
   } else {
     parts.push(`total ${formatBytes(diagnosis.totals.endBytes)}, no limit known`);
   }

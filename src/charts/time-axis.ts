@@ -187,17 +187,11 @@ export function buildTimeTicks(
   return { stepMs: chosen, ticks };
 }
 
-/** "6 h", "90 min", "7 d". */
-export function formatDuration(seconds: number): string {
-  const minutes = seconds / 60;
-  if (minutes < 120) return `${Math.round(minutes)} min`;
-  const hours = minutes / 60;
-  if (hours < 72) return `${Number(hours.toFixed(hours < 10 ? 1 : 0))} h`;
-  return `${Number((hours / 24).toFixed(1))} d`;
-}
-
-/** "Tue Mar 4, 08:00–14:00 EST" or "Mar 4 14:00 – Mar 11 14:00 EST". */
-export function formatWindow(startMs: number, endMs: number, timeZone: string): string {
+/**
+ * The window as wall-clock times: "Tue Mar 4, 08:00–14:00 EST" or "Mar 4 14:00 – Mar 11 14:00 EST".
+ * (src/domain/format.ts' formatWindow spells a length, "6h"; this names when.)
+ */
+export function formatTimeRange(startMs: number, endMs: number, timeZone: string): string {
   const a = wallParts(startMs, timeZone);
   const b = wallParts(endMs, timeZone);
   const aTime = `${pad2(a.hour)}:${pad2(a.minute)}`;

@@ -1,4 +1,7 @@
-/** Byte and rate formatting, and round axis ticks. Binary units: 1 MiB = 2^20 bytes. */
+/**
+ * Axis tick labels and round axis scales. Binary units: 1 MiB = 2^20 bytes.
+ * Prose on the chart (subtitle, legend) uses src/domain/format.ts, like the text report.
+ */
 
 import { GIB, MIB } from '../domain/series';
 
@@ -16,7 +19,7 @@ export function memoryUnitFor(maxBytes: number): MemoryUnit {
 const numberFormats = new Map<number, Intl.NumberFormat>();
 
 /** en-US grouping ("1,200"), at most `fractionDigits` decimals, trailing zeros dropped. */
-export function formatNumber(value: number, fractionDigits = 2): string {
+function formatNumber(value: number, fractionDigits = 2): string {
   let format = numberFormats.get(fractionDigits);
   if (format === undefined) {
     format = new Intl.NumberFormat('en-US', { maximumFractionDigits: fractionDigits });
@@ -31,18 +34,8 @@ export function formatInUnit(value: number, unit: MemoryUnit): string {
   return `${formatNumber(value, unit === 'GiB' ? 2 : 0)} ${unit}`;
 }
 
-/** Bytes for prose: "512 MiB", "6.1 GiB", "12 GiB". */
-export function formatBytes(bytes: number): string {
-  if (Math.abs(bytes) >= GIB) {
-    const gib = bytes / GIB;
-    return `${formatNumber(gib, Math.abs(gib) < 10 ? 1 : 0)} GiB`;
-  }
-  const mib = bytes / MIB;
-  return `${formatNumber(mib, Math.abs(mib) < 10 ? 1 : 0)} MiB`;
-}
-
-/** Requests per second for an axis: "850", "1.2k", "0.5". */
-export function formatRate(value: number): string {
+/** Requests per second for an axis tick: "850", "1.2k", "0.5". */
+export function formatRequestRate(value: number): string {
   if (Math.abs(value) >= 10_000) return `${formatNumber(value / 1000, 0)}k`;
   if (Math.abs(value) >= 1000) return `${formatNumber(value / 1000, 1)}k`;
   return formatNumber(value, value < 10 ? 2 : 0);

@@ -222,7 +222,103 @@ function crowdedMarkers(): Scenario {
   return { name: 'crowded-markers', series, diagnosis, timeZone: 'Europe/London' };
 }
 
-const SCENARIOS = [oneGrowing6h, fleet24h, week7d, bigFleet12h, followsTraffic800, crowdedMarkers];
+/**
+ * 64 workers over 7 days at 5 min; a deploy on day 4 replaces every pid (old ones stop, new ones start
+ * small and warm up). One old worker leaked until the deploy; one new worker leaks after it.
+ */
+function deploy64x7d(): Scenario {
+  const grid = makeGrid('2025-03-01T00:00:00Z', 300, 7 * 288 + 1);
+  const rnd = seededRandom(7);
+  const deployAt = 4 * 288 + 130; // Wed 10:50 UTC
+  const trafficAt = (i: number) => 900 + 700 * Math.sin(((i % 288) / 288) * 2 * Math.PI - Math.PI / 2);
+  const load = (i: number) => (trafficAt(i) / 1600) * 80 * MIB;
+  const memory: GridSeries[] = [];
+  for (let w = 0; w < 64; w++) {
+    const base = (420 + rnd() * 90) * MIB;
+    memory.push(
+      makeSeries(grid, worker(30000 + w, `web-${(w % 8) + 1}`), (i) => {
+        if (i >= deployAt) return Number.NaN;
+        const leak = w === 9 ? (i / 288) * 180 * MIB : 0;
+        return base + load(i) + leak + (rnd() - 0.5) * 10 * MIB;
+      }),
+    );
+  }
+  for (let w = 0; w < 64; w++) {
+    const base = (400 + rnd() * 90) * MIB;
+    memory.push(
+      makeSeries(grid, worker(52000 + w, `web-${(w % 8) + 1}`), (i) => {
+        if (i < deployAt + 1) return Number.NaN;
+        const age = i - deployAt;
+        // Fresh interpreters start near 150 MiB and warm up over ~2 h.
+        const warm = 150 * MIB + (base - 150 * MIB) * (1 - Math.exp(-age / 24));
+        const leak = w === 41 ? (age / 288) * 260 * MIB : 0;
+        return warm + load(i) + leak + (rnd() - 0.5) * 10 * MIB;
+      }),
+    );
+  }
+  const traffic = makeSeries(grid, {}, (i) => trafficAt(i) * (0.95 + rnd() * 0.1));
+  const series = makeServiceSeries({ service: 'storefront', grid, memory, traffic, limit: { bytes: 64 * GIB, source: 'config' } });
+  return {
+    name: 'deploy-64x7d',
+    series,
+    diagnosis: diagnosisFor(series, { pattern: 'one-worker-growing', growing: [9, 64 + 41], limitBytes: 64 * GIB }),
+    timeZone: 'America/Chicago',
+  };
+}
+
+/** Nothing grows: 32 workers that follow traffic over 24 h, with a 40-minute scrape outage (no worker has data). */
+function nothingGrowing32(): Scenario {
+  const grid = makeGrid('2025-03-04T00:00:00Z', 60, 1441);
+  const rnd = seededRandom(8);
+  const outage = (i: number) => i >= 800 && i < 840;
+  const trafficAt = (i: number) => 300 + 250 * Math.sin(((i - 360) / 1440) * 2 * Math.PI);
+  const memory = Array.from({ length: 32 }, (_, w) => {
+    const base = (330 + rnd() * 70) * MIB;
+    return makeSeries(grid, worker(8100 + w, `app-${Math.floor(w / 8) + 1}`), (i) =>
+      outage(i) ? Number.NaN : base + (trafficAt(i) / 550) * 90 * MIB + (rnd() - 0.5) * 12 * MIB,
+    );
+  });
+  const traffic = makeSeries(grid, {}, (i) => (outage(i) ? Number.NaN : trafficAt(i) * (0.95 + rnd() * 0.1)));
+  const series = makeServiceSeries({ service: 'profiles-api', grid, memory, traffic, limit: { bytes: 24 * GIB, source: 'config' } });
+  return {
+    name: 'nothing-growing-32',
+    series,
+    diagnosis: diagnosisFor(series, { pattern: 'follows-traffic', limitBytes: 24 * GIB }),
+    timeZone: 'UTC',
+  };
+}
+
+/** 6 workers at the default size, one growing: the background stays one line per worker. */
+function sixWorkers(): Scenario {
+  const grid = makeGrid('2025-03-04T08:00:00Z', 30, 721);
+  const rnd = seededRandom(9);
+  const memory = Array.from({ length: 6 }, (_, w) =>
+    makeSeries(grid, worker(610 + w, 'app-1'), (i) => {
+      const noise = (rnd() - 0.5) * 6 * MIB;
+      if (w === 2) return 260 * MIB + (i / 720) * 240 * MIB + noise;
+      return (250 + w * 8) * MIB + 10 * MIB * Math.sin(i / 60 + w) + noise;
+    }),
+  );
+  const series = makeServiceSeries({ service: 'pdf-render', grid, memory });
+  return {
+    name: 'six-workers',
+    series,
+    diagnosis: diagnosisFor(series, { pattern: 'one-worker-growing', growing: [2], limitBytes: 3 * GIB }),
+    timeZone: 'Europe/Paris',
+  };
+}
+
+const SCENARIOS = [
+  oneGrowing6h,
+  fleet24h,
+  week7d,
+  bigFleet12h,
+  followsTraffic800,
+  crowdedMarkers,
+  deploy64x7d,
+  nothingGrowing32,
+  sixWorkers,
+];
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -261,6 +357,16 @@ function countColour(img: { data: Uint8ClampedArray }, hex: string, tolerance = 
   return count;
 }
 
+/** A CSS rgba() colour painted over an opaque background, as a hex colour. */
+function composite(rgba: string, backgroundHex: string): string {
+  const m = /^rgba\((\d+),\s*(\d+),\s*(\d+),\s*([\d.]+)\)$/.exec(rgba);
+  if (m === null) throw new Error(`not an rgba() colour: ${rgba}`);
+  const alpha = Number(m[4]);
+  const under = hexToRgb(backgroundHex);
+  const mixed = [1, 2, 3].map((k, j) => Math.round(alpha * Number(m[k]) + (1 - alpha) * (under[j] ?? 0)));
+  return `#${mixed.map((c) => c.toString(16).padStart(2, '0')).join('')}`;
+}
+
 describe('ChartRenderer', () => {
   const renderer = new ChartRenderer();
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -293,6 +399,16 @@ describe('ChartRenderer', () => {
       for (const line of spec.lines.filter((l) => l.role === 'highlight')) {
         expect(countColour(img, line.color)).toBeGreaterThan(300);
       }
+      // The background band is filled (its colour over the white plot) and its median drawn as a line:
+      // grey text and grid lines share the median's colour, so compare with the chart drawn without it.
+      if (spec.range !== null) {
+        expect(countColour(img, composite(spec.range.fill, spec.background), 3)).toBeGreaterThan(2000);
+        const median = spec.lines.find((l) => l.role === 'median');
+        const withoutMedian = await pixels(await renderer.renderMemoryChart({ ...spec, lines: spec.lines.filter((l) => l !== median) }));
+        const medianColour = median?.color ?? '#000000';
+        // At least a few hundred px of a ~850 px line, where growing lines on top leave it visible.
+        expect(countColour(img, medianColour, 12) - countColour(withoutMedian, medianColour, 12)).toBeGreaterThan(150);
+      }
       // The limit line is drawn in red when it is on the chart.
       if (spec.limit !== null && spec.limit.steps.some((s) => s.value <= spec.memoryAxis.max)) {
         expect(countColour(img, spec.limit.color, 30)).toBeGreaterThan(100);
@@ -313,10 +429,17 @@ describe('ChartRenderer', () => {
 
   it('renders a chart with no samples at all without throwing', async () => {
     const grid = makeGrid('2025-03-04T00:00:00Z', 60, 61);
-    const series = makeServiceSeries({ grid, memory: [makeSeries(grid, worker(1, 'a'), () => Number.NaN)] });
-    const png = await renderer.renderMemoryChart(buildMemoryChartSpec(series, diagnosisFor(series), { timeZone: 'UTC' }));
+    const empty = (workers: number) =>
+      makeServiceSeries({ grid, memory: Array.from({ length: workers }, (_, w) => makeSeries(grid, worker(w, 'a'), () => Number.NaN)) });
+    const one = empty(1);
+    const png = await renderer.renderMemoryChart(buildMemoryChartSpec(one, diagnosisFor(one), { timeZone: 'UTC' }));
     writeFileSync(join(ARTIFACTS, 'chart-no-samples.png'), png);
     expect(pngSize(png)).toEqual({ width: 1000, height: 500 });
+    // Enough workers for a band, none with data: an empty band, not a crash.
+    const many = empty(20);
+    const bandSpec = buildMemoryChartSpec(many, diagnosisFor(many), { timeZone: 'UTC' });
+    expect(bandSpec.range?.points).toEqual([]);
+    expect(pngSize(await renderer.renderMemoryChart(bandSpec))).toEqual({ width: 1000, height: 500 });
   });
 
   it('renders at a spec size other than the renderer default', async () => {

@@ -1,14 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { downsampleMinMax } from '../../src/charts/downsample';
 import {
+  MAX_BACKGROUND_LINES,
   MAX_DRAWN_WORKERS,
+  MAX_POINTS_PER_BACKGROUND_LINE,
   MAX_POINTS_PER_LINE,
   buildMemoryChartSpec,
   liveWorkerCounts,
+  workerSpread,
   type MemoryChartSpec,
+  type RangePoint,
 } from '../../src/charts/spec';
 import { buildTimeTicks, formatTick } from '../../src/charts/time-axis';
-import { formatBytes, niceScale } from '../../src/charts/units';
+import { formatInUnit, niceScale } from '../../src/charts/units';
 import { PATTERN_IDS, type Diagnosis } from '../../src/domain/diagnosis';
 import { patternTitle } from '../../src/domain/pattern-names';
 import { GIB, HOUR_MS, MIB, type Grid, type GridSeries, type ServiceSeries } from '../../src/domain/series';
@@ -74,9 +78,10 @@ describe('buildMemoryChartSpec: workers', () => {
     ];
     const series = makeServiceSeries({ grid: SIX_HOURS, memory });
     const s = spec(series, diagnosisFor(series, { growing: [0, 1] }));
+    // Rates worded as in the text report (src/domain/format.ts).
     expect(s.legend.map((e) => e.label)).toEqual([
-      'pid 2 on web-2 (+67 MiB/h)',
-      'pid 1 on web-2 (+17 MiB/h)',
+      'pid 2 on web-2 (+66.7 MiB/h)',
+      'pid 1 on web-2 (+16.7 MiB/h)',
       '1 other worker',
     ]);
     expect(s.legend[0]?.color).not.toBe(s.legend[1]?.color);
@@ -90,25 +95,30 @@ describe('buildMemoryChartSpec: workers', () => {
     const growing = Array.from({ length: 30 }, (_, w) => w);
     const s = spec(series, diagnosisFor(series, { pattern: 'all-workers-growing', growing }));
     expect(s.legend.map((e) => e.label)).toEqual([
-      'pid 29 on web-2 (+22 MiB/h)',
-      'pid 28 on web-2 (+21 MiB/h)',
-      'pid 27 on web-2 (+21 MiB/h)',
+      'pid 29 on web-2 (+21.5 MiB/h)',
+      'pid 28 on web-2 (+21.3 MiB/h)',
+      'pid 27 on web-2 (+21.2 MiB/h)',
       '27 more growing workers',
       '10 other workers',
     ]);
   });
 
-  it('draws at most 64 workers, sampled across the range, and says how many are shown', () => {
-    const memory = Array.from({ length: 200 }, (_, w) => flat(SIX_HOURS, w, (200 + w) * MIB));
+  it('draws at most 64 lines, sampling the growing crowd across its range, and says how many are shown', () => {
+    // 190 growing (3 named, 187 unnamed) and 10 flat ones, which stay lines of their own.
+    const memory = Array.from({ length: 200 }, (_, w) =>
+      w < 190 ? ramp(SIX_HOURS, w, 300 * MIB, (400 + w) * MIB) : flat(SIX_HOURS, w, 300 * MIB),
+    );
     const series = makeServiceSeries({ grid: SIX_HOURS, memory });
-    const s = spec(series, diagnosisFor(series, { growing: [150] }));
+    const growing = Array.from({ length: 190 }, (_, w) => w);
+    const s = spec(series, diagnosisFor(series, { pattern: 'all-workers-growing', growing }));
     const memoryLines = s.lines.filter((l) => l.axis === 'memory');
     expect(memoryLines).toHaveLength(MAX_DRAWN_WORKERS);
-    expect(s.legend.map((e) => e.label)).toContain('199 other workers (63 shown)');
-    // The envelope survives: the lowest and highest grey workers are among those drawn.
+    expect(s.lines.filter((l) => l.role === 'other')).toHaveLength(10);
+    expect(s.legend.map((e) => e.label)).toContain(`187 more growing workers (${MAX_DRAWN_WORKERS - 3 - 10} shown)`);
+    // The envelope survives: the lowest and highest unnamed growing workers are among those drawn.
     const ids = new Set(memoryLines.map((l) => l.id));
     expect(ids.has('worker-0')).toBe(true);
-    expect(ids.has('worker-199')).toBe(true);
+    expect(ids.has('worker-186')).toBe(true);
   });
 
   it('treats workers without figures (a shorter diagnosis) as background, named from their labels', () => {
@@ -120,6 +130,196 @@ describe('buildMemoryChartSpec: workers', () => {
   });
 });
 
+/** The middle of the sorted values, or the mean of the two middles; an independent reference for the spec. */
+function medianOf(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+describe('buildMemoryChartSpec: background band', () => {
+  const FOUR_HOURS = makeGrid('2025-03-04T08:00:00Z', 60, 241);
+  const GAP = [60, 63]; // no worker has data here
+
+  /**
+   * 48 workers over 4 h: 5 and 17 grow; 30-33 sit low (250 MiB) and stop at point 200; 40-47 sit high
+   * (800-870 MiB) and start at point 120; the rest are 400 + 2w MiB plus (i mod 5) MiB.
+   */
+  function fleet48(): { series: ServiceSeries; diagnosis: Diagnosis; value: (w: number, i: number) => number } {
+    const value = (w: number, i: number): number => {
+      if (i >= (GAP[0] ?? 0) && i < (GAP[1] ?? 0)) return Number.NaN;
+      if (w === 5 || w === 17) return (500 + i * (w === 5 ? 2 : 1)) * MIB;
+      if (w >= 30 && w <= 33) return i < 200 ? 250 * MIB : Number.NaN;
+      if (w >= 40) return i >= 120 ? (800 + (w - 40) * 10) * MIB : Number.NaN;
+      return (400 + 2 * w + (i % 5)) * MIB;
+    };
+    const memory = Array.from({ length: 48 }, (_, w) => makeSeries(FOUR_HOURS, { pid: String(w), instance: 'api-1' }, (i) => value(w, i)));
+    const series = makeServiceSeries({ grid: FOUR_HOURS, memory });
+    return { series, diagnosis: diagnosisFor(series, { growing: [5, 17] }), value };
+  }
+
+  function pointAt(points: readonly RangePoint[], i: number): RangePoint | undefined {
+    return points.find((p) => p.x === FOUR_HOURS.startMs + i * FOUR_HOURS.stepMs);
+  }
+
+  it('draws 46 background workers as one band with the right lowest and highest value at each time', () => {
+    const { series, diagnosis, value } = fleet48();
+    const s = spec(series, diagnosis);
+    expect(s.range).not.toBeNull();
+    expect(s.range?.workers).toBe(46);
+    expect(s.memoryAxis.unit).toBe('MiB');
+    const points = s.range?.points ?? [];
+    // 241 points fit the budget: one band point per grid point, values in MiB.
+    expect([10, 150, 230].map((i) => pointAt(points, i))).toEqual([
+      { x: FOUR_HOURS.startMs + 10 * 60_000, min: 250, max: 478 }, // low workers alive, high ones not yet
+      { x: FOUR_HOURS.startMs + 150 * 60_000, min: 250, max: 870 }, // both
+      { x: FOUR_HOURS.startMs + 230 * 60_000, min: 400, max: 870 }, // low ones gone: min is worker 0 (400 + 230 mod 5)
+    ]);
+    // The gap stays a gap: one break, nothing drawn across it.
+    expect(pointAt(points, 60)).toEqual({ x: FOUR_HOURS.startMs + 60 * 60_000, min: null, max: null });
+    expect(pointAt(points, 61)).toBeUndefined();
+    expect(pointAt(points, 63)?.min).toBe(250);
+
+    const median = s.lines.find((l) => l.role === 'median');
+    const others = Array.from({ length: 48 }, (_, w) => w).filter((w) => w !== 5 && w !== 17);
+    for (const i of [10, 150, 230]) {
+      const present = others.map((w) => value(w, i)).filter((v) => !Number.isNaN(v));
+      expect(median?.points.find((p) => p.x === FOUR_HOURS.startMs + i * 60_000)?.y).toBeCloseTo(medianOf(present) / MIB, 9);
+    }
+  });
+
+  it('replaces the grey lines with the median, under the highlighted workers, and gives them one legend entry', () => {
+    const { series, diagnosis } = fleet48();
+    const s = spec(series, diagnosis);
+    expect(s.lines.filter((l) => l.role === 'other')).toHaveLength(0);
+    expect(s.lines.map((l) => l.role)).toEqual(['median', 'highlight', 'highlight']);
+    expect(s.lines[s.lines.length - 1]?.label).toContain('pid 5 on api-1');
+    expect(s.legend.map((e) => e.label)).toEqual([
+      'pid 5 on api-1 (+120 MiB/h)',
+      'pid 17 on api-1 (+60 MiB/h)',
+      '46 other workers (range and median)',
+    ]);
+    const entry = s.legend[2];
+    expect(entry?.kind).toBe('range');
+    expect(entry?.fill).toBe(s.range?.fill);
+    expect(entry?.color).toBe(s.lines[0]?.color);
+  });
+
+  it('keeps one line per background worker up to 12 of them, and switches to the band at 13', () => {
+    const workers = (count: number) => {
+      const memory = Array.from({ length: count }, (_, w) =>
+        w === 0 ? ramp(SIX_HOURS, w, 300 * MIB, 600 * MIB) : flat(SIX_HOURS, w, (300 + w) * MIB),
+      );
+      const series = makeServiceSeries({ grid: SIX_HOURS, memory });
+      return spec(series, diagnosisFor(series, { growing: [0] }));
+    };
+    const eight = workers(8);
+    expect(eight.range).toBeNull();
+    expect(eight.lines.filter((l) => l.role === 'other')).toHaveLength(7);
+    expect(eight.lines.some((l) => l.role === 'median')).toBe(false);
+
+    const twelve = workers(MAX_BACKGROUND_LINES + 1);
+    expect(twelve.range).toBeNull();
+    expect(twelve.legend.map((e) => e.label)).toContain('12 other workers');
+
+    const thirteen = workers(MAX_BACKGROUND_LINES + 2);
+    expect(thirteen.range?.workers).toBe(13);
+    expect(thirteen.legend.map((e) => e.label)).toContain('13 other workers (range and median)');
+  });
+
+  it('when nothing grows, draws the band and median in a stronger grey and calls them just "workers"', () => {
+    const memory = Array.from({ length: 32 }, (_, w) => flat(SIX_HOURS, w, (300 + w) * MIB));
+    const series = makeServiceSeries({ grid: SIX_HOURS, memory });
+    const calm = spec(series, diagnosisFor(series));
+    const busy = spec(series, diagnosisFor(series, { growing: [0] }));
+    expect(calm.legend.map((e) => e.label)).toEqual(['32 workers (range and median)']);
+    const calmMedian = calm.lines.find((l) => l.role === 'median');
+    const busyMedian = busy.lines.find((l) => l.role === 'median');
+    const luminance = (hex: string | undefined) => {
+      const n = Number.parseInt((hex ?? '#ffffff').slice(1), 16);
+      return 0.2126 * ((n >> 16) & 255) + 0.7152 * ((n >> 8) & 255) + 0.0722 * (n & 255);
+    };
+    expect(luminance(calmMedian?.color)).toBeLessThan(luminance(busyMedian?.color) - 30);
+    expect(calmMedian?.width).toBeGreaterThan(busyMedian?.width ?? 0);
+    expect(calm.range?.fill).not.toBe(busy.range?.fill);
+  });
+
+  it('calls the grey group "worker processes" when pids were replaced, so its count does not contradict the worker count', () => {
+    // A deploy at point 180 replaces all 64 pids: 128 series, never more than 64 alive at once.
+    const deploy = (workers: number, growing: readonly number[]) => {
+      const memory = Array.from({ length: 2 * workers }, (_, w) =>
+        makeSeries(SIX_HOURS, { pid: String(1000 + w), instance: 'web-1' }, (i) =>
+          (w < workers ? i < 180 : i >= 180) ? (300 + (w % workers)) * MIB + (growing.includes(w) ? i * MIB : 0) : Number.NaN,
+        ),
+      );
+      const series = makeServiceSeries({ grid: SIX_HOURS, memory });
+      return spec(series, diagnosisFor(series, { growing }));
+    };
+    const fleet = deploy(64, [9, 105]);
+    expect(fleet.subtitle).toContain(' · 64 workers · ');
+    expect(fleet.legend.map((e) => e.label)).toContain('126 other worker processes (range and median)');
+    expect(deploy(64, []).legend.map((e) => e.label)).toEqual(['128 worker processes (range and median)']);
+    // Grey lines (no band) say it too, in the singular as well.
+    expect(deploy(4, [0]).legend.map((e) => e.label)).toContain('7 other worker processes');
+    expect(deploy(1, [0]).legend.map((e) => e.label)).toContain('1 other worker process');
+    // Without a single sample nothing says a pid was replaced.
+    const empty = makeServiceSeries({
+      grid: SIX_HOURS,
+      memory: Array.from({ length: 20 }, (_, w) => makeSeries(SIX_HOURS, { pid: String(w) }, () => Number.NaN)),
+    });
+    expect(spec(empty, diagnosisFor(empty)).legend.map((e) => e.label)).toEqual(['20 workers (range and median)']);
+  });
+
+  it('downsamples the band like a background line, keeping one worker\'s spike, another\'s dip and the gaps', () => {
+    const grid = makeGrid('2025-03-04T00:00:00Z', 60, 1441);
+    const memory = Array.from({ length: 48 }, (_, w) =>
+      makeSeries(grid, { pid: String(w) }, (i) => {
+        if (i >= 700 && i < 760) return Number.NaN; // an hour without samples from anyone
+        if (w === 7 && i === 301) return 2 * GIB;
+        if (w === 11 && i === 903) return 100 * MIB;
+        return (500 + w) * MIB + (i % 3) * MIB;
+      }),
+    );
+    const series = makeServiceSeries({ grid, memory });
+    const s = spec(series, diagnosisFor(series));
+    const points = s.range?.points ?? [];
+    expect(points.length).toBeLessThanOrEqual(MAX_POINTS_PER_BACKGROUND_LINE);
+    expect(points.length).toBeGreaterThan(MAX_POINTS_PER_BACKGROUND_LINE / 2);
+    expect(s.memoryAxis.unit).toBe('GiB');
+    expect(Math.max(...points.map((p) => p.max ?? 0))).toBe(2);
+    expect(Math.min(...points.map((p) => p.min ?? Number.POSITIVE_INFINITY))).toBeCloseTo(100 / 1024, 12);
+    const gaps = points.filter((p) => p.min === null);
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0]?.max).toBeNull();
+    expect(gaps[0]?.x).toBeGreaterThanOrEqual(grid.startMs + 700 * 60_000);
+    expect(gaps[0]?.x).toBeLessThan(grid.startMs + 760 * 60_000);
+    const xs = points.map((p) => p.x);
+    expect(xs.every((x, i) => i === 0 || x > (xs[i - 1] ?? 0))).toBe(true);
+    // The median shares the band's buckets, so it never leaves the band.
+    const median = s.lines.find((l) => l.role === 'median');
+    expect(median?.points.map((p) => p.x)).toEqual(xs);
+    median?.points.forEach((p, k) => {
+      if (p.y === null) return expect(points[k]?.min).toBeNull();
+      expect(p.y).toBeGreaterThanOrEqual(points[k]?.min ?? Number.NaN);
+      expect(p.y).toBeLessThanOrEqual(points[k]?.max ?? Number.NaN);
+    });
+  });
+
+  it('takes the lowest, median and highest value per grid point, skipping missing samples', () => {
+    const grid = makeGrid('2025-03-04T00:00:00Z', 60, 4);
+    const rows = [
+      [1, 5, Number.NaN, 2],
+      [3, Number.NaN, Number.NaN, 9],
+      [2, 7, Number.NaN, 4],
+      [8, 1, Number.NaN, Number.NaN],
+    ];
+    const spread = workerSpread(grid, rows.map((r) => ({ labels: {}, values: Float64Array.from(r) })));
+    expect(Array.from(spread.min)).toEqual([1, 1, Number.NaN, 2]);
+    expect(Array.from(spread.max)).toEqual([8, 7, Number.NaN, 9]);
+    expect(Array.from(spread.median)).toEqual([2.5, 5, Number.NaN, 4]);
+  });
+});
+
 describe('buildMemoryChartSpec: downsampling', () => {
   it('caps every line at 600 points and keeps spikes and gaps', () => {
     const grid = makeGrid('2025-03-04T00:00:00Z', 60, 1440);
@@ -128,15 +328,15 @@ describe('buildMemoryChartSpec: downsampling', () => {
       if (i === 300) return 2 * GIB; // a one-sample spike
       return 500 * MIB;
     };
-    const memory = Array.from({ length: 48 }, (_, w) => makeSeries(grid, { pid: String(w) }, values));
+    const memory = Array.from({ length: 8 }, (_, w) => makeSeries(grid, { pid: String(w) }, values));
     const traffic = makeSeries(grid, {}, () => 100);
     const series = makeServiceSeries({ grid, memory, traffic });
-    const s = spec(series, diagnosisFor(series));
+    const s = spec(series, diagnosisFor(series, { growing: [0] }));
     for (const line of s.lines) {
-      expect(line.points.length).toBeLessThanOrEqual(MAX_POINTS_PER_LINE);
+      expect(line.points.length).toBeLessThanOrEqual(line.role === 'highlight' || line.role === 'traffic' ? MAX_POINTS_PER_LINE : MAX_POINTS_PER_BACKGROUND_LINE);
       expect(line.points.length).toBeGreaterThan(100);
     }
-    const first = s.lines.find((l) => l.axis === 'memory');
+    const first = s.lines.find((l) => l.role === 'highlight');
     const ys = first?.points.map((p) => p.y) ?? [];
     expect(Math.max(...ys.map((y) => y ?? 0))).toBe(2); // the spike, in GiB
     const gaps = first?.points.filter((p) => p.y === null) ?? [];
@@ -370,9 +570,9 @@ describe('buildMemoryChartSpec: memory axis', () => {
 
   it('makes round ticks without float noise', () => {
     expect(niceScale(0.1, 0.7, 6).values).toEqual([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]);
-    expect(formatBytes(6.1 * GIB)).toBe('6.1 GiB');
-    expect(formatBytes(512 * MIB)).toBe('512 MiB');
-    expect(formatBytes(12 * GIB)).toBe('12 GiB');
+    expect(formatInUnit(0.30000000000000004, 'GiB')).toBe('0.3 GiB');
+    expect(formatInUnit(1200, 'MiB')).toBe('1,200 MiB');
+    expect(formatInUnit(-0, 'MiB')).toBe('0 MiB');
   });
 });
 
