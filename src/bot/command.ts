@@ -1,0 +1,29 @@
+/** What a responder typed after /pymem, parsed. Pure. */
+
+import { formatWindow, parseDuration } from '../domain/format';
+import { parseServiceName, printable } from '../domain/service-name';
+
+export type BotCommand =
+  | { readonly kind: 'help' }
+  | { readonly kind: 'analyze'; readonly service: string; readonly windowMs: number | null }
+  | { readonly kind: 'invalid'; readonly message: string };
+
+export const MIN_WINDOW_MS = 10 * 60_000;
+/** Longer than any sensible command; Slack itself caps the text at a few thousand characters. */
+const MAX_TEXT = 500;
+
+export function parseCommand(text: string, maxWindowMs: number): BotCommand {
+  if (text.length > MAX_TEXT) return { kind: 'invalid', message: 'That is longer than any pymem command; try `help`.' };
+  const words = text.trim().split(/\s+/).filter((w) => w.length > 0);
+  const [first, ...rest] = words;
+  if (first === undefined || /^(help|-h|--help|\?)$/i.test(first)) return { kind: 'help' };
+  const service = parseServiceName(first);
+  if (!service.ok) return { kind: 'invalid', message: `${service.error}.` };
+  if (rest.length > 1) return { kind: 'invalid', message: `Expected a service and at most one window, got \`${printable(rest.join(' '))}\` after the service.` };
+  if (rest.length === 0) return { kind: 'analyze', service: service.name, windowMs: null };
+  const windowMs = parseDuration(rest[0]!);
+  if (windowMs === null) return { kind: 'invalid', message: `\`${printable(rest[0]!)}\` is not a window; use 1h, 6h, 24h or 7d.` };
+  if (windowMs < MIN_WINDOW_MS) return { kind: 'invalid', message: 'The shortest window is 10m.' };
+  if (windowMs > maxWindowMs) return { kind: 'invalid', message: `The longest window is ${formatWindow(maxWindowMs)}.` };
+  return { kind: 'analyze', service: service.name, windowMs };
+}

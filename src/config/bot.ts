@@ -1,0 +1,122 @@
+/** Settings of the running bot (Slack, HTTP port, database), on top of the analysis settings. */
+
+import { ConfigError, loadConfig, type AppConfig, type Env } from './load';
+
+export interface SlackSettings {
+  readonly botToken: string;
+  readonly signingSecret: string;
+  /** Set: Socket Mode (no public URL needed). Unset: HTTP requests at POST /slack/events. */
+  readonly appToken: string | null;
+  /** Web API base URL, e.g. for GovSlack or a local stand-in; null for slack.com. */
+  readonly apiUrl: string | null;
+}
+
+export type DatabaseSettings =
+  | { readonly kind: 'sqlite'; readonly path: string }
+  | { readonly kind: 'postgres'; readonly url: string };
+
+export interface BotConfig {
+  readonly app: AppConfig;
+  /** Null when no Slack tokens are set. */
+  readonly slack: SlackSettings | null;
+  readonly port: number;
+  /** Interface the HTTP server binds to. */
+  readonly host: string;
+  readonly database: DatabaseSettings;
+  /** Serve the built-in demo services instead of a metrics backend. */
+  readonly demo: boolean;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Most analyses run at once; more wait their turn (acknowledgements never wait). */
+  readonly maxConcurrentAnalyses: number;
+  /** Longest an analysis may take before the requester is told the backend is too slow. */
+  readonly analysisTimeoutMs: number;
+}
+
+export const DEFAULT_SQLITE_PATH = './data/pymem.sqlite';
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function loadBotConfig(env: Env): BotConfig {
+  const issues: string[] = [];
+  let app: AppConfig | null = null;
+  try {
+    app = loadConfig({ env });
+  } catch (error) {
+    if (error instanceof ConfigError) issues.push(...error.issues);
+    else throw error;
+  }
+
+  const botToken = clean(env['SLACK_BOT_TOKEN']);
+  const signingSecret = clean(env['SLACK_SIGNING_SECRET']);
+  const appToken = clean(env['SLACK_APP_TOKEN']);
+  const apiUrl = clean(env['SLACK_API_URL']);
+  let slack: SlackSettings | null = null;
+  if (botToken !== undefined || signingSecret !== undefined || appToken !== undefined) {
+    if (botToken === undefined) issues.push('SLACK_BOT_TOKEN: required when other Slack settings are set (the xoxb- token from "OAuth & Permissions")');
+    else if (!botToken.startsWith('xoxb-')) issues.push('SLACK_BOT_TOKEN: expected a bot token starting with xoxb-');
+    if (appToken !== undefined && !appToken.startsWith('xapp-')) issues.push('SLACK_APP_TOKEN: expected an app-level token starting with xapp- (Socket Mode)');
+    if (signingSecret === undefined && appToken === undefined) {
+      issues.push('SLACK_SIGNING_SECRET: required for HTTP mode (from "Basic Information"); or set SLACK_APP_TOKEN for Socket Mode');
+    }
+    if (botToken !== undefined) {
+      slack = { botToken, signingSecret: signingSecret ?? '', appToken: appToken ?? null, apiUrl: apiUrl ?? null };
+    }
+  }
+  if (apiUrl !== undefined && !/^https?:\/\/[^/]+/.test(apiUrl)) issues.push(`SLACK_API_URL: expected an http(s) URL such as https://slack.com/api/, got ${JSON.stringify(apiUrl)}`);
+
+  const port = integer(env['PORT'], 3000, 'PORT', 0, 65_535, issues);
+  const host = clean(env['HOST']) ?? '0.0.0.0';
+  const database = parseDatabaseUrl(clean(env['DATABASE_URL']), issues);
+  const demo = flag(env['PYMEM_DEMO'], 'PYMEM_DEMO', issues);
+  const logLevelRaw = (clean(env['LOG_LEVEL']) ?? 'info').toLowerCase();
+  const logLevel = (LOG_LEVELS as readonly string[]).includes(logLevelRaw) ? (logLevelRaw as BotConfig['logLevel']) : null;
+  if (logLevel === null) issues.push(`LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevelRaw)}`);
+  const maxConcurrentAnalyses = integer(env['PYMEM_MAX_CONCURRENT_ANALYSES'], 4, 'PYMEM_MAX_CONCURRENT_ANALYSES', 1, 64, issues);
+  const analysisTimeoutMs = integer(env['PYMEM_ANALYSIS_TIMEOUT_MS'], 45_000, 'PYMEM_ANALYSIS_TIMEOUT_MS', 1_000, 600_000, issues);
+
+  if (app && app.prometheus === null && !demo && slack !== null) {
+    issues.push('PROMETHEUS_URL: the bot needs a metrics backend (or PYMEM_DEMO=true to serve the built-in demo services)');
+  }
+  if (issues.length > 0 || app === null) throw new ConfigError(issues);
+  return { app, slack, port, host, database, demo, logLevel: logLevel ?? 'info', maxConcurrentAnalyses, analysisTimeoutMs };
+}
+
+/** `postgres://…` or `postgresql://…` selects PostgreSQL; anything else is an SQLite file path (`sqlite:` prefix optional). */
+export function parseDatabaseUrl(raw: string | undefined, issues: string[] = []): DatabaseSettings {
+  if (raw === undefined) return { kind: 'sqlite', path: DEFAULT_SQLITE_PATH };
+  if (/^postgres(ql)?:\/\//i.test(raw)) {
+    try {
+      new URL(raw);
+      return { kind: 'postgres', url: raw };
+    } catch {
+      issues.push('DATABASE_URL: not a valid postgres:// URL');
+      return { kind: 'postgres', url: raw };
+    }
+  }
+  const path = raw.replace(/^sqlite:(\/\/)?/i, '');
+  if (path.length === 0) issues.push('DATABASE_URL: empty SQLite path');
+  return { kind: 'sqlite', path: path || DEFAULT_SQLITE_PATH };
+}
+
+function clean(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function integer(raw: string | undefined, fallback: number, key: string, min: number, max: number, issues: string[]): number {
+  const value = clean(raw);
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    issues.push(`${key}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+    return fallback;
+  }
+  return n;
+}
+
+function flag(raw: string | undefined, key: string, issues: string[]): boolean {
+  const value = clean(raw)?.toLowerCase();
+  if (value === undefined) return false;
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (['0', 'false', 'no', 'off'].includes(value)) return false;
+  issues.push(`${key}: expected true or false, got ${JSON.stringify(value)}`);
+  return false;
+}

@@ -1,0 +1,260 @@
+/**
+ * Pure Block Kit builders for everything pymem posts. No I/O: tests snapshot them and the
+ * playground renders the same JSON.
+ */
+
+import type { ActionsBlock, Button, Checkboxes, ContextBlock, KnownBlock, PlainTextOption, SectionBlock, StaticSelect } from '@slack/types';
+import type { InsufficientData } from '../domain/diagnosis';
+import { CHECKLIST_STEP_IDS, type ChecklistStep, type ChecklistStepId } from '../domain/checklist';
+import { formatDuration, formatTime } from '../domain/format';
+import { patternTitle } from '../domain/pattern-names';
+import type { StoredReport } from '../domain/report';
+import type { ChecklistState } from '../store/store';
+import { escapeMrkdwn, joinWithinLimit, SLACK_LIMITS, trimText } from './limits';
+
+/** Every interactive element of the checklist has an action_id starting with this. */
+export const CHECKLIST_ACTION_PREFIX = 'checklist';
+export const ACTION_IDS = {
+  rerun: 'report_rerun',
+  window: 'report_window',
+  subscribe: 'report_subscribe',
+} as const;
+
+/** Windows offered by the "change window" menu, in milliseconds. */
+export const WINDOW_CHOICES: readonly { readonly label: string; readonly ms: number }[] = [
+  { label: 'Last 1 hour', ms: 3_600_000 },
+  { label: 'Last 6 hours', ms: 6 * 3_600_000 },
+  { label: 'Last 24 hours', ms: 24 * 3_600_000 },
+  { label: 'Last 7 days', ms: 7 * 24 * 3_600_000 },
+];
+
+export function checklistActionId(step: ChecklistStepId): string {
+  return `${CHECKLIST_ACTION_PREFIX}:${step}`;
+}
+
+export interface ReportView {
+  readonly incidentId: string;
+  readonly service: string;
+  readonly windowMs: number;
+  readonly createdBy: string;
+  readonly createdAt: number;
+  readonly report: StoredReport;
+  readonly state: ChecklistState;
+  /** Show the subscribe button (when daily digests are available). */
+  readonly digestsAvailable: boolean;
+}
+
+export interface SlackMessage {
+  readonly text: string;
+  readonly blocks: KnownBlock[];
+}
+
+/** The incident report: verdict, chart, findings, the interactive checklist and controls. */
+export function reportMessage(view: ReportView): SlackMessage {
+  const { report } = view;
+  const d = report.diagnosis;
+  const done = CHECKLIST_STEP_IDS.filter((id) => view.state[id]?.checked).length;
+  const blocks: KnownBlock[] = [
+    header(`${view.service} — ${patternTitle(d.pattern)}`),
+    ...analysisBlocks(view.service, report, view.windowMs),
+    { type: 'divider' },
+    {
+      type: 'section',
+      block_id: 'checklist_header',
+      text: { type: 'mrkdwn', text: `*Investigation checklist* · ${done}/${report.checklist.length} done` },
+    },
+    ...report.checklist.flatMap((step, i) => stepBlocks(step, i, view.state, report.timeZone)),
+    controls(view),
+    {
+      type: 'context',
+      block_id: 'footer',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `Run by <@${view.createdBy}> at ${formatTime(view.createdAt, report.timeZone, view.createdAt)} · data from ${escapeMrkdwn(report.sourceDescription)}`,
+        },
+      ],
+    },
+  ];
+  return { text: fallbackText(view.service, report, done), blocks: withinBlockLimit(blocks) };
+}
+
+/** A fresh analysis posted in the incident's thread (re-run or another window); the checklist stays on the original. */
+export function rerunMessage(service: string, windowMs: number, report: StoredReport, requestedBy: string, at: number): SlackMessage {
+  const blocks: KnownBlock[] = [
+    header(`${service} — ${patternTitle(report.diagnosis.pattern)}`),
+    ...analysisBlocks(service, report, windowMs),
+    {
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `Re-run by <@${requestedBy}> at ${formatTime(at, report.timeZone, at)} over the last ${formatDuration(windowMs)}. The checklist stays on the original message.`,
+        },
+      ],
+    },
+  ];
+  return { text: fallbackText(service, report, null), blocks: withinBlockLimit(blocks) };
+}
+
+function analysisBlocks(service: string, report: StoredReport, windowMs: number): KnownBlock[] {
+  const d = report.diagnosis;
+  const end = Date.parse(d.window.end);
+  const start = Date.parse(d.window.start);
+  const mixed = d.pattern === 'mixed' ? ` (${d.secondary.map((p) => patternTitle(p)).join(' + ')})` : '';
+  const blocks: KnownBlock[] = [
+    {
+      type: 'section',
+      block_id: 'verdict',
+      text: {
+        type: 'mrkdwn',
+        text: trimText(
+          `*${escapeMrkdwn(d.verdict)}*\nPattern \`${d.pattern}\`${mixed} · confidence ${d.confidence.toFixed(2)} · last ${formatDuration(windowMs)} (${formatTime(start, report.timeZone, end)} – ${formatTime(end, report.timeZone, end)})`,
+          SLACK_LIMITS.sectionText,
+        ),
+      },
+    },
+  ];
+  if (report.chartFileId) {
+    blocks.push({
+      type: 'image',
+      block_id: 'chart',
+      slack_file: { id: report.chartFileId },
+      alt_text: trimText(`Memory per worker of ${service} over the last ${formatDuration(windowMs)}: ${patternTitle(d.pattern)}`, SLACK_LIMITS.altText),
+    });
+  } else if (report.chartProblem) {
+    blocks.push({
+      type: 'context',
+      block_id: 'chart_missing',
+      elements: [{ type: 'mrkdwn', text: trimText(`:warning: No chart this time: ${escapeMrkdwn(report.chartProblem)}`, SLACK_LIMITS.contextElementText) }],
+    });
+  }
+  const findings = d.findings.map((f) => `• ${escapeMrkdwn(f)}`);
+  if (findings.length > 0) {
+    blocks.push({
+      type: 'section',
+      block_id: 'findings',
+      text: {
+        type: 'mrkdwn',
+        text: joinWithinLimit(['*Findings*', ...findings], SLACK_LIMITS.sectionText, (left) => `_…and ${left} more; run \`pymem analyze ${service} --json\` for all of them._`),
+      },
+    });
+  }
+  if (d.warnings.length > 0) {
+    blocks.push({
+      type: 'context',
+      block_id: 'warnings',
+      elements: [{ type: 'mrkdwn', text: trimText(`:warning: ${d.warnings.map(escapeMrkdwn).join(' · ')}`, SLACK_LIMITS.contextElementText) }],
+    });
+  }
+  return blocks;
+}
+
+function stepBlocks(step: ChecklistStep, index: number, state: ChecklistState, timeZone: string): KnownBlock[] {
+  const current = state[step.id];
+  const checked = current?.checked ?? false;
+  const option = { text: { type: 'mrkdwn' as const, text: checked ? '*Done*' : 'Done' }, value: step.id };
+  const checkbox: Checkboxes = {
+    type: 'checkboxes',
+    action_id: checklistActionId(step.id),
+    options: [option],
+    ...(checked ? { initial_options: [option] } : {}),
+  };
+  const title = `${checked ? '~' : ''}*${index + 1}. ${step.title}*${checked ? '~' : ''}${step.focus && !checked ? '  :point_left: start here' : ''}`;
+  const next = step.next.map((n) => `› ${n}`);
+  const section: SectionBlock = {
+    type: 'section',
+    block_id: `step_${step.id}`,
+    text: {
+      type: 'mrkdwn',
+      text: joinWithinLimit([title, `_Found:_ ${escapeMrkdwn(step.found)}`, ...next], SLACK_LIMITS.sectionText, (left) => `_…${left} more suggestions_`),
+    },
+    accessory: checkbox,
+  };
+  const status: ContextBlock = {
+    type: 'context',
+    block_id: `status_${step.id}`,
+    elements: [
+      {
+        type: 'mrkdwn',
+        text: current
+          ? current.checked
+            ? `:white_check_mark: Done by <@${current.userId}> at ${formatTime(current.at, timeZone, current.at)}`
+            : `:arrow_backward: Reopened by <@${current.userId}> at ${formatTime(current.at, timeZone, current.at)}`
+          : 'Not done yet',
+      },
+    ],
+  };
+  return [section, status];
+}
+
+function controls(view: ReportView): ActionsBlock {
+  const current = WINDOW_CHOICES.find((w) => w.ms === view.windowMs);
+  const options: PlainTextOption[] = WINDOW_CHOICES.map((w) => ({ text: { type: 'plain_text', text: w.label }, value: String(w.ms) }));
+  const select: StaticSelect = {
+    type: 'static_select',
+    action_id: ACTION_IDS.window,
+    placeholder: { type: 'plain_text', text: 'Change window' },
+    options,
+    ...(current ? { initial_option: options[WINDOW_CHOICES.indexOf(current)]! } : {}),
+  };
+  const rerun: Button = {
+    type: 'button',
+    action_id: ACTION_IDS.rerun,
+    text: { type: 'plain_text', text: 'Re-run analysis' },
+    value: view.incidentId,
+  };
+  const elements: ActionsBlock['elements'] = [rerun, select];
+  if (view.digestsAvailable) {
+    elements.push({
+      type: 'button',
+      action_id: ACTION_IDS.subscribe,
+      text: { type: 'plain_text', text: 'Subscribe to daily digest' },
+      value: view.service,
+    });
+  }
+  return { type: 'actions', block_id: 'controls', elements };
+}
+
+/** Short ephemeral messages: help, progress, errors. */
+export function noticeMessage(text: string, details: readonly string[] = []): SlackMessage {
+  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: trimText(text, SLACK_LIMITS.sectionText) } }];
+  if (details.length > 0) {
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: joinWithinLimit(details.map((d) => `• ${d}`), SLACK_LIMITS.sectionText, (left) => `_…and ${left} more_`) },
+    });
+  }
+  return { text: trimText(text.replace(/[*_`]/g, ''), SLACK_LIMITS.fallbackText), blocks };
+}
+
+export function insufficientDataMessage(data: InsufficientData): SlackMessage {
+  return noticeMessage(`:mag: *pymem cannot diagnose \`${data.service}\` from this data.* ${escapeMrkdwn(data.message)}`, data.guidance.map(escapeMrkdwn));
+}
+
+export function helpMessage(commandName: string): SlackMessage {
+  const lines = [
+    `*\`${commandName} <service> [window]\`* analyses a Python service's memory and posts the chart and an investigation checklist in this channel. Window: \`1h\`, \`6h\` (default), \`24h\`, \`7d\`.`,
+    `*\`${commandName} help\`* shows this.`,
+  ];
+  return noticeMessage(lines.join('\n'), [
+    'Each checklist step shows what pymem already found and what to run next; tick it off when done, the whole channel sees who did what and when.',
+    'Re-run or change the window from the buttons under the report; the fresh analysis goes into the thread.',
+  ]);
+}
+
+function header(text: string): KnownBlock {
+  return { type: 'header', text: { type: 'plain_text', text: trimText(text, SLACK_LIMITS.headerText), emoji: true } };
+}
+
+function fallbackText(service: string, report: StoredReport, done: number | null): string {
+  const d = report.diagnosis;
+  const progress = done === null ? '' : ` · checklist ${done}/${report.checklist.length}`;
+  return trimText(`${service}: ${patternTitle(d.pattern)} (confidence ${d.confidence.toFixed(2)})${progress}. ${d.verdict}`, SLACK_LIMITS.fallbackText);
+}
+
+/** The report has far fewer than 50 blocks by construction; this guards the invariant if that ever changes. */
+function withinBlockLimit(blocks: KnownBlock[]): KnownBlock[] {
+  if (blocks.length <= SLACK_LIMITS.blocksPerMessage) return blocks;
+  return [...blocks.slice(0, SLACK_LIMITS.blocksPerMessage - 1), { type: 'context', elements: [{ type: 'mrkdwn', text: '_Some parts were left out to fit Slack’s limits._' }] }];
+}
