@@ -145,6 +145,11 @@ async function main(): Promise<void> {
   const { botBench } = await import('./bot.js');
   console.log('\nSlack bot (local Slack stand-in, real Prometheus)');
   for (const m of await botBench()) printMeasurement(m);
+  const { digestBench } = await import('./digest.js');
+  console.log('\nDaily digest (real Prometheus)');
+  const digest = await digestBench();
+  for (const m of digest.measurements) printMeasurement(m);
+  for (const note of digest.notes) console.log(`  ${note}`);
 }
 
 if (require.main === module) {

@@ -1,14 +1,18 @@
 /** Clicks on a report: checklist ticks, re-run, change window. Acknowledge first, then one call into src/. */
 
-import type { App, BlockAction } from '@slack/bolt';
+import type { App, BlockAction, RespondFn } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { ReportService } from '../src/bot/reports';
+import type { Subscriptions } from '../src/bot/subscriptions';
+import { parseServiceName } from '../src/domain/service-name';
+import { DIGEST_ACTIONS } from '../src/slack/digest-blocks';
 import { ACTION_IDS, CHECKLIST_ACTION_PREFIX, noticeMessage } from '../src/slack/blocks';
-import { parseChecklistAction, parseMessageAction, parseWindowAction } from '../src/slack/payloads';
+import { parseButtonValue, parseChecklistAction, parseMessageAction, parseSelectedValue, parseWindowAction } from '../src/slack/payloads';
 import { replyVia } from './command';
 
 export interface ActionDeps {
   readonly reports: ReportService;
+  readonly subscriptions: Subscriptions;
   readonly logger: Logger;
 }
 
@@ -42,6 +46,36 @@ export function registerActions(app: App, deps: ActionDeps): void {
       return;
     }
     await guarded(deps, () => deps.reports.rerun({ ...where.value, windowMs: window.value, deliveryKey: where.value.requestKey, reply }));
+  });
+}
+
+export function registerDigestActions(app: App, deps: ActionDeps): void {
+  // "Subscribe to daily digest" under a report.
+  app.action<BlockAction>({ type: 'block_actions', action_id: ACTION_IDS.subscribe }, async ({ ack, body, action, respond }) => {
+    await ack();
+    const where = parseMessageAction(body, action);
+    const service = parseServiceName(parseButtonValue(action) ?? '');
+    if (!where.ok || !service.ok) return;
+    await guarded(deps, async () => {
+      const message = await deps.subscriptions.subscribe(where.value.channelId, service.name, where.value.userId);
+      await respond({ response_type: 'ephemeral', replace_original: false, text: message.text, blocks: message.blocks });
+    });
+  });
+
+  // "Analyse" next to a service in a digest, or picked from the digest's menu: a full report in the channel.
+  const analyse = async (args: { ack: () => Promise<void>; body: BlockAction; action: unknown; respond: RespondFn }, service: string | null): Promise<void> => {
+    await args.ack();
+    const where = parseMessageAction(args.body, args.action);
+    const name = parseServiceName(service ?? '');
+    if (!where.ok || !name.ok) return;
+    await guarded(deps, () =>
+      deps.reports.runCommand({ channelId: where.value.channelId, userId: where.value.userId, service: name.name, windowMs: null, deliveryKey: where.value.requestKey, reply: replyVia(args.respond) }),
+    );
+  };
+  app.action<BlockAction>({ type: 'block_actions', action_id: new RegExp(`^${DIGEST_ACTIONS.analyzePrefix}:`) }, async (args) => analyse(args, parseButtonValue(args.action)));
+  app.action<BlockAction>({ type: 'block_actions', action_id: DIGEST_ACTIONS.analyzeSelect }, async (args) => {
+    const picked = parseSelectedValue(args.action);
+    await analyse(args, picked);
   });
 }
 

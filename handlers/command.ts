@@ -4,12 +4,14 @@ import type { App, RespondFn, SlashCommand } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { parseCommand } from '../src/bot/command';
 import type { ReportService } from '../src/bot/reports';
+import type { Subscriptions } from '../src/bot/subscriptions';
 import { formatDuration } from '../src/domain/format';
 import { helpMessage, noticeMessage, type SlackMessage } from '../src/slack/blocks';
 import type { Reply } from '../src/slack/gateway';
 
 export interface CommandDeps {
   readonly reports: ReportService;
+  readonly subscriptions: Subscriptions;
   readonly maxWindowMs: number;
   readonly defaultWindowMs: number;
   readonly logger: Logger;
@@ -26,6 +28,22 @@ export function registerCommand(app: App, deps: CommandDeps): void {
       case 'invalid':
         await ack(ephemeral(noticeMessage(`:warning: ${parsed.message} Try \`${command.command} help\`.`)));
         return;
+      case 'subscribe':
+      case 'unsubscribe':
+      case 'list': {
+        await ack();
+        await run(deps, command, async () => {
+          const message =
+            parsed.kind === 'list'
+              ? await deps.subscriptions.list(command.channel_id)
+              : parsed.kind === 'subscribe'
+                ? await deps.subscriptions.subscribe(command.channel_id, parsed.service, command.user_id)
+                : await deps.subscriptions.unsubscribe(command.channel_id, parsed.service);
+          // Subscriptions change what the whole channel gets, so the channel sees the answer.
+          await respond({ response_type: parsed.kind === 'list' ? 'ephemeral' : 'in_channel', text: message.text, blocks: message.blocks });
+        });
+        return;
+      }
       case 'analyze': {
         const windowMs = parsed.windowMs ?? deps.defaultWindowMs;
         await ack(ephemeral(noticeMessage(`:hourglass_flowing_sand: Analysing \`${parsed.service}\` over the last ${formatDuration(windowMs)}…`)));

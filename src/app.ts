@@ -8,9 +8,14 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App } from '@slack/bolt';
 import type { Logger } from 'pino';
-import { registerActions } from '../handlers/actions';
+import { registerActions, registerDigestActions } from '../handlers/actions';
 import { registerCommand } from '../handlers/command';
 import { Limiter } from './bot/limiter';
+import { Subscriptions } from './bot/subscriptions';
+import type { AnalysisDeps } from './analysis/analyze-service';
+import { DigestRunner } from './digest/digest-runner';
+import { DigestService, DIGEST_WINDOW_MS, type DigestChartPort } from './digest/digest-service';
+import type { SlackGateway } from './slack/gateway';
 import { ReportService, type ChartPort } from './bot/reports';
 import type { BotConfig, SlackSettings } from './config/bot';
 import { serviceSettingsFor } from './config/load';
@@ -33,6 +38,7 @@ export interface BotDeps {
 export interface RunningBot {
   readonly app: App;
   readonly reports: ReportService;
+  readonly digests: DigestRunner;
   /** The HTTP port, or null in Socket Mode. */
   readonly port: number | null;
   stop(): Promise<void>;
@@ -71,25 +77,33 @@ export function createBoltApp(slack: SlackSettings, logger: Logger): App {
 export async function startBot(config: BotConfig, deps: BotDeps): Promise<RunningBot> {
   if (!config.slack) throw new Error('startBot needs Slack settings');
   const app = createBoltApp(config.slack, deps.logger);
+  const source = deps.source ?? metricsSourceFor(config);
+  const analysis = { source, settings: (s: string) => serviceSettingsFor(config.app, s), timeZone: config.app.analysis.timeZone };
+  const slack = new WebApiGateway(app.client);
+  const clock = deps.clock ?? Date.now;
   const reports = new ReportService({
-    analysis: {
-      source: deps.source ?? metricsSourceFor(config),
-      settings: (s) => serviceSettingsFor(config.app, s),
-      timeZone: config.app.analysis.timeZone,
-    },
+    analysis,
     store: deps.store,
-    slack: new WebApiGateway(app.client),
+    slack,
     charts: deps.charts ?? sharedCharts,
     limiter: new Limiter(config.maxConcurrentAnalyses),
     logger: deps.logger,
-    clock: deps.clock ?? Date.now,
+    clock,
     newId: deps.newId ?? randomUUID,
     analysisTimeoutMs: config.analysisTimeoutMs,
     defaultWindowMs: config.app.analysis.defaultWindowMs,
-    digestsAvailable: false,
+    digestsAvailable: true,
   });
-  registerCommand(app, { reports, maxWindowMs: config.app.analysis.maxWindowMs, defaultWindowMs: config.app.analysis.defaultWindowMs, logger: deps.logger });
-  registerActions(app, { reports, logger: deps.logger });
+  const digests = createDigestRunner(config, { ...deps, clock }, analysis, slack);
+  const subscriptions = new Subscriptions({
+    store: deps.store,
+    clock,
+    scheduleFor: (channel) => config.digest.channels[channel] ?? config.digest.schedule,
+    knownServices: () => source.knownServices(),
+  });
+  registerCommand(app, { reports, subscriptions, maxWindowMs: config.app.analysis.maxWindowMs, defaultWindowMs: config.app.analysis.defaultWindowMs, logger: deps.logger });
+  registerActions(app, { reports, subscriptions, logger: deps.logger });
+  registerDigestActions(app, { reports, subscriptions, logger: deps.logger });
   app.error(async (error) => {
     deps.logger.error({ err: error }, 'unhandled error in a Slack listener');
   });
@@ -101,13 +115,42 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
     const server = (await app.start({ port: config.port, host: config.host })) as Server;
     port = (server.address() as AddressInfo).port;
   }
+  digests.start();
   return {
     app,
     reports,
+    digests,
     port,
     async stop() {
+      await digests.stop();
       await app.stop();
       await reports.updater.idle();
     },
   };
+}
+
+/** Digest charts come from the shared renderer too. */
+export const sharedDigestCharts: DigestChartPort = {
+  async render(panels, options) {
+    const { renderDigestChartPng } = await import('./charts/render-digest-chart.js');
+    return renderDigestChartPng(panels, options);
+  },
+};
+
+export function createDigestRunner(
+  config: BotConfig,
+  deps: { readonly store: Store; readonly logger: Logger; readonly clock: () => number; readonly digestCharts?: DigestChartPort },
+  analysis: AnalysisDeps,
+  slack: SlackGateway,
+): DigestRunner {
+  const digest = new DigestService({
+    analysis,
+    store: deps.store,
+    charts: deps.digestCharts ?? sharedDigestCharts,
+    logger: deps.logger,
+    concurrency: config.digest.concurrency,
+    serviceTimeoutMs: config.digest.serviceTimeoutMs,
+    windowMs: DIGEST_WINDOW_MS,
+  });
+  return new DigestRunner({ digest, store: deps.store, slack, logger: deps.logger, clock: deps.clock, settings: config.digest });
 }

@@ -5,6 +5,8 @@ import { parseServiceName, printable } from '../domain/service-name';
 
 export type BotCommand =
   | { readonly kind: 'help' }
+  | { readonly kind: 'subscribe' | 'unsubscribe'; readonly service: string }
+  | { readonly kind: 'list' }
   | { readonly kind: 'analyze'; readonly service: string; readonly windowMs: number | null }
   | { readonly kind: 'invalid'; readonly message: string };
 
@@ -17,6 +19,14 @@ export function parseCommand(text: string, maxWindowMs: number): BotCommand {
   const words = text.trim().split(/\s+/).filter((w) => w.length > 0);
   const [first, ...rest] = words;
   if (first === undefined || /^(help|-h|--help|\?)$/i.test(first)) return { kind: 'help' };
+  const verb = first.toLowerCase();
+  if (verb === 'list' && rest.length === 0) return { kind: 'list' };
+  if (verb === 'subscribe' || verb === 'unsubscribe') {
+    if (rest.length !== 1) return { kind: 'invalid', message: `Usage: \`${verb} <service>\`, one service at a time.` };
+    const target = parseServiceName(rest[0]!);
+    if (!target.ok) return { kind: 'invalid', message: `${target.error}.` };
+    return { kind: verb, service: target.name };
+  }
   const service = parseServiceName(first);
   if (!service.ok) return { kind: 'invalid', message: `${service.error}.` };
   if (rest.length > 1) return { kind: 'invalid', message: `Expected a service and at most one window, got \`${printable(rest.join(' '))}\` after the service.` };

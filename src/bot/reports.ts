@@ -13,6 +13,8 @@ import type { ServiceSeries } from '../domain/series';
 import { isMetricsError } from '../metrics/errors';
 import { insufficientDataMessage, noticeMessage, rerunMessage, reportMessage } from '../slack/blocks';
 import { SlackCallError, type Reply, type SlackGateway } from '../slack/gateway';
+import type { SlackMessage } from '../slack/blocks';
+import { postWithImage } from '../slack/post-with-image';
 import type { IncidentRecord, Store } from '../store/store';
 import type { Limiter } from './limiter';
 import { MessageUpdater } from './message-updater';
@@ -221,37 +223,30 @@ export class ReportService {
     }
   }
 
-  /**
-   * Slack sometimes refuses an image block for a file it is still processing; try again shortly,
-   * then post without the image rather than not at all.
-   */
   private async postWithImageFallback(
     channelId: string,
     report: StoredReport,
-    build: (report: StoredReport) => ReturnType<typeof reportMessage>,
+    build: (report: StoredReport) => SlackMessage,
     reply: Reply,
     threadTs?: string,
   ): Promise<{ ts: string; report: StoredReport } | null> {
-    let current = report;
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        const { ts } = await this.deps.slack.postMessage(channelId, build(current), threadTs ? { threadTs } : {});
-        return { ts, report: current };
-      } catch (error) {
-        const code = error instanceof SlackCallError ? error.code : 'unknown';
-        if (code === 'invalid_blocks' && current.chartFileId !== null) {
-          if (attempt === 0) {
-            await sleep(this.deps.imageRetryDelayMs ?? 1_500);
-            continue;
-          }
-          current = { ...current, chartFileId: null, chartProblem: 'Slack could not display the uploaded chart; the analysis below is complete.' };
-          continue;
-        }
-        this.deps.logger.warn({ err: error, channelId }, 'posting the report failed');
-        await this.safeReply(reply, noticeMessage(postFailureText(code)));
-        return null;
-      }
+    const result = await postWithImage(
+      this.deps.slack,
+      channelId,
+      { fileId: report.chartFileId, problem: report.chartProblem },
+      (image) => build({ ...report, chartFileId: image.fileId, chartProblem: image.problem }),
+      {
+        logger: this.deps.logger,
+        ...(threadTs ? { threadTs } : {}),
+        ...(this.deps.imageRetryDelayMs !== undefined ? { retryDelayMs: this.deps.imageRetryDelayMs } : {}),
+      },
+    );
+    if (result.ok) {
+      const same = result.image.fileId === report.chartFileId;
+      return { ts: result.ts, report: same ? report : { ...report, chartFileId: result.image.fileId, chartProblem: result.image.problem } };
     }
+    this.deps.logger.warn({ err: result.error, channelId }, 'posting the report failed');
+    await this.safeReply(reply, noticeMessage(postFailureText(result.code)));
     return null;
   }
 
@@ -269,7 +264,7 @@ export class ReportService {
   }
 }
 
-function postFailureText(code: string): string {
+export function postFailureText(code: string): string {
   switch (code) {
     case 'not_in_channel':
     case 'channel_not_found':

@@ -2,15 +2,20 @@
 
 import { ConfigError, type Env } from '../config/load';
 import { ANALYZE_USAGE, runAnalyzeCommand } from './analyze-command';
+/** Kept here so `pymem help` does not load the Slack and digest code. */
+const DIGEST_USAGE = 'usage: pymem digest (--dry-run | --now) [--channel <channel id>]';
 import { EXIT, processIo, UsageError, type CliIo } from './io';
 
 const HELP = `pymem: triage Python memory growth from Prometheus metrics
 
 Commands
   pymem analyze <service>   diagnose one service's memory growth pattern
+  pymem digest --dry-run    print the daily digest each subscribed channel would get
+  pymem digest --now        post it now (needs the Slack settings and DATABASE_URL)
   pymem help                this text
 
 ${ANALYZE_USAGE}
+${DIGEST_USAGE}
 
   --window   how far back to look (1h, 6h, 24h, 7d; default 6h or analysis.window)
   --end      end of the window, RFC 3339 or unix seconds (default: now)
@@ -29,6 +34,10 @@ export async function main(argv: readonly string[], env: Env = process.env, io: 
     switch (command) {
       case 'analyze':
         return await runAnalyzeCommand(rest, env, io);
+      case 'digest': {
+        const { runDigestCommand } = await import('./digest-command.js');
+        return await runDigestCommand(rest, env, io);
+      }
       case undefined:
       case 'help':
       case '--help':

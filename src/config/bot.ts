@@ -1,6 +1,10 @@
 /** Settings of the running bot (Slack, HTTP port, database), on top of the analysis settings. */
 
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { cronProblem, type DigestSettings } from '../digest/digest-runner';
 import { ConfigError, loadConfig, type AppConfig, type Env } from './load';
+import { isTimeZone, parseDurationSetting } from './units';
 
 export interface SlackSettings {
   readonly botToken: string;
@@ -30,6 +34,12 @@ export interface BotConfig {
   readonly maxConcurrentAnalyses: number;
   /** Longest an analysis may take before the requester is told the backend is too slow. */
   readonly analysisTimeoutMs: number;
+  readonly digest: DigestSettings & {
+    /** Services measured at once while composing digests. */
+    readonly concurrency: number;
+    /** Time limit for measuring one service. */
+    readonly serviceTimeoutMs: number;
+  };
 }
 
 export const DEFAULT_SQLITE_PATH = './data/pymem.sqlite';
@@ -73,11 +83,46 @@ export function loadBotConfig(env: Env): BotConfig {
   const maxConcurrentAnalyses = integer(env['PYMEM_MAX_CONCURRENT_ANALYSES'], 4, 'PYMEM_MAX_CONCURRENT_ANALYSES', 1, 64, issues);
   const analysisTimeoutMs = integer(env['PYMEM_ANALYSIS_TIMEOUT_MS'], 45_000, 'PYMEM_ANALYSIS_TIMEOUT_MS', 1_000, 600_000, issues);
 
+  const digest = app ? resolveDigest(env, app, issues) : null;
+
   if (app && app.prometheus === null && !demo && slack !== null) {
     issues.push('PROMETHEUS_URL: the bot needs a metrics backend (or PYMEM_DEMO=true to serve the built-in demo services)');
   }
-  if (issues.length > 0 || app === null) throw new ConfigError(issues);
-  return { app, slack, port, host, database, demo, logLevel: logLevel ?? 'info', maxConcurrentAnalyses, analysisTimeoutMs };
+  if (issues.length > 0 || app === null || digest === null) throw new ConfigError(issues);
+  return { app, slack, port, host, database, demo, logLevel: logLevel ?? 'info', maxConcurrentAnalyses, analysisTimeoutMs, digest };
+}
+
+export const DEFAULT_DIGEST_CRON = '0 8 * * *';
+
+function resolveDigest(env: Env, app: AppConfig, issues: string[]): BotConfig['digest'] {
+  const cronKey = clean(env['PYMEM_DIGEST_CRON']) ? 'PYMEM_DIGEST_CRON' : 'digest.cron';
+  const cronExpr = clean(env['PYMEM_DIGEST_CRON']) ?? app.digest.cron ?? DEFAULT_DIGEST_CRON;
+  const problem = cronProblem(cronExpr);
+  if (problem) issues.push(`${cronKey}: ${JSON.stringify(cronExpr)} is not a valid schedule (${problem}); e.g. "0 8 * * 1-5" for 08:00 on weekdays`);
+  const zoneKey = clean(env['PYMEM_DIGEST_TZ']) ? 'PYMEM_DIGEST_TZ' : 'digest.timeZone';
+  const timeZone = clean(env['PYMEM_DIGEST_TZ']) ?? app.digest.timeZone ?? app.analysis.timeZone;
+  if (!isTimeZone(timeZone)) issues.push(`${zoneKey}: unknown time zone ${JSON.stringify(timeZone)}; use an IANA name such as Europe/Berlin`);
+  const channels: Record<string, { cron: string; timeZone: string }> = {};
+  for (const [channel, own] of Object.entries(app.digest.channels)) {
+    const c = own.cron ?? cronExpr;
+    const p = cronProblem(c);
+    if (p) issues.push(`digest.channels.${channel}.cron: ${JSON.stringify(c)} is not a valid schedule (${p})`);
+    channels[channel] = { cron: c, timeZone: own.timeZone ?? timeZone };
+  }
+  const leaseRaw = clean(env['PYMEM_DIGEST_LEASE']);
+  const leaseMs = leaseRaw === undefined ? 120_000 : parseDurationSetting(leaseRaw);
+  if (leaseMs === null || leaseMs < 1_000) issues.push(`PYMEM_DIGEST_LEASE: expected a duration of at least 1s such as 2m, got ${JSON.stringify(leaseRaw)}`);
+  const timeoutRaw = clean(env['PYMEM_DIGEST_SERVICE_TIMEOUT']);
+  const serviceTimeoutMs = timeoutRaw === undefined ? 30_000 : parseDurationSetting(timeoutRaw);
+  if (serviceTimeoutMs === null) issues.push(`PYMEM_DIGEST_SERVICE_TIMEOUT: expected a duration such as 30s, got ${JSON.stringify(timeoutRaw)}`);
+  return {
+    schedule: { cron: cronExpr, timeZone },
+    channels,
+    leaseMs: leaseMs ?? 120_000,
+    replicaId: clean(env['PYMEM_REPLICA_ID']) ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    concurrency: integer(env['PYMEM_DIGEST_CONCURRENCY'], 8, 'PYMEM_DIGEST_CONCURRENCY', 1, 64, issues),
+    serviceTimeoutMs: serviceTimeoutMs ?? 30_000,
+  };
 }
 
 /** `postgres://…` or `postgresql://…` selects PostgreSQL; anything else is an SQLite file path (`sqlite:` prefix optional). */

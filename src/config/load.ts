@@ -27,12 +27,20 @@ export interface ServiceOverride {
   readonly workersPerInstance: number | null;
 }
 
+/** Digest schedules from the config file; the environment can override the default one. */
+export interface DigestFileSettings {
+  readonly cron: string | null;
+  readonly timeZone: string | null;
+  readonly channels: Readonly<Record<string, { readonly cron: string | null; readonly timeZone: string | null }>>;
+}
+
 export interface AppConfig {
   /** Null when no backend is configured (demo data only). */
   readonly prometheus: PrometheusSettings | null;
   readonly queries: QueryTemplates;
   readonly services: Readonly<Record<string, ServiceOverride>>;
   readonly analysis: AnalysisSettings;
+  readonly digest: DigestFileSettings;
   readonly configFile: string | null;
 }
 
@@ -94,6 +102,13 @@ const fileSchema = z.strictObject({
       timeZone: z.string().optional(),
     })
     .optional(),
+  digest: z
+    .strictObject({
+      cron: z.string().optional(),
+      timeZone: z.string().optional(),
+      channels: z.record(z.string(), z.strictObject({ cron: z.string().optional(), timeZone: z.string().optional() })).optional(),
+    })
+    .optional(),
   services: z
     .record(
       z.string(),
@@ -130,8 +145,9 @@ export function loadConfig(options: LoadOptions): AppConfig {
 
   const prometheus = resolvePrometheus(options, file, where, issues);
   const analysis = resolveAnalysis(env, file, where, issues);
+  const digest = resolveDigestFile(file, where, issues);
   if (issues.length > 0) throw new ConfigError(issues);
-  return { prometheus, queries, services, analysis, configFile: path ?? null };
+  return { prometheus, queries, services, analysis, digest, configFile: path ?? null };
 }
 
 /** The settings one service is analysed with: its overrides on top of the defaults. */
@@ -280,6 +296,21 @@ function resolveAnalysis(env: Env, file: FileConfig, where: (key: string) => str
     defaultWindowMs: defaultWindowMs ?? DEFAULTS.defaultWindowMs,
     maxWindowMs: maxWindowMs ?? DEFAULTS.maxWindowMs,
   };
+}
+
+function resolveDigestFile(file: FileConfig, where: (key: string) => string, issues: string[]): DigestFileSettings {
+  const raw = file.digest ?? {};
+  const zone = (value: string | undefined, key: string): string | null => {
+    if (value === undefined) return null;
+    if (!isTimeZone(value)) issues.push(`${where(key)}: unknown time zone ${JSON.stringify(value)}`);
+    return value;
+  };
+  const channels: Record<string, { cron: string | null; timeZone: string | null }> = {};
+  for (const [channel, settings] of Object.entries(raw.channels ?? {})) {
+    if (!/^[CGD][A-Z0-9]{2,}$/.test(channel)) issues.push(`${where(`digest.channels.${channel}`)}: expected a Slack channel id such as C0123ABCD`);
+    channels[channel] = { cron: settings.cron ?? null, timeZone: zone(settings.timeZone, `digest.channels.${channel}.timeZone`) };
+  }
+  return { cron: raw.cron ?? null, timeZone: zone(raw.timeZone, 'digest.timeZone'), channels };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -35,8 +35,9 @@ function trim(v: number): string {
   return (Math.round(v * 100) / 100).toString();
 }
 
-/** "45 min", "6 h", "2.5 h", "3 d". */
+/** "30 s", "45 min", "6 h", "2.5 h", "3 d". */
 export function formatDuration(ms: number): string {
+  if (ms < 90_000) return `${Math.max(1, Math.round(ms / 1000))} s`;
   const minutes = ms / 60_000;
   if (minutes < 90) return `${Math.max(1, Math.round(minutes))} min`;
   const hours = minutes / 60;

@@ -72,3 +72,9 @@ export function parseButtonValue(action: unknown): string | null {
   const parsed = buttonAction.safeParse(action);
   return parsed.success ? (parsed.data.value ?? null) : null;
 }
+
+/** The value picked in a static select, or null. */
+export function parseSelectedValue(action: unknown): string | null {
+  const parsed = selectAction.safeParse(action);
+  return parsed.success ? parsed.data.selected_option.value : null;
+}

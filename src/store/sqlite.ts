@@ -13,10 +13,13 @@ import type { StoredReport } from '../domain/report';
 import {
   StoreError,
   type ChecklistState,
+  type ClaimResult,
+  type DigestRun,
   type IncidentRecord,
   type NewIncident,
   type StepState,
   type Store,
+  type Subscription,
   type TickEvent,
   type TickResult,
 } from './store';
@@ -77,6 +80,33 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX deliveries_by_at ON deliveries (at);
     `,
   },
+  {
+    version: 2,
+    sql: `
+      CREATE TABLE subscriptions (
+        channel_id TEXT NOT NULL,
+        service    TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (channel_id, service)
+      ) STRICT;
+
+      -- One row per channel and scheduled period: the row is the claim (see Store.claimDigest).
+      CREATE TABLE digest_runs (
+        channel_id   TEXT NOT NULL,
+        -- ISO 8601 UTC, so text order is time order (previousDigest relies on it).
+        period_key   TEXT NOT NULL,
+        status       TEXT NOT NULL CHECK (status IN ('claimed', 'posted', 'failed')),
+        owner        TEXT NOT NULL,
+        claimed_at   INTEGER NOT NULL,
+        lease_until  INTEGER NOT NULL,
+        message_ts   TEXT,
+        summary_json TEXT,
+        finished_at  INTEGER,
+        PRIMARY KEY (channel_id, period_key)
+      ) STRICT;
+    `,
+  },
 ];
 
 const incidentRow = z.object({
@@ -103,6 +133,32 @@ const tickRow = z.object({
 
 const stepStateRow = tickRow.pick({ step_id: true, user_id: true, checked: true, at: true });
 
+const subscriptionRow = z.object({
+  channel_id: z.string(),
+  service: z.string(),
+  created_by: z.string(),
+  created_at: z.number(),
+});
+
+const digestRunRow = z.object({
+  channel_id: z.string(),
+  period_key: z.string(),
+  status: z.enum(['claimed', 'posted', 'failed']),
+  owner: z.string(),
+  claimed_at: z.number(),
+  lease_until: z.number(),
+  message_ts: z.string().nullable(),
+  summary_json: z.string().nullable(),
+  finished_at: z.number().nullable(),
+});
+
+/** JSON text for a digest summary; `undefined` (nothing JSON can say) is stored as NULL and reads back as null. */
+function summaryToJson(summary: unknown): string | null {
+  // JSON.stringify returns undefined for undefined, functions and symbols despite its declared type.
+  const json = JSON.stringify(summary) as string | undefined;
+  return json ?? null;
+}
+
 /**
  * The outer shape of a StoredReport. The full Diagnosis is our own output and would need a schema
  * for every domain type; this catches a truncated, hand-edited or foreign row.
@@ -121,6 +177,8 @@ function isStoredReport(value: unknown): value is StoredReport {
 }
 
 const SELECT_INCIDENT = `SELECT id, channel_id, message_ts, service, window_ms, end_ms, report_json, created_by, created_at, version FROM incidents`;
+const SELECT_SUBSCRIPTION = `SELECT channel_id, service, created_by, created_at FROM subscriptions`;
+const SELECT_DIGEST_RUN = `SELECT channel_id, period_key, status, owner, claimed_at, lease_until, message_ts, summary_json, finished_at FROM digest_runs`;
 
 function prepareStatements(db: Database.Database) {
   return {
@@ -154,13 +212,55 @@ function prepareStatements(db: Database.Database) {
     // ON CONFLICT DO NOTHING rather than INSERT OR IGNORE: only a duplicate key is ignored, not other violations.
     claimDelivery: db.prepare<[string, number]>(`INSERT INTO deliveries (key, at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`),
     pruneDeliveries: db.prepare<[number]>(`DELETE FROM deliveries WHERE at < ?`),
+    subscribe: db.prepare<[{ channelId: string; service: string; createdBy: string; createdAt: number }]>(
+      `INSERT INTO subscriptions (channel_id, service, created_by, created_at) VALUES (@channelId, @service, @createdBy, @createdAt)
+       ON CONFLICT (channel_id, service) DO NOTHING`,
+    ),
+    unsubscribe: db.prepare<[string, string]>(`DELETE FROM subscriptions WHERE channel_id = ? AND service = ?`),
+    subscriptions: db.prepare<[string]>(`${SELECT_SUBSCRIPTION} WHERE channel_id = ? ORDER BY service`),
+    allSubscriptions: db.prepare<[]>(`${SELECT_SUBSCRIPTION} ORDER BY channel_id, service`),
+    digestRun: db.prepare<[string, string]>(`${SELECT_DIGEST_RUN} WHERE channel_id = ? AND period_key = ?`),
+    insertDigestRun: db.prepare<[{ channelId: string; periodKey: string; owner: string; now: number; leaseUntil: number }]>(
+      `INSERT INTO digest_runs (channel_id, period_key, status, owner, claimed_at, lease_until, message_ts, summary_json, finished_at)
+       VALUES (@channelId, @periodKey, 'claimed', @owner, @now, @leaseUntil, NULL, NULL, NULL)`,
+    ),
+    // A retried run starts clean: whatever the failed attempt recorded is no longer true.
+    takeOverDigestRun: db.prepare<[{ channelId: string; periodKey: string; owner: string; now: number; leaseUntil: number }]>(
+      `UPDATE digest_runs
+       SET status = 'claimed', owner = @owner, claimed_at = @now, lease_until = @leaseUntil, message_ts = NULL, summary_json = NULL, finished_at = NULL
+       WHERE channel_id = @channelId AND period_key = @periodKey`,
+    ),
+    renewDigestClaim: db.prepare<[number, string, string, string]>(
+      `UPDATE digest_runs SET lease_until = ? WHERE channel_id = ? AND period_key = ? AND owner = ? AND status = 'claimed'`,
+    ),
+    finishDigest: db.prepare<
+      [{ channelId: string; periodKey: string; owner: string; status: 'posted' | 'failed'; messageTs: string | null; summaryJson: string | null; at: number }]
+    >(
+      `UPDATE digest_runs SET status = @status, message_ts = @messageTs, summary_json = @summaryJson, finished_at = @at
+       WHERE channel_id = @channelId AND period_key = @periodKey AND owner = @owner AND status = 'claimed'`,
+    ),
+    // period_key is ISO 8601 UTC text: comparing and ordering it as text is comparing times.
+    previousDigest: db.prepare<[string, string]>(
+      `${SELECT_DIGEST_RUN} WHERE channel_id = ? AND status = 'posted' AND period_key < ? ORDER BY period_key DESC LIMIT 1`,
+    ),
+    digestRuns: db.prepare<[string]>(`${SELECT_DIGEST_RUN} WHERE channel_id = ? ORDER BY period_key`),
     ping: db.prepare<[]>(`SELECT 1`).pluck(),
   };
+}
+
+interface DigestClaim {
+  readonly channelId: string;
+  readonly periodKey: string;
+  readonly owner: string;
+  readonly now: number;
+  readonly leaseMs: number;
 }
 
 type Statements = ReturnType<typeof prepareStatements> & {
   /** The whole of recordTick, as one IMMEDIATE transaction. */
   readonly recordTick: (event: TickEvent) => TickResult;
+  /** The whole of claimDigest, as one IMMEDIATE transaction. */
+  readonly claimDigest: (claim: DigestClaim) => ClaimResult;
 };
 
 /** SQLite-backed Store; open with `SqliteStore.open(path)`, then `migrate()`. */
@@ -304,6 +404,74 @@ export class SqliteStore implements Store {
     });
   }
 
+  async subscribe(subscription: Subscription): Promise<'added' | 'exists'> {
+    return this.guard(`subscribing ${subscription.channelId} to ${subscription.service}`, () =>
+      this.statements().subscribe.run(subscription).changes === 1 ? 'added' : 'exists',
+    );
+  }
+
+  async unsubscribe(channelId: string, service: string): Promise<'removed' | 'absent'> {
+    return this.guard(`unsubscribing ${channelId} from ${service}`, () =>
+      this.statements().unsubscribe.run(channelId, service).changes === 1 ? 'removed' : 'absent',
+    );
+  }
+
+  async subscriptions(channelId: string): Promise<Subscription[]> {
+    return this.guard(`reading the subscriptions of ${channelId}`, () =>
+      this.statements()
+        .subscriptions.all(channelId)
+        .map((row) => this.toSubscription(row)),
+    );
+  }
+
+  async allSubscriptions(): Promise<Subscription[]> {
+    return this.guard('reading all subscriptions', () =>
+      this.statements()
+        .allSubscriptions.all()
+        .map((row) => this.toSubscription(row)),
+    );
+  }
+
+  async claimDigest(channelId: string, periodKey: string, owner: string, now: number, leaseMs: number): Promise<ClaimResult> {
+    return this.guard(`claiming the ${periodKey} digest of ${channelId} for ${owner}`, () =>
+      this.statements().claimDigest({ channelId, periodKey, owner, now, leaseMs }),
+    );
+  }
+
+  async renewDigestClaim(channelId: string, periodKey: string, owner: string, leaseUntil: number): Promise<boolean> {
+    return this.guard(`renewing ${owner}'s claim on the ${periodKey} digest of ${channelId}`, () =>
+      this.statements().renewDigestClaim.run(leaseUntil, channelId, periodKey, owner).changes === 1,
+    );
+  }
+
+  async finishDigest(
+    channelId: string,
+    periodKey: string,
+    owner: string,
+    outcome: { status: 'posted' | 'failed'; messageTs: string | null; summary: unknown; at: number },
+  ): Promise<boolean> {
+    const summaryJson = summaryToJson(outcome.summary);
+    return this.guard(`marking the ${periodKey} digest of ${channelId} ${outcome.status}`, () =>
+      this.statements().finishDigest.run({ channelId, periodKey, owner, status: outcome.status, messageTs: outcome.messageTs, summaryJson, at: outcome.at })
+        .changes === 1,
+    );
+  }
+
+  async previousDigest(channelId: string, beforePeriodKey: string): Promise<DigestRun | null> {
+    return this.guard(`reading the digest of ${channelId} before ${beforePeriodKey}`, () => {
+      const row = this.statements().previousDigest.get(channelId, beforePeriodKey);
+      return row === undefined ? null : this.toDigestRun(row);
+    });
+  }
+
+  async digestRuns(channelId: string): Promise<DigestRun[]> {
+    return this.guard(`reading the digest runs of ${channelId}`, () =>
+      this.statements()
+        .digestRuns.all(channelId)
+        .map((row) => this.toDigestRun(row)),
+    );
+  }
+
   async ping(): Promise<void> {
     this.guard('pinging the database', () => {
       this.statements().ping.get();
@@ -339,7 +507,23 @@ export class SqliteStore implements Store {
         if (inserted.changes === 0) return { applied: false, version: this.parseVersion(current, event.incidentId) };
         return { applied: true, version: this.parseVersion(s.bumpVersion.get(event.incidentId), event.incidentId) };
       });
-      this.#statements = { ...s, recordTick: (event) => tx.immediate(event) };
+      // Read, decide, write under the write lock: two processes claiming at once never both win.
+      const claimTx = this.db.transaction((claim: DigestClaim): ClaimResult => {
+        const row = s.digestRun.get(claim.channelId, claim.periodKey);
+        const params = { channelId: claim.channelId, periodKey: claim.periodKey, owner: claim.owner, now: claim.now, leaseUntil: claim.now + claim.leaseMs };
+        if (row === undefined) {
+          s.insertDigestRun.run(params);
+          return { claimed: true, takenOver: false };
+        }
+        const run = this.toDigestRun(row);
+        // A claim whose holder stopped renewing before posting is abandoned; a failed run may be retried.
+        if (run.status === 'failed' || (run.status === 'claimed' && run.leaseUntil < claim.now)) {
+          s.takeOverDigestRun.run(params);
+          return { claimed: true, takenOver: true };
+        }
+        return { claimed: false, run };
+      });
+      this.#statements = { ...s, recordTick: (event) => tx.immediate(event), claimDigest: (claim) => claimTx.immediate(claim) };
     }
     return this.#statements;
   }
@@ -380,6 +564,38 @@ export class SqliteStore implements Store {
       createdAt: r.created_at,
       messageTs: r.message_ts,
       version: r.version,
+    };
+  }
+
+  private toSubscription(row: unknown): Subscription {
+    const r = this.parseRow(subscriptionRow, row, 'a subscription');
+    return { channelId: r.channel_id, service: r.service, createdBy: r.created_by, createdAt: r.created_at };
+  }
+
+  private toDigestRun(row: unknown): DigestRun {
+    const r = this.parseRow(digestRunRow, row, 'a digest run');
+    let summary: unknown = null;
+    if (r.summary_json !== null) {
+      try {
+        summary = JSON.parse(r.summary_json);
+      } catch (error) {
+        throw new StoreError(
+          'corrupt',
+          `${this.where}: the summary of the ${r.period_key} digest of ${r.channel_id} is not valid JSON; delete that digest run or restore the database from a backup.`,
+          { cause: error },
+        );
+      }
+    }
+    return {
+      channelId: r.channel_id,
+      periodKey: r.period_key,
+      status: r.status,
+      owner: r.owner,
+      claimedAt: r.claimed_at,
+      leaseUntil: r.lease_until,
+      messageTs: r.message_ts,
+      summary,
+      finishedAt: r.finished_at,
     };
   }
 

@@ -52,6 +52,38 @@ export interface StepState {
 
 export type ChecklistState = Readonly<Partial<Record<ChecklistStepId, StepState>>>;
 
+export interface Subscription {
+  readonly channelId: string;
+  readonly service: string;
+  readonly createdBy: string;
+  readonly createdAt: number;
+}
+
+/**
+ * One digest for one channel and one period (e.g. the 08:00 run on 2026-03-02). The row is the
+ * claim: whoever inserts it posts the digest; a claim whose lease ran out (the replica died) may
+ * be taken over, a posted one never.
+ */
+export interface DigestRun {
+  readonly channelId: string;
+  /** Identifies the scheduled run, the same on every replica: the scheduled time as ISO 8601. */
+  readonly periodKey: string;
+  readonly status: 'claimed' | 'posted' | 'failed';
+  /** Which replica holds or held the claim. */
+  readonly owner: string;
+  readonly claimedAt: number;
+  /** Until when the claim holds without a heartbeat. */
+  readonly leaseUntil: number;
+  readonly messageTs: string | null;
+  /** What the digest said, per service, to compare the next digest with (JSON-able). */
+  readonly summary: unknown;
+  readonly finishedAt: number | null;
+}
+
+export type ClaimResult =
+  | { readonly claimed: true; readonly takenOver: boolean }
+  | { readonly claimed: false; readonly run: DigestRun };
+
 export interface Store {
   /** Creates or upgrades the schema; safe to call on every start, from several processes. */
   migrate(): Promise<void>;
@@ -68,6 +100,25 @@ export interface Store {
   /** Every tick event of an incident, oldest first. */
   tickEvents(incidentId: string): Promise<TickEvent[]>;
   checklistState(incidentId: string): Promise<ChecklistState>;
+  /** Idempotent: subscribing twice is 'exists', not an error. */
+  subscribe(subscription: Subscription): Promise<'added' | 'exists'>;
+  unsubscribe(channelId: string, service: string): Promise<'removed' | 'absent'>;
+  /** One channel's subscriptions, by service name. */
+  subscriptions(channelId: string): Promise<Subscription[]>;
+  /** Every subscription, by channel then service (the digest scheduler's work list). */
+  allSubscriptions(): Promise<Subscription[]>;
+  /**
+   * Claims a channel's digest for a period: true for exactly one caller across all replicas, unless
+   * the holder's lease ran out before it posted, in which case the next caller takes it over.
+   */
+  claimDigest(channelId: string, periodKey: string, owner: string, now: number, leaseMs: number): Promise<ClaimResult>;
+  /** Extends the caller's lease while it is still working; false when it no longer holds the claim. */
+  renewDigestClaim(channelId: string, periodKey: string, owner: string, leaseUntil: number): Promise<boolean>;
+  /** Marks the run posted (or failed) by its owner; false when another replica took it over meanwhile. */
+  finishDigest(channelId: string, periodKey: string, owner: string, outcome: { status: 'posted' | 'failed'; messageTs: string | null; summary: unknown; at: number }): Promise<boolean>;
+  /** The newest posted digest of a channel before the given period, for "change since the last digest". */
+  previousDigest(channelId: string, beforePeriodKey: string): Promise<DigestRun | null>;
+  digestRuns(channelId: string): Promise<DigestRun[]>;
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -18,6 +18,8 @@ import { blockActionPayload, blockActionsBody, newTriggerId, postToBot, slashCom
 export const SIGNING_SECRET = 'test-signing-secret';
 export const CHANNEL = 'C0INCIDENT1';
 export const TEAM = 'T0TESTTEAM';
+/** A second channel, for digests that should say little. */
+export const QUIET_CHANNEL = 'C0QUIETCH1';
 
 export interface BotHarness {
   readonly slack: SlackStandIn;
@@ -49,7 +51,7 @@ export interface HarnessOptions {
 }
 
 export async function startBotHarness(options: HarnessOptions): Promise<BotHarness> {
-  const slack = options.slack ?? (await SlackStandIn.start({ channels: [CHANNEL] }));
+  const slack = options.slack ?? (await SlackStandIn.start({ channels: [CHANNEL, QUIET_CHANNEL] }));
   const dbDir = options.dbDir ?? (await mkdtemp(join(tmpdir(), 'pymem-bot-')));
   const dbPath = join(dbDir, 'pymem.sqlite');
   const config = loadBotConfig({

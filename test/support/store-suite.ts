@@ -1,5 +1,5 @@
 /**
- * The Store contract: one suite that every implementation runs (SQLite now, PostgreSQL later),
+ * The Store contract: one suite that every implementation runs (SQLite and PostgreSQL),
  * in the manner of @slack/oauth's installation-store spec utils.
  */
 
@@ -8,7 +8,16 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildChecklist, CHECKLIST_STEP_IDS, type ChecklistStepId } from '../../src/domain/checklist';
 import { MIB } from '../../src/domain/series';
 import type { StoredReport } from '../../src/domain/report';
-import { StoreError, type ChecklistState, type NewIncident, type StepState, type Store, type TickEvent } from '../../src/store/store';
+import {
+  StoreError,
+  type ChecklistState,
+  type DigestRun,
+  type NewIncident,
+  type StepState,
+  type Store,
+  type Subscription,
+  type TickEvent,
+} from '../../src/store/store';
 import { makeDiagnosis, makeWorkerFigures } from './diagnosis-factory';
 
 export interface StoreHarness {
@@ -94,6 +103,26 @@ function stateFrom(events: readonly TickEvent[]): ChecklistState {
   const state: Partial<Record<ChecklistStepId, StepState>> = {};
   for (const e of events) state[e.stepId] = { checked: e.checked, userId: e.userId, at: e.at };
   return state;
+}
+
+/** The scheduled 08:00 UTC digest of a day in March 2026, as the scheduler names it. */
+function period(day: number, hour = 8): string {
+  return new Date(Date.UTC(2026, 2, day, hour)).toISOString();
+}
+
+const DIGEST_CHANNEL = 'C0DIGEST';
+/** A replica's claim holds this long without a heartbeat, in ms. */
+const LEASE_MS = 5 * 60_000;
+/** When the replicas wake for the first period's digest. */
+const NOW = Date.parse(period(2)) + 1500;
+
+function subscription(overrides: Partial<Subscription> = {}): Subscription {
+  return { channelId: DIGEST_CHANNEL, service: 'checkout-api', createdBy: 'U0ALICE', createdAt: T0, ...overrides };
+}
+
+/** What a run looks like right after `owner` claimed it at `at`. */
+function claimedRun(periodKey: string, owner: string, at: number, leaseUntil = at + LEASE_MS): DigestRun {
+  return { channelId: DIGEST_CHANNEL, periodKey, status: 'claimed', owner, claimedAt: at, leaseUntil, messageTs: null, summary: null, finishedAt: null };
 }
 
 async function expectStoreError(promise: Promise<unknown>, code: StoreError['code']): Promise<StoreError> {
@@ -287,6 +316,223 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(await store.claimDelivery('evt-race', T0 + 100)).toBe(false);
     });
 
+    it('subscribes a channel to a service once, keeping the first subscription', async () => {
+      const first = subscription();
+      expect(await store.subscribe(first)).toBe('added');
+      expect(await store.subscribe({ ...first, createdBy: 'U0BOB', createdAt: T0 + 1000 })).toBe('exists');
+      expect(await store.subscriptions(DIGEST_CHANNEL)).toStrictEqual([first]);
+      expect(await store.subscriptions('C0OTHER')).toStrictEqual([]);
+
+      expect(await store.unsubscribe(DIGEST_CHANNEL, 'checkout-api')).toBe('removed');
+      expect(await store.unsubscribe(DIGEST_CHANNEL, 'checkout-api')).toBe('absent');
+      expect(await store.unsubscribe('C0OTHER', 'billing-worker')).toBe('absent');
+      expect(await store.subscriptions(DIGEST_CHANNEL)).toStrictEqual([]);
+      expect(await store.allSubscriptions()).toStrictEqual([]);
+
+      const again = subscription({ createdBy: 'U0BOB', createdAt: T0 + 2000 });
+      expect(await store.subscribe(again)).toBe('added');
+      expect(await store.allSubscriptions()).toStrictEqual([again]);
+    });
+
+    it('lists subscriptions by service, and all of them by channel then service, in code point order', async () => {
+      // Code point order on every database, whatever its locale: upper case first, punctuation counts.
+      // (A locale collation would put 'Billing' last and 'api_v2' after 'apiserver'.)
+      const byChannel = {
+        C0B: ['api', 'Billing'],
+        C0A: ['apiserver', 'api_v2', 'api-gateway', 'api', 'Billing'],
+        'C0A-OPS': ['checkout-api'],
+      };
+      let at = T0;
+      for (const [channelId, services] of Object.entries(byChannel)) {
+        for (const service of services) await store.subscribe(subscription({ channelId, service, createdAt: at++ }));
+      }
+      expect((await store.subscriptions('C0A')).map((s) => s.service)).toEqual(['Billing', 'api', 'api-gateway', 'api_v2', 'apiserver']);
+      expect((await store.subscriptions('C0B')).map((s) => s.service)).toEqual(['Billing', 'api']);
+      expect((await store.allSubscriptions()).map((s) => `${s.channelId} ${s.service}`)).toEqual([
+        'C0A Billing',
+        'C0A api',
+        'C0A api-gateway',
+        'C0A api_v2',
+        'C0A apiserver',
+        'C0A-OPS checkout-api',
+        'C0B Billing',
+        'C0B api',
+      ]);
+      expect((await store.subscriptions('C0A-OPS'))[0]).toStrictEqual(subscription({ channelId: 'C0A-OPS', service: 'checkout-api', createdAt: T0 + 7 }));
+    });
+
+    it('gives a digest to its first claimant and tells later ones who holds it', async () => {
+      expect(await store.claimDigest(DIGEST_CHANNEL, period(2), 'replica-a', NOW, LEASE_MS)).toStrictEqual({ claimed: true, takenOver: false });
+      const held = claimedRun(period(2), 'replica-a', NOW);
+      expect(await store.claimDigest(DIGEST_CHANNEL, period(2), 'replica-b', NOW + 1000, LEASE_MS)).toStrictEqual({ claimed: false, run: held });
+      // The holder's own scheduler firing twice does not make it post twice either.
+      expect(await store.claimDigest(DIGEST_CHANNEL, period(2), 'replica-a', NOW + 2000, LEASE_MS)).toStrictEqual({ claimed: false, run: held });
+
+      // Other periods and other channels are separate digests.
+      expect(await store.claimDigest(DIGEST_CHANNEL, period(3), 'replica-b', NOW, LEASE_MS)).toStrictEqual({ claimed: true, takenOver: false });
+      expect(await store.claimDigest('C0OTHER', period(2), 'replica-b', NOW, LEASE_MS)).toStrictEqual({ claimed: true, takenOver: false });
+      expect(await store.digestRuns(DIGEST_CHANNEL)).toStrictEqual([held, claimedRun(period(3), 'replica-b', NOW)]);
+      expect(await store.digestRuns('C0NONE')).toStrictEqual([]);
+    });
+
+    it('lets exactly one of 10 concurrent digest claims win', async () => {
+      const owners = Array.from({ length: 10 }, (_, i) => `replica-${i}`);
+      const results = await Promise.all(owners.map((owner, i) => store.claimDigest(DIGEST_CHANNEL, period(2), owner, NOW + i, LEASE_MS)));
+      const winners = owners.filter((_, i) => results[i]!.claimed);
+      expect(winners).toHaveLength(1);
+      const [winner] = winners;
+      const winnerAt = NOW + owners.indexOf(winner!);
+      for (const result of results) {
+        if (result.claimed) expect(result.takenOver).toBe(false);
+        else expect(result.run).toStrictEqual(claimedRun(period(2), winner!, winnerAt));
+      }
+      expect(await store.digestRuns(DIGEST_CHANNEL)).toStrictEqual([claimedRun(period(2), winner!, winnerAt)]);
+    });
+
+    it('takes over a claim whose lease ran out; the old holder can then neither renew nor finish it', async () => {
+      await store.claimDigest(DIGEST_CHANNEL, period(2), 'replica-a', NOW, LEASE_MS);
+      // The lease holds up to and including its last millisecond.
+      expect((await store.claimDigest(DIGEST_CHANNEL, period(2), 'replica-b', NOW + LEASE_MS, LEASE_MS)).claimed).toBe(false);
+
+      const later = NOW + LEASE_MS + 1;
+      expect(await store.claimDigest(DIGEST_CHANNEL, period(2), 'replica-b', later, LEASE_MS)).toStrictEqual({ claimed: true, takenOver: true });
+      expect(await store.digestRuns(DIGEST_CHANNEL)).toStrictEqual([claimedRun(period(2), 'replica-b', later)]);
+      // Replica A wakes up from its pause: too late.
+      expect(await store.renewDigestClaim(DIGEST_CHANNEL, period(2), 'replica-a', later + LEASE_MS)).toBe(false);
+      expect(await store.finishDigest(DIGEST_CHANNEL, period(2), 'replica-a', { status: 'posted', messageTs: '1772438400.000100', summary: { by: 'a' }, at: later })).toBe(
+        false,
+      );
+      expect(await store.digestRuns(DIGEST_CHANNEL)).toStrictEqual([claimedRun(period(2), 'replica-b', later)]);
+
+      // The new holder's own claim is not up for grabs while its lease runs.
+      expect(await store.claimDigest(DIGEST_CHANNEL, period(2), 'replica-c', later + 1000, LEASE_MS)).toStrictEqual({
+        claimed: false,
+        run: claimedRun(period(2), 'replica-b', later),
+      });
+      expect(await store.finishDigest(DIGEST_CHANNEL, period(2), 'replica-b', { status: 'posted', messageTs: '1772438400.000200', summary: { by: 'b' }, at: later + 2000 })).toBe(
+        true,
+      );
+      expect(await store.digestRuns(DIGEST_CHANNEL)).toStrictEqual([
+        { ...claimedRun(period(2), 'replica-b', later), status: 'posted', messageTs: '1772438400.000200', summary: { by: 'b' }, finishedAt: later + 2000 },
+      ]);
+    });
+
+    it('lets another replica retry a failed run at once, starting clean', async () => {
+      await store.claimDigest(DIGEST_CHANNEL, period(2), 'replica-a', NOW, LEASE_MS);
+      expect(
+        await store.finishDigest(DIGEST_CHANNEL, period(2), 'replica-a', { status: 'failed', messageTs: null, summary: { error: 'Prometheus timed out' }, at: NOW + 1000 }),
+      ).toBe(true);
+      expect(await store.digestRuns(DIGEST_CHANNEL)).toStrictEqual([
+        { ...claimedRun(period(2), 'replica-a', NOW), status: 'failed', summary: { error: 'Prometheus timed out' }, finishedAt: NOW + 1000 },
+      ]);
+      // Well within the failed attempt's lease: failing released it.
+      expect(await store.claimDigest(DIGEST_CHANNEL, period(2), 'replica-b', NOW + 2000, LEASE_MS)).toStrictEqual({ claimed: true, takenOver: true });
+      expect(await store.digestRuns(DIGEST_CHANNEL)).toStrictEqual([claimedRun(period(2), 'replica-b', NOW + 2000)]);
+      expect(await store.claimDigest(DIGEST_CHANNEL, period(2), 'replica-a', NOW + 3000, LEASE_MS)).toStrictEqual({
+        claimed: false,
+        run: claimedRun(period(2), 'replica-b', NOW + 2000),
+      });
+      // The failed attempt cannot overwrite the retry.
+      expect(await store.finishDigest(DIGEST_CHANNEL, period(2), 'replica-a', { status: 'failed', messageTs: null, summary: null, at: NOW + 4000 })).toBe(false);
+      expect(await store.finishDigest(DIGEST_CHANNEL, period(2), 'replica-b', { status: 'posted', messageTs: '1772438400.000300', summary: [], at: NOW + 5000 })).toBe(true);
+      expect((await store.digestRuns(DIGEST_CHANNEL))[0]).toMatchObject({ status: 'posted', owner: 'replica-b', messageTs: '1772438400.000300', summary: [] });
+    });
+
+    it('never takes over a posted run, however long ago its lease ran out', async () => {
+      await store.claimDigest(DIGEST_CHANNEL, period(2), 'replica-a', NOW, LEASE_MS);
+      const outcome = { status: 'posted', messageTs: '1772438400.000100', summary: { services: 2 }, at: NOW + 1000 } as const;
+      expect(await store.finishDigest(DIGEST_CHANNEL, period(2), 'replica-a', outcome)).toBe(true);
+      const posted: DigestRun = { ...claimedRun(period(2), 'replica-a', NOW), status: 'posted', messageTs: outcome.messageTs, summary: outcome.summary, finishedAt: outcome.at };
+
+      expect(await store.claimDigest(DIGEST_CHANNEL, period(2), 'replica-b', NOW + 100 * LEASE_MS, LEASE_MS)).toStrictEqual({ claimed: false, run: posted });
+      expect(await store.claimDigest(DIGEST_CHANNEL, period(2), 'replica-a', NOW + 100 * LEASE_MS, LEASE_MS)).toStrictEqual({ claimed: false, run: posted });
+      // Finished is finished, for its owner too.
+      expect(await store.renewDigestClaim(DIGEST_CHANNEL, period(2), 'replica-a', NOW + 200 * LEASE_MS)).toBe(false);
+      expect(await store.finishDigest(DIGEST_CHANNEL, period(2), 'replica-a', { ...outcome, status: 'failed', at: NOW + 2000 })).toBe(false);
+      expect(await store.digestRuns(DIGEST_CHANNEL)).toStrictEqual([posted]);
+    });
+
+    it('extends a lease on renewal, for its holder only', async () => {
+      await store.claimDigest(DIGEST_CHANNEL, period(2), 'replica-a', NOW, LEASE_MS);
+      expect(await store.renewDigestClaim(DIGEST_CHANNEL, period(2), 'replica-a', NOW + 3 * LEASE_MS)).toBe(true);
+      expect(await store.renewDigestClaim(DIGEST_CHANNEL, period(2), 'replica-b', NOW + 9 * LEASE_MS)).toBe(false);
+      expect(await store.renewDigestClaim(DIGEST_CHANNEL, period(3), 'replica-a', NOW + 9 * LEASE_MS)).toBe(false);
+      const renewed = claimedRun(period(2), 'replica-a', NOW, NOW + 3 * LEASE_MS);
+      expect(await store.digestRuns(DIGEST_CHANNEL)).toStrictEqual([renewed]);
+
+      // Past the original lease, still within the renewed one.
+      expect(await store.claimDigest(DIGEST_CHANNEL, period(2), 'replica-b', NOW + 2 * LEASE_MS, LEASE_MS)).toStrictEqual({ claimed: false, run: renewed });
+      expect(await store.claimDigest(DIGEST_CHANNEL, period(2), 'replica-b', NOW + 3 * LEASE_MS + 1, LEASE_MS)).toStrictEqual({ claimed: true, takenOver: true });
+    });
+
+    it('finds the newest posted digest before a period, ignoring failed and unfinished runs', async () => {
+      const post = async (channelId: string, periodKey: string, status: 'posted' | 'failed' | 'claimed', summary: unknown): Promise<void> => {
+        expect(await store.claimDigest(channelId, periodKey, 'replica-a', NOW, LEASE_MS)).toStrictEqual({ claimed: true, takenOver: false });
+        if (status === 'claimed') return;
+        const messageTs = status === 'posted' ? `1772438400.${periodKey.slice(8, 10)}${periodKey.slice(11, 13)}00` : null;
+        expect(await store.finishDigest(channelId, periodKey, 'replica-a', { status, messageTs, summary, at: NOW + 1000 })).toBe(true);
+      };
+      // Inserted out of order: the order must come from the period keys.
+      await post(DIGEST_CHANNEL, period(6), 'posted', { day: 6 });
+      await post(DIGEST_CHANNEL, period(2), 'posted', { day: 2 });
+      await post(DIGEST_CHANNEL, period(4), 'failed', { day: 4 });
+      await post(DIGEST_CHANNEL, period(3), 'posted', { day: 3 });
+      await post(DIGEST_CHANNEL, period(3, 20), 'claimed', null);
+      await post(DIGEST_CHANNEL, period(5), 'claimed', null);
+      await post('C0OTHER', period(4, 20), 'posted', { other: true });
+
+      const postedOn3: DigestRun = {
+        ...claimedRun(period(3), 'replica-a', NOW),
+        status: 'posted',
+        messageTs: '1772438400.030800',
+        summary: { day: 3 },
+        finishedAt: NOW + 1000,
+      };
+      expect(await store.previousDigest(DIGEST_CHANNEL, period(5))).toStrictEqual(postedOn3);
+      expect(await store.previousDigest(DIGEST_CHANNEL, period(4))).toStrictEqual(postedOn3);
+      // Strictly before: a period is not its own predecessor.
+      expect((await store.previousDigest(DIGEST_CHANNEL, period(3)))?.periodKey).toBe(period(2));
+      expect((await store.previousDigest(DIGEST_CHANNEL, period(7)))?.periodKey).toBe(period(6));
+      expect(await store.previousDigest(DIGEST_CHANNEL, period(2))).toBeNull();
+      expect((await store.previousDigest('C0OTHER', period(5)))?.summary).toStrictEqual({ other: true });
+      expect(await store.previousDigest('C0NONE', period(5))).toBeNull();
+
+      expect((await store.digestRuns(DIGEST_CHANNEL)).map((r) => [r.periodKey, r.status])).toEqual([
+        [period(2), 'posted'],
+        [period(3), 'posted'],
+        [period(3, 20), 'claimed'],
+        [period(4), 'failed'],
+        [period(5), 'claimed'],
+        [period(6), 'posted'],
+      ]);
+    });
+
+    it('round-trips a digest summary exactly, key order included', async () => {
+      const summary = {
+        zeta: 1,
+        alpha: 2,
+        services: [
+          {
+            service: 'checkout-api',
+            pattern: 'one-worker-growing',
+            growthMiBPerHour: 68.66666666666667,
+            note: 'Speicher wächst → 🐍💥 内存泄漏 "quoted" \\ back\\slash\ttab\nnewline \u2028',
+          },
+          { service: 'zahlungs-dienst-ü', pattern: null, tiny: 1e-7, big: 5e21, negative: -0.9999999999999999, max: 2 ** 53 - 1 },
+        ],
+        nested: { b: [true, false, null, [], {}], a: {} },
+      };
+      for (const [day, value] of [[2, summary], [3, 'just text'], [4, 42], [5, null]] as const) {
+        await store.claimDigest(DIGEST_CHANNEL, period(day), 'replica-a', NOW, LEASE_MS);
+        await store.finishDigest(DIGEST_CHANNEL, period(day), 'replica-a', { status: 'posted', messageTs: `1772438400.00000${day}`, summary: value, at: NOW });
+      }
+      const runs = await store.digestRuns(DIGEST_CHANNEL);
+      expect(runs.map((r) => r.summary)).toStrictEqual([summary, 'just text', 42, null]);
+      expect(JSON.stringify(runs[0]!.summary)).toBe(JSON.stringify(summary));
+      const previous = await store.previousDigest(DIGEST_CHANNEL, period(3));
+      expect(JSON.stringify(previous?.summary)).toBe(JSON.stringify(summary));
+    });
+
     it('keeps everything across a restart', async ({ skip }) => {
       const reopen = harness.reopen;
       if (reopen === undefined) return skip('this store cannot be reopened');
@@ -297,6 +543,11 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       await store.recordTick(tick(input.id, 'find-worker', { requestKey: 'req-b', userId: 'U0BOB', checked: false }));
       await store.recordTick(tick(input.id, 'worker-changes', { requestKey: 'req-c' }));
       await store.claimDelivery('evt-before-restart', T0);
+      await store.subscribe(subscription());
+      await store.claimDigest(DIGEST_CHANNEL, period(2), 'replica-a', NOW, LEASE_MS);
+      await store.finishDigest(DIGEST_CHANNEL, period(2), 'replica-a', { status: 'posted', messageTs: '1772438400.000100', summary: { b: 1, a: [2] }, at: NOW + 1000 });
+      await store.claimDigest(DIGEST_CHANNEL, period(3), 'replica-a', NOW, LEASE_MS);
+      const runs = await store.digestRuns(DIGEST_CHANNEL);
       const before = { events: await store.tickEvents(input.id), state: await store.checklistState(input.id) };
       await store.close();
 
@@ -309,6 +560,10 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect((await again.checklistState(input.id))['find-worker']).toEqual({ checked: false, userId: 'U0BOB', at: T0 + 60_000 });
       expect(await again.recordTick(tick(input.id, 'find-worker', { requestKey: 'req-a' }))).toEqual({ applied: false, version: 3 });
       expect(await again.claimDelivery('evt-before-restart', T0 + 1000)).toBe(false);
+      expect(await again.allSubscriptions()).toStrictEqual([subscription()]);
+      expect(await again.digestRuns(DIGEST_CHANNEL)).toStrictEqual(runs);
+      // The claim survives the restart: another replica still cannot take it while the lease runs.
+      expect(await again.claimDigest(DIGEST_CHANNEL, period(3), 'replica-b', NOW + 1000, LEASE_MS)).toStrictEqual({ claimed: false, run: runs[1] });
     });
 
     it('rejects every call after close with unavailable', async () => {
@@ -326,6 +581,15 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         ['recordTick', () => store.recordTick(tick(id, 'find-worker'))],
         ['tickEvents', () => store.tickEvents(id)],
         ['checklistState', () => store.checklistState(id)],
+        ['subscribe', () => store.subscribe(subscription())],
+        ['unsubscribe', () => store.unsubscribe(DIGEST_CHANNEL, 'checkout-api')],
+        ['subscriptions', () => store.subscriptions(DIGEST_CHANNEL)],
+        ['allSubscriptions', () => store.allSubscriptions()],
+        ['claimDigest', () => store.claimDigest(DIGEST_CHANNEL, period(2), 'replica-a', NOW, LEASE_MS)],
+        ['renewDigestClaim', () => store.renewDigestClaim(DIGEST_CHANNEL, period(2), 'replica-a', NOW + LEASE_MS)],
+        ['finishDigest', () => store.finishDigest(DIGEST_CHANNEL, period(2), 'replica-a', { status: 'posted', messageTs: null, summary: null, at: NOW })],
+        ['previousDigest', () => store.previousDigest(DIGEST_CHANNEL, period(2))],
+        ['digestRuns', () => store.digestRuns(DIGEST_CHANNEL)],
         ['ping', () => store.ping()],
       ];
       for (const [method, call] of calls) {

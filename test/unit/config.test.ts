@@ -48,6 +48,7 @@ describe('loadConfig: defaults', () => {
       queries: DEFAULT_QUERIES,
       services: {},
       analysis: { defaultWindowMs: 6 * HOUR, maxWindowMs: 30 * DAY, timeZone: 'UTC' },
+      digest: { cron: null, timeZone: null, channels: {} },
       configFile: null,
     });
   });

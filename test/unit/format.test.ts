@@ -115,8 +115,10 @@ describe('formatRate', () => {
 
 describe('formatDuration', () => {
   it.each([
-    [0, '1 min'],
-    [20_000, '1 min'],
+    [0, '1 s'],
+    [20_000, '20 s'],
+    [89_000, '89 s'],
+    [90_000, '2 min'],
     [45 * MIN, '45 min'],
     [89 * MIN, '89 min'],
     [90 * MIN, '1.5 h'],

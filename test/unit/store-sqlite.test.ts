@@ -79,7 +79,38 @@ describe('SqliteStore', () => {
 
     const db = raw(path);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.prepare('SELECT version, applied_at FROM schema_migrations').all()).toEqual([{ version: 1, applied_at: 1_700_000_000_000 }]);
+    expect(db.prepare('SELECT version, applied_at FROM schema_migrations ORDER BY version').all()).toEqual([
+      { version: 1, applied_at: 1_700_000_000_000 },
+      { version: 2, applied_at: 1_700_000_000_000 },
+    ]);
+  });
+
+  it('upgrades a version 1 database in place, keeping its incidents', async () => {
+    const path = freshPath();
+    const old = open(path);
+    await old.migrate();
+    const incident = await old.createIncident(makeNewIncident());
+    await old.close();
+    // Back to what a version 1 release left behind.
+    const db = raw(path);
+    db.exec(`DROP TABLE subscriptions; DROP TABLE digest_runs; DELETE FROM schema_migrations WHERE version = 2`);
+
+    const store = open(path, { now: () => 1_800_000_000_000 });
+    await expect(store.subscriptions('C0DIGEST')).rejects.toThrow(/migrate\(\)/);
+    await store.migrate();
+    expect(await store.getIncident(incident.id)).toStrictEqual(incident);
+    expect(await store.subscribe({ channelId: 'C0DIGEST', service: 'checkout-api', createdBy: 'U0ALICE', createdAt: 1 })).toBe('added');
+    expect(db.prepare('SELECT version, applied_at FROM schema_migrations WHERE version = 2').get()).toEqual({ version: 2, applied_at: 1_800_000_000_000 });
+  });
+
+  it('rejects a digest status outside claimed, posted and failed', async () => {
+    const path = freshPath();
+    await open(path).migrate();
+    const insert = raw(path).prepare(
+      `INSERT INTO digest_runs (channel_id, period_key, status, owner, claimed_at, lease_until) VALUES ('C0DIGEST', '2026-03-02T08:00:00.000Z', ?, 'replica-a', 1, 2)`,
+    );
+    expect(() => insert.run('skipped')).toThrow(/CHECK constraint failed/);
+    expect(insert.run('claimed').changes).toBe(1);
   });
 
   it('works in memory', async () => {
@@ -173,6 +204,38 @@ describe('SqliteStore', () => {
     expect(notJson.cause).toBeInstanceOf(SyntaxError);
     expect((await storeError(store.findIncidentByMessage(broken.channelId, '1741097100.000300'))).code).toBe('corrupt');
     expect((await storeError(store.getIncident(foreign.id))).code).toBe('corrupt');
+  });
+
+  it('reports a digest summary that is not JSON as corrupt, wherever the run is read', async () => {
+    const path = freshPath();
+    const store = open(path);
+    await store.migrate();
+    const periodKey = '2026-03-02T08:00:00.000Z';
+    await store.claimDigest('C0DIGEST', periodKey, 'replica-a', 1000, 60_000);
+    await store.finishDigest('C0DIGEST', periodKey, 'replica-a', { status: 'posted', messageTs: '1772438400.000100', summary: { services: 1 }, at: 2000 });
+    raw(path).prepare('UPDATE digest_runs SET summary_json = ? WHERE period_key = ?').run('{"services": 1', periodKey);
+
+    const error = await storeError(store.digestRuns('C0DIGEST'));
+    expect(error.code).toBe('corrupt');
+    expect(error.message).toContain(periodKey);
+    expect(error.cause).toBeInstanceOf(SyntaxError);
+    expect((await storeError(store.previousDigest('C0DIGEST', '2026-03-03T08:00:00.000Z'))).code).toBe('corrupt');
+    expect((await storeError(store.claimDigest('C0DIGEST', periodKey, 'replica-b', 3000, 60_000))).code).toBe('corrupt');
+  });
+
+  it('gives a digest to one of two connections to one file (as two processes would be)', async () => {
+    const path = freshPath();
+    const a = open(path);
+    const b = open(path);
+    await Promise.all([a.migrate(), b.migrate()]);
+    const periodKey = '2026-03-02T08:00:00.000Z';
+    const [ra, rb] = await Promise.all([a.claimDigest('C0DIGEST', periodKey, 'replica-a', 1000, 60_000), b.claimDigest('C0DIGEST', periodKey, 'replica-b', 1000, 60_000)]);
+    expect([ra.claimed, rb.claimed]).toEqual([true, false]);
+    expect(rb.claimed ? null : rb.run.owner).toBe('replica-a');
+    // Replica A dies; B takes over once the lease ran out, and A's late finish is refused.
+    expect(await b.claimDigest('C0DIGEST', periodKey, 'replica-b', 61_001, 60_000)).toEqual({ claimed: true, takenOver: true });
+    expect(await a.finishDigest('C0DIGEST', periodKey, 'replica-a', { status: 'posted', messageTs: '1.000000', summary: null, at: 61_002 })).toBe(false);
+    expect((await a.digestRuns('C0DIGEST')).map((r) => [r.owner, r.status])).toEqual([['replica-b', 'claimed']]);
   });
 
   it('reports a tick row with an unknown step as corrupt', async () => {

@@ -1,0 +1,202 @@
+/**
+ * Runs digests on their schedules and makes sure each channel gets each period's digest exactly
+ * once, however many replicas run: a digest_runs row is the claim, its holder renews a lease
+ * while it works, and the others check back when the lease would run out, taking over only if
+ * the holder died before posting.
+ */
+
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Logger } from 'pino';
+import type { SlackGateway } from '../slack/gateway';
+import type { Store } from '../store/store';
+import type { DigestService, Measurement } from './digest-service';
+
+export interface DigestSchedule {
+  /** node-cron expression: five fields, or six with seconds first. */
+  readonly cron: string;
+  readonly timeZone: string;
+}
+
+export interface DigestSettings {
+  readonly schedule: DigestSchedule;
+  /** Channels with their own schedule. */
+  readonly channels: Readonly<Record<string, DigestSchedule>>;
+  /** How long a claim holds without a heartbeat. */
+  readonly leaseMs: number;
+  /** This process's name in claims. */
+  readonly replicaId: string;
+}
+
+export type ChannelOutcome =
+  | { readonly channelId: string; readonly outcome: 'posted'; readonly ts: string; readonly takenOver: boolean }
+  | { readonly channelId: string; readonly outcome: 'already-posted' | 'posted-elsewhere' | 'failed' | 'gave-up'; readonly detail?: string };
+
+export interface RunnerDeps {
+  readonly digest: DigestService;
+  readonly store: Store;
+  readonly slack: SlackGateway;
+  readonly logger: Logger;
+  readonly clock: () => number;
+  readonly settings: DigestSettings;
+}
+
+/** Scheduled times of a cron task, to the second, are the same on every replica: they name the period. */
+export function periodKeyOf(scheduled: Date): string {
+  return new Date(Math.floor(scheduled.getTime() / 1000) * 1000).toISOString();
+}
+
+export function scheduleKey(s: DigestSchedule): string {
+  return `${s.cron} @ ${s.timeZone}`;
+}
+
+export function describeSchedule(s: DigestSchedule): string {
+  const fields = s.cron.trim().split(/\s+/);
+  const [minute, hour, dom, month, dow] = fields.length === 6 ? fields.slice(1) : fields;
+  if (fields.length >= 5 && /^\d+$/.test(minute ?? '') && /^\d+$/.test(hour ?? '') && dom === '*' && month === '*') {
+    const time = `${hour!.padStart(2, '0')}:${minute!.padStart(2, '0')}`;
+    const days = dow === '*' ? 'daily' : dow === '1-5' ? 'on weekdays' : `on days ${dow}`;
+    return `${days} at ${time} ${s.timeZone}`;
+  }
+  return `on the schedule "${s.cron}" (${s.timeZone})`;
+}
+
+export class DigestRunner {
+  private readonly tasks: ScheduledTask[] = [];
+  private readonly running = new Set<Promise<unknown>>();
+  private stopped = false;
+
+  constructor(private readonly deps: RunnerDeps) {}
+
+  /** Starts one cron task per distinct schedule. */
+  start(): void {
+    const schedules = new Map<string, DigestSchedule>([[scheduleKey(this.deps.settings.schedule), this.deps.settings.schedule]]);
+    for (const s of Object.values(this.deps.settings.channels)) schedules.set(scheduleKey(s), s);
+    for (const [key, schedule] of schedules) {
+      const task = cron.schedule(
+        schedule.cron,
+        (context) => {
+          const job = this.runScheduled(key, periodKeyOf(context.date), context.date.getTime()).catch((error: unknown) =>
+            this.deps.logger.error({ err: error, schedule: key }, 'scheduled digest failed'),
+          );
+          this.track(job);
+        },
+        { timezone: schedule.timeZone, name: `digest ${key}`, noOverlap: false },
+      );
+      this.tasks.push(task);
+    }
+    this.deps.logger.info({ schedules: [...schedules.keys()], replica: this.deps.settings.replicaId }, 'digest schedules started');
+  }
+
+  /** Stops scheduling and waits (bounded by the caller) for digests already running. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const task of this.tasks) await task.stop();
+    await Promise.allSettled([...this.running]);
+  }
+
+  private track(job: Promise<unknown>): void {
+    this.running.add(job);
+    void job.finally(() => this.running.delete(job));
+  }
+
+  /** The channels that follow at least one service and use this schedule. */
+  async channelsFor(scheduleKeyValue: string): Promise<Map<string, string[]>> {
+    const byChannel = new Map<string, string[]>();
+    for (const sub of await this.deps.store.allSubscriptions()) {
+      const own = this.deps.settings.channels[sub.channelId] ?? this.deps.settings.schedule;
+      if (scheduleKey(own) !== scheduleKeyValue) continue;
+      byChannel.set(sub.channelId, [...(byChannel.get(sub.channelId) ?? []), sub.service]);
+    }
+    return byChannel;
+  }
+
+  async runScheduled(scheduleKeyValue: string, periodKey: string, endMs: number): Promise<ChannelOutcome[]> {
+    const channels = await this.channelsFor(scheduleKeyValue);
+    return this.runChannels(channels, periodKey, endMs);
+  }
+
+  /** Digests for these channels and period; services measured once across channels. */
+  async runChannels(channels: Map<string, string[]>, periodKey: string, endMs: number): Promise<ChannelOutcome[]> {
+    const cache = new Map<string, Promise<Map<string, Measurement>>>();
+    const measure = (services: readonly string[]): Promise<Map<string, Measurement>> => {
+      const key = [...services].sort().join(',');
+      let pending = cache.get(key);
+      if (!pending) {
+        pending = this.deps.digest.measureAll(services, endMs);
+        cache.set(key, pending);
+      }
+      return pending;
+    };
+    return Promise.all([...channels].map(([channelId, services]) => this.runChannel(channelId, services, periodKey, endMs, measure)));
+  }
+
+  private async runChannel(
+    channelId: string,
+    services: readonly string[],
+    periodKey: string,
+    endMs: number,
+    measure: (services: readonly string[]) => Promise<Map<string, Measurement>>,
+  ): Promise<ChannelOutcome> {
+    const { store, settings, logger, clock } = this.deps;
+    for (let attempt = 0; attempt < 6 && !this.stopped; attempt++) {
+      const claim = await store.claimDigest(channelId, periodKey, settings.replicaId, clock(), settings.leaseMs);
+      if (claim.claimed) {
+        if (claim.takenOver) logger.warn({ channelId, periodKey }, 'took over a digest whose replica stopped before posting');
+        return this.produce(channelId, services, periodKey, endMs, measure, claim.takenOver);
+      }
+      if (claim.run.status === 'posted') return { channelId, outcome: attempt === 0 ? 'already-posted' : 'posted-elsewhere' };
+      // Another replica holds it: check back just after its lease would run out.
+      const wait = Math.max(100, claim.run.leaseUntil - clock()) + 100 + Math.floor(Math.random() * 200);
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    return { channelId, outcome: 'gave-up', detail: 'another replica kept the claim' };
+  }
+
+  private async produce(
+    channelId: string,
+    services: readonly string[],
+    periodKey: string,
+    endMs: number,
+    measure: (services: readonly string[]) => Promise<Map<string, Measurement>>,
+    takenOver: boolean,
+  ): Promise<ChannelOutcome> {
+    const { store, settings, logger, clock } = this.deps;
+    let lost = false;
+    const heartbeat = setInterval(() => {
+      void store.renewDigestClaim(channelId, periodKey, settings.replicaId, clock() + settings.leaseMs).then(
+        (held) => {
+          if (!held) lost = true;
+        },
+        (error: unknown) => logger.warn({ err: error, channelId }, 'could not renew the digest claim'),
+      );
+    }, Math.max(250, Math.floor(settings.leaseMs / 3)));
+    try {
+      const measurements = await measure(services);
+      const digest = await this.deps.digest.compose(channelId, services, measurements, endMs, periodKey);
+      if (lost) return { channelId, outcome: 'posted-elsewhere', detail: 'lost the claim while measuring' };
+      const posted = await this.deps.digest.post(digest, this.deps.slack);
+      if (!posted.ok) {
+        await store.finishDigest(channelId, periodKey, settings.replicaId, { status: 'failed', messageTs: null, summary: null, at: clock() });
+        logger.warn({ channelId, code: posted.code }, 'posting the digest failed');
+        return { channelId, outcome: 'failed', detail: posted.code };
+      }
+      const recorded = await store.finishDigest(channelId, periodKey, settings.replicaId, {
+        status: 'posted',
+        messageTs: posted.ts,
+        summary: this.deps.digest.summary(digest),
+        at: clock(),
+      });
+      if (!recorded) logger.error({ channelId, periodKey }, 'digest posted after the claim was taken over; the channel may see it twice');
+      return { channelId, outcome: 'posted', ts: posted.ts, takenOver };
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+}
+
+/** Checks a cron expression at start-up, with node-cron's own reason when it is wrong. */
+export function cronProblem(expression: string): string | null {
+  const result = cron.validateDetailed(expression);
+  if (result.valid) return null;
+  return result.errors.map((e) => `${e.field}: ${e.message}`).join('; ') || 'not a cron expression';
+}

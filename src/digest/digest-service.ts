@@ -1,0 +1,173 @@
+/**
+ * The daily digest: measure every subscribed service over the last 24 h (bounded concurrency,
+ * a time limit per service), compare with the channel's previous digest, and post one message
+ * per channel. A service that cannot be measured is listed as such and never sinks the digest.
+ */
+
+import type { Logger } from 'pino';
+import { analyzeService, type AnalysisDeps } from '../analysis/analyze-service';
+import { measuredEntry, parseSummary, rankEntries, summarize, withChanges, type DigestEntry } from '../domain/digest';
+import { formatDuration } from '../domain/format';
+import type { ServiceSeries } from '../domain/series';
+import { isMetricsError } from '../metrics/errors';
+import { Limiter } from '../bot/limiter';
+import type { SlackMessage } from '../slack/blocks';
+import { digestMessage } from '../slack/digest-blocks';
+import type { SlackGateway } from '../slack/gateway';
+import { postWithImage } from '../slack/post-with-image';
+import type { Store } from '../store/store';
+import type { DigestPanelInput } from '../charts/digest-spec';
+
+export interface DigestChartPort {
+  render(panels: readonly DigestPanelInput[], options: { timeZone: string; title: string }): Promise<Buffer>;
+}
+
+export interface DigestDeps {
+  readonly analysis: AnalysisDeps;
+  readonly store: Store;
+  readonly charts: DigestChartPort;
+  readonly logger: Logger;
+  /** Most services measured at once (each is a handful of backend queries). */
+  readonly concurrency: number;
+  /** Time limit for measuring one service. */
+  readonly serviceTimeoutMs: number;
+  readonly windowMs: number;
+}
+
+export interface Measurement {
+  readonly entry: DigestEntry;
+  readonly panel: DigestPanelInput;
+}
+
+export interface ComposedDigest {
+  readonly channelId: string;
+  readonly entries: readonly DigestEntry[];
+  readonly panels: readonly DigestPanelInput[];
+  readonly endMs: number;
+}
+
+export const DIGEST_WINDOW_MS = 24 * 3_600_000;
+
+export class DigestService {
+  /** Peak number of services being measured at once, for the benchmark. */
+  peakInFlight = 0;
+
+  constructor(private readonly deps: DigestDeps) {}
+
+  /** Measures each service once, however many channels follow it. */
+  async measureAll(services: readonly string[], endMs: number): Promise<Map<string, Measurement>> {
+    const limiter = new Limiter(this.deps.concurrency);
+    const unique = [...new Set(services)];
+    const results = await Promise.all(
+      unique.map((service) =>
+        limiter.run(async () => {
+          this.peakInFlight = Math.max(this.peakInFlight, limiter.inFlight);
+          return [service, await this.measure(service, endMs)] as const;
+        }),
+      ),
+    );
+    return new Map(results);
+  }
+
+  async measure(service: string, endMs: number): Promise<Measurement> {
+    const signal = AbortSignal.timeout(this.deps.serviceTimeoutMs);
+    try {
+      const result = await analyzeService(this.deps.analysis, { service, endMs, windowMs: this.deps.windowMs, signal });
+      if (result.status === 'insufficient-data') {
+        const reason = result.outcome.insufficient.reason === 'no-memory-series' ? 'no memory series in the last 24 h' : result.outcome.insufficient.message;
+        return { entry: { kind: 'no-data', service, reason, change: null }, panel: emptyPanel(service, result.series, 'no-data', 'no data') };
+      }
+      const entry = measuredEntry(service, result.outcome.diagnosis);
+      return { entry, panel: panelOf(service, result.series, entry) };
+    } catch (error) {
+      const message = isMetricsError(error)
+        ? error.code === 'aborted'
+          ? `the metrics backend took longer than ${formatDuration(this.deps.serviceTimeoutMs)}`
+          : error.message
+        : 'an unexpected error (logged)';
+      if (!isMetricsError(error)) this.deps.logger.error({ err: error, service }, 'digest measurement failed');
+      return { entry: { kind: 'error', service, message, change: null }, panel: { service, grid: { startMs: endMs - this.deps.windowMs, stepMs: 60_000, length: 0 }, totalBytes: new Float64Array(0), limitBytes: null, growthFraction: null, status: 'error', note: 'not measured' } };
+    }
+  }
+
+  /** One channel's digest from measurements already taken, compared with its previous digest. */
+  async compose(channelId: string, services: readonly string[], measurements: Map<string, Measurement>, endMs: number, periodKey: string): Promise<ComposedDigest> {
+    const previous = await this.deps.store.previousDigest(channelId, periodKey);
+    const entries = rankEntries(withChanges(services.map((s) => measurements.get(s)!.entry), previous ? parseSummary(previous.summary) : null));
+    const panels = entries.map((e) => measurements.get(e.service)!.panel);
+    return { channelId, entries, panels, endMs };
+  }
+
+  /** The message for a composed digest, with its chart uploaded when there is a chart to show. */
+  async render(digest: ComposedDigest, slack: SlackGateway | null): Promise<{ message: (image: { fileId: string | null; problem: string | null }) => SlackMessage; image: { fileId: string | null; problem: string | null }; png: Buffer | null }> {
+    const timeZone = this.deps.analysis.timeZone;
+    const build = (image: { fileId: string | null; problem: string | null }) =>
+      digestMessage({ entries: digest.entries, windowMs: this.deps.windowMs, endMs: digest.endMs, timeZone, chartFileId: image.fileId, chartProblem: image.problem });
+    const quiet = build({ fileId: null, problem: null }).blocks.length <= 1;
+    if (quiet || digest.entries.length === 0) return { message: build, image: { fileId: null, problem: null }, png: null };
+    const grew = digest.entries.filter((e) => e.kind === 'measured' && e.status === 'grew').length;
+    let png: Buffer;
+    try {
+      png = await this.deps.charts.render(digest.panels, { timeZone, title: `Memory digest — ${digest.entries.length} services, ${grew} growing` });
+    } catch (error) {
+      this.deps.logger.error({ err: error }, 'digest chart failed');
+      return { message: build, image: { fileId: null, problem: 'the chart could not be drawn (logged).' }, png: null };
+    }
+    if (!slack) return { message: build, image: { fileId: null, problem: null }, png };
+    try {
+      const fileId = await slack.uploadImage(png, 'memory-digest.png', 'Memory digest');
+      return { message: build, image: { fileId, problem: null }, png };
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'digest chart upload failed');
+      return { message: build, image: { fileId: null, problem: 'uploading the chart to Slack failed.' }, png };
+    }
+  }
+
+  /** Posts a composed digest; the stored summary lets the next digest show what changed. */
+  async post(digest: ComposedDigest, slack: SlackGateway): Promise<{ ok: true; ts: string } | { ok: false; code: string }> {
+    const rendered = await this.render(digest, slack);
+    const result = await postWithImage(slack, digest.channelId, rendered.image, rendered.message, { logger: this.deps.logger });
+    return result.ok ? { ok: true, ts: result.ts } : { ok: false, code: result.code };
+  }
+
+  summary(digest: ComposedDigest): unknown {
+    return summarize(digest.entries);
+  }
+}
+
+/** Total memory of all workers at each grid point (NaN where none reported). */
+export function totalOf(series: ServiceSeries): Float64Array {
+  const total = new Float64Array(series.grid.length).fill(Number.NaN);
+  for (const s of series.memory) {
+    for (let i = 0; i < total.length; i++) {
+      const v = s.values[i]!;
+      if (v === v) total[i] = (total[i]! === total[i]! ? total[i]! : 0) + v;
+    }
+  }
+  return total;
+}
+
+function panelOf(service: string, series: ServiceSeries, entry: DigestEntry): DigestPanelInput {
+  if (entry.kind !== 'measured') return emptyPanel(service, series, entry.kind, entry.kind);
+  const note =
+    entry.hoursToLimit === 0
+      ? 'at the limit'
+      : entry.hoursToLimit !== null
+        ? `limit in ~${formatDuration(entry.hoursToLimit * 3_600_000)}`
+        : entry.pattern !== 'stable'
+          ? entry.pattern
+          : undefined;
+  return {
+    service,
+    grid: series.grid,
+    totalBytes: totalOf(series),
+    limitBytes: entry.limitBytes,
+    growthFraction: entry.growthFraction,
+    status: entry.status,
+    ...(note !== undefined ? { note } : {}),
+  };
+}
+
+function emptyPanel(service: string, series: ServiceSeries, status: 'no-data' | 'error', note: string): DigestPanelInput {
+  return { service, grid: series.grid, totalBytes: new Float64Array(series.grid.length).fill(Number.NaN), limitBytes: null, growthFraction: null, status, note };
+}
