@@ -45,9 +45,17 @@ export async function botBench(): Promise<Measurement[]> {
     await h.command('ow-a');
     await h.slack.waitForMessage((m) => m.thread_ts === undefined && m.visibleTo === undefined && JSON.stringify(m.blocks).includes('ow-a — '), { timeoutMs: 60_000 });
 
+    // Server side: from the request reaching the bot to the acknowledgement written.
+    const serverTimes: number[] = [];
+    h.bot.server!.prependListener('request', (req, res) => {
+      const t0 = performance.now();
+      if (req.url === '/slack/events') res.once('finish', () => serverTimes.push(performance.now() - t0));
+    });
     const single: number[] = [];
     for (let i = 0; i < 20; i++) single.push((await h.command('help')).ms);
+    serverTimes.length = 0;
     const ackTimes = await loadFromAnotherProcess(h.eventsUrl, 50, h.slack.createResponseUrl(CHANNEL, 'U0LOAD'), 'ow-a');
+    const burstServerTimes = [...serverTimes];
     // Let the 50 analyses finish so they do not disturb the tick measurements.
     await h.slack.waitFor(() => h.slack.callsTo('chat.postMessage').length >= 51, { timeoutMs: 300_000 });
     await h.bot.reports.updater.idle();
@@ -70,6 +78,7 @@ export async function botBench(): Promise<Measurement[]> {
     return [
       ...summary('acknowledge one command at a time (round trip), 20', single, 0.99, 'p99'),
       ...summary('acknowledge a slash command, 50 at once (round trip)', ackTimes, 0.99, 'p99'),
+      ...summary('  same burst, in the bot: request in -> ack written', burstServerTimes, 0.99, 'p99'),
       ...summary('tick -> chat.update carrying it, 40 ticks', tickTimes, 0.95, 'p95'),
     ];
   } finally {

@@ -1,12 +1,14 @@
-/** Clicks on a report: checklist ticks, re-run, change window. Acknowledge first, then one call into src/. */
+/** Clicks on reports and digests. Acknowledge first, then one call into src/. */
 
-import type { App, BlockAction, RespondFn } from '@slack/bolt';
+import { randomUUID } from 'node:crypto';
+import type { AllMiddlewareArgs, App, BlockAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { ReportService } from '../src/bot/reports';
 import type { Subscriptions } from '../src/bot/subscriptions';
 import { parseServiceName } from '../src/domain/service-name';
-import { DIGEST_ACTIONS } from '../src/slack/digest-blocks';
+import type { ActionKind, Telemetry } from '../src/observability/telemetry';
 import { ACTION_IDS, CHECKLIST_ACTION_PREFIX, noticeMessage } from '../src/slack/blocks';
+import { DIGEST_ACTIONS } from '../src/slack/digest-blocks';
 import { parseButtonValue, parseChecklistAction, parseMessageAction, parseSelectedValue, parseWindowAction } from '../src/slack/payloads';
 import { replyVia } from './command';
 
@@ -14,75 +16,73 @@ export interface ActionDeps {
   readonly reports: ReportService;
   readonly subscriptions: Subscriptions;
   readonly logger: Logger;
+  readonly telemetry: Telemetry;
+}
+
+type ActionArgs = SlackActionMiddlewareArgs<BlockAction> & AllMiddlewareArgs;
+
+/** Registers one action: ack at once, then run `work` with a request-scoped logger, counted by outcome. */
+function on(app: App, deps: ActionDeps, actionId: string | RegExp, kind: ActionKind, work: (args: ActionArgs, log: Logger) => Promise<string>): void {
+  app.action<BlockAction>({ type: 'block_actions', action_id: actionId }, async (args) => {
+    await args.ack();
+    const log = deps.logger.child({ requestId: args.body.trigger_id || randomUUID(), action: kind, user: args.body.user?.id });
+    try {
+      deps.telemetry.actionHandled(kind, await work(args, log));
+    } catch (error) {
+      deps.telemetry.actionHandled(kind, 'error');
+      log.error({ err: error }, 'action failed after the acknowledgement');
+    }
+  });
 }
 
 export function registerActions(app: App, deps: ActionDeps): void {
-  app.action<BlockAction>({ type: 'block_actions', action_id: new RegExp(`^${CHECKLIST_ACTION_PREFIX}`) }, async ({ ack, body, action, respond }) => {
-    await ack();
+  on(app, deps, new RegExp(`^${CHECKLIST_ACTION_PREFIX}`), 'tick', async ({ body, action, respond }, log) => {
     const reply = replyVia(respond);
     const where = parseMessageAction(body, action);
     const tick = parseChecklistAction(action);
     if (!where.ok || !tick.ok) {
       await reply(noticeMessage(`:warning: pymem could not read that click (${where.ok ? (tick.ok ? '' : tick.error) : where.error}).`)).catch(() => undefined);
-      return;
+      return 'unreadable';
     }
-    await guarded(deps, () => deps.reports.tick({ ...where.value, ...tick.value, reply }));
+    return deps.reports.tick({ ...where.value, ...tick.value, reply, log });
   });
 
-  app.action<BlockAction>({ type: 'block_actions', action_id: ACTION_IDS.rerun }, async ({ ack, body, action, respond }) => {
-    await ack();
+  on(app, deps, ACTION_IDS.rerun, 'rerun', async ({ body, action, respond }, log) => {
     const where = parseMessageAction(body, action);
-    if (!where.ok) return;
-    await guarded(deps, () => deps.reports.rerun({ ...where.value, windowMs: null, deliveryKey: where.value.requestKey, reply: replyVia(respond) }));
+    if (!where.ok) return 'unreadable';
+    return deps.reports.rerun({ ...where.value, windowMs: null, deliveryKey: where.value.requestKey, reply: replyVia(respond), log });
   });
 
-  app.action<BlockAction>({ type: 'block_actions', action_id: ACTION_IDS.window }, async ({ ack, body, action, respond }) => {
-    await ack();
+  on(app, deps, ACTION_IDS.window, 'window', async ({ body, action, respond }, log) => {
     const reply = replyVia(respond);
     const where = parseMessageAction(body, action);
     const window = parseWindowAction(action);
     if (!where.ok || !window.ok) {
       await reply(noticeMessage(`:warning: ${window.ok ? 'pymem could not tell which report that was' : window.error}.`)).catch(() => undefined);
-      return;
+      return 'unreadable';
     }
-    await guarded(deps, () => deps.reports.rerun({ ...where.value, windowMs: window.value, deliveryKey: where.value.requestKey, reply }));
+    return deps.reports.rerun({ ...where.value, windowMs: window.value, deliveryKey: where.value.requestKey, reply, log });
   });
 }
 
 export function registerDigestActions(app: App, deps: ActionDeps): void {
   // "Subscribe to daily digest" under a report.
-  app.action<BlockAction>({ type: 'block_actions', action_id: ACTION_IDS.subscribe }, async ({ ack, body, action, respond }) => {
-    await ack();
+  on(app, deps, ACTION_IDS.subscribe, 'subscribe', async ({ body, action, respond }) => {
     const where = parseMessageAction(body, action);
     const service = parseServiceName(parseButtonValue(action) ?? '');
-    if (!where.ok || !service.ok) return;
-    await guarded(deps, async () => {
-      const message = await deps.subscriptions.subscribe(where.value.channelId, service.name, where.value.userId);
-      await respond({ response_type: 'ephemeral', replace_original: false, text: message.text, blocks: message.blocks });
-    });
+    if (!where.ok || !service.ok) return 'unreadable';
+    const message = await deps.subscriptions.subscribe(where.value.channelId, service.name, where.value.userId);
+    await respond({ response_type: 'ephemeral', replace_original: false, text: message.text, blocks: message.blocks });
+    return 'answered';
   });
 
-  // "Analyse" next to a service in a digest, or picked from the digest's menu: a full report in the channel.
-  const analyse = async (args: { ack: () => Promise<void>; body: BlockAction; action: unknown; respond: RespondFn }, service: string | null): Promise<void> => {
-    await args.ack();
-    const where = parseMessageAction(args.body, args.action);
+  // "Analyse" next to a service in a digest, or picked from its menu: a full report in the channel.
+  const analyse = async ({ body, action, respond }: ActionArgs, log: Logger, service: string | null): Promise<string> => {
+    const where = parseMessageAction(body, action);
     const name = parseServiceName(service ?? '');
-    if (!where.ok || !name.ok) return;
-    await guarded(deps, () =>
-      deps.reports.runCommand({ channelId: where.value.channelId, userId: where.value.userId, service: name.name, windowMs: null, deliveryKey: where.value.requestKey, reply: replyVia(args.respond) }),
-    );
+    if (!where.ok || !name.ok) return 'unreadable';
+    return deps.reports.runCommand({ channelId: where.value.channelId, userId: where.value.userId, service: name.name, windowMs: null, deliveryKey: where.value.requestKey, reply: replyVia(respond), log });
   };
-  app.action<BlockAction>({ type: 'block_actions', action_id: new RegExp(`^${DIGEST_ACTIONS.analyzePrefix}:`) }, async (args) => analyse(args, parseButtonValue(args.action)));
-  app.action<BlockAction>({ type: 'block_actions', action_id: DIGEST_ACTIONS.analyzeSelect }, async (args) => {
-    const picked = parseSelectedValue(args.action);
-    await analyse(args, picked);
-  });
-}
-
-async function guarded(deps: ActionDeps, job: () => Promise<unknown>): Promise<void> {
-  try {
-    await job();
-  } catch (error) {
-    deps.logger.error({ err: error }, 'action failed after the acknowledgement');
-  }
+  on(app, deps, new RegExp(`^${DIGEST_ACTIONS.analyzePrefix}:`), 'digest-analyze', (args, log) => analyse(args, log, parseButtonValue(args.action)));
+  on(app, deps, DIGEST_ACTIONS.analyzeSelect, 'digest-analyze', (args, log) => analyse(args, log, parseSelectedValue(args.action)));
 }

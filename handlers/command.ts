@@ -1,11 +1,13 @@
 /** `/pymem ...`: acknowledge at once, then hand the work to the report service. */
 
-import type { App, RespondFn, SlashCommand } from '@slack/bolt';
+import { randomUUID } from 'node:crypto';
+import type { App, RespondFn } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { parseCommand } from '../src/bot/command';
 import type { ReportService } from '../src/bot/reports';
 import type { Subscriptions } from '../src/bot/subscriptions';
 import { formatDuration } from '../src/domain/format';
+import type { Telemetry } from '../src/observability/telemetry';
 import { helpMessage, noticeMessage, type SlackMessage } from '../src/slack/blocks';
 import type { Reply } from '../src/slack/gateway';
 
@@ -15,24 +17,29 @@ export interface CommandDeps {
   readonly maxWindowMs: number;
   readonly defaultWindowMs: number;
   readonly logger: Logger;
+  readonly telemetry: Telemetry;
 }
 
 export function registerCommand(app: App, deps: CommandDeps): void {
   // Any command name: a workspace may have renamed /pymem; help shows whatever name was used.
   app.command(/.*/, async ({ command, ack, respond }) => {
     const parsed = parseCommand(command.text ?? '', deps.maxWindowMs);
+    const log = deps.logger.child({ requestId: command.trigger_id || randomUUID(), command: parsed.kind, channel: command.channel_id, user: command.user_id });
     switch (parsed.kind) {
       case 'help':
         await ack(ephemeral(helpMessage(command.command)));
+        deps.telemetry.commandHandled('help', 'answered');
         return;
       case 'invalid':
         await ack(ephemeral(noticeMessage(`:warning: ${parsed.message} Try \`${command.command} help\`.`)));
+        deps.telemetry.commandHandled('invalid', 'answered');
+        log.info({ reason: parsed.message }, 'refused a command');
         return;
       case 'subscribe':
       case 'unsubscribe':
       case 'list': {
         await ack();
-        await run(deps, command, async () => {
+        await run(log, deps, parsed.kind, async () => {
           const message =
             parsed.kind === 'list'
               ? await deps.subscriptions.list(command.channel_id)
@@ -41,13 +48,14 @@ export function registerCommand(app: App, deps: CommandDeps): void {
                 : await deps.subscriptions.unsubscribe(command.channel_id, parsed.service);
           // Subscriptions change what the whole channel gets, so the channel sees the answer.
           await respond({ response_type: parsed.kind === 'list' ? 'ephemeral' : 'in_channel', text: message.text, blocks: message.blocks });
+          return 'answered';
         });
         return;
       }
       case 'analyze': {
         const windowMs = parsed.windowMs ?? deps.defaultWindowMs;
         await ack(ephemeral(noticeMessage(`:hourglass_flowing_sand: Analysing \`${parsed.service}\` over the last ${formatDuration(windowMs)}…`)));
-        await run(deps, command, () =>
+        await run(log, deps, 'analyze', () =>
           deps.reports.runCommand({
             channelId: command.channel_id,
             userId: command.user_id,
@@ -55,6 +63,7 @@ export function registerCommand(app: App, deps: CommandDeps): void {
             windowMs,
             deliveryKey: command.trigger_id,
             reply: replyVia(respond),
+            log,
           }),
         );
         return;
@@ -67,11 +76,13 @@ export function registerCommand(app: App, deps: CommandDeps): void {
   });
 }
 
-async function run(deps: CommandDeps, command: SlashCommand, job: () => Promise<unknown>): Promise<void> {
+async function run(log: Logger, deps: CommandDeps, kind: 'analyze' | 'subscribe' | 'unsubscribe' | 'list', job: () => Promise<string>): Promise<void> {
   try {
-    await job();
+    const outcome = await job();
+    deps.telemetry.commandHandled(outcome === 'denied' ? 'denied' : kind, outcome);
   } catch (error) {
-    deps.logger.error({ err: error, channel: command.channel_id }, 'slash command failed after the acknowledgement');
+    deps.telemetry.commandHandled(kind, 'error');
+    log.error({ err: error }, 'slash command failed after the acknowledgement');
   }
 }
 

@@ -6,7 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App } from '@slack/bolt';
+import { App, type CustomRoute } from '@slack/bolt';
+import { healthRoutes, startHealthServer } from './observability/health';
+import { PrometheusTelemetry } from './observability/prometheus-metrics';
+import type { Telemetry } from './observability/telemetry';
 import type { Logger } from 'pino';
 import { registerActions, registerDigestActions } from '../handlers/actions';
 import { registerCommand } from '../handlers/command';
@@ -39,9 +42,13 @@ export interface RunningBot {
   readonly app: App;
   readonly reports: ReportService;
   readonly digests: DigestRunner;
-  /** The HTTP port, or null in Socket Mode. */
-  readonly port: number | null;
-  stop(): Promise<void>;
+  readonly telemetry: PrometheusTelemetry;
+  /** The HTTP port: Slack requests and health in HTTP mode, health only in Socket Mode. */
+  readonly port: number;
+  /** The HTTP server receiving Slack's requests (HTTP mode), or null in Socket Mode. */
+  readonly server: Server | null;
+  /** Stops taking work, lets work in progress finish for up to `graceMs`, then cancels the rest. */
+  stop(graceMs?: number): Promise<void>;
 }
 
 export function metricsSourceFor(config: BotConfig): MetricsSource {
@@ -58,7 +65,7 @@ export const sharedCharts: ChartPort = {
   },
 };
 
-export function createBoltApp(slack: SlackSettings, logger: Logger): App {
+export function createBoltApp(slack: SlackSettings, logger: Logger, customRoutes: CustomRoute[] = []): App {
   const common = {
     token: slack.botToken,
     logger: boltLogger(logger),
@@ -71,16 +78,21 @@ export function createBoltApp(slack: SlackSettings, logger: Logger): App {
   };
   return slack.appToken
     ? new App({ ...common, appToken: slack.appToken, socketMode: true })
-    : new App({ ...common, signingSecret: slack.signingSecret, processBeforeResponse: false });
+    : new App({ ...common, signingSecret: slack.signingSecret, processBeforeResponse: false, customRoutes });
 }
 
 export async function startBot(config: BotConfig, deps: BotDeps): Promise<RunningBot> {
   if (!config.slack) throw new Error('startBot needs Slack settings');
-  const app = createBoltApp(config.slack, deps.logger);
   const source = deps.source ?? metricsSourceFor(config);
+  const telemetry = new PrometheusTelemetry();
+  let shuttingDown = false;
+  const health = { store: deps.store, source, telemetry, shuttingDown: () => shuttingDown };
+  const socketMode = config.slack.appToken !== null;
+  const app = createBoltApp(config.slack, deps.logger, socketMode ? [] : healthRoutes(health));
   const analysis = { source, settings: (s: string) => serviceSettingsFor(config.app, s), timeZone: config.app.analysis.timeZone };
-  const slack = new WebApiGateway(app.client);
+  const slack = new WebApiGateway(app.client, telemetry);
   const clock = deps.clock ?? Date.now;
+  const access = config.app.access;
   const reports = new ReportService({
     analysis,
     store: deps.store,
@@ -93,38 +105,52 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
     analysisTimeoutMs: config.analysisTimeoutMs,
     defaultWindowMs: config.app.analysis.defaultWindowMs,
     digestsAvailable: true,
+    telemetry,
+    access,
   });
-  const digests = createDigestRunner(config, { ...deps, clock }, analysis, slack);
+  const digests = createDigestRunner(config, { ...deps, clock, telemetry }, analysis, slack);
   const subscriptions = new Subscriptions({
     store: deps.store,
     clock,
     scheduleFor: (channel) => config.digest.channels[channel] ?? config.digest.schedule,
     knownServices: () => source.knownServices(),
+    access,
   });
-  registerCommand(app, { reports, subscriptions, maxWindowMs: config.app.analysis.maxWindowMs, defaultWindowMs: config.app.analysis.defaultWindowMs, logger: deps.logger });
-  registerActions(app, { reports, subscriptions, logger: deps.logger });
-  registerDigestActions(app, { reports, subscriptions, logger: deps.logger });
+  const handlerDeps = { reports, subscriptions, logger: deps.logger, telemetry };
+  registerCommand(app, { ...handlerDeps, maxWindowMs: config.app.analysis.maxWindowMs, defaultWindowMs: config.app.analysis.defaultWindowMs });
+  registerActions(app, handlerDeps);
+  registerDigestActions(app, handlerDeps);
   app.error(async (error) => {
     deps.logger.error({ err: error }, 'unhandled error in a Slack listener');
   });
 
-  let port: number | null = null;
-  if (config.slack.appToken) {
+  let port: number;
+  let healthServer: Server | null = null;
+  let slackServer: Server | null = null;
+  if (socketMode) {
+    // Socket Mode opens no port of its own: probes and scrapes get a small server on PORT.
+    const started = await startHealthServer(health, config.port, config.host);
+    healthServer = started.server;
+    port = started.port;
     await app.start();
   } else {
-    const server = (await app.start({ port: config.port, host: config.host })) as Server;
-    port = (server.address() as AddressInfo).port;
+    slackServer = (await app.start({ port: config.port, host: config.host })) as Server;
+    port = (slackServer.address() as AddressInfo).port;
   }
   digests.start();
   return {
     app,
     reports,
     digests,
+    telemetry,
     port,
-    async stop() {
+    server: slackServer,
+    async stop(graceMs = 10_000) {
+      shuttingDown = true;
       await digests.stop();
       await app.stop();
-      await reports.updater.idle();
+      await reports.drain(graceMs);
+      if (healthServer) await new Promise((resolve) => healthServer!.close(resolve));
     },
   };
 }
@@ -139,7 +165,7 @@ export const sharedDigestCharts: DigestChartPort = {
 
 export function createDigestRunner(
   config: BotConfig,
-  deps: { readonly store: Store; readonly logger: Logger; readonly clock: () => number; readonly digestCharts?: DigestChartPort },
+  deps: { readonly store: Store; readonly logger: Logger; readonly clock: () => number; readonly digestCharts?: DigestChartPort; readonly telemetry?: Telemetry },
   analysis: AnalysisDeps,
   slack: SlackGateway,
 ): DigestRunner {
@@ -151,6 +177,7 @@ export function createDigestRunner(
     concurrency: config.digest.concurrency,
     serviceTimeoutMs: config.digest.serviceTimeoutMs,
     windowMs: DIGEST_WINDOW_MS,
+    access: config.app.access,
   });
-  return new DigestRunner({ digest, store: deps.store, slack, logger: deps.logger, clock: deps.clock, settings: config.digest });
+  return new DigestRunner({ digest, store: deps.store, slack, logger: deps.logger, clock: deps.clock, settings: config.digest, ...(deps.telemetry ? { telemetry: deps.telemetry } : {}) });
 }

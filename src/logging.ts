@@ -28,14 +28,36 @@ export const REDACT_PATHS = [
   'err.config.auth',
 ];
 
-export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  const options: pino.LoggerOptions = {
+export interface LoggerOptions {
+  /**
+   * Secret values (tokens, passwords) to scrub from every line, wherever they appear: in a
+   * message, an error's text, a URL, a stack. Field redaction alone misses those.
+   */
+  readonly secrets?: readonly string[];
+  readonly destination?: pino.DestinationStream;
+}
+
+export function createLogger(level: string, options: LoggerOptions = {}): Logger {
+  const secrets = [...new Set(options.secrets ?? [])].filter((s) => s.length >= 6).sort((a, b) => b.length - a.length);
+  const pinoOptions: pino.LoggerOptions = {
     level,
     base: { app: 'pymem' },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: { err: pino.stdSerializers.err },
+    ...(secrets.length > 0 ? { hooks: { streamWrite: (line: string) => scrub(line, secrets) } } : {}),
   };
-  return destination ? pino(options, destination) : pino(options);
+  return options.destination ? pino(pinoOptions, options.destination) : pino(pinoOptions);
+}
+
+/** Replaces each secret (and its JSON- and URL-escaped forms) with [redacted]. */
+export function scrub(line: string, secrets: readonly string[]): string {
+  let out = line;
+  for (const secret of secrets) {
+    for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret)])) {
+      if (form.length > 0 && out.includes(form)) out = out.split(form).join('[redacted]');
+    }
+  }
+  return out;
 }
 
 /** Bolt wants its own Logger interface; forward it to pino under the `bolt` component. */

@@ -1,6 +1,6 @@
-/** `npm start`: the bot. */
+/** `npm start`: the bot (or, with no Slack tokens, the local playground). */
 
-import { loadBotConfig, type BotConfig } from './config/bot';
+import { loadBotConfig, secretsOf, type BotConfig } from './config/bot';
 import { ConfigError } from './config/load';
 import { createLogger } from './logging';
 import { openStore } from './store/open';
@@ -17,7 +17,12 @@ async function main(): Promise<number> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, { secrets: secretsOf(config) });
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection (kept running)'));
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception; exiting so the supervisor restarts pymem');
+    process.exit(1);
+  });
   if (!config.slack) {
     process.stderr.write(
       'pymem: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode) are not set; see the README for creating the Slack app from manifest.yml\n',
@@ -26,18 +31,26 @@ async function main(): Promise<number> {
   }
   const store = await openStore(config.database);
   const bot = await startBot(config, { store, logger });
-  logger.info({ port: bot.port, mode: config.slack.appToken ? 'socket' : 'http', database: config.database.kind }, 'pymem is running');
+  logger.info({ port: bot.port, mode: config.slack.appToken ? 'socket' : 'http', database: config.database.kind, replica: config.digest.replicaId }, 'pymem is running');
 
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: no new work, finishing what is in progress');
+    // A hard deadline in case something refuses to stop.
+    setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, config.shutdownGraceMs + 10_000).unref();
     void bot
-      .stop()
+      .stop(config.shutdownGraceMs)
       .then(() => store.close())
       .then(
-        () => process.exit(0),
+        () => {
+          logger.info('stopped cleanly');
+          process.exit(0);
+        },
         (error: unknown) => {
           logger.error({ err: error }, 'unclean shutdown');
           process.exit(1);

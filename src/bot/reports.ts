@@ -10,7 +10,9 @@ import type { Diagnosis } from '../domain/diagnosis';
 import { formatDuration, formatWindow } from '../domain/format';
 import type { StoredReport } from '../domain/report';
 import type { ServiceSeries } from '../domain/series';
-import { isMetricsError } from '../metrics/errors';
+import { isMetricsError, MetricsError } from '../metrics/errors';
+import { accessAllows, deniedText, type AccessPolicy } from '../domain/access';
+import { noTelemetry, type Telemetry } from '../observability/telemetry';
 import { insufficientDataMessage, noticeMessage, rerunMessage, reportMessage } from '../slack/blocks';
 import { SlackCallError, type Reply, type SlackGateway } from '../slack/gateway';
 import type { SlackMessage } from '../slack/blocks';
@@ -37,9 +39,14 @@ export interface ReportDeps {
   readonly digestsAvailable: boolean;
   /** Waits between attempts when Slack has not finished processing an uploaded image yet. */
   readonly imageRetryDelayMs?: number;
+  readonly telemetry?: Telemetry;
+  /** Which channel may query which services; null for no restriction. */
+  readonly access?: AccessPolicy | null;
 }
 
 export interface CommandRequest {
+  /** Logger carrying this request's id. */
+  readonly log?: Logger;
   readonly channelId: string;
   readonly userId: string;
   readonly service: string;
@@ -50,6 +57,8 @@ export interface CommandRequest {
 }
 
 export interface RerunRequest {
+  /** Logger carrying this request's id. */
+  readonly log?: Logger;
   readonly channelId: string;
   readonly messageTs: string;
   readonly userId: string;
@@ -60,6 +69,8 @@ export interface RerunRequest {
 }
 
 export interface TickRequest {
+  /** Logger carrying this request's id. */
+  readonly log?: Logger;
   readonly channelId: string;
   readonly messageTs: string;
   readonly userId: string;
@@ -69,23 +80,55 @@ export interface TickRequest {
   readonly reply: Reply;
 }
 
-export type Outcome = 'posted' | 'duplicate' | 'failed' | 'no-data' | 'updated' | 'unknown-message';
+export type Outcome = 'posted' | 'duplicate' | 'failed' | 'no-data' | 'updated' | 'unknown-message' | 'denied';
 
 export class ReportService {
   readonly updater: MessageUpdater;
+  private readonly telemetry: Telemetry;
+  /** Aborted on shutdown: analyses still running give up and tell their requester. */
+  private readonly stopping = new AbortController();
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(private readonly deps: ReportDeps) {
+    this.telemetry = deps.telemetry ?? noTelemetry;
     this.updater = new MessageUpdater({ store: deps.store, slack: deps.slack, logger: deps.logger, digestsAvailable: deps.digestsAvailable });
   }
 
+  /** Waits up to `graceMs` for work in progress, then cancels what is left and waits for it to reply. */
+  async drain(graceMs: number): Promise<void> {
+    const settle = Promise.allSettled([...this.inFlight]);
+    const timedOut = await Promise.race([settle.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref())]);
+    if (timedOut) {
+      this.stopping.abort();
+      await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => setTimeout(r, 2_000).unref())]);
+    }
+    await this.updater.idle();
+  }
+
+  private track<T>(job: Promise<T>): Promise<T> {
+    this.inFlight.add(job);
+    void job.finally(() => this.inFlight.delete(job)).catch(() => undefined);
+    return job;
+  }
+
   /** `/pymem <service> [window]`: analyse and post the report with its checklist in the channel. */
-  async runCommand(request: CommandRequest): Promise<Outcome> {
+  runCommand(request: CommandRequest): Promise<Outcome> {
+    return this.track(this.command(request));
+  }
+
+  private async command(request: CommandRequest): Promise<Outcome> {
+    const log = request.log ?? this.deps.logger;
     if (!(await this.deps.store.claimDelivery(`command:${request.deliveryKey}`, this.deps.clock()))) {
-      this.deps.logger.info({ deliveryKey: request.deliveryKey }, 'duplicate slash command ignored');
+      log.info({ deliveryKey: request.deliveryKey }, 'duplicate slash command ignored');
       return 'duplicate';
     }
+    if (!accessAllows(this.deps.access ?? null, request.channelId, request.service)) {
+      log.warn({ channelId: request.channelId, service: request.service }, 'service not allowed in this channel');
+      await this.safeReply(request.reply, noticeMessage(`:no_entry: ${deniedText(request.service)}`));
+      return 'denied';
+    }
     const windowMs = request.windowMs ?? this.deps.defaultWindowMs;
-    const analysed = await this.analyse(request.service, windowMs, request.reply);
+    const analysed = await this.analyse(request.service, windowMs, request.reply, log);
     if (analysed.kind !== 'ok') return analysed.kind;
 
     const report = await this.withChart(request.service, windowMs, analysed.result);
@@ -118,15 +161,24 @@ export class ReportService {
   }
 
   /** Re-run or another window: a fresh analysis in the incident's thread; the checklist stays as it is. */
-  async rerun(request: RerunRequest): Promise<Outcome> {
+  rerun(request: RerunRequest): Promise<Outcome> {
+    return this.track(this.rerunNow(request));
+  }
+
+  private async rerunNow(request: RerunRequest): Promise<Outcome> {
+    const log = request.log ?? this.deps.logger;
     if (!(await this.deps.store.claimDelivery(`rerun:${request.deliveryKey}`, this.deps.clock()))) return 'duplicate';
     const incident = await this.incidentOf(request.channelId, request.messageTs);
     if (!incident) {
       await this.safeReply(request.reply, noticeMessage('This report is not in pymem’s records any more, so it cannot be re-run. Run `/pymem <service>` again.'));
       return 'unknown-message';
     }
+    if (!accessAllows(this.deps.access ?? null, request.channelId, incident.service)) {
+      await this.safeReply(request.reply, noticeMessage(`:no_entry: ${deniedText(incident.service)}`));
+      return 'denied';
+    }
     const windowMs = request.windowMs ?? incident.windowMs;
-    const analysed = await this.analyse(incident.service, windowMs, request.reply);
+    const analysed = await this.analyse(incident.service, windowMs, request.reply, log);
     if (analysed.kind !== 'ok') return analysed.kind;
     const report = await this.withChart(incident.service, windowMs, analysed.result);
     const at = this.deps.clock();
@@ -141,7 +193,11 @@ export class ReportService {
   }
 
   /** A checklist tick: record who did what and when, then bring the message up to date. */
-  async tick(request: TickRequest): Promise<Outcome> {
+  tick(request: TickRequest): Promise<Outcome> {
+    return this.track(this.tickNow(request));
+  }
+
+  private async tickNow(request: TickRequest): Promise<Outcome> {
     const incident = await this.incidentOf(request.channelId, request.messageTs);
     if (!incident) {
       await this.safeReply(request.reply, noticeMessage('pymem has no record of this report, so the tick was not saved. Run `/pymem <service>` for a fresh one.'));
@@ -155,7 +211,7 @@ export class ReportService {
       at: this.deps.clock(),
       requestKey: request.requestKey,
     });
-    if (!result.applied) this.deps.logger.info({ requestKey: request.requestKey }, 'duplicate tick ignored');
+    if (!result.applied) (request.log ?? this.deps.logger).info({ requestKey: request.requestKey }, 'duplicate tick ignored');
     // Refresh even for a duplicate: a redelivery may mean the first update never reached Slack.
     await this.updater.refresh(incident.id);
     return result.applied ? 'updated' : 'duplicate';
@@ -173,26 +229,46 @@ export class ReportService {
     }
   }
 
-  private async analyse(service: string, windowMs: number, reply: Reply): Promise<{ kind: 'ok'; result: Extract<AnalysisResult, { status: 'diagnosed' }> } | { kind: 'failed' | 'no-data' }> {
-    const signal = AbortSignal.timeout(this.deps.analysisTimeoutMs);
+  private async analyse(
+    service: string,
+    windowMs: number,
+    reply: Reply,
+    log: Logger,
+  ): Promise<{ kind: 'ok'; result: Extract<AnalysisResult, { status: 'diagnosed' }> } | { kind: 'failed' | 'no-data' }> {
+    const signal = AbortSignal.any([AbortSignal.timeout(this.deps.analysisTimeoutMs), this.stopping.signal]);
+    const started = performance.now();
+    const seconds = (): number => (performance.now() - started) / 1000;
     let result: AnalysisResult;
     try {
-      result = await this.deps.limiter.run(() => analyzeService(this.deps.analysis, { service, windowMs, endMs: this.deps.clock(), signal }));
+      result = await this.deps.limiter.run(() => {
+        if (this.stopping.signal.aborted) throw new MetricsError('aborted', 'pymem is shutting down');
+        return analyzeService(this.deps.analysis, { service, windowMs, endMs: this.deps.clock(), signal });
+      });
     } catch (error) {
-      const reason = isMetricsError(error)
-        ? error.code === 'aborted'
-          ? `the metrics backend did not answer within ${Math.round(this.deps.analysisTimeoutMs / 1000)} s; try a shorter window, or again in a minute.`
-          : error.message
-        : 'something unexpected went wrong on pymem’s side; it has been logged.';
-      if (!isMetricsError(error)) this.deps.logger.error({ err: error, service }, 'analysis failed');
-      else this.deps.logger.warn({ code: error.code, service }, 'metrics backend failed');
+      this.telemetry.analysisFinished(seconds(), 'failed');
+      const reason = this.stopping.signal.aborted
+        ? 'pymem is restarting; run the command again in a minute.'
+        : isMetricsError(error)
+          ? error.code === 'aborted'
+            ? `the metrics backend did not answer within ${Math.round(this.deps.analysisTimeoutMs / 1000)} s; try a shorter window, or again in a minute.`
+            : error.message
+          : 'something unexpected went wrong on pymem’s side; it has been logged.';
+      if (isMetricsError(error)) {
+        this.telemetry.backendError(error.code);
+        log.warn({ code: error.code, service }, 'metrics backend failed');
+      } else {
+        log.error({ err: error, service }, 'analysis failed');
+      }
       await this.safeReply(reply, noticeMessage(`:x: pymem could not analyse \`${service}\` over the last ${formatDuration(windowMs)}: ${reason}`));
       return { kind: 'failed' };
     }
     if (result.status === 'insufficient-data') {
+      this.telemetry.analysisFinished(seconds(), 'no-data');
       await this.safeReply(reply, insufficientDataMessage(result.outcome.insufficient));
       return { kind: 'no-data' };
     }
+    this.telemetry.analysisFinished(seconds(), 'diagnosed');
+    log.info({ service, pattern: result.outcome.diagnosis.pattern, seconds: Math.round(seconds() * 1000) / 1000 }, 'analysed');
     return { kind: 'ok', result };
   }
 

@@ -1,6 +1,7 @@
 /** /pymem subscribe | unsubscribe | list, and the report's subscribe button. */
 
 import type { Store } from '../store/store';
+import { accessAllows, deniedText, type AccessPolicy } from '../domain/access';
 import { noticeMessage, type SlackMessage } from '../slack/blocks';
 import { subscriptionListMessage, subscriptionMessage } from '../slack/digest-blocks';
 import { describeSchedule, type DigestSchedule } from '../digest/digest-runner';
@@ -12,12 +13,14 @@ export interface SubscriptionDeps {
   readonly scheduleFor: (channelId: string) => DigestSchedule;
   /** Services the metrics source knows, when it can tell (the demo can; Prometheus cannot). */
   readonly knownServices: () => readonly string[] | null;
+  readonly access?: AccessPolicy | null;
 }
 
 export class Subscriptions {
   constructor(private readonly deps: SubscriptionDeps) {}
 
   async subscribe(channelId: string, service: string, userId: string): Promise<SlackMessage> {
+    if (!accessAllows(this.deps.access ?? null, channelId, service)) return noticeMessage(`:no_entry: ${deniedText(service)}`);
     const known = this.deps.knownServices();
     if (known && !known.includes(service)) {
       return noticeMessage(`:warning: There is no service called \`${service}\` here; known ones: ${known.map((s) => `\`${s}\``).join(', ')}.`);

@@ -30,6 +30,8 @@ export interface BotConfig {
   /** Serve the built-in demo services instead of a metrics backend. */
   readonly demo: boolean;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** How long a shutdown waits for work in progress before cancelling it. */
+  readonly shutdownGraceMs: number;
   /** Most analyses run at once; more wait their turn (acknowledgements never wait). */
   readonly maxConcurrentAnalyses: number;
   /** Longest an analysis may take before the requester is told the backend is too slow. */
@@ -82,6 +84,9 @@ export function loadBotConfig(env: Env): BotConfig {
   if (logLevel === null) issues.push(`LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevelRaw)}`);
   const maxConcurrentAnalyses = integer(env['PYMEM_MAX_CONCURRENT_ANALYSES'], 4, 'PYMEM_MAX_CONCURRENT_ANALYSES', 1, 64, issues);
   const analysisTimeoutMs = integer(env['PYMEM_ANALYSIS_TIMEOUT_MS'], 45_000, 'PYMEM_ANALYSIS_TIMEOUT_MS', 1_000, 600_000, issues);
+  const graceRaw = clean(env['PYMEM_SHUTDOWN_GRACE']);
+  const shutdownGraceMs = graceRaw === undefined ? 10_000 : parseDurationSetting(graceRaw);
+  if (shutdownGraceMs === null) issues.push(`PYMEM_SHUTDOWN_GRACE: expected a duration such as 10s, got ${JSON.stringify(graceRaw)}`);
 
   const digest = app ? resolveDigest(env, app, issues) : null;
 
@@ -89,7 +94,7 @@ export function loadBotConfig(env: Env): BotConfig {
     issues.push('PROMETHEUS_URL: the bot needs a metrics backend (or PYMEM_DEMO=true to serve the built-in demo services)');
   }
   if (issues.length > 0 || app === null || digest === null) throw new ConfigError(issues);
-  return { app, slack, port, host, database, demo, logLevel: logLevel ?? 'info', maxConcurrentAnalyses, analysisTimeoutMs, digest };
+  return { app, slack, port, host, database, demo, logLevel: logLevel ?? 'info', maxConcurrentAnalyses, analysisTimeoutMs, shutdownGraceMs: shutdownGraceMs ?? 10_000, digest };
 }
 
 export const DEFAULT_DIGEST_CRON = '0 8 * * *';
@@ -123,6 +128,30 @@ function resolveDigest(env: Env, app: AppConfig, issues: string[]): BotConfig['d
     concurrency: integer(env['PYMEM_DIGEST_CONCURRENCY'], 8, 'PYMEM_DIGEST_CONCURRENCY', 1, 64, issues),
     serviceTimeoutMs: serviceTimeoutMs ?? 30_000,
   };
+}
+
+/** Every secret value in the settings, for scrubbing logs. */
+export function secretsOf(config: BotConfig): string[] {
+  const out: string[] = [];
+  if (config.slack) out.push(config.slack.botToken, config.slack.signingSecret, ...(config.slack.appToken ? [config.slack.appToken] : []));
+  const prom = config.app.prometheus;
+  if (prom) {
+    if (prom.auth.kind === 'bearer') out.push(prom.auth.token);
+    if (prom.auth.kind === 'basic') out.push(prom.auth.password);
+    out.push(...urlPassword(prom.url), ...Object.values(prom.headers).filter((v) => v.length >= 16));
+  }
+  if (config.database.kind === 'postgres') out.push(...urlPassword(config.database.url));
+  return out.filter((s) => s.length > 0);
+}
+
+function urlPassword(raw: string): string[] {
+  try {
+    const url = new URL(raw);
+    const fromQuery = url.searchParams.get('password');
+    return [url.password ? decodeURIComponent(url.password) : '', fromQuery ?? ''].filter((s) => s.length > 0);
+  } catch {
+    return [];
+  }
 }
 
 /** `postgres://…` or `postgresql://…` selects PostgreSQL; anything else is an SQLite file path (`sqlite:` prefix optional). */

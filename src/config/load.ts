@@ -8,6 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { checkTemplate, TemplateError } from '../domain/promql-template';
 import { parseServiceName } from '../domain/service-name';
+import type { AccessPolicy } from '../domain/access';
 import { DEFAULT_QUERIES, type BackendAuth, type PrometheusSettings, type QueryTemplates, type ServiceSettings } from './types';
 import { isTimeZone, parseDurationSetting, parseSize } from './units';
 
@@ -41,6 +42,8 @@ export interface AppConfig {
   readonly services: Readonly<Record<string, ServiceOverride>>;
   readonly analysis: AnalysisSettings;
   readonly digest: DigestFileSettings;
+  /** Which channel may query which services; null when not configured (every channel may query every service). */
+  readonly access: AccessPolicy | null;
   readonly configFile: string | null;
 }
 
@@ -102,6 +105,12 @@ const fileSchema = z.strictObject({
       timeZone: z.string().optional(),
     })
     .optional(),
+  access: z
+    .strictObject({
+      channels: z.record(z.string(), z.array(z.string().min(1))),
+      unlisted: z.enum(['allow', 'deny']).optional(),
+    })
+    .optional(),
   digest: z
     .strictObject({
       cron: z.string().optional(),
@@ -146,8 +155,9 @@ export function loadConfig(options: LoadOptions): AppConfig {
   const prometheus = resolvePrometheus(options, file, where, issues);
   const analysis = resolveAnalysis(env, file, where, issues);
   const digest = resolveDigestFile(file, where, issues);
+  const access = resolveAccess(file, where, issues);
   if (issues.length > 0) throw new ConfigError(issues);
-  return { prometheus, queries, services, analysis, digest, configFile: path ?? null };
+  return { prometheus, queries, services, analysis, digest, access, configFile: path ?? null };
 }
 
 /** The settings one service is analysed with: its overrides on top of the defaults. */
@@ -296,6 +306,17 @@ function resolveAnalysis(env: Env, file: FileConfig, where: (key: string) => str
     defaultWindowMs: defaultWindowMs ?? DEFAULTS.defaultWindowMs,
     maxWindowMs: maxWindowMs ?? DEFAULTS.maxWindowMs,
   };
+}
+
+function resolveAccess(file: FileConfig, where: (key: string) => string, issues: string[]): AccessPolicy | null {
+  if (!file.access) return null;
+  for (const [channel, patterns] of Object.entries(file.access.channels)) {
+    if (!/^[CGD][A-Z0-9]{2,}$/.test(channel)) issues.push(`${where(`access.channels.${channel}`)}: expected a Slack channel id such as C0123ABCD`);
+    for (const p of patterns) {
+      if (!/^[A-Za-z0-9*][A-Za-z0-9_.:*-]*$/.test(p)) issues.push(`${where(`access.channels.${channel}`)}: "${p}" is not a service name or pattern (letters, digits, - _ . : and *)`);
+    }
+  }
+  return { channels: file.access.channels, unlisted: file.access.unlisted ?? 'deny' };
 }
 
 function resolveDigestFile(file: FileConfig, where: (key: string) => string, issues: string[]): DigestFileSettings {

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { SlackGateway } from '../slack/gateway';
 import type { Store } from '../store/store';
 import type { DigestService, Measurement } from './digest-service';
+import { noTelemetry, type Telemetry } from '../observability/telemetry';
 
 export interface DigestSchedule {
   /** node-cron expression: five fields, or six with seconds first. */
@@ -38,6 +39,7 @@ export interface RunnerDeps {
   readonly logger: Logger;
   readonly clock: () => number;
   readonly settings: DigestSettings;
+  readonly telemetry?: Telemetry;
 }
 
 /** Scheduled times of a cron task, to the second, are the same on every replica: they name the period. */
@@ -127,7 +129,13 @@ export class DigestRunner {
       }
       return pending;
     };
-    return Promise.all([...channels].map(([channelId, services]) => this.runChannel(channelId, services, periodKey, endMs, measure)));
+    const outcomes = await Promise.all(
+      [...channels].map(([channelId, services]) =>
+        this.runChannel(channelId, services, periodKey, endMs, (all) => measure(all.filter((s) => this.deps.digest.allowed(channelId, s)))),
+      ),
+    );
+    for (const o of outcomes) (this.deps.telemetry ?? noTelemetry).digestRun(o.outcome);
+    return outcomes;
   }
 
   private async runChannel(

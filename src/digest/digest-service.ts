@@ -17,6 +17,7 @@ import type { SlackGateway } from '../slack/gateway';
 import { postWithImage } from '../slack/post-with-image';
 import type { Store } from '../store/store';
 import type { DigestPanelInput } from '../charts/digest-spec';
+import { accessAllows, type AccessPolicy } from '../domain/access';
 
 export interface DigestChartPort {
   render(panels: readonly DigestPanelInput[], options: { timeZone: string; title: string }): Promise<Buffer>;
@@ -32,6 +33,8 @@ export interface DigestDeps {
   /** Time limit for measuring one service. */
   readonly serviceTimeoutMs: number;
   readonly windowMs: number;
+  /** Which channel may see which services; null for no restriction. */
+  readonly access?: AccessPolicy | null;
 }
 
 export interface Measurement {
@@ -93,8 +96,16 @@ export class DigestService {
   /** One channel's digest from measurements already taken, compared with its previous digest. */
   async compose(channelId: string, services: readonly string[], measurements: Map<string, Measurement>, endMs: number, periodKey: string): Promise<ComposedDigest> {
     const previous = await this.deps.store.previousDigest(channelId, periodKey);
-    const entries = rankEntries(withChanges(services.map((s) => measurements.get(s)!.entry), previous ? parseSummary(previous.summary) : null));
-    const panels = entries.map((e) => measurements.get(e.service)!.panel);
+    // A service this channel may not see is named, not measured: the channel learns why it is missing.
+    const of = (service: string): Measurement =>
+      this.allowed(channelId, service) && measurements.has(service)
+        ? measurements.get(service)!
+        : {
+            entry: { kind: 'error', service, message: 'this channel may not query it (access list)', change: null },
+            panel: { service, grid: { startMs: endMs - this.deps.windowMs, stepMs: 60_000, length: 0 }, totalBytes: new Float64Array(0), limitBytes: null, growthFraction: null, status: 'error', note: 'not allowed here' },
+          };
+    const entries = rankEntries(withChanges(services.map((s) => of(s).entry), previous ? parseSummary(previous.summary) : null));
+    const panels = entries.map((e) => of(e.service).panel);
     return { channelId, entries, panels, endMs };
   }
 
@@ -128,6 +139,10 @@ export class DigestService {
     const rendered = await this.render(digest, slack);
     const result = await postWithImage(slack, digest.channelId, rendered.image, rendered.message, { logger: this.deps.logger });
     return result.ok ? { ok: true, ts: result.ts } : { ok: false, code: result.code };
+  }
+
+  allowed(channelId: string, service: string): boolean {
+    return accessAllows(this.deps.access ?? null, channelId, service);
   }
 
   summary(digest: ComposedDigest): unknown {

@@ -3,12 +3,16 @@
 import { ErrorCode, type WebClient } from '@slack/web-api';
 import type { SlackMessage } from './blocks';
 import { SlackCallError, type SlackGateway } from './gateway';
+import { noTelemetry, type Telemetry } from '../observability/telemetry';
 
 export class WebApiGateway implements SlackGateway {
-  constructor(private readonly client: WebClient) {}
+  constructor(
+    private readonly client: WebClient,
+    private readonly telemetry: Telemetry = noTelemetry,
+  ) {}
 
   async postMessage(channel: string, message: SlackMessage, options: { threadTs?: string } = {}): Promise<{ ts: string }> {
-    const result = await call('chat.postMessage', () =>
+    const result = await this.call('chat.postMessage', () =>
       this.client.chat.postMessage({
         channel,
         text: message.text,
@@ -23,19 +27,29 @@ export class WebApiGateway implements SlackGateway {
   }
 
   async updateMessage(channel: string, ts: string, message: SlackMessage): Promise<void> {
-    await call('chat.update', () => this.client.chat.update({ channel, ts, text: message.text, blocks: message.blocks }));
+    await this.call('chat.update', () => this.client.chat.update({ channel, ts, text: message.text, blocks: message.blocks }));
   }
 
   async postEphemeral(channel: string, user: string, message: SlackMessage): Promise<void> {
-    await call('chat.postEphemeral', () => this.client.chat.postEphemeral({ channel, user, text: message.text, blocks: message.blocks }));
+    await this.call('chat.postEphemeral', () => this.client.chat.postEphemeral({ channel, user, text: message.text, blocks: message.blocks }));
   }
 
   async uploadImage(png: Buffer, filename: string, title: string): Promise<string> {
     // No channel: the file stays private to the bot and shows up only where a message references it.
-    const result = await call('files.uploadV2', () => this.client.filesUploadV2({ file: png, filename, title }));
+    const result = await this.call('files.uploadV2', () => this.client.filesUploadV2({ file: png, filename, title }));
     const id = fileIdOf(result);
     if (!id) throw new SlackCallError('files.uploadV2', 'no_file_id', 'the upload finished without a file id');
     return id;
+  }
+
+  private async call<T>(method: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      const failure = toSlackCallError(method, error);
+      this.telemetry.slackError(method, failure.code);
+      throw failure;
+    }
   }
 }
 
@@ -55,14 +69,6 @@ function fileIdOf(result: unknown): string | null {
     if (typeof direct === 'string') return direct;
   }
   return null;
-}
-
-async function call<T>(method: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    throw toSlackCallError(method, error);
-  }
 }
 
 function toSlackCallError(method: string, error: unknown): SlackCallError {

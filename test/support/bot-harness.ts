@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBot, type RunningBot } from '../../src/app';
-import { loadBotConfig } from '../../src/config/bot';
+import { loadBotConfig, secretsOf } from '../../src/config/bot';
 import { createLogger } from '../../src/logging';
 import { openStore } from '../../src/store/open';
 import type { Store } from '../../src/store/store';
@@ -48,6 +48,8 @@ export interface HarnessOptions {
   readonly env?: Record<string, string>;
   readonly slack?: SlackStandIn;
   readonly dbDir?: string;
+  /** Where the bot's logs go (debug level, secrets scrubbed as in production); silent when absent. */
+  readonly logStream?: { write(line: string): void };
 }
 
 export async function startBotHarness(options: HarnessOptions): Promise<BotHarness> {
@@ -69,7 +71,7 @@ export async function startBotHarness(options: HarnessOptions): Promise<BotHarne
   const started = Date.now();
   const bot = await startBot(config, {
     store,
-    logger: createLogger(config.logLevel),
+    logger: options.logStream ? createLogger('debug', { secrets: secretsOf(config), destination: options.logStream }) : createLogger(config.logLevel),
     clock: () => options.nowMs + (Date.now() - started),
   });
   const eventsUrl = `http://127.0.0.1:${bot.port}/slack/events`;

@@ -49,6 +49,7 @@ describe('loadConfig: defaults', () => {
       services: {},
       analysis: { defaultWindowMs: 6 * HOUR, maxWindowMs: 30 * DAY, timeZone: 'UTC' },
       digest: { cron: null, timeZone: null, channels: {} },
+      access: null,
       configFile: null,
     });
   });

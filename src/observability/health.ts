@@ -1,0 +1,84 @@
+/**
+ * GET /healthz (the process is alive), /readyz (store and metrics backend answer), /metrics
+ * (Prometheus format). Served through Bolt's HTTP receiver in HTTP mode, and by a small server of
+ * their own in Socket Mode, so probes and scrapes work the same way in both.
+ */
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { MetricsSource } from '../metrics/source';
+import type { Store } from '../store/store';
+import type { PrometheusTelemetry } from './prometheus-metrics';
+
+export interface HealthDeps {
+  readonly store: Store;
+  readonly source: MetricsSource;
+  readonly telemetry: PrometheusTelemetry;
+  readonly shuttingDown: () => boolean;
+  /** Each readiness check gives up after this long. */
+  readonly checkTimeoutMs?: number;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export function healthHandlers(deps: HealthDeps): Record<'/healthz' | '/readyz' | '/metrics', Handler> {
+  const timeout = deps.checkTimeoutMs ?? 2_000;
+  return {
+    '/healthz': (_req, res) => json(res, 200, { status: 'ok' }),
+    '/readyz': (_req, res) => {
+      if (deps.shuttingDown()) return json(res, 503, { status: 'shutting down' });
+      void Promise.all([check(() => deps.store.ping(), timeout), check((signal) => deps.source.ping(signal), timeout)]).then(([store, metrics]) => {
+        const ready = store === 'ok' && metrics === 'ok';
+        json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', store, metricsBackend: metrics });
+      });
+    },
+    '/metrics': (_req, res) => {
+      deps.telemetry.exposition().then(
+        ({ contentType, body }) => {
+          res.writeHead(200, { 'content-type': contentType });
+          res.end(body);
+        },
+        () => json(res, 500, { status: 'metrics unavailable' }),
+      );
+    },
+  };
+}
+
+/** The same handlers as Bolt custom routes (HTTP mode). */
+export function healthRoutes(deps: HealthDeps): { path: string; method: string[]; handler: Handler }[] {
+  return Object.entries(healthHandlers(deps)).map(([path, handler]) => ({ path, method: ['GET'], handler }));
+}
+
+/** A server of their own, for Socket Mode where Bolt opens no HTTP port. */
+export async function startHealthServer(deps: HealthDeps, port: number, host: string): Promise<{ server: Server; port: number }> {
+  const handlers = healthHandlers(deps);
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0] as keyof typeof handlers;
+    const handler = req.method === 'GET' ? handlers[path] : undefined;
+    if (handler) handler(req, res);
+    else json(res, 404, { status: 'not found' });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
+async function check(probe: (signal: AbortSignal) => Promise<void>, timeoutMs: number): Promise<string> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    await Promise.race([
+      probe(signal),
+      new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error(`no answer within ${timeoutMs} ms`)), { once: true })),
+    ]);
+    return 'ok';
+  } catch (error) {
+    return `unavailable: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
+  }
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
