@@ -402,6 +402,7 @@ function drawAnnotationLabels(
   const gap = 6;
   const wanted: { text: string; color: string; left: number; width: number }[] = [];
   for (const band of bands) {
+    if (band.label === '') continue;
     const left = x.getPixelForValue(band.startMs);
     const right = x.getPixelForValue(band.endMs);
     const width = ctx.measureText(band.label).width + 2 * padX;

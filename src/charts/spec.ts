@@ -213,6 +213,8 @@ const LIMIT_COLOR = '#d62828';
 const TRAFFIC_LINE = 'rgba(51, 133, 214, 0.55)';
 const TRAFFIC_FILL = 'rgba(51, 133, 214, 0.10)';
 const MARKER_COLOR = '#495057';
+const JOB_FILL = 'rgba(245, 159, 0, 0.14)';
+const JOB_LABEL = '#a65300';
 const IDLE_FILL = 'rgba(134, 142, 150, 0.13)';
 
 interface WorkerRow {
@@ -263,6 +265,7 @@ export function buildMemoryChartSpec(
       labelColor: MARKER_COLOR,
     }))
     .filter((b) => Number.isFinite(b.startMs) && Number.isFinite(b.endMs) && b.endMs > b.startMs);
+  bands.push(...jobBands(series, diagnosis));
 
   const rows = series.memory.map((s, index) => workerRow(s, index, diagnosis.workers[index]));
   const growing = rows.filter((r) => r.growing).sort((a, b) => b.growthMiBPerHour - a.growthMiBPerHour);
@@ -475,6 +478,45 @@ function fallbackName(series: GridSeries, index: number): string {
   const instance = series.labels['instance'];
   if (pid !== undefined) return instance !== undefined ? `pid ${pid} on ${instance}` : `pid ${pid}`;
   return `worker ${index + 1}`;
+}
+
+/**
+ * Where the job type that drives memory was running, shaded, so each rise lines up with a run.
+ * Only for a job-driven diagnosis; only the first band is labelled, to keep the top row clear.
+ */
+function jobBands(series: ServiceSeries, diagnosis: Diagnosis): BandSpec[] {
+  const driven = diagnosis.pattern === 'job-driven' || diagnosis.secondary.includes('job-driven');
+  const name = diagnosis.job?.name;
+  if (!driven || name === undefined) return [];
+  const job = series.jobs.find((j) => (j.labels['name'] ?? j.labels['task']) === name);
+  if (job === undefined) return [];
+  let max = 0;
+  for (const v of job.values) if (v > max) max = v;
+  if (!(max > 0)) return [];
+  const grid = series.grid;
+  const bands: BandSpec[] = [];
+  let start = -1;
+  let lastActive = -1;
+  const close = (): void => {
+    if (start < 0) return;
+    bands.push({
+      startMs: gridTimeMs(grid, start),
+      endMs: gridTimeMs(grid, Math.min(grid.length - 1, lastActive + 1)),
+      label: bands.length === 0 ? `${name} runs` : '',
+      fill: JOB_FILL,
+      labelColor: JOB_LABEL,
+    });
+    start = -1;
+  };
+  for (let i = 0; i < job.values.length; i++) {
+    if ((job.values[i] ?? 0) < max * 0.25) continue;
+    // Bridge short dips inside one run (a rate over a few minutes wobbles).
+    if (start >= 0 && i - lastActive > 3) close();
+    if (start < 0) start = i;
+    lastActive = i;
+  }
+  close();
+  return bands.length > 60 ? [] : bands;
 }
 
 /** The name and, when it grows, its rate worded as in the text report: "pid 4312 on web-2 (+100 MiB/h)". */
