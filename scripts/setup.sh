@@ -5,9 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # canvas (under chartjs-node-canvas) builds from source here and needs these; prometheus brings
-# the server and promtool the end-to-end tests start; DejaVu is the chart font.
+# the server and promtool the end-to-end tests start; DejaVu is the chart font; chromium is the
+# headless browser the playground's end-to-end test drives (through playwright-core).
 PACKAGES=(build-essential python3 pkg-config libcairo2-dev libpango1.0-dev libgif-dev libjpeg-dev librsvg2-dev
-  fonts-dejavu-core prometheus)
+  fonts-dejavu-core prometheus chromium)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

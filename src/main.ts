@@ -1,4 +1,4 @@
-/** `npm start`: the bot (or, with no Slack tokens, the local playground). */
+/** `npm start`: the bot; with no Slack tokens set, the local playground. */
 
 import { loadBotConfig, secretsOf, type BotConfig } from './config/bot';
 import { ConfigError } from './config/load';
@@ -24,10 +24,12 @@ async function main(): Promise<number> {
     process.exit(1);
   });
   if (!config.slack) {
-    process.stderr.write(
-      'pymem: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode) are not set; see the README for creating the Slack app from manifest.yml\n',
-    );
-    return 3;
+    // In a production deployment a missing token is a mistake, not a wish for the playground.
+    if (process.env['NODE_ENV'] === 'production' && process.env['PYMEM_PLAYGROUND'] !== 'true') {
+      process.stderr.write('pymem: SLACK_BOT_TOKEN is not set (NODE_ENV=production, so the local playground stays off; set PYMEM_PLAYGROUND=true to run it anyway)\n');
+      return 3;
+    }
+    return startLocalPlayground(config);
   }
   const store = await openStore(config.database);
   const bot = await startBot(config, { store, logger });
@@ -59,6 +61,36 @@ async function main(): Promise<number> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  return 0;
+}
+
+/**
+ * No Slack tokens: the real bot runs against the built-in Slack stand-in and a local page that
+ * looks like a channel, with the demo services (or PROMETHEUS_URL when set). Never both modes.
+ */
+async function startLocalPlayground(config: BotConfig): Promise<number> {
+  const { startPlayground } = await import('./playground/playground.js');
+  const port = process.env['PORT'] ? config.port : undefined;
+  const playground = await startPlayground({
+    host: process.env['HOST'] ? config.host : '127.0.0.1',
+    ...(port !== undefined ? { port } : {}),
+    prometheusUrl: config.demo ? null : (config.app.prometheus?.url ?? null),
+    ...(config.database.kind === 'sqlite' && process.env['DATABASE_URL'] ? { databasePath: config.database.path } : {}),
+    env: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && e[0].startsWith('PYMEM_') && e[0] !== 'PYMEM_DEMO')),
+  });
+  const source = config.app.prometheus && !config.demo ? `Prometheus at ${config.app.prometheus.url}` : 'the built-in demo services';
+  process.stdout.write(`pymem playground (no Slack tokens set, so Slack is simulated; data from ${source}): open ${playground.url}\n`);
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    void playground.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
   return 0;
 }
 

@@ -22,7 +22,7 @@ export function parseCommand(text: string, maxWindowMs: number): BotCommand {
   const verb = first.toLowerCase();
   if (verb === 'list' && rest.length === 0) return { kind: 'list' };
   if (verb === 'subscribe' || verb === 'unsubscribe') {
-    if (rest.length !== 1) return { kind: 'invalid', message: `Usage: \`${verb} <service>\`, one service at a time.` };
+    if (rest.length !== 1) return { kind: 'invalid', message: `Usage: \`${verb} &lt;service&gt;\`, one service at a time.` };
     const target = parseServiceName(rest[0]!);
     if (!target.ok) return { kind: 'invalid', message: `${target.error}.` };
     return { kind: verb, service: target.name };

@@ -170,7 +170,7 @@ export class ReportService {
     if (!(await this.deps.store.claimDelivery(`rerun:${request.deliveryKey}`, this.deps.clock()))) return 'duplicate';
     const incident = await this.incidentOf(request.channelId, request.messageTs);
     if (!incident) {
-      await this.safeReply(request.reply, noticeMessage('This report is not in pymem’s records any more, so it cannot be re-run. Run `/pymem <service>` again.'));
+      await this.safeReply(request.reply, noticeMessage('This report is not in pymem’s records any more, so it cannot be re-run. Run `/pymem &lt;service&gt;` again.'));
       return 'unknown-message';
     }
     if (!accessAllows(this.deps.access ?? null, request.channelId, incident.service)) {
@@ -200,7 +200,7 @@ export class ReportService {
   private async tickNow(request: TickRequest): Promise<Outcome> {
     const incident = await this.incidentOf(request.channelId, request.messageTs);
     if (!incident) {
-      await this.safeReply(request.reply, noticeMessage('pymem has no record of this report, so the tick was not saved. Run `/pymem <service>` for a fresh one.'));
+      await this.safeReply(request.reply, noticeMessage('pymem has no record of this report, so the tick was not saved. Run `/pymem &lt;service&gt;` for a fresh one.'));
       return 'unknown-message';
     }
     const result = await this.deps.store.recordTick({

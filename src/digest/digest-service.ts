@@ -119,7 +119,7 @@ export class DigestService {
     const grew = digest.entries.filter((e) => e.kind === 'measured' && e.status === 'grew').length;
     let png: Buffer;
     try {
-      png = await this.deps.charts.render(digest.panels, { timeZone, title: `Memory digest — ${digest.entries.length} services, ${grew} growing` });
+      png = await this.deps.charts.render(digest.panels, { timeZone, title: `Memory digest — ${digest.entries.length} ${digest.entries.length === 1 ? 'service' : 'services'}, ${grew} growing` });
     } catch (error) {
       this.deps.logger.error({ err: error }, 'digest chart failed');
       return { message: build, image: { fileId: null, problem: 'the chart could not be drawn (logged).' }, png: null };

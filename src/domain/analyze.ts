@@ -84,7 +84,7 @@ export function windowOf(series: ServiceSeries): TimeWindow {
 export function guidanceFor(reason: InsufficientReason): string[] {
   const perWorker = [
     'pymem needs one memory series per worker process (a label such as pid), so it can tell one growing worker from a fleet that is large.',
-    "With prometheus_client in multiprocess mode (PROMETHEUS_MULTIPROC_DIR, usual under Gunicorn), the process collector is off, so process_resident_memory_bytes is not exported. Add a per-process gauge instead: `Gauge('python_worker_rss_bytes', 'Resident memory of this worker', multiprocess_mode='all')` set from `psutil.Process().memory_info().rss` every few seconds; in 'all' mode each worker's value carries its own pid label.",
+    "With prometheus_client in multiprocess mode (PROMETHEUS_MULTIPROC_DIR, usual under Gunicorn), the process collector is off, so process_resident_memory_bytes is not exported. Add a per-process gauge instead: create `Gauge('python_worker_rss_bytes', 'Resident memory of this worker', multiprocess_mode='liveall')` in each worker (Gunicorn's post_fork hook), set it from `psutil.Process().memory_info().rss` every few seconds, and call `multiprocess.mark_process_dead(worker.pid)` in child_exit; in 'liveall' mode each live worker's value carries its own pid label and exited workers drop out.",
     'Or run process-exporter next to the service with one group per process (name template "{{.Comm}}-{{.PID}}") and query `namedprocess_namegroup_memory_bytes{memtype="resident"}`.',
     'Then point pymem at it: set `services.<name>.queries.memory` (or `queries.memory` for all services) in the pymem config file, keeping the `$service` placeholder.',
   ];

@@ -234,7 +234,7 @@ export function insufficientDataMessage(data: InsufficientData): SlackMessage {
 
 export function helpMessage(commandName: string): SlackMessage {
   const lines = [
-    `*\`${commandName} <service> [window]\`* analyses a Python service's memory and posts the chart and an investigation checklist in this channel. Window: \`1h\`, \`6h\` (default), \`24h\`, \`7d\`.`,
+    `*\`${commandName} &lt;service&gt; [window]\`* analyses a Python service's memory and posts the chart and an investigation checklist in this channel. Window: \`1h\`, \`6h\` (default), \`24h\`, \`7d\`.`,
     `*\`${commandName} help\`* shows this.`,
   ];
   return noticeMessage(lines.join('\n'), [

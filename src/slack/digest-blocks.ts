@@ -33,7 +33,7 @@ export function digestMessage(view: DigestView): SlackMessage {
   const { entries } = view;
   const when = formatTime(view.endMs, view.timeZone, view.endMs);
   if (entries.length === 0) {
-    return single(`:memo: *Memory digest*: this channel follows no services yet. Add one with \`/pymem subscribe <service>\`.`);
+    return single(`:memo: *Memory digest*: this channel follows no services yet. Add one with \`/pymem subscribe &lt;service&gt;\`.`);
   }
   if (isQuiet(entries)) {
     const largest = [...entries].filter((e) => e.kind === 'measured').sort((a, b) => Math.abs(growthOf(b)) - Math.abs(growthOf(a)))[0];
@@ -199,7 +199,7 @@ export function subscriptionMessage(kind: 'added' | 'exists' | 'removed' | 'abse
 }
 
 export function subscriptionListMessage(services: readonly string[], schedule: string): SlackMessage {
-  if (services.length === 0) return single(`:memo: This channel follows no services. Add one with \`/pymem subscribe <service>\`; digests go out ${schedule}.`);
+  if (services.length === 0) return single(`:memo: This channel follows no services. Add one with \`/pymem subscribe &lt;service&gt;\`; digests go out ${schedule}.`);
   return single(
     joinWithinLimit(
       [`:memo: This channel’s digest (${schedule}) follows ${services.length} ${services.length === 1 ? 'service' : 'services'}:`, services.map((s) => `\`${s}\``).join(', ')],

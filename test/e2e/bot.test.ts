@@ -209,7 +209,7 @@ describe('refusals and errors', () => {
   it('answers help and bad input in the acknowledgement', async () => {
     const help = JSON.parse((await h.command('help')).body) as { response_type: string; text: string };
     expect(help.response_type).toBe('ephemeral');
-    expect(help.text).toContain('/pymem <service> [window]');
+    expect(help.text).toContain('/pymem &lt;service&gt; [window]');
     for (const [text, expected] of [
       ['ow-a"} or vector(1)', 'not a service name'],
       ['ow-a 5m', 'shortest window'],

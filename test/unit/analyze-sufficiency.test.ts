@@ -171,7 +171,7 @@ describe('guidanceFor', () => {
 
   it('per-pod-only explains how to export a per-worker series', () => {
     const text = guidanceFor('per-pod-only').join('\n');
-    expect(text).toContain("multiprocess_mode='all'");
+    expect(text).toContain("multiprocess_mode='liveall'");
     expect(text).toContain('process-exporter');
     expect(text).toContain('services.<name>.queries.memory');
     expect(text).toContain('$service');

@@ -121,7 +121,7 @@ describe('other messages', () => {
   });
 
   it('help names the command it was called with', () => {
-    expect(JSON.stringify(helpMessage('/memory').blocks)).toContain('`/memory <service> [window]`');
+    expect(JSON.stringify(helpMessage('/memory').blocks)).toContain('`/memory &lt;service&gt; [window]`');
   });
 
   it('insufficient data explains how to export per-worker memory', () => {
