@@ -86,3 +86,13 @@ export function registerDigestActions(app: App, deps: ActionDeps): void {
   on(app, deps, new RegExp(`^${DIGEST_ACTIONS.analyzePrefix}:`), 'digest-analyze', (args, log) => analyse(args, log, parseButtonValue(args.action)));
   on(app, deps, DIGEST_ACTIONS.analyzeSelect, 'digest-analyze', (args, log) => analyse(args, log, parseSelectedValue(args.action)));
 }
+
+/**
+ * Any other action (an element pymem no longer posts, a tampered payload) is acknowledged and
+ * ignored, instead of Bolt answering 404 after three seconds.
+ */
+export function registerOtherActions(app: App): void {
+  app.action(/^(?!checklist|report_|digest_analyze)/, async ({ ack }) => {
+    await ack();
+  });
+}

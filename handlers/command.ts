@@ -10,6 +10,7 @@ import { formatDuration } from '../src/domain/format';
 import type { Telemetry } from '../src/observability/telemetry';
 import { helpMessage, noticeMessage, type SlackMessage } from '../src/slack/blocks';
 import type { Reply } from '../src/slack/gateway';
+import { escapeMrkdwn } from '../src/slack/limits';
 
 export interface CommandDeps {
   readonly reports: ReportService;
@@ -23,7 +24,8 @@ export interface CommandDeps {
 export function registerCommand(app: App, deps: CommandDeps): void {
   // Any command name: a workspace may have renamed /pymem; help shows whatever name was used.
   app.command(/.*/, async ({ command, ack, respond }) => {
-    const parsed = parseCommand(command.text ?? '', deps.maxWindowMs);
+    // A forged or garbled request can carry text that is not a string (a repeated field, a number).
+    const parsed = parseCommand(typeof command.text === 'string' ? command.text : '', deps.maxWindowMs);
     const log = deps.logger.child({ requestId: command.trigger_id || randomUUID(), command: parsed.kind, channel: command.channel_id, user: command.user_id });
     switch (parsed.kind) {
       case 'help':
@@ -31,7 +33,7 @@ export function registerCommand(app: App, deps: CommandDeps): void {
         deps.telemetry.commandHandled('help', 'answered');
         return;
       case 'invalid':
-        await ack(ephemeral(noticeMessage(`:warning: ${parsed.message} Try \`${command.command} help\`.`)));
+        await ack(ephemeral(noticeMessage(`:warning: ${escapeMrkdwn(parsed.message)} Try \`${command.command} help\`.`)));
         deps.telemetry.commandHandled('invalid', 'answered');
         log.info({ reason: parsed.message }, 'refused a command');
         return;

@@ -6,12 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, type CustomRoute } from '@slack/bolt';
+import { App, HTTPReceiver, type CustomRoute } from '@slack/bolt';
+import { hardenBoltBodyParsing } from './slack/bolt-hardening';
 import { healthRoutes, startHealthServer } from './observability/health';
 import { PrometheusTelemetry } from './observability/prometheus-metrics';
 import type { Telemetry } from './observability/telemetry';
 import type { Logger } from 'pino';
-import { registerActions, registerDigestActions } from '../handlers/actions';
+import { registerActions, registerDigestActions, registerOtherActions } from '../handlers/actions';
 import { registerCommand } from '../handlers/command';
 import { Limiter } from './bot/limiter';
 import { Subscriptions } from './bot/subscriptions';
@@ -76,9 +77,28 @@ export function createBoltApp(slack: SlackSettings, logger: Logger, customRoutes
       rejectRateLimitedCalls: false,
     },
   };
-  return slack.appToken
-    ? new App({ ...common, appToken: slack.appToken, socketMode: true })
-    : new App({ ...common, signingSecret: slack.signingSecret, processBeforeResponse: false, customRoutes });
+  if (slack.appToken) return new App({ ...common, appToken: slack.appToken, socketMode: true });
+  hardenBoltBodyParsing();
+  const receiver = new HTTPReceiver({
+    signingSecret: slack.signingSecret,
+    endpoints: '/slack/events',
+    customRoutes,
+    processBeforeResponse: false,
+    logger: common.logger,
+    // A signed request whose envelope Bolt cannot process (fields missing or of the wrong type) is
+    // a bad request, not a server error: Slack never sends one, and a 500 invites retries.
+    processEventErrorHandler: async ({ error, logger: boltLog, response }) => {
+      if (response.headersSent) {
+        boltLog.error(`an error after the acknowledgement: ${error instanceof Error ? error.message : String(error)}`);
+        return false;
+      }
+      boltLog.warn(`refused a request Bolt could not process: ${error instanceof Error ? error.message : String(error)}`);
+      response.writeHead(400);
+      response.end();
+      return true;
+    },
+  });
+  return new App({ ...common, receiver });
 }
 
 export async function startBot(config: BotConfig, deps: BotDeps): Promise<RunningBot> {
@@ -120,6 +140,7 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
   registerCommand(app, { ...handlerDeps, maxWindowMs: config.app.analysis.maxWindowMs, defaultWindowMs: config.app.analysis.defaultWindowMs });
   registerActions(app, handlerDeps);
   registerDigestActions(app, handlerDeps);
+  registerOtherActions(app);
   app.error(async (error) => {
     deps.logger.error({ err: error }, 'unhandled error in a Slack listener');
   });

@@ -23,14 +23,17 @@ export function renderTemplate(template: string, service: string): string {
   // The quote character of the string literal we are inside, or null.
   let quote: '"' | "'" | '`' | null = null;
   let regexLiteral = false;
+  // The code outside strings and comments, without spaces: tells whether a literal follows =~ or !~.
+  let code = '';
   while (i < template.length) {
     const ch = template[i]!;
     const placeholder = PLACEHOLDER.exec(template.slice(i));
     if (placeholder) {
       out +=
         quote === null
-          ? `"${escapeForLiteral(service, '"', /[=!]~\s*$/.test(out))}"`
+          ? `"${escapeForLiteral(service, '"', /[=!]~$/.test(code))}"`
           : escapeForLiteral(service, quote, regexLiteral);
+      if (quote === null) code += '""';
       i += placeholder[0].length;
       continue;
     }
@@ -45,8 +48,9 @@ export function renderTemplate(template: string, service: string): string {
       }
       if (ch === '"' || ch === "'" || ch === '`') {
         quote = ch;
-        regexLiteral = /[=!]~\s*$/.test(out);
+        regexLiteral = /[=!]~$/.test(code);
       }
+      if (!/\s/.test(ch)) code += ch;
       out += ch;
       i += 1;
       continue;
@@ -57,7 +61,10 @@ export function renderTemplate(template: string, service: string): string {
       i += 2;
       continue;
     }
-    if (ch === quote) quote = null;
+    if (ch === quote) {
+      quote = null;
+      code += '""';
+    }
     out += ch;
     i += 1;
   }

@@ -27,5 +27,7 @@ export function parseServiceName(raw: string): ServiceNameResult {
 export function printable(text: string, max = 60): string {
   // eslint-disable-next-line no-control-regex -- matching control characters is the point
   const shown = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return shown.length > max ? `${shown.slice(0, max)}…` : shown;
+  // By code point, so a cut never leaves half an emoji behind.
+  const points = Array.from(shown);
+  return points.length > max ? `${points.slice(0, max).join('')}…` : shown;
 }

@@ -5,6 +5,7 @@
 
 import { z } from 'zod';
 import { isChecklistStepId, type ChecklistStepId } from '../domain/checklist';
+import { printable } from '../domain/service-name';
 import { CHECKLIST_ACTION_PREFIX, WINDOW_CHOICES } from './blocks';
 
 const messageContext = z.object({
@@ -50,7 +51,7 @@ export function parseChecklistAction(action: unknown): ParseResult<{ stepId: Che
   if (!parsed.success) return { ok: false, error: 'not a checklist checkbox' };
   const stepId = parsed.data.action_id.slice(CHECKLIST_ACTION_PREFIX.length + 1);
   if (!parsed.data.action_id.startsWith(`${CHECKLIST_ACTION_PREFIX}:`) || !isChecklistStepId(stepId)) {
-    return { ok: false, error: `unknown checklist step "${parsed.data.action_id.slice(0, 60)}"` };
+    return { ok: false, error: `unknown checklist step "${printable(parsed.data.action_id)}"` };
   }
   return { ok: true, value: { stepId, checked: parsed.data.selected_options.some((o) => o.value === stepId) } };
 }
@@ -61,7 +62,8 @@ const selectAction = z.object({ selected_option: z.object({ value: z.string() })
 export function parseWindowAction(action: unknown): ParseResult<number> {
   const parsed = selectAction.safeParse(action);
   if (!parsed.success) return { ok: false, error: 'no window was selected' };
-  const ms = Number(parsed.data.selected_option.value);
+  const raw = parsed.data.selected_option.value;
+  const ms = /^\d{1,12}$/.test(raw) ? Number(raw) : NaN;
   if (!WINDOW_CHOICES.some((w) => w.ms === ms)) return { ok: false, error: 'that window is not one pymem offers' };
   return { ok: true, value: ms };
 }
