@@ -1,7 +1,8 @@
 /** Bugs found by the unit-test pass, each pinned by the input that showed it. */
 import { describe, expect, it } from 'vitest';
 import { renderTemplate, checkTemplate } from '../../src/domain/promql-template';
-import { parseServiceName } from '../../src/domain/service-name';
+import { parseServiceName, printable } from '../../src/domain/service-name';
+import { parseWindowAction } from '../../src/slack/payloads';
 import { loadConfig, ConfigError } from '../../src/config/load';
 import { parseDuration, formatBytes } from '../../src/domain/format';
 import { parseDurationSetting } from '../../src/config/units';
@@ -63,5 +64,23 @@ describe('fixed bugs', () => {
     expect(formatBytes(1024 * 1024 - 1)).toBe('1 MiB');
     expect(formatBytes(1023.9 * 1024 * 1024)).toBe('1 GiB');
     expect(formatBytes(412 * 1024 * 1024)).toBe('412 MiB');
+  });
+});
+
+describe('fixed bugs found by fuzzing', () => {
+  it('keeps the regex context across a comment between =~ and the literal', () => {
+    expect(renderTemplate('up{job=~ # note\n"$service"}', 'a.b')).toBe('up{job=~ # note\n"a\\\\.b"}');
+    expect(renderTemplate('up{job= # =~\n"$service"}', 'a.b')).toBe('up{job= # =~\n"a.b"}');
+  });
+
+  it('never cuts an emoji in half when shortening text', () => {
+    const shown = printable('a'.repeat(59) + '😀😀');
+    expect(shown).toBe('a'.repeat(59) + '😀…');
+  });
+
+  it('reads the window menu value as plain digits only', () => {
+    expect(parseWindowAction({ selected_option: { value: '0x36EE80' } }).ok).toBe(false);
+    expect(parseWindowAction({ selected_option: { value: ' 36e5 ' } }).ok).toBe(false);
+    expect(parseWindowAction({ selected_option: { value: '3600000' } })).toEqual({ ok: true, value: 3_600_000 });
   });
 });
