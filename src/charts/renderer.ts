@@ -524,23 +524,13 @@ function drawDigestPanel(ctx: CanvasRenderingContext2D, family: string, panel: D
       ctx.fill();
     }
 
-    if (panel.reference !== null) {
-      const y = Math.round(py(panel.reference.bytes)) + 0.5;
-      ctx.strokeStyle = panel.reference.color;
-      ctx.lineWidth = panel.reference.width;
-      ctx.setLineDash([...panel.reference.dash]);
-      ctx.beginPath();
-      ctx.moveTo(plot.x, y);
-      ctx.lineTo(plot.x + plot.width, y);
-      ctx.stroke();
-      ctx.setLineDash([]);
-    }
-
-    if (panel.limitLine !== null) {
-      const y = Math.round(py(panel.limitLine.bytes)) + 0.5;
-      ctx.strokeStyle = panel.limitLine.color;
-      ctx.lineWidth = panel.limitLine.width;
-      ctx.setLineDash([...panel.limitLine.dash]);
+    // The level 24 h ago, then the limit: both dashed lines across the whole panel.
+    for (const line of [panel.reference, panel.limitLine]) {
+      if (line === null) continue;
+      const y = Math.round(py(line.bytes)) + 0.5;
+      ctx.strokeStyle = line.color;
+      ctx.lineWidth = line.width;
+      ctx.setLineDash([...line.dash]);
       ctx.beginPath();
       ctx.moveTo(plot.x, y);
       ctx.lineTo(plot.x + plot.width, y);

@@ -59,48 +59,17 @@ export function robustSd(values: ArrayLike<number>): number {
   return 1.4826 * quantile(deviations, 0.5);
 }
 
-export function pearson(xs: ArrayLike<number>, ys: ArrayLike<number>): number {
-  let n = 0;
-  let sx = 0;
-  let sy = 0;
-  for (let i = 0; i < xs.length; i++) {
-    const x = xs[i]!;
-    const y = ys[i]!;
-    if (Number.isFinite(x) && Number.isFinite(y)) {
-      n++;
-      sx += x;
-      sy += y;
-    }
-  }
-  if (n < 3) return 0;
-  const mx = sx / n;
-  const my = sy / n;
-  let cov = 0;
-  let vx = 0;
-  let vy = 0;
-  for (let i = 0; i < xs.length; i++) {
-    const x = xs[i]!;
-    const y = ys[i]!;
-    if (Number.isFinite(x) && Number.isFinite(y)) {
-      cov += (x - mx) * (y - my);
-      vx += (x - mx) ** 2;
-      vy += (y - my) ** 2;
-    }
-  }
-  if (vx <= 0 || vy <= 0) return 0;
-  return cov / Math.sqrt(vx * vy);
-}
-
-export interface LineFit {
-  readonly slope: number;
-  readonly intercept: number;
-  /** Coefficient of determination, 0..1 (0 when y is constant). */
-  readonly r2: number;
+/** Centred sums over the points where both x and y are finite. */
+interface Moments {
   readonly n: number;
+  readonly mx: number;
+  readonly my: number;
+  readonly sxx: number;
+  readonly syy: number;
+  readonly sxy: number;
 }
 
-/** Ordinary least squares of y on x over the points where both are finite. */
-export function fitLine(xs: ArrayLike<number>, ys: ArrayLike<number>): LineFit {
+function moments(xs: ArrayLike<number>, ys: ArrayLike<number>): Moments {
   let n = 0;
   let sx = 0;
   let sy = 0;
@@ -113,9 +82,8 @@ export function fitLine(xs: ArrayLike<number>, ys: ArrayLike<number>): LineFit {
       sy += y;
     }
   }
-  if (n < 2) return { slope: 0, intercept: n === 1 ? sy : NaN, r2: 0, n };
-  const mx = sx / n;
-  const my = sy / n;
+  const mx = n > 0 ? sx / n : NaN;
+  const my = n > 0 ? sy / n : NaN;
   let sxy = 0;
   let sxx = 0;
   let syy = 0;
@@ -128,6 +96,27 @@ export function fitLine(xs: ArrayLike<number>, ys: ArrayLike<number>): LineFit {
       syy += (y - my) ** 2;
     }
   }
+  return { n, mx, my, sxx, syy, sxy };
+}
+
+export function pearson(xs: ArrayLike<number>, ys: ArrayLike<number>): number {
+  const m = moments(xs, ys);
+  if (m.n < 3 || m.sxx <= 0 || m.syy <= 0) return 0;
+  return m.sxy / Math.sqrt(m.sxx * m.syy);
+}
+
+export interface LineFit {
+  readonly slope: number;
+  readonly intercept: number;
+  /** Coefficient of determination, 0..1 (0 when y is constant). */
+  readonly r2: number;
+  readonly n: number;
+}
+
+/** Ordinary least squares of y on x over the points where both are finite. */
+export function fitLine(xs: ArrayLike<number>, ys: ArrayLike<number>): LineFit {
+  const { n, mx, my, sxx, syy, sxy } = moments(xs, ys);
+  if (n < 2) return { slope: 0, intercept: n === 1 ? my : NaN, r2: 0, n };
   if (sxx <= 0) return { slope: 0, intercept: my, r2: 0, n };
   const slope = sxy / sxx;
   const r2 = syy <= 0 ? 0 : Math.min(1, (sxy * sxy) / (sxx * syy));
