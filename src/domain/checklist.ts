@@ -162,7 +162,7 @@ function allocationNext(target: WorkerFigures | undefined): string[] {
   return [
     `Attach memray and watch live allocations: \`memray attach ${pid}\` (or \`memray attach --aggregate -o ${pid}.bin ${pid}\`, then \`memray flamegraph ${pid}.bin\`)`,
     'Or compare two tracemalloc snapshots a few minutes apart: start the process with `PYTHONTRACEMALLOC=25`, then `snapshot2.compare_to(snapshot1, "traceback")` shows which lines keep allocating.',
-    `Top allocation sites without restarting: \`py-spy dump --pid ${pid} --locals\` shows the frames holding large objects.`,
+    `Without attaching a profiler: \`py-spy dump --pid ${pid} --locals\` shows where each thread is and what its frames hold.`,
   ];
 }
 

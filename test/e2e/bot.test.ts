@@ -3,7 +3,9 @@
  * receiver, the Slack stand-in as Web API, a real Prometheus with backfilled data, an SQLite file.
  */
 
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECKLIST_STEP_IDS } from '../../src/domain/checklist';
@@ -15,6 +17,7 @@ import { startPrometheus, type RunningPrometheus } from '../support/prometheus';
 import { blockText, CHANNEL, reportOf, SIGNING_SECRET, startBotHarness, type BotHarness } from '../support/bot-harness';
 import { blockActionPayload, blockActionsBody, postToBot } from '../../src/slack-standin/signed-requests';
 
+const ARTIFACTS = join(__dirname, '..', '.artifacts');
 let prom: RunningPrometheus;
 let h: BotHarness;
 const NOW = SCENARIO_END_MS;
@@ -86,6 +89,10 @@ describe('/pymem <service>', () => {
     expect(image).toBeDefined();
     const png = h.slack.fileContent(image!.slack_file.id)!;
     expect(png.bytes.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+    // Kept for a person to look at: what exactly was posted.
+    mkdirSync(ARTIFACTS, { recursive: true });
+    writeFileSync(join(ARTIFACTS, 'bot-report.json'), JSON.stringify({ text: report.text, blocks: report.blocks }, null, 2));
+    writeFileSync(join(ARTIFACTS, 'bot-report-chart.png'), png.bytes);
     expect(png.bytes.length).toBeGreaterThan(20_000);
 
     // The three-step upload happened before the message.

@@ -3,7 +3,9 @@
  * Slack stand-in, a real Prometheus (one service slowed down, one broken), an SQLite file.
  */
 
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTION_IDS } from '../../src/slack/blocks';
@@ -103,7 +105,11 @@ describe('the digest', () => {
     expect(json, json.slice(json.indexOf('hang-api'), json.indexOf('hang-api') + 200)).toMatch(/hang-api\* :warning: not measured: the metrics backend took longer than 2 s/);
     expect(json).toContain('Steady or shrinking* (1)');
     const image = digest.blocks.find((b) => b.type === 'image') as { slack_file: { id: string } };
-    expect(h.slack.fileContent(image.slack_file.id)!.bytes.subarray(0, 4).toString('hex')).toBe('89504e47');
+    const png = h.slack.fileContent(image.slack_file.id)!.bytes;
+    expect(png.subarray(0, 4).toString('hex')).toBe('89504e47');
+    mkdirSync(join(__dirname, '..', '.artifacts'), { recursive: true });
+    writeFileSync(join(__dirname, '..', '.artifacts', 'digest-message.json'), JSON.stringify({ text: digest.text, blocks: digest.blocks }, null, 2));
+    writeFileSync(join(__dirname, '..', '.artifacts', 'digest-chart.png'), png);
     const runs = await h.store.digestRuns(CHANNEL);
     expect(runs).toMatchObject([{ periodKey: '2026-03-02T12:00:00.000Z', status: 'posted', messageTs: digest.ts }]);
   }, 60_000);
