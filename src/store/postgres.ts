@@ -6,10 +6,18 @@
 
 import { DatabaseError, escapeIdentifier, Pool, type PoolClient } from 'pg';
 import { z } from 'zod';
-import { CHECKLIST_STEP_IDS, type ChecklistStepId } from '../domain/checklist';
 import type { StoredReport } from '../domain/report';
-// The retention policy for delivery keys is the store's, not the driver's: one definition for both stores.
-import { DELIVERY_PRUNE_EVERY, DELIVERY_RETENTION_MS } from './sqlite';
+import {
+  DELIVERY_PRUNE_EVERY,
+  DELIVERY_RETENTION_MS,
+  newIncidentRecord,
+  RowReader,
+  SELECT_DIGEST_RUN,
+  SELECT_INCIDENT,
+  SELECT_SUBSCRIPTION,
+  summaryToJson,
+  type ColumnTypes,
+} from './rows';
 import {
   StoreError,
   type ChecklistState,
@@ -17,7 +25,6 @@ import {
   type DigestRun,
   type IncidentRecord,
   type NewIncident,
-  type StepState,
   type Store,
   type Subscription,
   type TickEvent,
@@ -130,80 +137,11 @@ const millis = z
   .transform(Number)
   .pipe(z.int());
 
-const incidentRow = z.object({
-  id: z.string(),
-  channel_id: z.string(),
-  message_ts: z.string().nullable(),
-  service: z.string(),
-  window_ms: millis,
-  end_ms: millis,
-  report_json: z.string(),
-  created_by: z.string(),
-  created_at: millis,
-  version: z.int(),
-});
-
-const tickRow = z.object({
-  incident_id: z.string(),
-  step_id: z.enum(CHECKLIST_STEP_IDS),
-  user_id: z.string(),
-  checked: z.boolean(),
-  at: millis,
-  request_key: z.string(),
-});
-
-const stepStateRow = tickRow.pick({ step_id: true, user_id: true, checked: true, at: true });
-
-const subscriptionRow = z.object({
-  channel_id: z.string(),
-  service: z.string(),
-  created_by: z.string(),
-  created_at: millis,
-});
-
-const digestRunRow = z.object({
-  channel_id: z.string(),
-  period_key: z.string(),
-  status: z.enum(['claimed', 'posted', 'failed']),
-  owner: z.string(),
-  claimed_at: millis,
-  lease_until: millis,
-  message_ts: z.string().nullable(),
-  summary_json: z.string().nullable(),
-  finished_at: millis.nullable(),
-});
+const COLUMN_TYPES: ColumnTypes = { millis, checked: z.boolean() };
 
 const versionRow = z.object({ version: z.int() });
 const migrationRow = z.object({ version: z.int() });
 const claimRow = z.object({ inserted: z.boolean() });
-
-/**
- * The outer shape of a StoredReport. The full Diagnosis is our own output and would need a schema
- * for every domain type; this catches a truncated, hand-edited or foreign row.
- */
-const storedReportShape = z.object({
-  diagnosis: z.looseObject({ pattern: z.string() }),
-  checklist: z.array(z.looseObject({ id: z.string() })),
-  chartFileId: z.string().nullable(),
-  chartProblem: z.string().nullable(),
-  sourceDescription: z.string(),
-  timeZone: z.string(),
-});
-
-function isStoredReport(value: unknown): value is StoredReport {
-  return storedReportShape.safeParse(value).success;
-}
-
-/** JSON text for a digest summary; `undefined` (nothing JSON can say) is stored as NULL and reads back as null. */
-function summaryToJson(summary: unknown): string | null {
-  // JSON.stringify returns undefined for undefined, functions and symbols despite its declared type.
-  const json = JSON.stringify(summary) as string | undefined;
-  return json ?? null;
-}
-
-const SELECT_INCIDENT = `SELECT id, channel_id, message_ts, service, window_ms, end_ms, report_json, created_by, created_at, version FROM incidents`;
-const SELECT_SUBSCRIPTION = `SELECT channel_id, service, created_by, created_at FROM subscriptions`;
-const SELECT_DIGEST_RUN = `SELECT channel_id, period_key, status, owner, claimed_at, lease_until, message_ts, summary_json, finished_at FROM digest_runs`;
 
 /** Serialises schema changes per schema (the one search_path picks): the lock lasts until the transaction ends. */
 const LOCK_CURRENT_SCHEMA = `SELECT pg_advisory_xact_lock(${ADVISORY_LOCK_CLASS}, hashtext(coalesce(current_schema(), '')))`;
@@ -214,6 +152,7 @@ const LOCK_NAMED_SCHEMA = `SELECT pg_advisory_xact_lock(${ADVISORY_LOCK_CLASS}, 
 export class PostgresStore implements Store {
   #closed = false;
   #claims = 0;
+  readonly #rows: RowReader;
 
   private constructor(
     private readonly pool: Pool,
@@ -221,7 +160,9 @@ export class PostgresStore implements Store {
     /** Passwords from the URL, scrubbed from every message we build. */
     private readonly secrets: readonly string[],
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.#rows = new RowReader(where, COLUMN_TYPES);
+  }
 
   /**
    * Opens a pool on `url` (a postgres:// URL), creates `options.schema` if it is missing, and checks
@@ -278,7 +219,7 @@ export class PostgresStore implements Store {
       await client.query(LOCK_CURRENT_SCHEMA);
       await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`);
       const applied = new Set(
-        (await client.query(`SELECT version FROM schema_migrations`)).rows.map((row) => this.parseRow(migrationRow, row, 'a schema migration').version),
+        (await client.query(`SELECT version FROM schema_migrations`)).rows.map((row) => this.#rows.parse(migrationRow, row, 'a schema migration').version),
       );
       for (const migration of MIGRATIONS) {
         if (applied.has(migration.version)) continue;
@@ -304,18 +245,7 @@ export class PostgresStore implements Store {
          VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, 0)`,
         [incident.id, incident.channelId, incident.service, incident.windowMs, incident.endMs, JSON.stringify(incident.report), incident.createdBy, incident.createdAt],
       );
-      return {
-        id: incident.id,
-        channelId: incident.channelId,
-        service: incident.service,
-        windowMs: incident.windowMs,
-        endMs: incident.endMs,
-        report: incident.report,
-        createdBy: incident.createdBy,
-        createdAt: incident.createdAt,
-        messageTs: null,
-        version: 0,
-      };
+      return newIncidentRecord(incident);
     });
   }
 
@@ -337,14 +267,14 @@ export class PostgresStore implements Store {
   async getIncident(id: string): Promise<IncidentRecord | null> {
     return this.run(`reading incident ${id}`, async (pool) => {
       const [row] = (await pool.query(`${SELECT_INCIDENT} WHERE id = $1`, [id])).rows;
-      return row === undefined ? null : this.toRecord(row);
+      return row === undefined ? null : this.#rows.incident(row);
     });
   }
 
   async findIncidentByMessage(channelId: string, messageTs: string): Promise<IncidentRecord | null> {
     return this.run(`finding the incident of message ${messageTs} in ${channelId}`, async (pool) => {
       const [row] = (await pool.query(`${SELECT_INCIDENT} WHERE channel_id = $1 AND message_ts = $2`, [channelId, messageTs])).rows;
-      return row === undefined ? null : this.toRecord(row);
+      return row === undefined ? null : this.#rows.incident(row);
     });
   }
 
@@ -364,9 +294,9 @@ export class PostgresStore implements Store {
          RETURNING id`,
         [event.incidentId, event.stepId, event.userId, event.checked, event.at, event.requestKey],
       );
-      if (inserted.rowCount === 0) return { applied: false, version: this.parseRow(versionRow, locked, `the version of incident ${event.incidentId}`).version };
+      if (inserted.rowCount === 0) return { applied: false, version: this.#rows.parse(versionRow, locked, `the version of incident ${event.incidentId}`).version };
       const [bumped] = (await client.query(`UPDATE incidents SET version = version + 1 WHERE id = $1 RETURNING version`, [event.incidentId])).rows;
-      return { applied: true, version: this.parseRow(versionRow, bumped, `the version of incident ${event.incidentId}`).version };
+      return { applied: true, version: this.#rows.parse(versionRow, bumped, `the version of incident ${event.incidentId}`).version };
     });
   }
 
@@ -376,10 +306,7 @@ export class PostgresStore implements Store {
         `SELECT incident_id, step_id, user_id, checked, at, request_key FROM tick_events WHERE incident_id = $1 ORDER BY id`,
         [incidentId],
       );
-      return rows.map((row): TickEvent => {
-        const r = this.parseRow(tickRow, row, `a tick event of incident ${incidentId}`);
-        return { incidentId: r.incident_id, stepId: r.step_id, userId: r.user_id, checked: r.checked, at: r.at, requestKey: r.request_key };
-      });
+      return rows.map((row) => this.#rows.tickEvent(row, incidentId));
     });
   }
 
@@ -390,12 +317,7 @@ export class PostgresStore implements Store {
         `SELECT DISTINCT ON (step_id) step_id, user_id, checked, at FROM tick_events WHERE incident_id = $1 ORDER BY step_id, id DESC`,
         [incidentId],
       );
-      const state: Partial<Record<ChecklistStepId, StepState>> = {};
-      for (const row of rows) {
-        const r = this.parseRow(stepStateRow, row, `a tick event of incident ${incidentId}`);
-        state[r.step_id] = { checked: r.checked, userId: r.user_id, at: r.at };
-      }
-      return state;
+      return this.#rows.checklistState(rows, incidentId);
     });
   }
 
@@ -419,14 +341,14 @@ export class PostgresStore implements Store {
   async subscriptions(channelId: string): Promise<Subscription[]> {
     return this.run(`reading the subscriptions of ${channelId}`, async (pool) => {
       const { rows } = await pool.query(`${SELECT_SUBSCRIPTION} WHERE channel_id = $1 ORDER BY service`, [channelId]);
-      return rows.map((row) => this.toSubscription(row));
+      return rows.map((row) => this.#rows.subscription(row));
     });
   }
 
   async allSubscriptions(): Promise<Subscription[]> {
     return this.run('reading all subscriptions', async (pool) => {
       const { rows } = await pool.query(`${SELECT_SUBSCRIPTION} ORDER BY channel_id, service`);
-      return rows.map((row) => this.toSubscription(row));
+      return rows.map((row) => this.#rows.subscription(row));
     });
   }
 
@@ -448,11 +370,11 @@ export class PostgresStore implements Store {
           [channelId, periodKey, owner, now, now + leaseMs],
         );
         const [won] = claimed.rows;
-        if (won !== undefined) return { claimed: true, takenOver: !this.parseRow(claimRow, won, 'a digest claim').inserted };
+        if (won !== undefined) return { claimed: true, takenOver: !this.#rows.parse(claimRow, won, 'a digest claim').inserted };
         // Lost: report who holds it. A separate statement, so it sees the winner's row even if that
         // committed after the claim statement started.
         const [row] = (await pool.query(`${SELECT_DIGEST_RUN} WHERE channel_id = $1 AND period_key = $2`, [channelId, periodKey])).rows;
-        if (row !== undefined) return { claimed: false, run: this.toDigestRun(row) };
+        if (row !== undefined) return { claimed: false, run: this.#rows.digestRun(row) };
         if (attempt >= CLAIM_ATTEMPTS) {
           throw new StoreError('conflict', `${this.where}: the ${periodKey} digest run of ${channelId} kept disappearing while being claimed; is something deleting digest_runs rows?`);
         }
@@ -496,14 +418,14 @@ export class PostgresStore implements Store {
           beforePeriodKey,
         ])
       ).rows;
-      return row === undefined ? null : this.toDigestRun(row);
+      return row === undefined ? null : this.#rows.digestRun(row);
     });
   }
 
   async digestRuns(channelId: string): Promise<DigestRun[]> {
     return this.run(`reading the digest runs of ${channelId}`, async (pool) => {
       const { rows } = await pool.query(`${SELECT_DIGEST_RUN} WHERE channel_id = $1 ORDER BY period_key`, [channelId]);
-      return rows.map((row) => this.toDigestRun(row));
+      return rows.map((row) => this.#rows.digestRun(row));
     });
   }
 
@@ -561,77 +483,6 @@ export class PostgresStore implements Store {
         client.release(broken);
       }
     });
-  }
-
-  private toRecord(row: unknown): IncidentRecord {
-    const r = this.parseRow(incidentRow, row, 'an incident');
-    let report: unknown;
-    try {
-      report = JSON.parse(r.report_json);
-    } catch (error) {
-      throw new StoreError('corrupt', `${this.where}: the report of incident ${r.id} is not valid JSON; delete the incident or restore the database from a backup.`, {
-        cause: error,
-      });
-    }
-    if (!isStoredReport(report)) {
-      throw new StoreError('corrupt', `${this.where}: the report of incident ${r.id} is not a stored report; delete the incident or restore the database from a backup.`, {
-        cause: storedReportShape.safeParse(report).error,
-      });
-    }
-    return {
-      id: r.id,
-      channelId: r.channel_id,
-      service: r.service,
-      windowMs: r.window_ms,
-      endMs: r.end_ms,
-      report,
-      createdBy: r.created_by,
-      createdAt: r.created_at,
-      messageTs: r.message_ts,
-      version: r.version,
-    };
-  }
-
-  private toSubscription(row: unknown): Subscription {
-    const r = this.parseRow(subscriptionRow, row, 'a subscription');
-    return { channelId: r.channel_id, service: r.service, createdBy: r.created_by, createdAt: r.created_at };
-  }
-
-  private toDigestRun(row: unknown): DigestRun {
-    const r = this.parseRow(digestRunRow, row, 'a digest run');
-    let summary: unknown = null;
-    if (r.summary_json !== null) {
-      try {
-        summary = JSON.parse(r.summary_json);
-      } catch (error) {
-        throw new StoreError(
-          'corrupt',
-          `${this.where}: the summary of the ${r.period_key} digest of ${r.channel_id} is not valid JSON; delete that digest run or restore the database from a backup.`,
-          { cause: error },
-        );
-      }
-    }
-    return {
-      channelId: r.channel_id,
-      periodKey: r.period_key,
-      status: r.status,
-      owner: r.owner,
-      claimedAt: r.claimed_at,
-      leaseUntil: r.lease_until,
-      messageTs: r.message_ts,
-      summary,
-      finishedAt: r.finished_at,
-    };
-  }
-
-  private parseRow<S extends z.ZodType>(schema: S, row: unknown, what: string): z.output<S> {
-    const parsed = schema.safeParse(row);
-    if (!parsed.success) {
-      throw new StoreError('corrupt', `${this.where}: ${what} has unexpected columns (${z.prettifyError(parsed.error)}); was the database written by another program?`, {
-        cause: parsed.error,
-      });
-    }
-    return parsed.data;
   }
 }
 

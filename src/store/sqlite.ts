@@ -8,8 +8,18 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
-import { CHECKLIST_STEP_IDS, type ChecklistStepId } from '../domain/checklist';
 import type { StoredReport } from '../domain/report';
+import {
+  DELIVERY_PRUNE_EVERY,
+  DELIVERY_RETENTION_MS,
+  newIncidentRecord,
+  RowReader,
+  SELECT_DIGEST_RUN,
+  SELECT_INCIDENT,
+  SELECT_SUBSCRIPTION,
+  summaryToJson,
+  type ColumnTypes,
+} from './rows';
 import {
   StoreError,
   type ChecklistState,
@@ -17,7 +27,6 @@ import {
   type DigestRun,
   type IncidentRecord,
   type NewIncident,
-  type StepState,
   type Store,
   type Subscription,
   type TickEvent,
@@ -32,10 +41,6 @@ export interface SqliteStoreOptions {
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5000;
-/** Slack redelivers within minutes; a day of keys is ample and keeps the table small. */
-export const DELIVERY_RETENTION_MS = 24 * 60 * 60 * 1000;
-/** Prune old delivery keys on every this-many-th claim (and on the first claim after opening). */
-export const DELIVERY_PRUNE_EVERY = 1000;
 
 interface Migration {
   readonly version: number;
@@ -109,76 +114,11 @@ const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-const incidentRow = z.object({
-  id: z.string(),
-  channel_id: z.string(),
-  message_ts: z.string().nullable(),
-  service: z.string(),
-  window_ms: z.number(),
-  end_ms: z.number(),
-  report_json: z.string(),
-  created_by: z.string(),
-  created_at: z.number(),
-  version: z.number().int(),
-});
-
-const tickRow = z.object({
-  incident_id: z.string(),
-  step_id: z.enum(CHECKLIST_STEP_IDS),
-  user_id: z.string(),
-  checked: z.union([z.literal(0), z.literal(1)]),
-  at: z.number(),
-  request_key: z.string(),
-});
-
-const stepStateRow = tickRow.pick({ step_id: true, user_id: true, checked: true, at: true });
-
-const subscriptionRow = z.object({
-  channel_id: z.string(),
-  service: z.string(),
-  created_by: z.string(),
-  created_at: z.number(),
-});
-
-const digestRunRow = z.object({
-  channel_id: z.string(),
-  period_key: z.string(),
-  status: z.enum(['claimed', 'posted', 'failed']),
-  owner: z.string(),
-  claimed_at: z.number(),
-  lease_until: z.number(),
-  message_ts: z.string().nullable(),
-  summary_json: z.string().nullable(),
-  finished_at: z.number().nullable(),
-});
-
-/** JSON text for a digest summary; `undefined` (nothing JSON can say) is stored as NULL and reads back as null. */
-function summaryToJson(summary: unknown): string | null {
-  // JSON.stringify returns undefined for undefined, functions and symbols despite its declared type.
-  const json = JSON.stringify(summary) as string | undefined;
-  return json ?? null;
-}
-
-/**
- * The outer shape of a StoredReport. The full Diagnosis is our own output and would need a schema
- * for every domain type; this catches a truncated, hand-edited or foreign row.
- */
-const storedReportShape = z.object({
-  diagnosis: z.looseObject({ pattern: z.string() }),
-  checklist: z.array(z.looseObject({ id: z.string() })),
-  chartFileId: z.string().nullable(),
-  chartProblem: z.string().nullable(),
-  sourceDescription: z.string(),
-  timeZone: z.string(),
-});
-
-function isStoredReport(value: unknown): value is StoredReport {
-  return storedReportShape.safeParse(value).success;
-}
-
-const SELECT_INCIDENT = `SELECT id, channel_id, message_ts, service, window_ms, end_ms, report_json, created_by, created_at, version FROM incidents`;
-const SELECT_SUBSCRIPTION = `SELECT channel_id, service, created_by, created_at FROM subscriptions`;
-const SELECT_DIGEST_RUN = `SELECT channel_id, period_key, status, owner, claimed_at, lease_until, message_ts, summary_json, finished_at FROM digest_runs`;
+/** better-sqlite3 returns INTEGER columns as numbers; tick_events.checked is stored as 0 or 1. */
+const COLUMN_TYPES: ColumnTypes = {
+  millis: z.number(),
+  checked: z.union([z.literal(0), z.literal(1)]).transform((checked) => checked === 1),
+};
 
 function prepareStatements(db: Database.Database) {
   return {
@@ -268,12 +208,15 @@ export class SqliteStore implements Store {
   #statements: Statements | undefined;
   #closed = false;
   #claims = 0;
+  readonly #rows: RowReader;
 
   private constructor(
     private readonly db: Database.Database,
     private readonly where: string,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.#rows = new RowReader(where, COLUMN_TYPES);
+  }
 
   /** Opens (creating it and its parent directory if needed) the database at `path`; `':memory:'` for a private in-memory one. */
   static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
@@ -332,18 +275,7 @@ export class SqliteStore implements Store {
         createdBy: incident.createdBy,
         createdAt: incident.createdAt,
       });
-      return {
-        id: incident.id,
-        channelId: incident.channelId,
-        service: incident.service,
-        windowMs: incident.windowMs,
-        endMs: incident.endMs,
-        report: incident.report,
-        createdBy: incident.createdBy,
-        createdAt: incident.createdAt,
-        messageTs: null,
-        version: 0,
-      };
+      return newIncidentRecord(incident);
     });
   }
 
@@ -367,14 +299,14 @@ export class SqliteStore implements Store {
   async getIncident(id: string): Promise<IncidentRecord | null> {
     return this.guard(`reading incident ${id}`, () => {
       const row = this.statements().incidentById.get(id);
-      return row === undefined ? null : this.toRecord(row);
+      return row === undefined ? null : this.#rows.incident(row);
     });
   }
 
   async findIncidentByMessage(channelId: string, messageTs: string): Promise<IncidentRecord | null> {
     return this.guard(`finding the incident of message ${messageTs} in ${channelId}`, () => {
       const row = this.statements().incidentByMessage.get(channelId, messageTs);
-      return row === undefined ? null : this.toRecord(row);
+      return row === undefined ? null : this.#rows.incident(row);
     });
   }
 
@@ -386,22 +318,14 @@ export class SqliteStore implements Store {
     return this.guard(`reading the ticks of incident ${incidentId}`, () =>
       this.statements()
         .tickEvents.all(incidentId)
-        .map((row): TickEvent => {
-          const r = this.parseRow(tickRow, row, `a tick event of incident ${incidentId}`);
-          return { incidentId: r.incident_id, stepId: r.step_id, userId: r.user_id, checked: r.checked === 1, at: r.at, requestKey: r.request_key };
-        }),
+        .map((row) => this.#rows.tickEvent(row, incidentId)),
     );
   }
 
   async checklistState(incidentId: string): Promise<ChecklistState> {
-    return this.guard(`reading the checklist of incident ${incidentId}`, () => {
-      const state: Partial<Record<ChecklistStepId, StepState>> = {};
-      for (const row of this.statements().latestPerStep.all(incidentId)) {
-        const r = this.parseRow(stepStateRow, row, `a tick event of incident ${incidentId}`);
-        state[r.step_id] = { checked: r.checked === 1, userId: r.user_id, at: r.at };
-      }
-      return state;
-    });
+    return this.guard(`reading the checklist of incident ${incidentId}`, () =>
+      this.#rows.checklistState(this.statements().latestPerStep.all(incidentId), incidentId),
+    );
   }
 
   async subscribe(subscription: Subscription): Promise<'added' | 'exists'> {
@@ -420,7 +344,7 @@ export class SqliteStore implements Store {
     return this.guard(`reading the subscriptions of ${channelId}`, () =>
       this.statements()
         .subscriptions.all(channelId)
-        .map((row) => this.toSubscription(row)),
+        .map((row) => this.#rows.subscription(row)),
     );
   }
 
@@ -428,7 +352,7 @@ export class SqliteStore implements Store {
     return this.guard('reading all subscriptions', () =>
       this.statements()
         .allSubscriptions.all()
-        .map((row) => this.toSubscription(row)),
+        .map((row) => this.#rows.subscription(row)),
     );
   }
 
@@ -460,7 +384,7 @@ export class SqliteStore implements Store {
   async previousDigest(channelId: string, beforePeriodKey: string): Promise<DigestRun | null> {
     return this.guard(`reading the digest of ${channelId} before ${beforePeriodKey}`, () => {
       const row = this.statements().previousDigest.get(channelId, beforePeriodKey);
-      return row === undefined ? null : this.toDigestRun(row);
+      return row === undefined ? null : this.#rows.digestRun(row);
     });
   }
 
@@ -468,7 +392,7 @@ export class SqliteStore implements Store {
     return this.guard(`reading the digest runs of ${channelId}`, () =>
       this.statements()
         .digestRuns.all(channelId)
-        .map((row) => this.toDigestRun(row)),
+        .map((row) => this.#rows.digestRun(row)),
     );
   }
 
@@ -515,7 +439,7 @@ export class SqliteStore implements Store {
           s.insertDigestRun.run(params);
           return { claimed: true, takenOver: false };
         }
-        const run = this.toDigestRun(row);
+        const run = this.#rows.digestRun(row);
         // A claim whose holder stopped renewing before posting is abandoned; a failed run may be retried.
         if (run.status === 'failed' || (run.status === 'claimed' && run.leaseUntil < claim.now)) {
           s.takeOverDigestRun.run(params);
@@ -538,79 +462,8 @@ export class SqliteStore implements Store {
     }
   }
 
-  private toRecord(row: unknown): IncidentRecord {
-    const r = this.parseRow(incidentRow, row, 'an incident');
-    let report: unknown;
-    try {
-      report = JSON.parse(r.report_json);
-    } catch (error) {
-      throw new StoreError('corrupt', `${this.where}: the report of incident ${r.id} is not valid JSON; delete the incident or restore the database from a backup.`, {
-        cause: error,
-      });
-    }
-    if (!isStoredReport(report)) {
-      throw new StoreError('corrupt', `${this.where}: the report of incident ${r.id} is not a stored report; delete the incident or restore the database from a backup.`, {
-        cause: storedReportShape.safeParse(report).error,
-      });
-    }
-    return {
-      id: r.id,
-      channelId: r.channel_id,
-      service: r.service,
-      windowMs: r.window_ms,
-      endMs: r.end_ms,
-      report,
-      createdBy: r.created_by,
-      createdAt: r.created_at,
-      messageTs: r.message_ts,
-      version: r.version,
-    };
-  }
-
-  private toSubscription(row: unknown): Subscription {
-    const r = this.parseRow(subscriptionRow, row, 'a subscription');
-    return { channelId: r.channel_id, service: r.service, createdBy: r.created_by, createdAt: r.created_at };
-  }
-
-  private toDigestRun(row: unknown): DigestRun {
-    const r = this.parseRow(digestRunRow, row, 'a digest run');
-    let summary: unknown = null;
-    if (r.summary_json !== null) {
-      try {
-        summary = JSON.parse(r.summary_json);
-      } catch (error) {
-        throw new StoreError(
-          'corrupt',
-          `${this.where}: the summary of the ${r.period_key} digest of ${r.channel_id} is not valid JSON; delete that digest run or restore the database from a backup.`,
-          { cause: error },
-        );
-      }
-    }
-    return {
-      channelId: r.channel_id,
-      periodKey: r.period_key,
-      status: r.status,
-      owner: r.owner,
-      claimedAt: r.claimed_at,
-      leaseUntil: r.lease_until,
-      messageTs: r.message_ts,
-      summary,
-      finishedAt: r.finished_at,
-    };
-  }
-
   private parseVersion(value: unknown, incidentId: string): number {
-    return this.parseRow(z.number().int(), value, `the version of incident ${incidentId}`);
-  }
-
-  private parseRow<S extends z.ZodType>(schema: S, row: unknown, what: string): z.output<S> {
-    const parsed = schema.safeParse(row);
-    if (!parsed.success) {
-      throw new StoreError('corrupt', `${this.where}: ${what} has unexpected columns (${z.prettifyError(parsed.error)}); was the database written by another program?`, {
-        cause: parsed.error,
-      });
-    }
-    return parsed.data;
+    return this.#rows.parse(z.number().int(), value, `the version of incident ${incidentId}`);
   }
 }
 

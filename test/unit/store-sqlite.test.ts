@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { CHECKLIST_STEP_IDS, type ChecklistStepId } from '../../src/domain/checklist';
-import { DELIVERY_PRUNE_EVERY, DELIVERY_RETENTION_MS, SqliteStore } from '../../src/store/sqlite';
+import { DELIVERY_PRUNE_EVERY, DELIVERY_RETENTION_MS } from '../../src/store/rows';
+import { SqliteStore } from '../../src/store/sqlite';
 import { StoreError, type Store } from '../../src/store/store';
 import { describeStoreContract, makeNewIncident } from '../support/store-suite';
 
