@@ -2,7 +2,7 @@
 
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { cronProblem, type DigestSettings } from '../digest/digest-runner';
+import { cronProblem, type DigestSettings } from './schedule';
 import { ConfigError, loadConfig, type AppConfig, type Env } from './load';
 import { isTimeZone, parseDurationSetting } from './units';
 

@@ -6,27 +6,14 @@
  */
 
 import cron, { type ScheduledTask } from 'node-cron';
+import type { DigestSchedule, DigestSettings } from '../config/schedule';
+
+export type { DigestSchedule, DigestSettings };
 import type { Logger } from 'pino';
 import type { SlackGateway } from '../slack/gateway';
 import type { Store } from '../store/store';
 import type { DigestService, Measurement } from './digest-service';
 import { noTelemetry, type Telemetry } from '../observability/telemetry';
-
-export interface DigestSchedule {
-  /** node-cron expression: five fields, or six with seconds first. */
-  readonly cron: string;
-  readonly timeZone: string;
-}
-
-export interface DigestSettings {
-  readonly schedule: DigestSchedule;
-  /** Channels with their own schedule. */
-  readonly channels: Readonly<Record<string, DigestSchedule>>;
-  /** How long a claim holds without a heartbeat. */
-  readonly leaseMs: number;
-  /** This process's name in claims. */
-  readonly replicaId: string;
-}
 
 export type ChannelOutcome =
   | { readonly channelId: string; readonly outcome: 'posted'; readonly ts: string; readonly takenOver: boolean }
@@ -200,11 +187,4 @@ export class DigestRunner {
       clearInterval(heartbeat);
     }
   }
-}
-
-/** Checks a cron expression at start-up, with node-cron's own reason when it is wrong. */
-export function cronProblem(expression: string): string | null {
-  const result = cron.validateDetailed(expression);
-  if (result.valid) return null;
-  return result.errors.map((e) => `${e.field}: ${e.message}`).join('; ') || 'not a cron expression';
 }
