@@ -109,7 +109,7 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
   const health = { store: deps.store, source, telemetry, shuttingDown: () => shuttingDown };
   const socketMode = config.slack.appToken !== null;
   const app = createBoltApp(config.slack, deps.logger, socketMode ? [] : healthRoutes(health));
-  const analysis = { source, settings: (s: string) => serviceSettingsFor(config.app, s), timeZone: config.app.analysis.timeZone };
+  const analysis = analysisFor(config, source);
   const slack = new WebApiGateway(app.client, telemetry);
   const clock = deps.clock ?? Date.now;
   const access = config.app.access;
@@ -184,13 +184,15 @@ export const sharedDigestCharts: DigestChartPort = {
   },
 };
 
-export function createDigestRunner(
-  config: BotConfig,
-  deps: { readonly store: Store; readonly logger: Logger; readonly clock: () => number; readonly digestCharts?: DigestChartPort; readonly telemetry?: Telemetry },
-  analysis: AnalysisDeps,
-  slack: SlackGateway,
-): DigestRunner {
-  const digest = new DigestService({
+type DigestDeps = { readonly store: Store; readonly logger: Logger; readonly digestCharts?: DigestChartPort };
+
+/** The analysis settings every consumer of the metrics backend shares. */
+export function analysisFor(config: BotConfig, source: MetricsSource = metricsSourceFor(config)): AnalysisDeps {
+  return { source, settings: (s: string) => serviceSettingsFor(config.app, s), timeZone: config.app.analysis.timeZone };
+}
+
+export function createDigestService(config: BotConfig, deps: DigestDeps, analysis: AnalysisDeps): DigestService {
+  return new DigestService({
     analysis,
     store: deps.store,
     charts: deps.digestCharts ?? sharedDigestCharts,
@@ -200,5 +202,14 @@ export function createDigestRunner(
     windowMs: DIGEST_WINDOW_MS,
     access: config.app.access,
   });
+}
+
+export function createDigestRunner(
+  config: BotConfig,
+  deps: DigestDeps & { readonly clock: () => number; readonly telemetry?: Telemetry },
+  analysis: AnalysisDeps,
+  slack: SlackGateway,
+): DigestRunner {
+  const digest = createDigestService(config, deps, analysis);
   return new DigestRunner({ digest, store: deps.store, slack, logger: deps.logger, clock: deps.clock, settings: config.digest, ...(deps.telemetry ? { telemetry: deps.telemetry } : {}) });
 }

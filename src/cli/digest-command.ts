@@ -2,12 +2,10 @@
 
 import { parseArgs } from 'node:util';
 import { WebClient } from '@slack/web-api';
-import { createDigestRunner, metricsSourceFor } from '../app';
+import { analysisFor, createDigestRunner, createDigestService } from '../app';
 import { loadBotConfig, type BotConfig } from '../config/bot';
 import type { Env } from '../config/load';
-import { serviceSettingsFor } from '../config/load';
-import { DigestService, DIGEST_WINDOW_MS } from '../digest/digest-service';
-import { sharedDigestCharts } from '../app';
+import { DIGEST_WINDOW_MS } from '../digest/digest-service';
 import { formatDuration, formatTime } from '../domain/format';
 import { createLogger } from '../logging';
 import { entryText } from '../slack/digest-blocks';
@@ -45,8 +43,7 @@ export async function runDigestCommand(argv: readonly string[], env: Env, io: Cl
     if (values['dry-run']) return await dryRun(config, store, channels, endMs, periodKey, io, logger);
 
     const client = new WebClient(config.slack!.botToken, config.slack!.apiUrl ? { slackApiUrl: config.slack!.apiUrl } : {});
-    const analysis = analysisOf(config);
-    const runner = createDigestRunner(config, { store, logger, clock: io.now }, analysis, new WebApiGateway(client));
+    const runner = createDigestRunner(config, { store, logger, clock: io.now }, analysisFor(config), new WebApiGateway(client));
     const outcomes = await runner.runChannels(channels, periodKey, endMs);
     let failed = 0;
     for (const o of outcomes) {
@@ -59,10 +56,6 @@ export async function runDigestCommand(argv: readonly string[], env: Env, io: Cl
   }
 }
 
-function analysisOf(config: BotConfig) {
-  return { source: metricsSourceFor(config), settings: (s: string) => serviceSettingsFor(config.app, s), timeZone: config.app.analysis.timeZone };
-}
-
 async function dryRun(
   config: BotConfig,
   store: Awaited<ReturnType<typeof openStore>>,
@@ -72,15 +65,7 @@ async function dryRun(
   io: CliIo,
   logger: ReturnType<typeof createLogger>,
 ): Promise<number> {
-  const digest = new DigestService({
-    analysis: analysisOf(config),
-    store,
-    charts: sharedDigestCharts,
-    logger,
-    concurrency: config.digest.concurrency,
-    serviceTimeoutMs: config.digest.serviceTimeoutMs,
-    windowMs: DIGEST_WINDOW_MS,
-  });
+  const digest = createDigestService(config, { store, logger }, analysisFor(config));
   const all = [...new Set([...channels.values()].flat())];
   const measurements = await digest.measureAll(all, endMs);
   const tz = config.app.analysis.timeZone;
