@@ -5,7 +5,10 @@
  * body is a parse error, which Bolt already answers with 400.
  */
 
-import * as httpFunctions from '@slack/bolt/dist/receivers/HTTPModuleFunctions';
+// `import = require` binds the module's own exports object: a namespace import is a read-only
+// copy under some loaders (tsx/esbuild), and patching a copy would change nothing in Bolt.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the one place that must patch the real exports object
+import httpFunctions = require('@slack/bolt/dist/receivers/HTTPModuleFunctions');
 
 let hardened = false;
 

@@ -7,6 +7,8 @@ import { loadConfig, ConfigError } from '../../src/config/load';
 import { parseDuration, formatBytes } from '../../src/domain/format';
 import { parseDurationSetting } from '../../src/config/units';
 import { parseEnd } from '../../src/cli/analyze-command';
+import { hardenBoltBodyParsing } from '../../src/slack/bolt-hardening';
+import { createRequire } from 'node:module';
 
 const configError = (fn: () => unknown): ConfigError => {
   try {
@@ -82,5 +84,21 @@ describe('fixed bugs found by fuzzing', () => {
     expect(parseWindowAction({ selected_option: { value: '0x36EE80' } }).ok).toBe(false);
     expect(parseWindowAction({ selected_option: { value: ' 36e5 ' } }).ok).toBe(false);
     expect(parseWindowAction({ selected_option: { value: '3600000' } })).toEqual({ ok: true, value: 3_600_000 });
+  });
+});
+
+describe('fixed bugs found by the benchmark', () => {
+  it('patches the body parser Bolt itself calls, not a copy of its module (the copy broke under tsx)', () => {
+    hardenBoltBodyParsing();
+    hardenBoltBodyParsing();
+    // Read Bolt's module the way Bolt's receiver does: through Node's require, not a namespace import.
+    const boltRequire = createRequire(require.resolve('@slack/bolt'));
+    const functions = boltRequire('./receivers/HTTPModuleFunctions') as {
+      parseHTTPRequestBody: (req: { rawBody: Buffer; headers: Record<string, string> }) => unknown;
+    };
+    const request = (body: string) => ({ rawBody: Buffer.from(body), headers: { 'content-type': 'application/json' } });
+    expect(() => functions.parseHTTPRequestBody(request('null'))).toThrow('not a JSON object');
+    expect(() => functions.parseHTTPRequestBody(request('[1]'))).toThrow('not a JSON object');
+    expect(functions.parseHTTPRequestBody(request('{"a":1}'))).toEqual({ a: 1 });
   });
 });
