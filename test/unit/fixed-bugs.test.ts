@@ -9,6 +9,7 @@ import { parseDurationSetting } from '../../src/config/units';
 import { parseEnd } from '../../src/cli/analyze-command';
 import { hardenBoltBodyParsing } from '../../src/slack/bolt-hardening';
 import { createRequire } from 'node:module';
+import { spawnSync } from 'node:child_process';
 
 const configError = (fn: () => unknown): ConfigError => {
   try {
@@ -100,5 +101,17 @@ describe('fixed bugs found by the benchmark', () => {
     expect(() => functions.parseHTTPRequestBody(request('null'))).toThrow('not a JSON object');
     expect(() => functions.parseHTTPRequestBody(request('[1]'))).toThrow('not a JSON object');
     expect(functions.parseHTTPRequestBody(request('{"a":1}'))).toEqual({ a: 1 });
+  });
+
+  it('patches it under tsx too, which the bench and soak scripts run on', () => {
+    const script = [
+      "require('./src/slack/bolt-hardening.ts').hardenBoltBodyParsing();",
+      "const f = require('@slack/bolt/dist/receivers/HTTPModuleFunctions');",
+      "try { f.parseHTTPRequestBody({ rawBody: Buffer.from('null'), headers: { 'content-type': 'application/json' } }); console.log('unpatched'); }",
+      "catch (e) { console.log(String(e.message)); }",
+    ].join('\n');
+    const run = spawnSync(process.execPath, [require.resolve('tsx/cli'), '-e', script], { encoding: 'utf8', cwd: process.cwd() });
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim()).toBe('the request body is not a JSON object');
   });
 });
