@@ -20,6 +20,11 @@ export interface DigestPanelInput {
   readonly limitBytes: number | null;
   /** 24 h growth, e.g. 0.18 for +18%; null when unknown. */
   readonly growthFraction: number | null;
+  /**
+   * The current total as the digest's text states it (a level robust to the last sample's GC
+   * swing); the panel's figures use it so picture and text agree. null: the last sample.
+   */
+  readonly currentBytes: number | null;
   readonly status: DigestStatus;
   /** e.g. "limit in ~31 h", "no data". */
   readonly note?: string;
@@ -425,7 +430,10 @@ function startLevel(growthFraction: number | null, figures: SeriesFigures): numb
 
 function panelSpec(input: DigestPanelInput, frame: DigestRect, m: Metrics): DigestPanelSpec {
   const s = m.s;
-  const figures = figuresOf(input.totalBytes, input.grid.length);
+  const sampled = figuresOf(input.totalBytes, input.grid.length);
+  // The dot sits on the last sample; the printed figures are the ones the text states.
+  const figures =
+    sampled !== null && input.currentBytes !== null && Number.isFinite(input.currentBytes) ? { ...sampled, lastBytes: input.currentBytes } : sampled;
   const hasLine = figures !== null && input.status !== 'no-data' && input.status !== 'error';
   const tone: DigestTone = hasLine ? toneFor(input.status, input.growthFraction) : 'muted';
   const colors = DIGEST_TONE_COLORS[tone];
@@ -503,7 +511,7 @@ function panelSpec(input: DigestPanelInput, frame: DigestRect, m: Metrics): Dige
     color: colors.line,
     width: lineWidth,
     fill: colors.fill,
-    last: { x: lastX, y: figures.lastBytes },
+    last: { x: lastX, y: sampled?.lastBytes ?? figures.lastBytes },
   };
   const valueY = Math.min(plot.y + plot.height - m.valuePx / 2, Math.max(plot.y + m.valuePx / 2, yToPixel(plot, scale, figures.lastBytes)));
   const value = text(formatBytes(figures.lastBytes), plot.x + plot.width + Math.round(8 * s), valueY, 'left', m.valuePx, tone !== 'steady', colors.text, gutter - Math.round(8 * s));

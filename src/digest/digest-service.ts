@@ -89,7 +89,7 @@ export class DigestService {
           : error.message
         : 'an unexpected error (logged)';
       if (!isMetricsError(error)) this.deps.logger.error({ err: error, service }, 'digest measurement failed');
-      return { entry: { kind: 'error', service, message, change: null }, panel: { service, grid: { startMs: endMs - this.deps.windowMs, stepMs: 60_000, length: 0 }, totalBytes: new Float64Array(0), limitBytes: null, growthFraction: null, status: 'error', note: 'not measured' } };
+      return { entry: { kind: 'error', service, message, change: null }, panel: { service, grid: { startMs: endMs - this.deps.windowMs, stepMs: 60_000, length: 0 }, totalBytes: new Float64Array(0), limitBytes: null, growthFraction: null, currentBytes: null, status: 'error', note: 'not measured' } };
     }
   }
 
@@ -102,7 +102,7 @@ export class DigestService {
         ? measurements.get(service)!
         : {
             entry: { kind: 'error', service, message: 'this channel may not query it (access list)', change: null },
-            panel: { service, grid: { startMs: endMs - this.deps.windowMs, stepMs: 60_000, length: 0 }, totalBytes: new Float64Array(0), limitBytes: null, growthFraction: null, status: 'error', note: 'not allowed here' },
+            panel: { service, grid: { startMs: endMs - this.deps.windowMs, stepMs: 60_000, length: 0 }, totalBytes: new Float64Array(0), limitBytes: null, growthFraction: null, currentBytes: null, status: 'error', note: 'not allowed here' },
           };
     const entries = rankEntries(withChanges(services.map((s) => of(s).entry), previous ? parseSummary(previous.summary) : null));
     const panels = entries.map((e) => of(e.service).panel);
@@ -178,11 +178,12 @@ function panelOf(service: string, series: ServiceSeries, entry: DigestEntry): Di
     totalBytes: totalOf(series),
     limitBytes: entry.limitBytes,
     growthFraction: entry.growthFraction,
+    currentBytes: entry.currentBytes,
     status: entry.status,
     ...(note !== undefined ? { note } : {}),
   };
 }
 
 function emptyPanel(service: string, series: ServiceSeries, status: 'no-data' | 'error', note: string): DigestPanelInput {
-  return { service, grid: series.grid, totalBytes: new Float64Array(series.grid.length).fill(Number.NaN), limitBytes: null, growthFraction: null, status, note };
+  return { service, grid: series.grid, totalBytes: new Float64Array(series.grid.length).fill(Number.NaN), limitBytes: null, growthFraction: null, currentBytes: null, status, note };
 }

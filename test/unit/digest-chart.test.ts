@@ -39,6 +39,7 @@ function growing(service: string, fromBytes: number, growth: number, seed: numbe
     totalBytes: series(DAY, (i) => fromBytes * (1 + (growth * i) / n) + (rnd() - 0.5) * 0.01 * fromBytes * (i === n ? 0 : 1)),
     limitBytes: null,
     growthFraction: growth,
+    currentBytes: null,
     status: growth >= 0.02 ? 'grew' : growth <= -0.02 ? 'shrank' : 'steady',
     ...extra,
   };
@@ -53,6 +54,7 @@ function sawtooth(service: string, baseBytes: number, seed: number, extra: Parti
     totalBytes: series(DAY, (i) => baseBytes * (1 + 0.18 * ((i % 120) / 120)) + (rnd() - 0.5) * 0.01 * baseBytes),
     limitBytes: null,
     growthFraction: 0.004,
+    currentBytes: null,
     status: 'steady',
     ...extra,
   };
@@ -67,6 +69,7 @@ function diurnal(service: string, baseBytes: number, seed: number, extra: Partia
     totalBytes: series(DAY, (i) => baseBytes * (1 + 0.08 * Math.sin((i / 1440) * 2 * Math.PI)) + (rnd() - 0.5) * 0.015 * baseBytes),
     limitBytes: null,
     growthFraction: -0.006,
+    currentBytes: null,
     status: 'steady',
     ...extra,
   };
@@ -79,6 +82,7 @@ function noData(service: string, status: 'no-data' | 'error', note?: string): Di
     totalBytes: new Float64Array(DAY.length).fill(Number.NaN),
     limitBytes: null,
     growthFraction: null,
+    currentBytes: null,
     status,
     ...(note !== undefined ? { note } : {}),
   };
@@ -258,7 +262,7 @@ describe('buildDigestChartSpec', () => {
 
     // A service that was never measured may come with an empty grid.
     const unmeasured = buildDigestChartSpec(
-      [{ service: 'never', grid: { startMs: DAY.startMs, stepMs: 60_000, length: 0 }, totalBytes: new Float64Array(0), limitBytes: null, growthFraction: null, status: 'error', note: 'not measured' }],
+      [{ service: 'never', grid: { startMs: DAY.startMs, stepMs: 60_000, length: 0 }, totalBytes: new Float64Array(0), limitBytes: null, growthFraction: null, currentBytes: null, status: 'error', note: 'not measured' }],
       OPTIONS,
     );
     expect(panel(unmeasured, 'never').note?.text).toBe('not measured');
@@ -277,6 +281,19 @@ describe('buildDigestChartSpec', () => {
     expect(p.value?.y).toBeCloseTo(yToPixel(p.plot, p.scale, lastValue), 5);
     expect(p.value?.x).toBeGreaterThan(p.plot.x + p.plot.width);
     expect(xToPixel(p.plot, p.scale, DAY.startMs + 1299 * DAY.stepMs)).toBeLessThan(p.plot.x + p.plot.width);
+  });
+
+  it('prints the current total and growth the digest text states, while the dot stays on the last sample', () => {
+    // The text reports a level robust to the last sample's GC swing: 8.58 GiB, +3.56 GiB (+71%).
+    const stated = 8.58 * GIB;
+    const growth = 0.71;
+    const input = growing('aw-b', 5 * GIB, growth, 7, { currentBytes: stated });
+    const lastSample = input.totalBytes[input.totalBytes.length - 1] ?? 0;
+    const p = panel(buildDigestChartSpec([input], OPTIONS), 'aw-b');
+    expect(p.value?.text).toBe(formatBytes(stated));
+    expect(p.growth?.text).toBe(`+71.0%  +${formatBytes(stated - stated / (1 + growth))}`);
+    expect(p.sparkline?.last?.y).toBe(lastSample);
+    expect(p.reference?.bytes).toBeCloseTo(stated / (1 + growth), 0);
   });
 
   it('downsamples to about 120 points and keeps gaps as gaps', () => {
