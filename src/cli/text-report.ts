@@ -24,8 +24,10 @@ export function renderDiagnosisText(d: Diagnosis, checklist: readonly ChecklistS
   for (const f of d.findings) lines.push(...wrap(f, width, '  • ', '    '));
   lines.push('');
   lines.push('Checklist');
+  const startHere = checklist.findIndex((step) => step.focus);
   checklist.forEach((step, i) => {
-    lines.push(`  ${i + 1}. ${step.title}${step.focus ? '  ← start here' : ''}`);
+    const mark = !step.focus ? '' : i === startHere ? '  ← start here' : '  ← key for this pattern';
+    lines.push(`  ${i + 1}. ${step.title}${mark}`);
     lines.push(...wrap(step.found, width, '     Found: ', '            '));
     step.next.forEach((n, k) => lines.push(...wrap(n, width, k === 0 ? '     Next:  ' : '            ', '              ')));
   });

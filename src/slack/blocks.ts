@@ -63,7 +63,7 @@ export function reportMessage(view: ReportView): SlackMessage {
       block_id: 'checklist_header',
       text: { type: 'mrkdwn', text: `*Investigation checklist* · ${done}/${report.checklist.length} done` },
     },
-    ...report.checklist.flatMap((step, i) => stepBlocks(step, i, view.state, report.timeZone)),
+    ...report.checklist.flatMap((step, i) => stepBlocks(step, i, view.state, report.timeZone, i === firstOpenFocus(report.checklist, view.state))),
     controls(view),
     {
       type: 'context',
@@ -150,7 +150,20 @@ function analysisBlocks(service: string, report: StoredReport, windowMs: number)
   return blocks;
 }
 
-function stepBlocks(step: ChecklistStep, index: number, state: ChecklistState, timeZone: string): KnownBlock[] {
+/**
+ * The step to point at: the first open one the pattern makes most relevant. Only one says
+ * "start here"; any other relevant open step is marked as such, so two arrows never compete.
+ */
+function firstOpenFocus(checklist: readonly ChecklistStep[], state: ChecklistState): number {
+  return checklist.findIndex((step) => step.focus && !(state[step.id]?.checked ?? false));
+}
+
+function focusMark(step: ChecklistStep, checked: boolean, startHere: boolean): string {
+  if (!step.focus || checked) return '';
+  return startHere ? '  :point_left: start here' : '  · _key for this pattern_';
+}
+
+function stepBlocks(step: ChecklistStep, index: number, state: ChecklistState, timeZone: string, startHere: boolean): KnownBlock[] {
   const current = state[step.id];
   const checked = current?.checked ?? false;
   const option = { text: { type: 'mrkdwn' as const, text: checked ? '*Done*' : 'Done' }, value: step.id };
@@ -160,7 +173,7 @@ function stepBlocks(step: ChecklistStep, index: number, state: ChecklistState, t
     options: [option],
     ...(checked ? { initial_options: [option] } : {}),
   };
-  const title = `${checked ? '~' : ''}*${index + 1}. ${step.title}*${checked ? '~' : ''}${step.focus && !checked ? '  :point_left: start here' : ''}`;
+  const title = `${checked ? '~' : ''}*${index + 1}. ${step.title}*${checked ? '~' : ''}${focusMark(step, checked, startHere)}`;
   const next = step.next.map((n) => `› ${n}`);
   const section: SectionBlock = {
     type: 'section',

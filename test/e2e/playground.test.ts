@@ -123,6 +123,9 @@ describe('the playground in Chromium', () => {
     await expect(status('find-worker').locator('[data-emoji="white_check_mark"]').count()).resolves.toBe(1);
     await expect(report().locator('[data-block-id="step_find-worker"] input').isChecked()).resolves.toBe(true);
     await expect(report().locator('[data-block-id="step_find-worker"] s strong').textContent()).resolves.toContain('1. ');
+    // The arrow moves on to the next step that matters for this pattern.
+    await expect(report().locator('[data-block-id="step_find-worker"] [data-emoji="point_left"]').count()).resolves.toBe(0);
+    await expect(report().locator('[data-block-id="step_allocation-paths"] [data-emoji="point_left"]').count()).resolves.toBe(1);
     await expect(report().locator('[data-block-id="checklist_header"]').textContent()).resolves.toContain('1/5 done');
 
     await page.locator('#user-picker').selectOption(BOB);

@@ -75,6 +75,21 @@ describe('the report message', () => {
     expect(text).toContain('checklist 1/5');
   });
 
+  it('points at one step to start with, and moves on when that one is done', () => {
+    const titleOf = (blocks: readonly KnownBlock[], id: string): string => {
+      const block = blocks.find((b) => b.block_id === `step_${id}`);
+      return block?.type === 'section' ? (block.text?.text.split('\n')[0] ?? '') : '';
+    };
+    // One worker growing: finding the worker and its allocation paths both matter; only the first says so first.
+    const fresh = reportMessage(view()).blocks;
+    expect(titleOf(fresh, 'find-worker')).toMatch(/:point_left: start here$/);
+    expect(titleOf(fresh, 'allocation-paths')).toMatch(/key for this pattern_$/);
+    expect(JSON.stringify(fresh).match(/start here/g)).toHaveLength(1);
+    const next = reportMessage(view({ state: { 'find-worker': { checked: true, userId: 'U0ALICE', at: T } } })).blocks;
+    expect(titleOf(next, 'find-worker')).not.toMatch(/start here|key for/);
+    expect(titleOf(next, 'allocation-paths')).toMatch(/:point_left: start here$/);
+  });
+
   it('says why there is no chart when the upload failed', () => {
     const { blocks } = reportMessage(view({ report: reportFor('one-8w-6h', { chartFileId: null, chartProblem: 'uploading the chart to Slack failed (internal_error).' }) }));
     expect(blocks.some((b) => b.type === 'image')).toBe(false);
