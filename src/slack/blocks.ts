@@ -54,6 +54,7 @@ export function reportMessage(view: ReportView): SlackMessage {
   const { report } = view;
   const d = report.diagnosis;
   const done = CHECKLIST_STEP_IDS.filter((id) => view.state[id]?.checked).length;
+  const startHere = firstOpenFocus(report.checklist, view.state);
   const blocks: KnownBlock[] = [
     header(`${view.service} — ${patternTitle(d.pattern)}`),
     ...analysisBlocks(view.service, report, view.windowMs),
@@ -63,7 +64,7 @@ export function reportMessage(view: ReportView): SlackMessage {
       block_id: 'checklist_header',
       text: { type: 'mrkdwn', text: `*Investigation checklist* · ${done}/${report.checklist.length} done` },
     },
-    ...report.checklist.flatMap((step, i) => stepBlocks(step, i, view.state, report.timeZone, i === firstOpenFocus(report.checklist, view.state))),
+    ...report.checklist.flatMap((step, i) => stepBlocks(step, i, view.state, report.timeZone, i === startHere)),
     controls(view),
     {
       type: 'context',
