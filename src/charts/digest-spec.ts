@@ -8,6 +8,7 @@
 import { formatBytes, formatDuration } from '../domain/format';
 import { gridEndMs, type Grid } from '../domain/series';
 import { downsampleMinMax, type ChartPoint } from './downsample';
+import { CHART_FONT_FAMILY, LIMIT_COLOR, SUBTITLE_COLOR, TITLE_COLOR } from './palette';
 import { formatTimeRange } from './time-axis';
 
 export type DigestStatus = 'grew' | 'steady' | 'shrank' | 'no-data' | 'error';
@@ -162,12 +163,8 @@ export const LIMIT_IN_VIEW_FACTOR = 1.3;
 /** A day's growth from which the label turns red: 10% a day is a doubling in about a week. */
 export const STRONG_GROWTH_FRACTION = 0.1;
 
-const FONT_FAMILY = 'DejaVu Sans';
-const TITLE_COLOR = '#212529';
-const SUBTITLE_COLOR = '#495057';
 const NOTE_COLOR = '#495057';
 const QUIET_COLOR = '#868e96';
-const LIMIT_COLOR = '#d62828';
 const PANEL_BORDER = '#dee2e6';
 const MUTED_BACKGROUND = '#f1f3f5';
 
@@ -265,7 +262,7 @@ export function buildDigestChartSpec(panels: readonly DigestPanelInput[], option
       width,
       height: frame.y + frame.height + m.margin,
       background: '#ffffff',
-      fontFamily: FONT_FAMILY,
+      fontFamily: CHART_FONT_FAMILY,
       title,
       subtitle: null,
       columns: 0,
@@ -324,7 +321,7 @@ export function buildDigestChartSpec(panels: readonly DigestPanelInput[], option
     width,
     height: gridBottom + (footer !== null ? m.footerHeight : 0) + m.margin,
     background: '#ffffff',
-    fontFamily: FONT_FAMILY,
+    fontFamily: CHART_FONT_FAMILY,
     title,
     subtitle: {
       text: subtitleText(shown, options.timeZone),

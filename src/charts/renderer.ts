@@ -12,6 +12,7 @@ import type { Chart, ChartConfiguration, ChartDataset, LegendItem, Plugin, Scale
 import { Canvas, createCanvas, type CanvasRenderingContext2D } from 'canvas';
 import { ChartJSNodeCanvas } from 'chartjs-node-canvas';
 import { xToPixel, yToPixel, type DigestChartSpec, type DigestPanelSpec, type DigestText } from './digest-spec';
+import { CHART_FONT_FAMILY, SUBTITLE_COLOR, TITLE_COLOR } from './palette';
 import type { AxisTick, BandSpec, LineSpec, MarkerSpec, MemoryChartSpec, RangeSpec } from './spec';
 
 export interface ChartRendererOptions {
@@ -78,7 +79,7 @@ export class ChartRenderer {
         height,
         chartCallback: (chartJs) => {
           // Defaults of this instance's private Chart.js copy only.
-          chartJs.defaults.font.family = 'DejaVu Sans';
+          chartJs.defaults.font.family = CHART_FONT_FAMILY;
           chartJs.defaults.animation = false;
           chartJs.defaults.responsive = false;
         },
@@ -231,7 +232,7 @@ export function memoryChartConfig(spec: MemoryChartSpec): ChartConfiguration<'li
           display: true,
           text: spec.title,
           align: 'start',
-          color: '#212529',
+          color: TITLE_COLOR,
           font: font(fonts.titlePx, 'bold'),
           padding: { top: 6, bottom: 2 },
         },
@@ -239,7 +240,7 @@ export function memoryChartConfig(spec: MemoryChartSpec): ChartConfiguration<'li
           display: true,
           text: spec.subtitle,
           align: 'start',
-          color: '#495057',
+          color: SUBTITLE_COLOR,
           font: font(fonts.subtitlePx),
           padding: { bottom: 6 },
         },

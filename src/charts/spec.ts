@@ -9,6 +9,7 @@ import { formatBytes, formatDuration, formatPercent, formatRate } from '../domai
 import { patternTitle } from '../domain/pattern-names';
 import { MIB, gridEndMs, gridTimeMs, type Grid, type GridSeries, type ServiceSeries } from '../domain/series';
 import { downsampleMean, downsampleMinMax, downsampleRange, type ChartPoint, type RangePoint } from './downsample';
+import { CHART_FONT_FAMILY, LIMIT_COLOR } from './palette';
 import { buildTimeTicks, formatTimeRange } from './time-axis';
 import {
   BYTES_PER_UNIT,
@@ -209,7 +210,6 @@ const OTHER_MEDIAN_COLOR = '#98a0a8';
 const ALL_RANGE_FILL = 'rgba(123, 135, 148, 0.28)';
 const ALL_RANGE_EDGE = 'rgba(92, 103, 115, 0.55)';
 const ALL_MEDIAN_COLOR = '#5c6773';
-const LIMIT_COLOR = '#d62828';
 const TRAFFIC_LINE = 'rgba(51, 133, 214, 0.55)';
 const TRAFFIC_FILL = 'rgba(51, 133, 214, 0.10)';
 const MARKER_COLOR = '#495057';
@@ -444,7 +444,7 @@ function fontsFor(width: number): ChartFonts {
   const scale = Math.max(0.8, Math.min(2, width / DEFAULT_CHART_WIDTH));
   const px = (base: number) => Math.round(base * scale);
   return {
-    family: 'DejaVu Sans',
+    family: CHART_FONT_FAMILY,
     titlePx: px(21),
     subtitlePx: px(15),
     legendPx: px(15),
