@@ -7,10 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CHECKLIST_STEP_IDS, type ChecklistStepId } from '../../src/domain/checklist';
 import { PostgresStore } from '../../src/store/postgres';
 import { StoreError, type Store } from '../../src/store/store';
-import { describeStoreContract, makeNewIncident } from '../support/store-suite';
+import { describeStoreContract, makeNewIncident, racingTicks, stateFrom } from '../support/store-suite';
 
 const DATABASE_URL = process.env['PYMEM_TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -118,15 +117,7 @@ describe('PostgresStore', () => {
     await Promise.all([a!.migrate(), b!.migrate()]);
     const { id } = await a!.createIncident(makeNewIncident());
 
-    const events = Array.from({ length: 40 }, (_, i) => ({
-      incidentId: id,
-      stepId: CHECKLIST_STEP_IDS[(i * 7) % CHECKLIST_STEP_IDS.length]!,
-      userId: i % 2 === 0 ? 'U0ALICE' : 'U0BOB',
-      checked: i % 4 < 2,
-      // Clocks that disagree: `at` must not decide the order.
-      at: 1_000_000 + (i % 2 === 0 ? i : -i) * 1000,
-      requestKey: `req-${i}`,
-    }));
+    const events = racingTicks(id, 40);
     // Each replica's half races on the other's, and the same requests are redelivered to the other replica.
     const results = await Promise.all(
       events.flatMap((event, i) => {
@@ -147,9 +138,7 @@ describe('PostgresStore', () => {
     // The event order (by id) is the order the versions were handed out in.
     const stored = await b!.tickEvents(id);
     expect(stored.map((e) => versionOf.get(e.requestKey))).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
-    const last = new Map<ChecklistStepId, (typeof events)[number]>();
-    for (const e of stored) last.set(e.stepId, e);
-    const expected = Object.fromEntries([...last].map(([step, e]) => [step, { checked: e.checked, userId: e.userId, at: e.at }]));
+    const expected = stateFrom(stored);
     expect(await a!.checklistState(id)).toEqual(expected);
     expect(await b!.checklistState(id)).toEqual(expected);
     expect(await a!.tickEvents(id)).toEqual(stored);

@@ -94,12 +94,27 @@ export function makeNewIncident(overrides: Partial<NewIncident> = {}): NewIncide
   };
 }
 
+/**
+ * `count` ticks on one incident as two responders would send them in a race, over every step,
+ * ticking and unticking, with clocks that disagree: `at` must not decide the order.
+ */
+export function racingTicks(incidentId: string, count: number): TickEvent[] {
+  return Array.from({ length: count }, (_, i) => ({
+    incidentId,
+    stepId: CHECKLIST_STEP_IDS[(i * 7) % CHECKLIST_STEP_IDS.length]!,
+    userId: i % 2 === 0 ? 'U0ALICE' : 'U0BOB',
+    checked: i % 4 < 2,
+    at: 1_000_000 + (i % 2 === 0 ? i : -i) * 1000,
+    requestKey: `req-${i}`,
+  }));
+}
+
 function tick(incidentId: string, stepId: ChecklistStepId, overrides: Partial<TickEvent> = {}): TickEvent {
   return { incidentId, stepId, userId: 'U0ALICE', checked: true, at: T0 + 60_000, requestKey: `req-${randomUUID()}`, ...overrides };
 }
 
 /** The state the latest event per step leaves, with `events` in the store's order (oldest first). */
-function stateFrom(events: readonly TickEvent[]): ChecklistState {
+export function stateFrom(events: readonly TickEvent[]): ChecklistState {
   const state: Partial<Record<ChecklistStepId, StepState>> = {};
   for (const e of events) state[e.stepId] = { checked: e.checked, userId: e.userId, at: e.at };
   return state;

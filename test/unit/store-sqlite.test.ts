@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { CHECKLIST_STEP_IDS, type ChecklistStepId } from '../../src/domain/checklist';
 import { DELIVERY_PRUNE_EVERY, DELIVERY_RETENTION_MS } from '../../src/store/rows';
 import { SqliteStore } from '../../src/store/sqlite';
 import { StoreError, type Store } from '../../src/store/store';
-import { describeStoreContract, makeNewIncident } from '../support/store-suite';
+import { describeStoreContract, makeNewIncident, racingTicks, stateFrom } from '../support/store-suite';
 
 const root = mkdtempSync(join(tmpdir(), 'pymem-store-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -135,15 +134,7 @@ describe('SqliteStore', () => {
     const { id } = await a.createIncident(makeNewIncident());
     expect((await b.getIncident(id))?.version).toBe(0);
 
-    const events = Array.from({ length: 40 }, (_, i) => ({
-      incidentId: id,
-      stepId: CHECKLIST_STEP_IDS[(i * 7) % CHECKLIST_STEP_IDS.length]!,
-      userId: i % 2 === 0 ? 'U0ALICE' : 'U0BOB',
-      checked: i % 4 < 2,
-      // Alternate clocks that disagree: `at` must not decide the order.
-      at: 1_000_000 + (i % 2 === 0 ? i : -i) * 1000,
-      requestKey: `req-${i}`,
-    }));
+    const events = racingTicks(id, 40);
     const versions: number[] = [];
     for (let i = 0; i < events.length; i += 2) {
       const [ra, rb] = await Promise.all([a.recordTick(events[i]!), b.recordTick(events[i + 1]!)]);
@@ -157,9 +148,7 @@ describe('SqliteStore', () => {
     expect(await b.recordTick(events[0]!)).toEqual({ applied: false, version: 40 });
     expect(await a.recordTick(events[1]!)).toEqual({ applied: false, version: 40 });
 
-    const last = new Map<ChecklistStepId, (typeof events)[number]>();
-    for (const e of events) last.set(e.stepId, e);
-    const expected = Object.fromEntries([...last].map(([step, e]) => [step, { checked: e.checked, userId: e.userId, at: e.at }]));
+    const expected = stateFrom(events);
     expect(await a.checklistState(id)).toEqual(expected);
     expect(await b.checklistState(id)).toEqual(expected);
     expect(await a.tickEvents(id)).toEqual(events);
