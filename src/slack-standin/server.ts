@@ -294,12 +294,25 @@ export class SlackStandIn extends EventEmitter<SlackStandInEvents> {
     });
   }
 
-  /** Resolves with the first message (current state, any channel unless given) that matches. */
+  /**
+   * A point in the message history, for `waitForMessage(..., { after })`. Unlike a clock reading,
+   * it tells apart two messages posted in the same millisecond as the mark was taken.
+   */
+  mark(): string {
+    return this.workspace.latestTs();
+  }
+
+  /**
+   * Resolves with the first message (current state, any channel unless given) that matches,
+   * among those posted after `after` (a `mark()`) when given.
+   */
   waitForMessage(
     predicate: (message: StandInMessage) => boolean,
-    options: { readonly timeoutMs?: number; readonly channel?: string } = {},
+    options: { readonly timeoutMs?: number; readonly channel?: string; readonly after?: string } = {},
   ): Promise<StandInMessage> {
-    const find = (): StandInMessage | undefined => this.messages(options.channel).find(predicate);
+    const after = options.after ?? '';
+    // ts strings of one stand-in have the same shape, so they order as strings (as messages() sorts them).
+    const find = (): StandInMessage | undefined => this.messages(options.channel).find((m) => m.ts > after && predicate(m));
     const now = find();
     if (now) return Promise.resolve(now);
     const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_MS;

@@ -313,6 +313,11 @@ export class Workspace {
       .map((m) => this.snapshotMessage(m));
   }
 
+  /** The ts of the newest message posted so far ('' before the first): later messages sort after it. */
+  latestTs(): string {
+    return this.lastTsMicros === 0 ? '' : formatTs(this.lastTsMicros);
+  }
+
   /** One message by channel and ts, ephemerals included. */
   message(channel: string, ts: string): StandInMessage | undefined {
     const record = this.findMessage(channel, ts, true);

@@ -44,12 +44,12 @@ afterAll(async () => {
   await prom?.stop();
 });
 
-async function reportFor(service: string, since = 0): Promise<StandInMessage> {
-  return h.slack.waitForMessage((m) => m.postedAt >= since && m.thread_ts === undefined && m.visibleTo === undefined && JSON.stringify(m.blocks).includes(`"text":"${service} — `), { timeoutMs: 60_000 });
+async function reportFor(service: string, since = ''): Promise<StandInMessage> {
+  return h.slack.waitForMessage((m) => m.thread_ts === undefined && m.visibleTo === undefined && JSON.stringify(m.blocks).includes(`"text":"${service} — `), { after: since, timeoutMs: 60_000 });
 }
 
-async function ephemeralContaining(text: string, since: number): Promise<StandInMessage> {
-  return h.slack.waitForMessage((m) => m.postedAt >= since && m.visibleTo !== undefined && (m.text + JSON.stringify(m.blocks)).includes(text), { timeoutMs: 60_000 });
+async function ephemeralContaining(text: string, since: string): Promise<StandInMessage> {
+  return h.slack.waitForMessage((m) => m.visibleTo !== undefined && (m.text + JSON.stringify(m.blocks)).includes(text), { after: since, timeoutMs: 60_000 });
 }
 
 /** The incident is attached to its message right after chat.postMessage answers. */
@@ -78,7 +78,8 @@ async function settled(messageTs: string): Promise<StandInMessage> {
 
 describe('/pymem <service>', () => {
   it('acknowledges at once and posts the report with its chart and checklist', async () => {
-    const since = Date.now();
+    const since = h.slack.mark();
+    const callsBefore = h.slack.calls().length;
     const ack = await h.command('ow-a');
     expect(ack.status).toBe(200);
     expect(JSON.parse(ack.body)).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('Analysing ow-a over the last 6 h') });
@@ -96,7 +97,7 @@ describe('/pymem <service>', () => {
     expect(png.bytes.length).toBeGreaterThan(20_000);
 
     // The three-step upload happened before the message.
-    const methods = h.slack.calls().filter((c) => c.at >= since).map((c) => c.method);
+    const methods = h.slack.calls().slice(callsBefore).map((c) => c.method);
     const upload = methods.indexOf('files.getUploadURLExternal');
     expect(upload).toBeGreaterThanOrEqual(0);
     expect(methods.indexOf('upload')).toBeGreaterThan(upload);
@@ -167,13 +168,14 @@ describe('/pymem <service>', () => {
   }, 90_000);
 
   it('ignores a redelivered command and a redelivered click', async () => {
-    const since = Date.now();
+    const since = h.slack.mark();
+    const callsBefore = h.slack.calls().length;
     const first = await h.command('st-a');
     const again = await h.command('st-a', { triggerId: first.triggerId, retryNum: 1 });
     expect(again.status).toBe(200);
     const report = await reportFor('st-a', since);
     await new Promise((r) => setTimeout(r, 1500));
-    const posts = h.slack.callsTo('chat.postMessage').filter((c) => c.at >= since && JSON.stringify(c.args).includes('st-a — '));
+    const posts = h.slack.calls().slice(callsBefore).filter((c) => c.method === 'chat.postMessage' && JSON.stringify(c.args).includes('st-a — '));
     expect(posts).toHaveLength(1);
 
     const click = { type: 'checkboxes' as const, action_id: checklistActionId('find-worker'), selected: ['find-worker'] };
@@ -188,15 +190,15 @@ describe('/pymem <service>', () => {
     const report = reportOf(h.slack, 'ow-a')!;
     const incident = (await h.store.findIncidentByMessage(CHANNEL, report.ts))!;
     const before = await h.store.checklistState(incident.id);
-    const since = Date.now();
+    const since = h.slack.mark();
     await h.click(report, { type: 'button', action_id: ACTION_IDS.rerun });
-    const rerun = await h.slack.waitForMessage((m) => m.postedAt >= since && m.thread_ts === report.ts, { timeoutMs: 60_000 });
+    const rerun = await h.slack.waitForMessage((m) => m.thread_ts === report.ts, { after: since, timeoutMs: 60_000 });
     expect(JSON.stringify(rerun.blocks)).toContain('Re-run by <@U0RESPONDER>');
     expect(rerun.blocks.some((b) => b.type === 'image')).toBe(true);
 
-    const since2 = Date.now();
+    const since2 = h.slack.mark();
     await h.click(report, { type: 'static_select', action_id: ACTION_IDS.window, selected: String(24 * 3_600_000) });
-    const windowed = await h.slack.waitForMessage((m) => m.postedAt >= since2 && m.thread_ts === report.ts, { timeoutMs: 60_000 });
+    const windowed = await h.slack.waitForMessage((m) => m.thread_ts === report.ts, { after: since2, timeoutMs: 60_000 });
     expect(JSON.stringify(windowed.blocks), JSON.stringify(windowed.blocks).slice(-400)).toContain('over the last 24 h');
     expect(await h.store.checklistState(incident.id)).toEqual(before);
   }, 120_000);
@@ -230,7 +232,7 @@ describe('refusals and errors', () => {
   });
 
   it('tells the requester when a service is unknown or exports no per-worker memory', async () => {
-    const since = Date.now();
+    const since = h.slack.mark();
     await h.command('no-such-service');
     const unknown = await ephemeralContaining('no-such-service', since);
     expect(unknown.visibleTo).toBe('U0RESPONDER');
@@ -242,7 +244,7 @@ describe('refusals and errors', () => {
   }, 60_000);
 
   it('posts the report without the chart, and says so, when the upload fails', async () => {
-    const since = Date.now();
+    const since = h.slack.mark();
     h.slack.failNext('files.getUploadURLExternal', { error: 'internal_error' });
     await h.command('lg-a');
     const report = await reportFor('lg-a', since);
@@ -252,7 +254,7 @@ describe('refusals and errors', () => {
   }, 60_000);
 
   it('tells the requester to invite pymem when Slack refuses the channel, and keeps serving', async () => {
-    const since = Date.now();
+    const since = h.slack.mark();
     h.slack.failNext('chat.postMessage', { error: 'not_in_channel' });
     await h.command('st-a');
     const notice = await ephemeralContaining('Invite it first', since);
@@ -268,13 +270,13 @@ describe('refusals and errors', () => {
     const down = await startBotHarness({ prometheusUrl: 'http://127.0.0.1:1', nowMs: NOW, slack: h.slack });
     const slow = await startBotHarness({ prometheusUrl: hangUrl, nowMs: NOW, slack: h.slack, env: { PYMEM_ANALYSIS_TIMEOUT_MS: '1500', PROMETHEUS_TIMEOUT: '30s' } });
     try {
-      const since = Date.now();
+      const since = h.slack.mark();
       await down.command('ow-a', { user: 'U0DOWN' });
-      const downNotice = await h.slack.waitForMessage((m) => m.postedAt >= since && m.visibleTo === 'U0DOWN', { timeoutMs: 30_000 });
+      const downNotice = await h.slack.waitForMessage((m) => m.visibleTo === 'U0DOWN', { after: since, timeoutMs: 30_000 });
       expect(downNotice.text + JSON.stringify(downNotice.blocks)).toMatch(/could not analyse `ow-a`.*(refused|reach)/is);
 
       await slow.command('ow-a', { user: 'U0SLOW' });
-      const slowNotice = await h.slack.waitForMessage((m) => m.postedAt >= since && m.visibleTo === 'U0SLOW', { timeoutMs: 30_000 });
+      const slowNotice = await h.slack.waitForMessage((m) => m.visibleTo === 'U0SLOW', { after: since, timeoutMs: 30_000 });
       expect(slowNotice.text + JSON.stringify(slowNotice.blocks)).toMatch(/did not answer within 2 s|within 1 s/);
     } finally {
       await down.stop();
@@ -293,10 +295,10 @@ describe('refusals and errors', () => {
       responseUrl: h.slack.createResponseUrl(CHANNEL, 'U0MALLORY'),
     });
     const tampered = { ...payload, actions: payload.actions.map((a) => ({ ...a, action_id: 'checklist:not-a-step' })) };
-    const since = Date.now();
+    const since = h.slack.mark();
     const res = await postToBot(h.eventsUrl, blockActionsBody(tampered), { signingSecret: SIGNING_SECRET });
     expect(res.status).toBe(200);
-    const notice = await h.slack.waitForMessage((m) => m.postedAt >= since && m.visibleTo === 'U0MALLORY', { timeoutMs: 10_000 });
+    const notice = await h.slack.waitForMessage((m) => m.visibleTo === 'U0MALLORY', { after: since, timeoutMs: 10_000 });
     expect(notice.text).toContain('could not read that click');
     const again = await h.command('help');
     expect(again.status).toBe(200);

@@ -52,13 +52,13 @@ afterAll(async () => {
   await prom?.stop();
 });
 
-async function respondedTo(text: string, since: number) {
-  return h.slack.waitForMessage((m) => m.postedAt >= since && (m.text + JSON.stringify(m.blocks)).includes(text), { timeoutMs: 30_000 });
+async function respondedTo(text: string, since: string) {
+  return h.slack.waitForMessage((m) => (m.text + JSON.stringify(m.blocks)).includes(text), { after: since, timeoutMs: 30_000 });
 }
 
 describe('subscriptions', () => {
   it('subscribes, is idempotent, lists and unsubscribes, with clear replies', async () => {
-    const since = Date.now();
+    const since = h.slack.mark();
     await h.command('subscribe ow-b');
     const added = await respondedTo('now gets `ow-b`', since);
     expect(added.visibleTo).toBeUndefined(); // the whole channel sees a change to its digest
@@ -79,9 +79,9 @@ describe('subscriptions', () => {
   }, 60_000);
 
   it('subscribes from the button under a report', async () => {
-    const since = Date.now();
+    const since = h.slack.mark();
     await h.command('st-b');
-    const report = await h.slack.waitForMessage((m) => m.postedAt >= since && m.visibleTo === undefined && JSON.stringify(m.blocks).includes('st-b — '), { timeoutMs: 60_000 });
+    const report = await h.slack.waitForMessage((m) => m.visibleTo === undefined && JSON.stringify(m.blocks).includes('st-b — '), { after: since, timeoutMs: 60_000 });
     expect(JSON.stringify(report.blocks)).toContain(ACTION_IDS.subscribe);
     await h.click(report, { type: 'button', action_id: ACTION_IDS.subscribe });
     const reply = await respondedTo('already follows `st-b`', since);
@@ -91,10 +91,10 @@ describe('subscriptions', () => {
 
 describe('the digest', () => {
   it('ranks the growers, lists what could not be measured, and posts one message with a chart', async () => {
-    const since = Date.now();
+    const since = h.slack.mark();
     const outcomes = await h.bot.digests.runChannels(new Map([[CHANNEL, ['ow-b', 'st-b', 'aw-b', 'hang-api', 'ghost-api']]]), '2026-03-02T12:00:00.000Z', NOW);
     expect(outcomes).toMatchObject([{ channelId: CHANNEL, outcome: 'posted' }]);
-    const digest = await h.slack.waitForMessage((m) => m.postedAt >= since && JSON.stringify(m.blocks).includes('Memory digest'), { timeoutMs: 10_000 });
+    const digest = await h.slack.waitForMessage((m) => JSON.stringify(m.blocks).includes('Memory digest'), { after: since, timeoutMs: 10_000 });
     const json = JSON.stringify(digest.blocks);
     const order = ['*aw-b*', '*ow-b*', '*ghost-api*', '*hang-api*'].map((s) => json.indexOf(s));
     expect(order.every((i) => i > 0)).toBe(true);
@@ -117,25 +117,25 @@ describe('the digest', () => {
   it('runs a period once, and the next digest says what changed', async () => {
     const again = await h.bot.digests.runChannels(new Map([[CHANNEL, ['ow-b']]]), '2026-03-02T12:00:00.000Z', NOW);
     expect(again).toMatchObject([{ outcome: 'already-posted' }]);
-    const since = Date.now();
+    const since = h.slack.mark();
     await h.bot.digests.runChannels(new Map([[CHANNEL, ['ow-b', 'aw-b']]]), '2026-03-02T12:05:00.000Z', NOW + 300_000);
-    const next = await h.slack.waitForMessage((m) => m.postedAt >= since && JSON.stringify(m.blocks).includes('Memory digest'), { timeoutMs: 10_000 });
+    const next = await h.slack.waitForMessage((m) => JSON.stringify(m.blocks).includes('Memory digest'), { after: since, timeoutMs: 10_000 });
     expect(JSON.stringify(next.blocks)).toMatch(/last digest \+\d/);
   }, 60_000);
 
   it('a quiet day is one line', async () => {
-    const since = Date.now();
+    const since = h.slack.mark();
     await h.bot.digests.runChannels(new Map([['C0QUIETCH1', ['st-b']]]), '2026-03-02T12:10:00.000Z', NOW);
-    const quiet = await h.slack.waitForMessage((m) => m.postedAt >= since && m.channel === 'C0QUIETCH1', { timeoutMs: 10_000 });
+    const quiet = await h.slack.waitForMessage((m) => m.channel === 'C0QUIETCH1', { after: since, timeoutMs: 10_000 });
     expect(quiet.blocks).toHaveLength(1);
     expect(JSON.stringify(quiet.blocks)).toContain('all 1 service steady over the last 24 h');
   }, 60_000);
 
   it('opens the full analysis from a digest button', async () => {
     const digest = h.slack.messages(CHANNEL).filter((m) => JSON.stringify(m.blocks).includes('Memory digest')).at(-1)!;
-    const since = Date.now();
+    const since = h.slack.mark();
     await h.click(digest, { type: 'button', action_id: `${DIGEST_ACTIONS.analyzePrefix}:aw-b` });
-    await h.slack.waitForMessage((m) => m.postedAt >= since && m.visibleTo === undefined && JSON.stringify(m.blocks).includes('aw-b — all workers growing'), { timeoutMs: 60_000 });
+    await h.slack.waitForMessage((m) => m.visibleTo === undefined && JSON.stringify(m.blocks).includes('aw-b — all workers growing'), { after: since, timeoutMs: 60_000 });
     expect(reportOf(h.slack, 'aw-b')).toBeDefined();
   }, 90_000);
 

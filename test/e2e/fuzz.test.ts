@@ -563,10 +563,11 @@ beforeAll(async () => {
   prom = await startPrometheus({ families: familiesFor(specs) });
   h = await startBotHarness({ prometheusUrl: prom.url, nowMs: NOW });
   // One real report to click on.
-  const since = Date.now();
+  const since = h.slack.mark();
   const ack = await h.command('ow-a');
   expect(ack.status).toBe(200);
-  report = await h.slack.waitForMessage((m) => m.postedAt >= since && m.thread_ts === undefined && m.visibleTo === undefined && JSON.stringify(m.blocks).includes('"text":"ow-a — '), {
+  report = await h.slack.waitForMessage((m) => m.thread_ts === undefined && m.visibleTo === undefined && JSON.stringify(m.blocks).includes('"text":"ow-a — '), {
+    after: since,
     timeoutMs: 60_000,
   });
   for (let i = 0; i < 100 && !(await h.store.findIncidentByMessage(CHANNEL, report.ts)); i++) await new Promise((r) => setTimeout(r, 20));
@@ -741,11 +742,12 @@ describe(`the running bot under fuzzed requests (seed ${SETTINGS.seed})`, () => 
 
   it('still serves a normal report afterwards, and the fuzzed report matches its stored checklist', async () => {
     const errorsBefore = processErrors.length;
-    const since = Date.now();
+    const since = h.slack.mark();
     const ack = await h.command('st-a');
     expect(ack.status).toBe(200);
     expect(JSON.parse(ack.body)).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('Analysing st-a') });
-    const posted = await h.slack.waitForMessage((m) => m.postedAt >= since && m.thread_ts === undefined && m.visibleTo === undefined && JSON.stringify(m.blocks).includes('"text":"st-a — '), {
+    const posted = await h.slack.waitForMessage((m) => m.thread_ts === undefined && m.visibleTo === undefined && JSON.stringify(m.blocks).includes('"text":"st-a — '), {
+      after: since,
       timeoutMs: 60_000,
     });
     expect(posted.blocks.some((b) => b.type === 'image')).toBe(true);

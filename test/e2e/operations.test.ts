@@ -49,9 +49,9 @@ describe('health, readiness and metrics', () => {
     expect(ready.status).toBe(200);
     expect(JSON.parse(ready.body)).toEqual({ status: 'ready', store: 'ok', metricsBackend: 'ok' });
 
-    const since = Date.now();
+    const since = h.slack.mark();
     await h.command('ow-a');
-    await h.slack.waitForMessage((m) => m.postedAt >= since && JSON.stringify(m.blocks).includes('ow-a — '), { timeoutMs: 60_000 });
+    await h.slack.waitForMessage((m) => JSON.stringify(m.blocks).includes('ow-a — '), { after: since, timeoutMs: 60_000 });
     await h.command('help');
     const metrics = (await get(`${base}/metrics`)).body;
     expect(metrics).toMatch(/pymem_commands_total\{kind="analyze",outcome="posted"\} 1/);
@@ -68,9 +68,9 @@ describe('health, readiness and metrics', () => {
       const ready = await get(`${base}/readyz`);
       expect(ready.status).toBe(503);
       expect(JSON.parse(ready.body)).toMatchObject({ status: 'not ready', store: 'ok', metricsBackend: expect.stringMatching(/^unavailable/) });
-      const since = Date.now();
+      const since = down.slack.mark();
       await down.command('ow-a', { user: 'U0DOWNER' });
-      await h.slack.waitForMessage((m) => m.postedAt >= since && m.visibleTo === 'U0DOWNER', { timeoutMs: 30_000 });
+      await h.slack.waitForMessage((m) => m.visibleTo === 'U0DOWNER', { after: since, timeoutMs: 30_000 });
       expect((await get(`${base}/metrics`)).body).toMatch(/pymem_metrics_backend_errors_total\{code="unreachable"\} 1/);
     } finally {
       await down.stop();
@@ -95,9 +95,9 @@ describe('logs', () => {
       logStream: { write: (line) => void lines.push(line) },
     });
     try {
-      const since = Date.now();
+      const since = h.slack.mark();
       await h.command('ow-a', { user: 'U0LOGGER' });
-      await h.slack.waitForMessage((m) => m.postedAt >= since && m.visibleTo === 'U0LOGGER', { timeoutMs: 30_000 });
+      await h.slack.waitForMessage((m) => m.visibleTo === 'U0LOGGER', { after: since, timeoutMs: 30_000 });
       await new Promise((r) => setTimeout(r, 200));
     } finally {
       await h.stop();
@@ -114,11 +114,12 @@ describe('Slack rate limits', () => {
   it('retries a 429 as Slack asks and still ends with the final state', async () => {
     const h = await startBotHarness({ prometheusUrl: prom.url, nowMs: NOW });
     try {
-      const since = Date.now();
+      const since = h.slack.mark();
+      const callsBefore = h.slack.calls().length;
       h.slack.failNext('chat.postMessage', { status: 429, retryAfterSeconds: 1 });
       await h.command('st-a');
-      const report = await h.slack.waitForMessage((m) => m.postedAt >= since && JSON.stringify(m.blocks).includes('st-a — '), { timeoutMs: 60_000 });
-      expect(h.slack.callsTo('chat.postMessage').filter((c) => c.at >= since && c.response?.status === 429)).toHaveLength(1);
+      const report = await h.slack.waitForMessage((m) => JSON.stringify(m.blocks).includes('st-a — '), { after: since, timeoutMs: 60_000 });
+      expect(h.slack.calls().slice(callsBefore).filter((c) => c.method === 'chat.postMessage' && c.response?.status === 429)).toHaveLength(1);
 
       h.slack.failNext('chat.update', { status: 429, retryAfterSeconds: 1, times: 2 });
       const clicks = ['find-worker', 'compare-drivers', 'cache-queue-bounds'].map((step, i) =>
@@ -142,23 +143,23 @@ describe('access control', () => {
     writeFileSync(config, `access:\n  channels:\n    ${CHANNEL}: ["ow-*"]\n`);
     const h = await startBotHarness({ prometheusUrl: prom.url, nowMs: NOW, env: { PYMEM_CONFIG: config } });
     try {
-      const since = Date.now();
+      const since = h.slack.mark();
       await h.command('st-a', { user: 'U0NOPE' });
-      const denied = await h.slack.waitForMessage((m) => m.postedAt >= since && m.visibleTo === 'U0NOPE', { timeoutMs: 30_000 });
+      const denied = await h.slack.waitForMessage((m) => m.visibleTo === 'U0NOPE', { after: since, timeoutMs: 30_000 });
       expect(denied.text + JSON.stringify(denied.blocks)).toContain('not allowed to query `st-a`');
       await h.command('subscribe st-a', { user: 'U0NOPE2' });
-      await h.slack.waitForMessage((m) => m.postedAt >= since && JSON.stringify(m.blocks).includes('not allowed to query `st-a`') && m.visibleTo === undefined, { timeoutMs: 30_000 });
+      await h.slack.waitForMessage((m) => JSON.stringify(m.blocks).includes('not allowed to query `st-a`') && m.visibleTo === undefined, { after: since, timeoutMs: 30_000 });
       expect(await h.store.subscriptions(CHANNEL)).toEqual([]);
 
       await h.command('ow-a');
-      await h.slack.waitForMessage((m) => m.postedAt >= since && JSON.stringify(m.blocks).includes('ow-a — '), { timeoutMs: 60_000 });
+      await h.slack.waitForMessage((m) => JSON.stringify(m.blocks).includes('ow-a — '), { after: since, timeoutMs: 60_000 });
 
       // A digest that somehow includes a forbidden service names it without measuring it.
       await h.store.subscribe({ channelId: CHANNEL, service: 'st-a', createdBy: 'U0OLD', createdAt: NOW });
       await h.store.subscribe({ channelId: CHANNEL, service: 'ow-a', createdBy: 'U0OLD', createdAt: NOW });
       const queriesBefore = (await prom.queryLog()).filter((q) => q.includes('"st-a"')).length;
       await h.bot.digests.runChannels(new Map([[CHANNEL, ['ow-a', 'st-a']]]), '2026-03-02T12:00:00.000Z', NOW);
-      const digest = await h.slack.waitForMessage((m) => m.postedAt >= since && JSON.stringify(m.blocks).includes('Memory digest'), { timeoutMs: 30_000 });
+      const digest = await h.slack.waitForMessage((m) => JSON.stringify(m.blocks).includes('Memory digest'), { after: since, timeoutMs: 30_000 });
       expect(JSON.stringify(digest.blocks)).toContain('*st-a* :warning: not measured: this channel may not query it (access list)');
       expect((await prom.queryLog()).filter((q) => q.includes('"st-a"')).length).toBe(queriesBefore);
     } finally {

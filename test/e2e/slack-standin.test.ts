@@ -167,6 +167,23 @@ describe('Web API through WebClient', () => {
     }
   });
 
+  it('waits only for messages after a mark, even within one millisecond', async () => {
+    const clock = await SlackStandIn.start({ now: () => 1_764_480_000_000 });
+    try {
+      const c = new WebClient('xoxb-test', { slackApiUrl: clock.apiUrl, logger: silentLogger() });
+      expect(clock.mark()).toBe('');
+      await c.chat.postMessage({ channel: CHANNEL, text: 'same' });
+      const mark = clock.mark();
+      const waiting = clock.waitForMessage((m) => m.text === 'same', { after: mark, timeoutMs: 5_000 });
+      const later = await c.chat.postMessage({ channel: CHANNEL, text: 'same' });
+      // Both were posted in the same millisecond; only the one after the mark answers.
+      await expect(waiting).resolves.toMatchObject({ ts: later.ts });
+      await expect(clock.waitForMessage((m) => m.text === 'same', { after: later.ts!, timeoutMs: 50 })).rejects.toMatchObject({ code: 'wait_timeout' });
+    } finally {
+      await clock.stop();
+    }
+  });
+
   it('stores ephemeral messages for their one viewer', async () => {
     const result = await client.chat.postEphemeral({ channel: CHANNEL, user: USER, text: 'only you', blocks: [section('only *you*')] });
     expect(result.ok).toBe(true);
