@@ -82,6 +82,7 @@ const queriesSchema = z.strictObject({
   jobs: template.nullable().optional(),
   limit: template.nullable().optional(),
   presence: template.nullable().optional(),
+  up: template.nullable().optional(),
 });
 
 const fileSchema = z.strictObject({
@@ -203,7 +204,7 @@ function resolveQueries(base: QueryTemplates, raw: FileConfig['queries'], key: s
 
 function partialQueries(raw: NonNullable<FileConfig['queries']>, key: string, issues: string[]): Partial<QueryTemplates> {
   const out: { -readonly [K in keyof QueryTemplates]?: QueryTemplates[K] } = {};
-  for (const name of ['memory', 'traffic', 'jobs', 'limit', 'presence'] as const) {
+  for (const name of ['memory', 'traffic', 'jobs', 'limit', 'presence', 'up'] as const) {
     const value = raw[name];
     if (value === undefined) continue;
     if (value !== null) {

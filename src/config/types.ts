@@ -12,6 +12,11 @@ export interface QueryTemplates {
   readonly limit: string | null;
   /** Any series that exists when the service is scraped at all (tells "unknown service" from "no memory metric"). */
   readonly presence: string | null;
+  /**
+   * Scrape health per target (1 scraped, 0 failed), one series per instance: tells "not scraped"
+   * from "process gone". null disables it; gaps are then inferred from the memory series alone.
+   */
+  readonly up: string | null;
 }
 
 export type BackendAuth =
@@ -49,4 +54,5 @@ export const DEFAULT_QUERIES: QueryTemplates = {
   jobs: 'sum by (name) (rate(celery_task_started_total{job="$service"}[5m]))',
   limit: 'sum(container_spec_memory_limit_bytes{container="$service"})',
   presence: 'count({job="$service"})',
+  up: 'up{job="$service"}',
 };

@@ -39,6 +39,12 @@ export interface ServiceSeries {
   /** Job starts per second, one series per job type (label `name`); empty when absent. */
   readonly jobs: readonly GridSeries[];
   readonly limit: MemoryLimit | null;
+  /**
+   * Scrape health of the service's targets (Prometheus's `up`: 1 scraped, 0 failed), one series per
+   * target with its `instance` label; empty when unknown. A worker whose target was down is missing
+   * data, not a process that ended.
+   */
+  readonly targets: readonly GridSeries[];
   /** Non-fatal problems met while collecting (an optional query failed, ...). */
   readonly warnings: readonly string[];
 }

@@ -99,11 +99,12 @@ export class PrometheusSource implements MetricsSource {
     try {
       // A limit set in the config wins; the limit query is not even sent.
       const limitTemplate = config.limitBytes === null ? queries.limit : null;
-      const [memory, traffic, jobs, limit] = await Promise.all([
+      const [memory, traffic, jobs, limit, up] = await Promise.all([
         run('memory', queries.memory),
         this.optional(queries.traffic, (t) => run('traffic', t)),
         this.optional(queries.jobs, (t) => run('jobs', t)),
         this.optional(limitTemplate, (t) => run('limit', t)),
+        this.optional(queries.up, (t) => run('up', t)),
       ]).catch((error: unknown) => {
         controller.abort();
         throw error;
@@ -113,6 +114,7 @@ export class PrometheusSource implements MetricsSource {
       const trafficSeries = collect(traffic, warnings);
       const jobSeries = collect(jobs, warnings);
       const limitSeries = collect(limit, warnings);
+      const upSeries = collect(up, warnings);
       this.checkSeriesCount(service, memory.series.length);
       if (memory.series.length === 0) {
         warnings.push(...(await this.checkPresence(service, config, plan, controller.signal, signal)));
@@ -124,6 +126,7 @@ export class PrometheusSource implements MetricsSource {
         traffic: trafficSeries === null ? null : firstSeries(trafficSeries, 'traffic', warnings),
         jobs: jobSeries ?? [],
         limit: config.limitBytes !== null ? { bytes: config.limitBytes, source: 'config' } : limitFrom(limitSeries ?? []),
+        targets: upSeries ?? [],
         warnings,
       };
     } finally {

@@ -89,8 +89,12 @@ export interface Simulation {
   /** First simulated time: a lead-in before the window so rate() and lookback have data. */
   readonly fromMs: number;
   readonly incarnations: readonly Incarnation[];
-  /** Scrape times of one instance (targets are scraped with their own phase). */
+  /** Successful scrape times of one instance (targets are scraped with their own phase). */
   scrapeTimes(instance: string): number[];
+  /** Every scrape attempt of one instance, failed ones (inside a scrape gap) included. */
+  attemptTimes(instance: string): number[];
+  /** Prometheus's `up` for a scrape attempt at t: 0 inside a scrape gap, else 1. */
+  upAt(tMs: number): number;
   /** RSS in bytes of one process at one of its scrape times, or NaN for a missing scrape. */
   memoryBytes(inc: Incarnation, scrapeMs: number): number;
   /** Service requests/s at t (the truth, before scrape noise). */
@@ -171,12 +175,16 @@ export function simulate(spec: ScenarioSpec): Simulation {
     limitBytes: spec.limitMiB ? Math.round(spec.limitMiB * 1024 * 1024) : null,
     counterResetsMs: spec.lifecycle?.deploysAtMs ?? [],
     scrapeTimes(instance) {
+      return this.attemptTimes(instance).filter((t) => !inGap(t));
+    },
+    attemptTimes(instance) {
       const phase = phases.get(instance) ?? 0;
       const times: number[] = [];
       const first = Math.ceil((fromMs - phase) / spec.scrapeMs) * spec.scrapeMs + phase;
-      for (let t = first; t <= spec.endMs; t += spec.scrapeMs) if (!inGap(t)) times.push(t);
+      for (let t = first; t <= spec.endMs; t += spec.scrapeMs) times.push(t);
       return times;
     },
+    upAt: (t) => (inGap(t) ? 0 : 1),
     memoryBytes(inc, t) {
       if (t < inc.bornMs || (inc.diedMs !== null && t >= inc.diedMs)) return NaN;
       const k = Math.round(t / spec.scrapeMs);

@@ -37,6 +37,10 @@ export function toServiceSeries(sim: Simulation, grid: Grid): ServiceSeries {
     labels: { name: job.name },
     values: sampleRate(grid, rateTimes, (t) => sim.measuredJob(job.name, t)),
   }));
+  const targets = [...new Set(sim.incarnations.map((i) => i.instance))].map((instance) => ({
+    labels: { job: service, instance },
+    values: sampleGauge(grid, sim.attemptTimes(instance), (t) => sim.upAt(t)),
+  }));
   return {
     service,
     grid,
@@ -44,6 +48,7 @@ export function toServiceSeries(sim: Simulation, grid: Grid): ServiceSeries {
     traffic,
     jobs,
     limit: sim.limitBytes === null ? null : { bytes: sim.limitBytes, source: 'metrics' },
+    targets,
     warnings: [],
   };
 }
@@ -122,6 +127,15 @@ export function toMetricFamilies(sim: Simulation): MetricFamily[] {
 
   const families: MetricFamily[] = [
     { name: 'process_resident_memory_bytes', type: 'gauge', help: 'Resident memory size in bytes.', series: memorySeries },
+    {
+      name: 'up',
+      type: 'gauge',
+      help: 'Whether the scrape succeeded.',
+      series: instances.map((instance) => ({
+        labels: { job: service, instance },
+        samples: sim.attemptTimes(instance).map((t) => ({ tSeconds: t / 1000, value: sim.upAt(t) })),
+      })),
+    },
   ];
 
   if (sim.spec.traffic) {

@@ -32,7 +32,7 @@ export function makeSeries(grid: Grid, labels: Labels, value: (i: number, timeMs
 export function makeServiceSeries(
   overrides: Partial<ServiceSeries> & Pick<ServiceSeries, 'grid' | 'memory'>,
 ): ServiceSeries {
-  return { service: 'checkout-api', traffic: null, jobs: [], limit: null, warnings: [], ...overrides };
+  return { service: 'checkout-api', traffic: null, jobs: [], limit: null, targets: [], warnings: [], ...overrides };
 }
 
 export function makeWorkerFigures(overrides: Partial<WorkerFigures> = {}): WorkerFigures {

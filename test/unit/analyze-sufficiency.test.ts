@@ -20,7 +20,7 @@ function flat(labels: Labels, mib: number): GridSeries {
 }
 
 function service(memory: readonly GridSeries[], grid: Grid = GRID): ServiceSeries {
-  return { service: 'checkout-api', grid, memory, traffic: null, jobs: [], limit: null, warnings: [] };
+  return { service: 'checkout-api', grid, memory, traffic: null, jobs: [], limit: null, targets: [], warnings: [] };
 }
 
 function insufficient(outcome: AnalysisOutcome): InsufficientData {

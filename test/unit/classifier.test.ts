@@ -98,6 +98,7 @@ describe('edge cases', () => {
     traffic: null,
     jobs: [],
     limit: null,
+    targets: [],
     warnings: [],
     ...extra,
   });

@@ -375,6 +375,7 @@ describe('loadConfig: queries and per-service overrides', () => {
         jobs: 'sum by (name) (rate(jobs_total{svc="$service"}[5m]))',
         limit: DEFAULT_QUERIES.limit,
         presence: DEFAULT_QUERIES.presence,
+        up: DEFAULT_QUERIES.up,
       },
       limitBytes: 8 * GIB,
       workersPerInstance: 8,
