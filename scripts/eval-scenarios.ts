@@ -1,38 +1,75 @@
-/** Prints how the classifier does on the labelled scenario set: `npx tsx scripts/eval-scenarios.ts [filter]`. */
-import { SCENARIOS } from '../test/support/scenario-set';
-import { randomScenarios } from '../test/support/random-scenarios';
-import { simulate } from '../src/simulation/model';
-import { toServiceSeries } from '../src/simulation/sample';
-import { planRange } from '../src/metrics/step';
-import { classify } from '../src/domain/classify';
+/**
+ * How the diagnosis does on each labelled set, measured through a real Prometheus and the default
+ * queries: `npx tsx scripts/eval-scenarios.ts [--set own|recorded|matrix|all] [--split tune|holdout|all]
+ * [--filter <text>] [--verbose] [--json <file>]`.
+ *
+ * Each set's data is backfilled once into `.cache/eval/` and reused until its generator changes.
+ * Tune on `--split tune`; report on `--split holdout`.
+ */
+import { writeFileSync } from 'node:fs';
+import { SET_NAMES, casesOf, diagnoseAll, formatSummary, serveSet, summarise, type EvalResult, type SetName } from '../test/support/evaluation';
 
-const random = process.argv.includes('--random');
-const filter = process.argv.slice(2).find((a) => !a.startsWith('--'));
-const set = random ? randomScenarios(Number(process.env.PER_LABEL ?? 12), Number(process.env.SEED ?? 4242)) : SCENARIOS;
-let ok = 0;
-let total = 0;
-const confusion = new Map<string, number>();
-for (const sc of set) {
-  if (filter && !sc.id.includes(filter)) continue;
-  const sim = simulate(sc.spec);
-  const plan = planRange({ endMs: sc.spec.endMs, durationMs: sc.spec.windowMs }, 15);
-  const series = toServiceSeries(sim, plan.grid);
-  const t0 = performance.now();
-  const d = classify(series);
-  const ms = performance.now() - t0;
-  const good = d.pattern === sc.label && (!sc.components || sc.components.every((c) => d.secondary.includes(c)));
-  total++;
-  if (good) ok++;
-  const key = `${sc.label} -> ${d.pattern}`;
-  confusion.set(key, (confusion.get(key) ?? 0) + 1);
-  const scores = Object.entries(d.scores).filter(([, v]) => v >= 0.2).map(([k, v]) => `${k}=${v.toFixed(2)}`).join(' ');
-  console.log(`${good ? 'ok  ' : 'FAIL'} ${sc.id.padEnd(34)} ${d.pattern.padEnd(26)} c=${d.confidence.toFixed(2)} sec=[${d.secondary.join(',')}] ${ms.toFixed(1)}ms | ${scores}`);
-  if (!good || filter) {
-    for (const f of d.findings) console.log(`       · ${f}`);
-    const trends = new Map<string, number>();
-    for (const w of d.workers) trends.set(w.trend, (trends.get(w.trend) ?? 0) + 1);
-    console.log(`       trends: ${[...trends].map(([k, v]) => `${k}:${v}`).join(' ')} traffic: ${JSON.stringify(d.traffic)} idle: ${d.idlePeriods.length} job: ${JSON.stringify(d.job)}`);
+const args = process.argv.slice(2);
+const option = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const setArg = option('--set') ?? 'all';
+const sets: SetName[] = setArg === 'all' ? [...SET_NAMES] : setArg.split(',').map((s) => {
+  if (!(SET_NAMES as readonly string[]).includes(s)) throw new Error(`--set: unknown set ${s} (own, recorded, matrix, all)`);
+  return s as SetName;
+});
+const split = option('--split') ?? 'all';
+const filter = option('--filter');
+const verbose = args.includes('--verbose');
+const jsonOut = option('--json');
+
+async function main(): Promise<void> {
+  const all: EvalResult[] = [];
+  for (const set of sets) {
+    const cases = casesOf(set);
+    if (cases.length === 0) {
+      console.log(`${set}: no cases`);
+      continue;
+    }
+    const prom = await serveSet(set, cases, undefined, (line) => console.error(line));
+    try {
+      const chosen = cases.filter((c) => (split === 'all' || c.split === 'all' || c.split === split) && (!filter || c.id.includes(filter)));
+      const t0 = performance.now();
+      const results = await diagnoseAll(chosen, prom.url);
+      const ms = performance.now() - t0;
+      all.push(...results);
+      for (const r of results) {
+        const d = r.outcome?.status === 'diagnosed' ? r.outcome.diagnosis : null;
+        const called = r.error ? `error: ${r.error}` : d ? `${d.pattern} c=${d.confidence.toFixed(2)} [${d.secondary.join(',')}]` : `insufficient: ${r.outcome?.status === 'insufficient-data' ? r.outcome.insufficient.reason : ''}`;
+        if (!r.right || verbose) {
+          console.log(`${r.right ? 'ok  ' : 'FAIL'} ${set}/${r.case.id.padEnd(44)} ${r.case.label.padEnd(25)} -> ${called}`);
+          console.log(`       ${r.case.notes}`);
+          if (d && (verbose || !r.right)) {
+            const scores = Object.entries(d.scores).filter(([, v]) => v >= 0.15).map(([k, v]) => `${k}=${v.toFixed(2)}`).join(' ');
+            console.log(`       scores: ${scores}`);
+            for (const f of d.findings) console.log(`       · ${f}`);
+          }
+        }
+      }
+      console.log(formatSummary(`${set}${split === 'all' ? '' : ` (${split})`}`, summarise(results)));
+      console.log(`  ${results.length} cases in ${(ms / 1000).toFixed(1)} s\n`);
+    } finally {
+      await prom.stop();
+    }
+  }
+  if (jsonOut) {
+    writeFileSync(jsonOut, JSON.stringify(all.map((r) => ({
+      set: r.case.set, id: r.case.id, split: r.case.split, label: r.case.label, components: r.case.components, right: r.right, error: r.error,
+      pattern: r.outcome?.status === 'diagnosed' ? r.outcome.diagnosis.pattern : r.outcome?.status ?? null,
+      confidence: r.outcome?.status === 'diagnosed' ? r.outcome.diagnosis.confidence : null,
+      secondary: r.outcome?.status === 'diagnosed' ? r.outcome.diagnosis.secondary : [],
+      scores: r.outcome?.status === 'diagnosed' ? r.outcome.diagnosis.scores : null,
+    })), null, 2));
   }
 }
-console.log(`\naccuracy ${ok}/${total} = ${((ok / total) * 100).toFixed(1)}%`);
-for (const [k, v] of [...confusion].sort()) if (!k.startsWith(k.split(' -> ')[1] + ' ')) console.log(`  ${k}: ${v}`);
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -31,6 +31,11 @@ export interface StartPrometheusOptions {
   readonly promtoolBinary?: string;
   /** --storage.tsdb.retention.time; long by default because fixtures use fixed historical timestamps. */
   readonly retentionTime?: string;
+  /**
+   * Serve this existing, already backfilled data directory instead of a temporary one; it is kept
+   * when the server stops (the evaluation script reuses one across runs).
+   */
+  readonly dataDir?: string;
 }
 
 /** One entry of Prometheus's query log (the fields we use). */
@@ -113,7 +118,7 @@ export async function startPrometheus(options: StartPrometheusOptions = {}): Pro
 }
 
 async function launch(dir: string, options: StartPrometheusOptions): Promise<RunningPrometheus> {
-  const dataDir = join(dir, 'data');
+  const dataDir = options.dataDir ?? join(dir, 'data');
   const files = [...(options.openMetricsFiles ?? [])];
   if (options.families !== undefined && options.families.length > 0) {
     const file = join(dir, 'fixtures.om');
