@@ -5,7 +5,7 @@
 import type { JobAssociation, LimitFigures, PatternId, PatternScores, TrafficFigures, WorkerFigures } from './diagnosis';
 import type { Evidence } from './classify/evidence';
 import type { Decision } from './classify/decide';
-import type { CountChange } from './classify/worker-count';
+import type { CountChange } from './fleet';
 import type { IdleScore } from './classify/scores';
 import { formatBytes, formatCorrelation, formatDuration, formatMiB, formatPercent, formatRate, formatTime, plural } from './format';
 import { patternTitle } from './pattern-names';
@@ -84,7 +84,7 @@ function patternFindings(id: PatternId, input: FindingsInput): string[] {
     case 'all-workers-growing':
       return growerFindings(input, true);
     case 'all-workers-large-stable': {
-      const workers = e.count.runs[e.count.runs.length - 1]?.value ?? e.eligible.length;
+      const workers = e.fleet.runs[e.fleet.runs.length - 1]?.value ?? e.eligible.length;
       const limit = input.limit;
       return [
         `Each of the ${workers} workers holds a flat ~${formatMiB(e.typicalWorkerMiB)}; together ${formatMiB(e.totalNowMiB)}` +
@@ -220,7 +220,7 @@ function contextFindings(input: FindingsInput): string[] {
       lines.push(`${head}; at the recent ${formatRate(e.totalRecentSlope)} it reaches the limit in about ${formatDuration(limit.hoursToLimit * 3_600_000)}.`);
     } else lines.push(`${head}; not growing towards it at this rate.`);
   }
-  const decreases = e.count.changes.filter((c) => c.to < c.from && c.to > 0);
+  const decreases = e.fleet.changes.filter((c) => c.to < c.from && c.to > 0);
   for (const c of decreases.slice(0, 2)) {
     lines.push(`Workers went down from ${c.from} to ${c.to} at ${formatTime(c.atMs, input.timeZone, e.series.grid.startMs + e.windowHours * 3_600_000)}.`);
   }
@@ -241,7 +241,7 @@ function contextFindings(input: FindingsInput): string[] {
 function detectDeploy(e: Evidence, timeZone: string): string | null {
   const born = e.workers.filter((w) => w.bornInWindow).map((w) => w.firstBucket).sort((a, b) => a - b);
   if (born.length < 2) return null;
-  const live = e.count.runs.length > 0 ? Math.max(...e.count.runs.map((r) => r.value)) : 0;
+  const live = e.fleet.runs.length > 0 ? Math.max(...e.fleet.runs.map((r) => r.value)) : 0;
   let best = { at: -1, n: 0 };
   for (let i = 0; i < born.length; i++) {
     let j = i;

@@ -2,10 +2,10 @@
  * Collects every measurement the pattern scores need, once, from the raw series.
  */
 
-import { MIB, gridEndMs, type Grid, type GridSeries, type ServiceSeries } from '../series';
+import { MIB, gridEndMs, type ServiceSeries } from '../series';
+import { buildFleet, type Fleet } from '../fleet';
 import { bucketMeans, makeBuckets, type Buckets } from './buckets';
 import { analyseWorker, type WorkerAnalysis } from './workers';
-import { analyseWorkerCount, type WorkerCountAnalysis } from './worker-count';
 import { driverVaries, levelEvidence, relateToDriver, type DriverRelation } from './drivers';
 import { findIdleStretches, type IdleStretch } from './idle';
 import { fitLine, median, quantile, robustSlope } from '../stats';
@@ -17,12 +17,13 @@ export interface JobRelation {
 
 export interface Evidence {
   readonly series: ServiceSeries;
+  /** The processes, their lives, the live count and what was missing: shared with the chart and digest. */
+  readonly fleet: Fleet;
   readonly buckets: Buckets;
   readonly windowHours: number;
   readonly workers: readonly WorkerAnalysis[];
   readonly eligible: readonly WorkerAnalysis[];
   readonly growers: readonly WorkerAnalysis[];
-  readonly count: WorkerCountAnalysis;
   /** Per-worker mean memory per bucket, MiB. */
   readonly perWorkerMiB: Float64Array;
   /** Sum over workers per bucket, MiB. */
@@ -49,19 +50,19 @@ export interface Evidence {
 /** A driver with this much level evidence is held out of the per-worker trends. */
 const ADJUST_FROM = 0.5;
 
-export function gatherEvidence(input: ServiceSeries): Evidence {
-  const series = { ...input, memory: input.memory.map((s) => trimStaleTail(s, input.grid)) };
+export function gatherEvidence(series: ServiceSeries): Evidence {
+  const fleet = buildFleet(series);
   const buckets = makeBuckets(series.grid);
   const windowHours = (gridEndMs(series.grid) - series.grid.startMs) / 3_600_000;
-  const count = analyseWorkerCount(series.grid, series.memory);
 
-  const perPoint = new Float64Array(series.grid.length);
-  for (let i = 0; i < perPoint.length; i++) perPoint[i] = count.counts[i]! > 0 ? count.totals[i]! / count.counts[i]! : NaN;
-  const perWorkerMiB = fillGaps(bucketMeans(perPoint, buckets, 1 / MIB));
-  const totalMiB = fillGaps(bucketMeans(count.totals, buckets, 1 / MIB));
+  // Holes stay holes: a bucket without data is NaN, and every statistic below skips it.
+  const perWorkerMiB = bucketMeans(fleet.perWorker, buckets, 1 / MIB);
+  const totalMiB = bucketMeans(fleet.total, buckets, 1 / MIB);
   const typicalWorkerMiB = median(perWorkerMiB);
+  // Rates summed over targets drop while a target is not scraped: those points are not traffic.
+  const trustworthy = (values: Float64Array): Float64Array => bucketMeans(masked(values, fleet.complete), buckets);
 
-  const rawTraffic = series.traffic ? fillGaps(bucketMeans(series.traffic.values, buckets)) : null;
+  const rawTraffic = series.traffic ? trustworthy(series.traffic.values) : null;
   const traffic = rawTraffic && rawTraffic.some((v) => Number.isFinite(v)) ? rawTraffic : null;
   const trafficFigures = traffic ? relateToDriver(perWorkerMiB, traffic, buckets.hours, buckets.bucketMs) : null;
   // A driver that never really moves cannot explain anything: report it, but do not score it.
@@ -70,7 +71,7 @@ export function gatherEvidence(input: ServiceSeries): Evidence {
 
   const jobs: JobRelation[] = [];
   for (const job of series.jobs) {
-    const rate = fillGaps(bucketMeans(job.values, buckets));
+    const rate = trustworthy(job.values);
     if (!rate.some((v) => Number.isFinite(v)) || !driverVaries(rate)) continue;
     jobs.push({ name: job.labels['name'] ?? job.labels['task'] ?? 'unnamed', relation: relateToDriver(perWorkerMiB, rate, buckets.hours, buckets.bucketMs) });
   }
@@ -79,7 +80,7 @@ export function gatherEvidence(input: ServiceSeries): Evidence {
   const drivers = [trafficRelation, ...jobs.map((j) => j.relation)]
     .filter((r): r is DriverRelation => r !== null && levelEvidence(r, typicalWorkerMiB) >= ADJUST_FROM)
     .map((r) => ({ values: r.smoothed, miBPerUnit: r.coefficient }));
-  const workers = markWarmingUp(series.memory.map((s, i) => analyseWorker(s, i, buckets, windowHours, drivers)));
+  const workers = markWarmingUp(fleet.workers.map((p, i) => analyseWorker(p, i, buckets, windowHours, drivers)));
   const eligible = workers.filter((w) => w.eligible);
   const growers = eligible.filter((w) => w.trend === 'growing');
 
@@ -88,12 +89,12 @@ export function gatherEvidence(input: ServiceSeries): Evidence {
   const fit = fitLine(buckets.hours, perWorkerMiB);
   return {
     series,
+    fleet,
     buckets,
     windowHours,
     workers,
     eligible,
     growers,
-    count,
     perWorkerMiB,
     totalMiB,
     typicalWorkerMiB,
@@ -103,12 +104,29 @@ export function gatherEvidence(input: ServiceSeries): Evidence {
     idle,
     jobs,
     perWorkerTrend: { slopeMiBPerHour: fit.slope, r2: fit.r2 },
-    totalNowMiB: median(totalMiB.subarray(buckets.count - tail)),
-    totalStartMiB: median(totalMiB.subarray(0, tail)),
+    totalNowMiB: edgeMedian(totalMiB, 'end', tail),
+    totalStartMiB: edgeMedian(totalMiB, 'start', tail),
     totalPeakMiB: quantile(totalMiB, 1),
     totalRecentSlope: robustSlope(buckets.hours.subarray(third), totalMiB.subarray(third)),
     totalSlope: robustSlope(buckets.hours, totalMiB),
   };
+}
+
+function masked(values: Float64Array, keep: Uint8Array): Float64Array {
+  const out = new Float64Array(values);
+  for (let i = 0; i < out.length; i++) if (!keep[i]) out[i] = NaN;
+  return out;
+}
+
+/** Median of the first or last `count` buckets that have data. */
+function edgeMedian(values: Float64Array, edge: 'start' | 'end', count: number): number {
+  const picked: number[] = [];
+  if (edge === 'start') {
+    for (let i = 0; i < values.length && picked.length < count; i++) if (Number.isFinite(values[i]!)) picked.push(values[i]!);
+  } else {
+    for (let i = values.length - 1; i >= 0 && picked.length < count; i--) if (Number.isFinite(values[i]!)) picked.push(values[i]!);
+  }
+  return median(picked);
 }
 
 /**
@@ -128,43 +146,4 @@ function markWarmingUp(workers: WorkerAnalysis[]): WorkerAnalysis[] {
     const belowPredecessor = predecessor !== undefined && w.endMiB <= predecessor.endMiB * 1.02;
     return belowPredecessor || w.endMiB <= ceiling ? { ...w, trend: 'warming-up' } : w;
   });
-}
-
-/** Prometheus keeps returning a series' last sample for 5 minutes after it stops (when no staleness marker was written, as with backfilled data). */
-const LOOKBACK_MS = 5 * 60_000;
-
-/**
- * Cuts that echo off a process that ended inside the window, so an exited pid and its
- * replacement are not counted as two live workers for five minutes. Bounded to the lookback
- * (plus a scrape), so a series that is genuinely constant keeps its history.
- */
-export function trimStaleTail(series: GridSeries, grid: Grid): GridSeries {
-  const v = series.values;
-  let last = v.length - 1;
-  while (last >= 0 && !(v[last]! === v[last]!)) last--;
-  if (last < 0 || last === v.length - 1) return series;
-  const maxTrim = Math.ceil((LOOKBACK_MS + 60_000) / grid.stepMs);
-  let first = last;
-  while (first > 0 && last - (first - 1) <= maxTrim && v[first - 1] === v[last]) first--;
-  if (first === last) return series;
-  const values = new Float64Array(v);
-  values.fill(NaN, first + 1, last + 1);
-  return { labels: series.labels, values };
-}
-
-/** Carries the last value over short gaps (a missed scrape, a Prometheus restart) so shapes stay comparable. */
-function fillGaps(values: Float64Array): Float64Array {
-  const out = new Float64Array(values);
-  let last = NaN;
-  for (let i = 0; i < out.length; i++) {
-    if (Number.isFinite(out[i]!)) last = out[i]!;
-    else out[i] = last;
-  }
-  // Leading gap: back-fill from the first value.
-  let first = NaN;
-  for (let i = out.length - 1; i >= 0; i--) {
-    if (Number.isFinite(out[i]!)) first = out[i]!;
-    else out[i] = first;
-  }
-  return out;
 }

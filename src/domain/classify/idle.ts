@@ -19,11 +19,15 @@ export interface IdleStretch {
   readonly slopeMiBPerHour: number;
   /** Slope of memory while traffic was flowing, for contrast. */
   readonly activeSlopeMiBPerHour: number;
+  /** Traffic came back after the stretch, inside the window. */
+  readonly trafficReturned: boolean;
 }
 
 /** Traffic below this share of its busy level counts as idle. */
 const IDLE_SHARE = 0.08;
+/** An idle stretch lasts at least this long, or a quarter of a short window (7 of 12 minutes counts). */
 const MIN_IDLE_MS = 10 * 60_000;
+const MIN_IDLE_SHARE_OF_SHORT_WINDOW = 0.25;
 const MIN_IDLE_SHARE_OF_WINDOW = 0.05;
 
 export function findIdleStretches(traffic: Float64Array, memory: Float64Array, buckets: Buckets): IdleStretch[] {
@@ -44,7 +48,9 @@ export function findIdleStretches(traffic: Float64Array, memory: Float64Array, b
   for (let b = 1; b < buckets.count - 1; b++) {
     if (!idle[b] && idle[b - 1] && (idle[b + 1] || (b + 2 < buckets.count && idle[b + 2]))) idle[b] = 1;
   }
-  const minBuckets = Math.max(2, Math.ceil(Math.max(MIN_IDLE_MS, buckets.count * buckets.bucketMs * MIN_IDLE_SHARE_OF_WINDOW) / buckets.bucketMs));
+  const windowMs = buckets.count * buckets.bucketMs;
+  const shortest = Math.max(Math.min(MIN_IDLE_MS, windowMs * MIN_IDLE_SHARE_OF_SHORT_WINDOW), windowMs * MIN_IDLE_SHARE_OF_WINDOW);
+  const minBuckets = Math.max(3, Math.ceil(shortest / buckets.bucketMs));
   const stretches: IdleStretch[] = [];
   let b = 0;
   while (b < buckets.count) {
@@ -55,12 +61,12 @@ export function findIdleStretches(traffic: Float64Array, memory: Float64Array, b
     const from = b;
     while (b < buckets.count && idle[b]) b++;
     const to = b - 1;
-    if (to - from + 1 >= minBuckets) stretches.push(describe(from, to, idle, memory, buckets));
+    if (to - from + 1 >= minBuckets) stretches.push(describe(from, to, idle, memory, buckets, smooth, busy));
   }
   return stretches;
 }
 
-function describe(from: number, to: number, idle: Uint8Array, memory: Float64Array, buckets: Buckets): IdleStretch {
+function describe(from: number, to: number, idle: Uint8Array, memory: Float64Array, buckets: Buckets, traffic: Float64Array, busy: number): IdleStretch {
   const len = to - from + 1;
   const edge = Math.max(2, Math.ceil(len * 0.1));
   const inside = Array.from(memory.subarray(from, to + 1));
@@ -85,6 +91,7 @@ function describe(from: number, to: number, idle: Uint8Array, memory: Float64Arr
     baselineMiB: lowestSettled(memory, from, Math.max(2, Math.ceil(buckets.count * 0.04))),
     slopeMiBPerHour: robustSlope(hours, inside),
     activeSlopeMiBPerHour: activeMemory.length >= 4 ? robustSlope(activeHours, activeMemory) : NaN,
+    trafficReturned: returned(traffic, to + 1, busy, Math.max(2, Math.ceil(len * 0.2))),
   };
 }
 
@@ -97,4 +104,11 @@ function lowestSettled(memory: Float64Array, end: number, span: number): number 
     if (m < lowest) lowest = m;
   }
   return Number.isFinite(lowest) ? lowest : NaN;
+}
+
+/** At least `need` buckets after `from` carry real traffic (a quarter of the busy level). */
+function returned(traffic: Float64Array, from: number, busy: number, need: number): boolean {
+  let n = 0;
+  for (let b = from; b < traffic.length; b++) if (traffic[b]! >= busy * 0.25) n++;
+  return n >= need;
 }

@@ -94,7 +94,7 @@ export function classify(series: ServiceSeries, options: ClassifyOptions = {}): 
     memoryAtEndBytes: s.endMiB * MIB,
     baselineBytes: s.baselineMiB * MIB,
   }));
-  const workerCountChanges = e.count.changes
+  const workerCountChanges = e.fleet.changes
     .filter((c) => c.from > 0 && c.to > 0)
     .map((c): WorkerCountChange => ({
       at: iso(c.atMs),
@@ -141,8 +141,8 @@ export function classify(series: ServiceSeries, options: ClassifyOptions = {}): 
       endBytes: e.totalNowMiB * MIB,
       peakBytes: e.totalPeakMiB * MIB,
       growthMiBPerHour: round2(e.totalSlope),
-      workersAtStart: e.count.runs[0]?.value ?? 0,
-      workersAtEnd: e.count.runs[e.count.runs.length - 1]?.value ?? 0,
+      workersAtStart: e.fleet.runs[0]?.value ?? 0,
+      workersAtEnd: e.fleet.runs[e.fleet.runs.length - 1]?.value ?? 0,
     },
     traffic: trafficFigures,
     idlePeriods,
@@ -156,12 +156,13 @@ export function classify(series: ServiceSeries, options: ClassifyOptions = {}): 
 
 function workerFigures(e: Evidence, index: number): WorkerFigures {
   const w = e.workers[index]!;
-  const values = e.series.memory[index]!.values;
+  const process = e.fleet.workers[index]!;
+  const grid = e.series.grid;
   let firstIdx = 0;
+  const values = process.values;
   while (firstIdx < values.length && values[firstIdx] !== values[firstIdx]) firstIdx++;
   let lastIdx = values.length - 1;
   while (lastIdx > firstIdx && values[lastIdx] !== values[lastIdx]) lastIdx--;
-  const grid = e.series.grid;
   return {
     name: w.name,
     labels: w.labels,
@@ -169,7 +170,7 @@ function workerFigures(e: Evidence, index: number): WorkerFigures {
     instance: w.instance,
     firstSeen: iso(grid.startMs + Math.max(0, firstIdx) * grid.stepMs),
     lastSeen: iso(grid.startMs + Math.max(0, lastIdx) * grid.stepMs),
-    alive: lastIdx === grid.length - 1 || w.alive,
+    alive: w.alive,
     startBytes: finiteOr(w.startMiB * MIB, 0),
     endBytes: finiteOr(w.endMiB * MIB, 0),
     peakBytes: finiteOr(w.peakMiB * MIB, 0),

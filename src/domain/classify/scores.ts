@@ -6,9 +6,9 @@
 import type { Evidence } from './evidence';
 import type { IdleStretch } from './idle';
 import { driverMaterialMiB, levelEvidence, type DriverRelation } from './drivers';
-import type { CountChange } from './worker-count';
+import type { CountChange } from '../fleet';
 import { materialGrowthMiB, type WorkerAnalysis } from './workers';
-import { mean, median, ramp } from '../stats';
+import { mean, median, quantile, ramp } from '../stats';
 
 /** Workers whose trend says something about growth: new processes still warming up say nothing. */
 function judged(e: Evidence): readonly WorkerAnalysis[] {
@@ -49,7 +49,7 @@ export function scoreAllWorkers(e: Evidence): number {
 
 export function bestCountChange(e: Evidence): { change: CountChange; score: number } | null {
   let best: { change: CountChange; score: number } | null = null;
-  for (const c of e.count.changes) {
+  for (const c of e.fleet.changes) {
     if (c.to <= c.from || c.from < 1) continue;
     const added = c.to / c.from - 1;
     const jump = c.totalAfter / c.totalBefore - 1;
@@ -66,7 +66,7 @@ export function driverScore(rel: DriverRelation, e: Evidence): { score: number; 
   const growth = ramp(rel.growthCorrelation, 0.45, 0.75);
   const material = driverMaterialMiB(e.typicalWorkerMiB);
   const levelScore = levelEvidence(rel, e.typicalWorkerMiB);
-  const grew = Math.max(...e.perWorkerMiB) - Math.min(...e.perWorkerMiB);
+  const grew = quantile(e.perWorkerMiB, 1) - quantile(e.perWorkerMiB, 0);
   const growthScore = growth * ramp(grew / material, 0.7, 1.5);
   return levelScore >= growthScore ? { score: levelScore, by: 'level' } : { score: growthScore, by: 'growth' };
 }
@@ -105,8 +105,11 @@ export function idleRetention(e: Evidence): IdleScore | null {
 
 function scoreIdleStretch(s: IdleStretch, e: Evidence): IdleScore {
   const base = Number.isFinite(s.baselineMiB) ? s.baselineMiB : NaN;
-  // The same steady slope through busy and idle time means the clock drives it, not the lack of traffic.
+  // The same steady slope through busy and idle time, with traffic back afterwards, means the clock
+  // drives it, not the lack of traffic. Growth that goes on after traffic stopped, to the end of
+  // what we can see, is growth while idle whatever it did before.
   const wallClock =
+    s.trafficReturned &&
     Number.isFinite(s.activeSlopeMiBPerHour) &&
     s.activeSlopeMiBPerHour > 0 &&
     s.slopeMiBPerHour > 0 &&
@@ -157,7 +160,7 @@ export function scoreJobs(e: Evidence): JobScore {
 export function scoreLargeStable(e: Evidence, limitBytes: number | null): number {
   if (limitBytes === null || limitBytes <= 0) return 0;
   const used = (e.totalNowMiB * 1024 * 1024) / limitBytes;
-  const workers = e.count.runs.length > 0 ? e.count.runs[e.count.runs.length - 1]!.value : 0;
+  const workers = e.fleet.runs.length > 0 ? e.fleet.runs[e.fleet.runs.length - 1]!.value : 0;
   if (workers < 2) return 0;
   return ramp(used, 0.65, 0.8);
 }

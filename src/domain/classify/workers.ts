@@ -1,6 +1,7 @@
 /** Per-worker figures: one memory series is one process (one pid) for as long as it lives. */
 
-import { MIB, type GridSeries } from '../series';
+import { MIB } from '../series';
+import type { FleetProcess } from '../fleet';
 import type { WorkerTrend } from '../diagnosis';
 import { bucketStats, coarsen, type Buckets } from './buckets';
 import { fitLine, median, robustSd, robustSlope } from '../stats';
@@ -38,42 +39,21 @@ const MIN_BUCKETS = 8;
 const WARMUP_SHARE = 0.2;
 const WARMUP_MAX_MS = 30 * 60_000;
 
-const PID_LABELS = ['pid', 'process_id', 'worker_pid'];
-const WORKER_LABELS = ['worker', 'worker_id', 'process', 'proc', 'slot'];
-
-export function workerName(labels: Readonly<Record<string, string>>): { name: string; pid: string | null; instance: string | null } {
-  const pidKey = PID_LABELS.find((k) => labels[k] !== undefined);
-  const workerKey = WORKER_LABELS.find((k) => labels[k] !== undefined);
-  const instance = labels['instance'] ?? labels['pod'] ?? labels['host'] ?? null;
-  const pid = pidKey ? labels[pidKey]! : null;
-  if (pid !== null) return { name: instance ? `pid ${pid} on ${instance}` : `pid ${pid}`, pid, instance };
-  if (workerKey) {
-    const who = `${workerKey} ${labels[workerKey]}`;
-    return { name: instance ? `${who} on ${instance}` : who, pid: null, instance };
-  }
-  if (instance) return { name: instance, pid: null, instance };
-  const rest = Object.entries(labels)
-    .filter(([k]) => k !== '__name__' && k !== 'job')
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
-  return { name: rest || 'the only series', pid: null, instance: null };
-}
-
 /**
  * Figures for one process. `drivers` are per-bucket series (smoothed traffic, a job's rate) whose
  * effect is taken out before judging the trend, so a worker that swings with traffic while it
  * leaks is judged on the leak, and one that only swings is judged flat.
  */
 export function analyseWorker(
-  series: GridSeries,
+  process: FleetProcess,
   index: number,
   buckets: Buckets,
   windowHours: number,
   drivers: readonly DriverEffect[] = [],
 ): WorkerAnalysis {
-  const { means: raw, max: peak } = bucketStats(series.values, buckets, 1 / MIB);
+  const { means: raw, max: peak } = bucketStats(process.values, buckets, 1 / MIB);
   const miB = drivers.length > 0 ? withoutDrivers(raw, drivers) : raw;
-  const { name, pid, instance } = workerName(series.labels);
+  const { name, pid, instance } = process;
   let first = -1;
   let last = -1;
   for (let b = 0; b < miB.length; b++) {
@@ -84,15 +64,15 @@ export function analyseWorker(
   }
   const base = {
     index,
-    labels: series.labels,
+    labels: process.labels,
     pid,
     instance,
     name,
     miB,
     firstBucket: first,
     lastBucket: last,
-    bornInWindow: first > 0,
-    alive: last === buckets.count - 1,
+    bornInWindow: process.bornInWindow,
+    alive: !process.exitedInWindow,
     peakMiB: Number.isFinite(peak) ? peak : NaN,
   };
   if (first < 0) {
