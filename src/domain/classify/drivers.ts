@@ -70,7 +70,8 @@ export function relateToDriver(memory: Float64Array, driver: Float64Array, hours
   return {
     correlation: pearson(best.smoothed, memory),
     partialCorrelation: sign * Math.sqrt(partialR2),
-    growthCorrelation: growthCorrelation(memory, driver),
+    // The same lead as for the level: a rate over [5m] reports a run minutes after memory felt it.
+    growthCorrelation: Math.max(...leads.map((lead) => growthCorrelation(memory, lead === 0 ? driver : shiftEarlier(driver, lead)))),
     r2Time,
     r2Driver: Math.max(0, best.r2),
     swingMiB: Number.isFinite(swing) ? swing : 0,

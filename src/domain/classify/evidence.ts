@@ -140,8 +140,15 @@ function markWarmingUp(workers: WorkerAnalysis[]): WorkerAnalysis[] {
   // When most established workers grow too, a new one growing is more of the same, not a warm-up.
   const ceiling =
     settled.length >= 2 && settled.length >= established.length / 2 ? Math.max(...settled.map((w) => w.endMiB)) * 1.03 : -Infinity;
+  const settledFloor = settled.length >= 2 ? Math.min(...settled.map((w) => w.startMiB)) : -Infinity;
   return workers.map((w) => {
-    if ((w.trend !== 'growing' && w.trend !== 'plateaued') || !w.bornInWindow) return w;
+    if (w.trend !== 'growing' && w.trend !== 'plateaued') return w;
+    if (!w.bornInWindow) {
+      // Started just before the window: climbing from below every settled peer, slowing down, and
+      // ending among them is the tail of a warm-up, not a leak.
+      const slowing = w.lateSlopeMiBPerHour < 0.5 * w.slopeMiBPerHour;
+      return slowing && w.startMiB < settledFloor && w.endMiB <= ceiling ? { ...w, trend: 'warming-up' } : w;
+    }
     const predecessor = w.instance === null ? undefined : workers.find((p) => p !== w && p.instance === w.instance && !p.alive && p.lastBucket >= w.firstBucket - 3 && p.lastBucket <= w.firstBucket + 1 && Number.isFinite(p.endMiB));
     const belowPredecessor = predecessor !== undefined && w.endMiB <= predecessor.endMiB * 1.02;
     return belowPredecessor || w.endMiB <= ceiling ? { ...w, trend: 'warming-up' } : w;

@@ -25,9 +25,9 @@ export interface IdleStretch {
 
 /** Traffic below this share of its busy level counts as idle. */
 const IDLE_SHARE = 0.08;
-/** An idle stretch lasts at least this long, or a quarter of a short window (7 of 12 minutes counts). */
+/** An idle stretch lasts at least this long, or 15% of a short window (9 of 60 minutes counts). */
 const MIN_IDLE_MS = 10 * 60_000;
-const MIN_IDLE_SHARE_OF_SHORT_WINDOW = 0.25;
+const MIN_IDLE_SHARE_OF_SHORT_WINDOW = 0.15;
 const MIN_IDLE_SHARE_OF_WINDOW = 0.05;
 
 export function findIdleStretches(traffic: Float64Array, memory: Float64Array, buckets: Buckets): IdleStretch[] {
