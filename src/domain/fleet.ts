@@ -90,6 +90,11 @@ export interface Fleet {
   readonly observed: Int32Array;
   /** 1 outside every reported gap: the points fit for counting workers and for correlations. */
   readonly complete: Uint8Array;
+  /**
+   * The same for rates summed over targets: a rate over [5m] reads low until its window is clear
+   * of the gap again, so each gap is followed by five more minutes that are not trusted.
+   */
+  readonly ratesTrusted: Uint8Array;
   /** The live worker count as lasting runs, and the real changes between them. */
   readonly runs: readonly CountRun[];
   readonly changes: readonly CountChange[];
@@ -117,6 +122,8 @@ const COPY_LABELS = new Set(['replica', 'prometheus_replica', '__replica__', 'pr
 
 /** Prometheus repeats a series' last sample this long when no staleness marker was written. */
 const LOOKBACK_MS = 5 * 60_000;
+/** The range the traffic and job queries take their rate over (the defaults use [5m]). */
+const RATE_WINDOW_MS = 5 * 60_000;
 /** A change in the live count has to last this long to count: deploys overlap pids, scrapes miss. */
 const SETTLE_MS = 15 * 60_000;
 /** Auxiliary processes are under this share of the typical worker's size (a Gunicorn master is tens of MiB). */
@@ -196,7 +203,12 @@ export function buildFleet(series: ServiceSeries): Fleet {
   // 5. What was missing, and where the data is complete enough to count workers and correlate.
   const gaps = findGaps(workers, scraped, grid);
   const complete = new Uint8Array(n).fill(1);
-  for (const g of gaps) complete.fill(0, g.from, g.to + 1);
+  const ratesTrusted = new Uint8Array(n).fill(1);
+  const ratePad = Math.ceil(RATE_WINDOW_MS / grid.stepMs);
+  for (const g of gaps) {
+    complete.fill(0, g.from, g.to + 1);
+    ratesTrusted.fill(0, g.from, Math.min(n, g.to + 1 + ratePad));
+  }
   const rawLive = new Int32Array(n);
   const observed = new Int32Array(n);
   let lifePoints = 0;
@@ -231,6 +243,7 @@ export function buildFleet(series: ServiceSeries): Fleet {
     live,
     observed,
     complete,
+    ratesTrusted,
     runs,
     changes,
     gaps,
@@ -346,13 +359,15 @@ interface TargetStatus {
 
 function targetStatus(series: ServiceSeries, processes: readonly { instance: string | null; values: Float64Array }[]): TargetStatus {
   const n = series.grid.length;
+  // `up` echoes through a hole like any other series.
+  const targets = series.targets.map((t) => ({ labels: t.labels, values: trimEcho(t.values, series.grid) }));
   // Points where anything at all was stored: memory or up, on any target.
   const anything = new Uint8Array(n);
   const mark = (values: Float64Array): void => {
     for (let i = 0; i < n; i++) if (values[i] === values[i]) anything[i] = 1;
   };
   for (const p of processes) mark(p.values);
-  for (const t of series.targets) mark(t.values);
+  for (const t of targets) mark(t.values);
   const nothing = new Uint8Array(n);
   const firstAny = anything.indexOf(1);
   const lastAny = anything.lastIndexOf(1);
@@ -360,7 +375,7 @@ function targetStatus(series: ServiceSeries, processes: readonly { instance: str
 
   const byInstance = new Map<string, Float64Array>();
   const upBy = new Map<string, Float64Array>();
-  for (const t of series.targets) {
+  for (const t of targets) {
     const instance = instanceOf(t.labels);
     if (instance === null) continue;
     const prev = upBy.get(instance);

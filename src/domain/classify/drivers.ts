@@ -7,7 +7,7 @@
  * - growth: memory grows faster while the driver is high, e.g. per-request retention.
  */
 
-import { coarsen } from './buckets';
+import { segmentMeans, type FleetGrowth } from './growth-rate';
 import { fitLine, pearson, quantile, ramp, regress } from '../stats';
 
 export interface DriverRelation {
@@ -17,6 +17,12 @@ export interface DriverRelation {
   readonly partialCorrelation: number;
   /** Correlation between memory's growth per segment and the driver level in that segment. */
   readonly growthCorrelation: number;
+  /**
+   * 0..1: how much of the growth depends on the driver. From a line through growth against the
+   * driver's level: 1 when memory only grows while the driver is high, 0 when it grows as fast
+   * whatever the driver does (a steady leak that a burst happens to coincide with).
+   */
+  readonly growthDependence: number;
   readonly r2Time: number;
   readonly r2Driver: number;
   /** MiB per worker that the driver's usual swing (10th to 90th percentile) moves memory by. */
@@ -37,8 +43,6 @@ function smoothingCandidates(count: number, bucketMs: number): number[] {
   const fromMinutes = SMOOTHING_MINUTES.map((m) => Math.round((m * 60_000) / bucketMs));
   return [...new Set([...SMOOTHING_BUCKETS, ...fromMinutes])].filter((k) => k >= 1 && k < count / 4).sort((a, b) => a - b);
 }
-/** Segments for the growth-rate comparison: coarse enough that noise and sawtooth average out. */
-const GROWTH_SEGMENTS = 40;
 
 /**
  * A rate over [5m] reports a burst minutes after it happened; memory responds at once.
@@ -46,7 +50,7 @@ const GROWTH_SEGMENTS = 40;
  */
 const LEAD_MINUTES = [0, 1, 2.5];
 
-export function relateToDriver(memory: Float64Array, driver: Float64Array, hours: Float64Array, bucketMs: number): DriverRelation {
+export function relateToDriver(memory: Float64Array, driver: Float64Array, hours: Float64Array, bucketMs: number, growth: FleetGrowth): DriverRelation {
   const r2Time = fitLine(hours, memory).r2;
   let best = { r2: -1, smoothed: driver, k: 1 };
   const leads = [...new Set(LEAD_MINUTES.map((m) => Math.round((m * 60_000) / bucketMs)))].filter((l) => l < driver.length / 8);
@@ -71,7 +75,7 @@ export function relateToDriver(memory: Float64Array, driver: Float64Array, hours
     correlation: pearson(best.smoothed, memory),
     partialCorrelation: sign * Math.sqrt(partialR2),
     // The same lead as for the level: a rate over [5m] reports a run minutes after memory felt it.
-    growthCorrelation: Math.max(...leads.map((lead) => growthCorrelation(memory, lead === 0 ? driver : shiftEarlier(driver, lead)))),
+    ...bestGrowthRelation(growth, driver, leads),
     r2Time,
     r2Driver: Math.max(0, best.r2),
     swingMiB: Number.isFinite(swing) ? swing : 0,
@@ -112,19 +116,33 @@ function residualSign(memory: Float64Array, driver: Float64Array, hours: Float64
   return pearson(rm, rd) >= 0 ? 1 : -1;
 }
 
-/** Growth of memory across each segment against the driver's mean over that segment. */
-export function growthCorrelation(memory: Float64Array, driver: Float64Array): number {
-  const segments = Math.min(GROWTH_SEGMENTS, Math.floor(memory.length / 3));
-  if (segments < 6) return 0;
-  const m = coarsen(memory, segments);
-  const d = coarsen(driver, segments);
-  const growth: number[] = [];
-  const level: number[] = [];
-  for (let s = 1; s < segments; s++) {
-    growth.push(m[s]! - m[s - 1]!);
-    level.push((d[s]! + d[s - 1]!) / 2);
+function bestGrowthRelation(growth: FleetGrowth, driver: Float64Array, leads: readonly number[]): { growthCorrelation: number; growthDependence: number } {
+  let best = { growthCorrelation: 0, growthDependence: 0 };
+  for (const lead of leads) {
+    const r = growthRelation(growth, lead === 0 ? driver : shiftEarlier(driver, lead));
+    if (r.growthCorrelation > best.growthCorrelation) best = r;
   }
-  return pearson(level, growth);
+  return best;
+}
+
+/** How much one worker grew in each segment (inside processes' lives) against the driver's level then. */
+export function growthRelation(growth: FleetGrowth, driver: Float64Array): { growthCorrelation: number; growthDependence: number } {
+  const d = segmentMeans(driver, growth.bounds);
+  const increments: number[] = [];
+  const level: number[] = [];
+  for (let s = 1; s < growth.increments.length; s++) {
+    const inc = growth.increments[s]!;
+    if (Number.isFinite(inc) && Number.isFinite(d[s]!) && Number.isFinite(d[s - 1]!)) {
+      increments.push(inc);
+      level.push((d[s]! + d[s - 1]!) / 2);
+    }
+  }
+  if (increments.length < 6) return { growthCorrelation: 0, growthDependence: 0 };
+  const fit = fitLine(level, increments);
+  const low = fit.intercept + fit.slope * quantile(level, 0.1);
+  const high = fit.intercept + fit.slope * quantile(level, 0.9);
+  const dependence = high > 0 ? Math.min(1, Math.max(0, (high - Math.max(0, low)) / high)) : 0;
+  return { growthCorrelation: pearson(level, increments), growthDependence: Number.isFinite(dependence) ? dependence : 0 };
 }
 
 /** out[b] = values[b + lead]; the last `lead` buckets repeat the final value. */

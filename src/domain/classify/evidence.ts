@@ -8,6 +8,8 @@ import { bucketMeans, makeBuckets, type Buckets } from './buckets';
 import { analyseWorker, type WorkerAnalysis } from './workers';
 import { driverVaries, levelEvidence, relateToDriver, type DriverRelation } from './drivers';
 import { findIdleStretches, type IdleStretch } from './idle';
+import { fleetGrowth, type FleetGrowth } from './growth-rate';
+import { divergences, type Divergence } from './divergence';
 import { fitLine, median, quantile, robustSlope } from '../stats';
 
 export interface JobRelation {
@@ -24,6 +26,8 @@ export interface Evidence {
   readonly workers: readonly WorkerAnalysis[];
   readonly eligible: readonly WorkerAnalysis[];
   readonly growers: readonly WorkerAnalysis[];
+  /** Each worker against the pack (null for too few workers or too short a life), by worker index. */
+  readonly divergence: readonly (Divergence | null)[];
   /** Per-worker mean memory per bucket, MiB. */
   readonly perWorkerMiB: Float64Array;
   /** Sum over workers per bucket, MiB. */
@@ -37,6 +41,8 @@ export interface Evidence {
   readonly trafficFigures: DriverRelation | null;
   readonly idle: readonly IdleStretch[];
   readonly jobs: readonly JobRelation[];
+  /** How fast one worker grows through time, measured inside processes' lives. */
+  readonly growth: FleetGrowth;
   /** Straight-line fit of per-worker memory over the window. */
   readonly perWorkerTrend: { readonly slopeMiBPerHour: number; readonly r2: number };
   readonly totalNowMiB: number;
@@ -60,20 +66,21 @@ export function gatherEvidence(series: ServiceSeries): Evidence {
   const totalMiB = bucketMeans(fleet.total, buckets, 1 / MIB);
   const typicalWorkerMiB = median(perWorkerMiB);
   // Rates summed over targets drop while a target is not scraped: those points are not traffic.
-  const trustworthy = (values: Float64Array): Float64Array => bucketMeans(masked(values, fleet.complete), buckets);
+  const trustworthy = (values: Float64Array): Float64Array => bucketMeans(masked(values, fleet.ratesTrusted), buckets);
 
   const rawTraffic = series.traffic ? trustworthy(series.traffic.values) : null;
   const traffic = rawTraffic && rawTraffic.some((v) => Number.isFinite(v)) ? rawTraffic : null;
-  const trafficFigures = traffic ? relateToDriver(perWorkerMiB, traffic, buckets.hours, buckets.bucketMs) : null;
+  const growth = fleetGrowth(fleet.workers, buckets);
+  const trafficFigures = traffic ? relateToDriver(perWorkerMiB, traffic, buckets.hours, buckets.bucketMs, growth) : null;
   // A driver that never really moves cannot explain anything: report it, but do not score it.
   const trafficRelation = traffic && driverVaries(traffic) ? trafficFigures : null;
-  const idle = traffic ? findIdleStretches(traffic, perWorkerMiB, buckets) : [];
+  const idle = traffic ? findIdleStretches(traffic, perWorkerMiB, buckets, growth) : [];
 
   const jobs: JobRelation[] = [];
   for (const job of series.jobs) {
     const rate = trustworthy(job.values);
     if (!rate.some((v) => Number.isFinite(v)) || !driverVaries(rate)) continue;
-    jobs.push({ name: job.labels['name'] ?? job.labels['task'] ?? 'unnamed', relation: relateToDriver(perWorkerMiB, rate, buckets.hours, buckets.bucketMs) });
+    jobs.push({ name: job.labels['name'] ?? job.labels['task'] ?? 'unnamed', relation: relateToDriver(perWorkerMiB, rate, buckets.hours, buckets.bucketMs, growth) });
   }
 
   // Take out what traffic and jobs visibly move before judging each worker's own trend.
@@ -95,6 +102,7 @@ export function gatherEvidence(series: ServiceSeries): Evidence {
     workers,
     eligible,
     growers,
+    divergence: divergences(fleet.workers, buckets),
     perWorkerMiB,
     totalMiB,
     typicalWorkerMiB,
@@ -103,6 +111,7 @@ export function gatherEvidence(series: ServiceSeries): Evidence {
     trafficFigures,
     idle,
     jobs,
+    growth,
     perWorkerTrend: { slopeMiBPerHour: fit.slope, r2: fit.r2 },
     totalNowMiB: edgeMedian(totalMiB, 'end', tail),
     totalStartMiB: edgeMedian(totalMiB, 'start', tail),

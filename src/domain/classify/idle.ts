@@ -3,6 +3,7 @@
 import type { Buckets } from './buckets';
 import { trailingMean } from './drivers';
 import { median, quantile, robustSlope } from '../stats';
+import { growthBetween, type FleetGrowth } from './growth-rate';
 
 export interface IdleStretch {
   /** Bucket indices, inclusive. */
@@ -21,6 +22,12 @@ export interface IdleStretch {
   readonly activeSlopeMiBPerHour: number;
   /** Traffic came back after the stretch, inside the window. */
   readonly trafficReturned: boolean;
+  /**
+   * What one worker grew during the stretch, and per hour while busy before it, measured inside
+   * processes' lives (recycled workers restart low; this still sees each one grow). NaN when unknown.
+   */
+  readonly workerGrowthMiB: number;
+  readonly busyWorkerGrowthPerHour: number;
 }
 
 /** Traffic below this share of its busy level counts as idle. */
@@ -30,7 +37,7 @@ const MIN_IDLE_MS = 10 * 60_000;
 const MIN_IDLE_SHARE_OF_SHORT_WINDOW = 0.15;
 const MIN_IDLE_SHARE_OF_WINDOW = 0.05;
 
-export function findIdleStretches(traffic: Float64Array, memory: Float64Array, buckets: Buckets): IdleStretch[] {
+export function findIdleStretches(traffic: Float64Array, memory: Float64Array, buckets: Buckets, growth: FleetGrowth): IdleStretch[] {
   const busy = quantile(traffic, 0.95);
   if (!(busy > 0)) return [];
   const smooth = trailingMean(traffic, 3);
@@ -61,12 +68,12 @@ export function findIdleStretches(traffic: Float64Array, memory: Float64Array, b
     const from = b;
     while (b < buckets.count && idle[b]) b++;
     const to = b - 1;
-    if (to - from + 1 >= minBuckets) stretches.push(describe(from, to, idle, memory, buckets, smooth, busy));
+    if (to - from + 1 >= minBuckets) stretches.push(describe(from, to, idle, memory, buckets, smooth, busy, growth));
   }
   return stretches;
 }
 
-function describe(from: number, to: number, idle: Uint8Array, memory: Float64Array, buckets: Buckets, traffic: Float64Array, busy: number): IdleStretch {
+function describe(from: number, to: number, idle: Uint8Array, memory: Float64Array, buckets: Buckets, traffic: Float64Array, busy: number, growth: FleetGrowth): IdleStretch {
   const len = to - from + 1;
   const edge = Math.max(2, Math.ceil(len * 0.1));
   const inside = Array.from(memory.subarray(from, to + 1));
@@ -92,6 +99,28 @@ function describe(from: number, to: number, idle: Uint8Array, memory: Float64Arr
     slopeMiBPerHour: robustSlope(hours, inside),
     activeSlopeMiBPerHour: activeMemory.length >= 4 ? robustSlope(activeHours, activeMemory) : NaN,
     trafficReturned: returned(traffic, to + 1, busy, Math.max(2, Math.ceil(len * 0.2))),
+    ...workerGrowth(growth, from, to, idle),
+  };
+}
+
+function workerGrowth(growth: FleetGrowth, from: number, to: number, idle: Uint8Array): { workerGrowthMiB: number; busyWorkerGrowthPerHour: number } {
+  const inside = growthBetween(growth, from, to);
+  // Busy time before the stretch: the segments that are mostly busy.
+  let busyMiB = 0;
+  let busyHours = 0;
+  for (let s = 1; s < growth.increments.length; s++) {
+    const start = growth.bounds[s - 1]!;
+    const end = growth.bounds[s + 1]! - 1;
+    if (end >= from || !Number.isFinite(growth.increments[s]!)) continue;
+    let idleBuckets = 0;
+    for (let b = start; b <= end; b++) idleBuckets += idle[b]!;
+    if (idleBuckets * 2 > end - start + 1) continue;
+    busyMiB += growth.increments[s]!;
+    busyHours += growth.segmentHours;
+  }
+  return {
+    workerGrowthMiB: inside.hours > 0 ? inside.miB : NaN,
+    busyWorkerGrowthPerHour: busyHours > 0 ? busyMiB / busyHours : NaN,
   };
 }
 

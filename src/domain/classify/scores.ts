@@ -9,6 +9,7 @@ import { driverMaterialMiB, levelEvidence, type DriverRelation } from './drivers
 import type { CountChange } from '../fleet';
 import { materialGrowthMiB, type WorkerAnalysis } from './workers';
 import { mean, median, quantile, ramp } from '../stats';
+import { divergers } from './divergence';
 
 /** Workers whose trend says something about growth: new processes still warming up say nothing. */
 function judged(e: Evidence): readonly WorkerAnalysis[] {
@@ -16,6 +17,23 @@ function judged(e: Evidence): readonly WorkerAnalysis[] {
 }
 
 export function scoreOneWorker(e: Evidence): number {
+  return Math.max(scoreOneWorkerByTrend(e), scoreOneWorkerByDivergence(e));
+}
+
+/**
+ * A few workers left the pack while the rest moved together, whatever the pack did (swung with
+ * traffic, ran a job, grew a little): the leak is theirs.
+ */
+function scoreOneWorkerByDivergence(e: Evidence): number {
+  const judgedWorkers = judged(e);
+  const ids = divergers(e.divergence, judgedWorkers.map((w) => w.index), (i) => e.workers[i]!.startMiB);
+  if (ids.length === 0) return 0;
+  const share = ids.length / judgedWorkers.length;
+  const steady = mean(ids.map((i) => e.divergence[i]!.steadiness));
+  return (1 - ramp(share, 0.34, 0.5)) * (0.55 + 0.45 * steady);
+}
+
+function scoreOneWorkerByTrend(e: Evidence): number {
   const { growers } = e;
   const eligible = judged(e);
   if (growers.length === 0 || eligible.length < 2) return 0;
@@ -63,7 +81,8 @@ export function bestCountChange(e: Evidence): { change: CountChange; score: numb
 
 /** Evidence that memory moves with a driver, and whether the move is big enough to matter. */
 export function driverScore(rel: DriverRelation, e: Evidence): { score: number; by: 'level' | 'growth' } {
-  const growth = ramp(rel.growthCorrelation, 0.45, 0.75);
+  // Growth that happens whatever the driver does is not the driver's doing, however it correlates.
+  const growth = ramp(rel.growthCorrelation, 0.45, 0.75) * ramp(rel.growthDependence, 0.35, 0.6);
   const material = driverMaterialMiB(e.typicalWorkerMiB);
   const levelScore = levelEvidence(rel, e.typicalWorkerMiB);
   const grew = quantile(e.perWorkerMiB, 1) - quantile(e.perWorkerMiB, 0);
@@ -105,15 +124,19 @@ export function idleRetention(e: Evidence): IdleScore | null {
 
 function scoreIdleStretch(s: IdleStretch, e: Evidence): IdleScore {
   const base = Number.isFinite(s.baselineMiB) ? s.baselineMiB : NaN;
-  // The same steady slope through busy and idle time, with traffic back afterwards, means the clock
+  // Rates measured inside processes' lives where there are any (a recycled fleet's average hides
+  // each process's growth); the fleet average otherwise.
+  const idleRate = Number.isFinite(s.workerGrowthMiB) ? s.workerGrowthMiB / Math.max(s.hours, 1e-9) : s.slopeMiBPerHour;
+  const busyRate = Number.isFinite(s.busyWorkerGrowthPerHour) ? s.busyWorkerGrowthPerHour : s.activeSlopeMiBPerHour;
+  // The same steady pace through busy and idle time, with traffic back afterwards, means the clock
   // drives it, not the lack of traffic. Growth that goes on after traffic stopped, to the end of
   // what we can see, is growth while idle whatever it did before.
   const wallClock =
     s.trafficReturned &&
-    Number.isFinite(s.activeSlopeMiBPerHour) &&
-    s.activeSlopeMiBPerHour > 0 &&
-    s.slopeMiBPerHour > 0 &&
-    Math.abs(s.slopeMiBPerHour - s.activeSlopeMiBPerHour) <= 0.45 * Math.max(s.slopeMiBPerHour, s.activeSlopeMiBPerHour) &&
+    Number.isFinite(busyRate) &&
+    busyRate > 0 &&
+    idleRate > 0 &&
+    Math.abs(idleRate - busyRate) <= 0.45 * Math.max(idleRate, busyRate) &&
     e.perWorkerTrend.r2 >= 0.75;
   if (wallClock) return { score: 0, stretch: s, kind: null };
 
@@ -124,10 +147,10 @@ function scoreIdleStretch(s: IdleStretch, e: Evidence): IdleScore {
     const retained = elevation > 0 ? (s.endMiB - base) / elevation : 0;
     stayed = ramp(elevation / material, 0.8, 2) * ramp(retained, 0.55, 0.85);
   }
-  const idleGrowth = s.endMiB - s.startMiB;
+  const idleGrowth = Math.max(s.endMiB - s.startMiB, Number.isFinite(s.workerGrowthMiB) ? s.workerGrowthMiB : -Infinity);
   const growthMaterial = materialGrowthMiB(s.startMiB, 0);
-  const fasterThanBusy = !Number.isFinite(s.activeSlopeMiBPerHour) || s.slopeMiBPerHour > 1.5 * Math.max(0, s.activeSlopeMiBPerHour);
-  const grew = fasterThanBusy ? ramp(idleGrowth / growthMaterial, 0.8, 2) * ramp(s.slopeMiBPerHour * s.hours / growthMaterial, 0.5, 1.2) : 0;
+  const fasterThanBusy = !Number.isFinite(busyRate) || idleRate > 1.5 * Math.max(0, busyRate);
+  const grew = fasterThanBusy ? ramp(idleGrowth / growthMaterial, 0.8, 2) * ramp((idleRate * s.hours) / growthMaterial, 0.5, 1.2) : 0;
   const coverage = ramp(s.hours / e.windowHours, 0.05, 0.15);
   const score = Math.max(stayed, grew) * (0.6 + 0.4 * coverage);
   return { score, stretch: s, kind: score === 0 ? null : grew > stayed ? 'kept-growing' : 'stayed-high' };

@@ -80,12 +80,7 @@ export function analyseWorker(
   }
 
   // Skip a new process's warm-up so it is not mistaken for growth.
-  let from = first;
-  if (base.bornInWindow) {
-    const lifeMs = (last - first + 1) * buckets.bucketMs;
-    const skip = Math.min(WARMUP_MAX_MS, lifeMs * WARMUP_SHARE);
-    from = first + Math.round(skip / buckets.bucketMs);
-  }
+  const from = measuredFrom(first, last, base.bornInWindow, buckets);
   const xs: number[] = [];
   const ys: number[] = [];
   for (let b = from; b <= last; b++) {
@@ -127,6 +122,13 @@ export function analyseWorker(
     trend,
     eligible,
   };
+}
+
+/** The first bucket worth judging a process on: after the warm-up of one that started in the window. */
+export function measuredFrom(first: number, last: number, bornInWindow: boolean, buckets: Buckets): number {
+  if (!bornInWindow) return first;
+  const lifeMs = (last - first + 1) * buckets.bucketMs;
+  return first + Math.round(Math.min(WARMUP_MAX_MS, lifeMs * WARMUP_SHARE) / buckets.bucketMs);
 }
 
 /** A driver's effect on memory: its per-bucket (smoothed) values and MiB per unit. */

@@ -325,7 +325,8 @@ function highWhileIdle(f: Frame): Pick<Behaviour, 'terms' | 'traffic' | 'notes' 
   const traffic = burst(busyShape, idleFrom, idleTo, d.between(0.0, 0.01), edge);
   const n = workers(f);
   const amount = materialGrowth(f, f.baseMiB);
-  const busyMs = idleFrom - (f.startMs - 40 * MINUTE);
+  // The growth is drawn for the busy part inside the window, where a reader of the chart sees it.
+  const busyMs = idleFrom - f.startMs;
   const terms: { slots: 'all'; term: MemoryTerm }[] = [];
   if (variant === 'retained' || variant === 'keeps-growing') {
     // Per request kept: grows `amount` over the busy part of the window.

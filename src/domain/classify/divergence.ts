@@ -1,0 +1,82 @@
+/**
+ * Each worker against its peers: its memory minus the median of all live workers at the same
+ * time. Whatever every worker does together (swings with traffic, a job that every worker runs,
+ * a deploy) cancels out; a worker that leaves the pack shows as a steady climb. This is how one
+ * leaking worker is found inside a fleet that moves for other reasons.
+ */
+
+import { MIB } from '../series';
+import type { FleetProcess } from '../fleet';
+import { bucketMeans, coarsen, type Buckets } from './buckets';
+import { measuredFrom, materialGrowthMiB } from './workers';
+import { fitLine, median, robustSd } from '../stats';
+
+export interface Divergence {
+  /** How far the worker moved away from the fleet median over its measured life, MiB. */
+  readonly growthMiB: number;
+  /** 0..1: how well a straight line explains the distance to the pack. */
+  readonly steadiness: number;
+  readonly hours: number;
+}
+
+/** Below this many workers a median of peers is not a pack. */
+export const MIN_PACK = 4;
+
+export function divergences(workers: readonly FleetProcess[], buckets: Buckets): (Divergence | null)[] {
+  if (workers.length < MIN_PACK) return workers.map(() => null);
+  const raw = workers.map((w) => bucketMeans(w.values, buckets, 1 / MIB));
+  const pack = new Float64Array(buckets.count).fill(NaN);
+  const column: number[] = [];
+  for (let b = 0; b < buckets.count; b++) {
+    column.length = 0;
+    for (const r of raw) if (Number.isFinite(r[b]!)) column.push(r[b]!);
+    if (column.length >= MIN_PACK - 1) pack[b] = median(column);
+  }
+  return workers.map((w, k) => {
+    const r = raw[k]!;
+    let first = -1;
+    let last = -1;
+    for (let b = 0; b < r.length; b++) {
+      if (Number.isFinite(r[b]!)) {
+        if (first < 0) first = b;
+        last = b;
+      }
+    }
+    if (first < 0) return null;
+    const from = measuredFrom(first, last, w.bornInWindow, buckets);
+    const xs: number[] = [];
+    const ys: number[] = [];
+    for (let b = from; b <= last; b++) {
+      const v = r[b]! - pack[b]!;
+      if (Number.isFinite(v)) {
+        xs.push(buckets.hours[b]!);
+        ys.push(v);
+      }
+    }
+    if (ys.length < 8) return null;
+    const edge = Math.max(2, Math.ceil(ys.length * 0.1));
+    const growthMiB = median(ys.slice(-edge)) - median(ys.slice(0, edge));
+    const segments = Math.min(24, Math.max(2, Math.floor(ys.length / 2)));
+    return { growthMiB, steadiness: fitLine(coarsen(xs, segments), coarsen(ys, segments)).r2, hours: xs[xs.length - 1]! - xs[0]! };
+  });
+}
+
+/**
+ * The workers that left the pack: moved up by a material amount, steadily, and far more than the
+ * workers move relative to each other as a rule (so the fastest of a fleet that grows together at
+ * slightly different paces is not singled out).
+ */
+export function divergers(
+  divs: readonly (Divergence | null)[],
+  judged: readonly number[],
+  sizeOf: (index: number) => number,
+): number[] {
+  const moves = judged.map((i) => divs[i]?.growthMiB ?? NaN).filter((v) => Number.isFinite(v));
+  if (moves.length < MIN_PACK) return [];
+  const spread = robustSd(moves);
+  return judged.filter((i) => {
+    const d = divs[i];
+    if (!d) return false;
+    return d.growthMiB >= Math.max(materialGrowthMiB(sizeOf(i), 0), 4 * spread) && d.steadiness >= 0.5;
+  });
+}
