@@ -4,7 +4,7 @@
  */
 
 import { cpus, loadavg, totalmem } from 'node:os';
-import { classify } from '../src/domain/classify';
+import { classify, classifyWithFleet } from '../src/domain/classify';
 import { analyze } from '../src/domain/analyze';
 import { buildChecklist } from '../src/domain/checklist';
 import { ChartRenderer } from '../src/charts/renderer';
@@ -100,7 +100,8 @@ export async function analysisBench(): Promise<Measurement[]> {
 
   results.push(await measure(`classify 48 workers x ${points} points (7 d at 1 min)`, () => classify(week), { target: 20 }));
 
-  const daySpec = buildMemoryChartSpec(day, classify(day), { timeZone: 'Europe/Berlin' });
+  const dayClassified = classifyWithFleet(day);
+  const daySpec = buildMemoryChartSpec(day, dayClassified.diagnosis, dayClassified.fleet, { timeZone: 'Europe/Berlin' });
   const coldStart = performance.now();
   await new ChartRenderer().renderMemoryChart(daySpec);
   const cold = performance.now() - coldStart;
@@ -122,7 +123,7 @@ export async function analysisBench(): Promise<Measurement[]> {
         const outcome = analyze(series);
         if (outcome.status !== 'diagnosed') throw new Error('bench data was not diagnosable');
         buildChecklist(outcome.diagnosis);
-        await renderer.renderMemoryChart(buildMemoryChartSpec(series, outcome.diagnosis, { timeZone: 'UTC' }));
+        await renderer.renderMemoryChart(buildMemoryChartSpec(series, outcome.diagnosis, outcome.fleet, { timeZone: 'UTC' }));
       },
       { target: 200 },
     ),

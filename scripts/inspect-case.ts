@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     }
     console.log(`traffic: ${JSON.stringify(d.traffic)}\nidle: ${JSON.stringify(d.idlePeriods)}\njob: ${JSON.stringify(d.job)}\nlimit: ${JSON.stringify(d.limit)}`);
     if (pngAt > 0) {
-      writeFileSync(process.argv[pngAt + 1]!, await renderMemoryChartPng(series, d, 'UTC'));
+      writeFileSync(process.argv[pngAt + 1]!, await renderMemoryChartPng(series, d, outcome.fleet, 'UTC'));
     }
   } finally {
     await prom.stop();

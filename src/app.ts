@@ -60,9 +60,9 @@ export function metricsSourceFor(config: BotConfig): MetricsSource {
 
 /** Charts come from the one shared renderer, loaded on first use (canvas is heavy to load). */
 export const sharedCharts: ChartPort = {
-  async render(series, diagnosis, timeZone) {
+  async render(series, diagnosis, fleet, timeZone) {
     const { renderMemoryChartPng } = await import('./charts/render-memory-chart.js');
-    return renderMemoryChartPng(series, diagnosis, timeZone);
+    return renderMemoryChartPng(series, diagnosis, fleet, timeZone);
   },
 };
 

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { analyzeService, type AnalysisDeps, type AnalysisResult } from '../analysis/analyze-service';
 import type { ChecklistStepId } from '../domain/checklist';
 import type { Diagnosis } from '../domain/diagnosis';
+import type { Fleet } from '../domain/fleet';
 import { formatDuration, formatWindow } from '../domain/format';
 import type { StoredReport } from '../domain/report';
 import type { ServiceSeries } from '../domain/series';
@@ -22,7 +23,7 @@ import type { Limiter } from './limiter';
 import { MessageUpdater } from './message-updater';
 
 export interface ChartPort {
-  render(series: ServiceSeries, diagnosis: Diagnosis, timeZone: string): Promise<Buffer>;
+  render(series: ServiceSeries, diagnosis: Diagnosis, fleet: Fleet, timeZone: string): Promise<Buffer>;
 }
 
 export interface ReportDeps {
@@ -283,7 +284,7 @@ export class ReportService {
     };
     let png: Buffer;
     try {
-      png = await this.deps.charts.render(result.series, diagnosis, this.deps.analysis.timeZone);
+      png = await this.deps.charts.render(result.series, diagnosis, result.outcome.fleet, this.deps.analysis.timeZone);
     } catch (error) {
       this.deps.logger.error({ err: error, service }, 'chart rendering failed');
       return { ...base, chartFileId: null, chartProblem: 'the chart could not be drawn (logged on pymem’s side).' };

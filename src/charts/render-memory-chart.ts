@@ -1,6 +1,7 @@
 /** One shared renderer per process, created on first use: building a ChartJSNodeCanvas per chart is slow and leaks. */
 
 import type { Diagnosis } from '../domain/diagnosis';
+import type { Fleet } from '../domain/fleet';
 import type { ServiceSeries } from '../domain/series';
 import { ChartRenderer } from './renderer';
 import { buildMemoryChartSpec } from './spec';
@@ -12,6 +13,6 @@ export function sharedRenderer(): ChartRenderer {
   return shared;
 }
 
-export async function renderMemoryChartPng(series: ServiceSeries, diagnosis: Diagnosis, timeZone: string): Promise<Buffer> {
-  return sharedRenderer().renderMemoryChart(buildMemoryChartSpec(series, diagnosis, { timeZone }));
+export async function renderMemoryChartPng(series: ServiceSeries, diagnosis: Diagnosis, fleet: Fleet, timeZone: string): Promise<Buffer> {
+  return sharedRenderer().renderMemoryChart(buildMemoryChartSpec(series, diagnosis, fleet, { timeZone }));
 }

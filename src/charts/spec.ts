@@ -7,6 +7,7 @@
 import type { Diagnosis, WorkerFigures } from '../domain/diagnosis';
 import { formatBytes, formatDuration, formatPercent, formatRate } from '../domain/format';
 import { patternTitle } from '../domain/pattern-names';
+import type { Fleet } from '../domain/fleet';
 import { MIB, gridEndMs, gridTimeMs, type Grid, type GridSeries, type ServiceSeries } from '../domain/series';
 import { downsampleMean, downsampleMinMax, downsampleRange, type ChartPoint, type RangePoint } from './downsample';
 import { CHART_FONT_FAMILY, LIMIT_COLOR } from './palette';
@@ -216,6 +217,8 @@ const MARKER_COLOR = '#495057';
 const JOB_FILL = 'rgba(245, 159, 0, 0.14)';
 const JOB_LABEL = '#a65300';
 const IDLE_FILL = 'rgba(134, 142, 150, 0.13)';
+/** Missing data: warmer than idle, so the two never read alike. */
+const GAP_FILL = 'rgba(250, 176, 5, 0.16)';
 
 interface WorkerRow {
   readonly index: number;
@@ -240,10 +243,16 @@ const WORKERS: Noun = { one: 'worker', many: 'workers' };
  */
 const WORKER_PROCESSES: Noun = { one: 'worker process', many: 'worker processes' };
 
-/** A chart of per-worker memory with what the diagnosis found marked on it. */
+/**
+ * A chart of per-worker memory with what the diagnosis found marked on it. It draws the fleet the
+ * diagnosis was read from (processes with holes left as holes, echoes and wrong samples removed)
+ * and takes every derived figure (live workers, count changes, gaps) from the domain: the chart
+ * never works a number out a second time.
+ */
 export function buildMemoryChartSpec(
   series: ServiceSeries,
   diagnosis: Diagnosis,
+  fleet: Fleet,
   options: MemoryChartOptions,
 ): MemoryChartSpec {
   const width = options.width ?? DEFAULT_CHART_WIDTH;
@@ -266,8 +275,11 @@ export function buildMemoryChartSpec(
     }))
     .filter((b) => Number.isFinite(b.startMs) && Number.isFinite(b.endMs) && b.endMs > b.startMs);
   bands.push(...jobBands(series, diagnosis));
+  bands.push(...gapBands(diagnosis, xMin, xMax));
 
-  const rows = series.memory.map((s, index) => workerRow(s, index, diagnosis.workers[index]));
+  const focus = new Set(diagnosis.focusWorkers);
+  // A focus index without figures (a diagnosis of other data) highlights nothing.
+  const rows = fleet.workers.map((p, index) => workerRow(p, index, diagnosis.workers[index], focus.has(index) && diagnosis.workers[index] !== undefined));
   const growing = rows.filter((r) => r.growing).sort((a, b) => b.growthMiBPerHour - a.growthMiBPerHour);
   // With a crowd of growing workers, the three fastest are the ones worth a name.
   const named = growing.length <= MAX_NAMED_WORKERS ? growing : growing.slice(0, NAMED_IN_A_CROWD);
@@ -289,10 +301,10 @@ export function buildMemoryChartSpec(
     height - fonts.titlePx * 1.6 - fonts.subtitlePx * 1.6 - legendRows * fonts.legendPx * 1.7 - fonts.tickPx * 2.4 - 24;
   const maxIntervals = Math.max(3, Math.min(8, Math.floor(plotHeight / 48)));
 
-  const liveCounts = liveWorkerCounts(grid, series.memory);
+  const liveCounts = fleet.live;
   const limitBytes = diagnosis.limit?.bytes ?? null;
   const rawSteps = limitBytes !== null && limitBytes > 0 ? perWorkerLimitSteps(grid, liveCounts, limitBytes) : [];
-  const otherNoun = pidsReplaced(series.memory.length, liveCounts) ? WORKER_PROCESSES : WORKERS;
+  const otherNoun = pidsReplaced(fleet.workers.length, liveCounts) ? WORKER_PROCESSES : WORKERS;
 
   // Marker and band labels sit along the top of the plot: leave them room above the lines.
   const topHeadroom = markers.length + bands.length > 0 ? 0.14 : 0.05;
@@ -302,7 +314,8 @@ export function buildMemoryChartSpec(
   const lines: LineSpec[] = [];
   let trafficAxis: ValueAxisSpec | null = null;
   if (series.traffic !== null) {
-    const traffic = series.traffic;
+    // A rate summed over targets reads low while a target is not scraped: those points are left out.
+    const traffic = { values: trustedOnly(series.traffic.values, fleet.ratesTrusted) };
     trafficAxis = trafficAxisFor(traffic.values, memoryAxis.ticks.length - 1);
     lines.push({
       id: 'traffic',
@@ -454,7 +467,7 @@ function fontsFor(width: number): ChartFonts {
   };
 }
 
-function workerRow(series: GridSeries, index: number, figures: WorkerFigures | undefined): WorkerRow {
+function workerRow(series: GridSeries, index: number, figures: WorkerFigures | undefined, growing: boolean): WorkerRow {
   let minBytes = Number.POSITIVE_INFINITY;
   let maxBytes = Number.NEGATIVE_INFINITY;
   for (const v of series.values) {
@@ -466,7 +479,7 @@ function workerRow(series: GridSeries, index: number, figures: WorkerFigures | u
     index,
     series,
     name: figures?.name ?? fallbackName(series, index),
-    growing: figures?.trend === 'growing',
+    growing,
     growthMiBPerHour: figures !== undefined && Number.isFinite(figures.growthMiBPerHour) ? figures.growthMiBPerHour : 0,
     minBytes,
     maxBytes,
@@ -517,6 +530,25 @@ function jobBands(series: ServiceSeries, diagnosis: Diagnosis): BandSpec[] {
   }
   close();
   return bands.length > 60 ? [] : bands;
+}
+
+/** Stretches without data, shaded and labelled, so a hole is read as a hole and not as workers leaving. */
+function gapBands(diagnosis: Diagnosis, xMin: number, xMax: number): BandSpec[] {
+  return diagnosis.coverage.gaps
+    .map((g, k) => ({
+      startMs: Math.max(xMin, Date.parse(g.start)),
+      endMs: Math.min(xMax, Date.parse(g.end)),
+      label: k === 0 ? 'no data' : '',
+      fill: GAP_FILL,
+      labelColor: MARKER_COLOR,
+    }))
+    .filter((b) => Number.isFinite(b.startMs) && Number.isFinite(b.endMs) && b.endMs > b.startMs);
+}
+
+function trustedOnly(values: Float64Array, trusted: Uint8Array): Float64Array {
+  const out = new Float64Array(values);
+  for (let i = 0; i < out.length; i++) if (!trusted[i]) out[i] = Number.NaN;
+  return out;
 }
 
 /** The name and, when it grows, its rate worded as in the text report: "pid 4312 on web-2 (+100 MiB/h)". */
@@ -665,30 +697,7 @@ function medianInPlace(a: Float64Array, from: number, k: number): number {
   return (lower + upper) / 2;
 }
 
-/** Grid points on each side that the worker count is smoothed over: a 1-2 point blip does not move the median of 5. */
-const COUNT_SMOOTHING_HALF_WINDOW = 2;
-
-/** The live worker count at each grid point, with short blips (scrape misses, pid hand-overs) smoothed away. */
-export function liveWorkerCounts(grid: Grid, memory: readonly GridSeries[]): Int32Array {
-  const raw = new Int32Array(grid.length);
-  for (const s of memory) {
-    const n = Math.min(grid.length, s.values.length);
-    for (let i = 0; i < n; i++) if (!Number.isNaN(s.values[i] ?? Number.NaN)) raw[i] = (raw[i] ?? 0) + 1;
-  }
-  const smoothed = new Int32Array(grid.length);
-  const window: number[] = [];
-  for (let i = 0; i < grid.length; i++) {
-    window.length = 0;
-    const lo = Math.max(0, i - COUNT_SMOOTHING_HALF_WINDOW);
-    const hi = Math.min(grid.length - 1, i + COUNT_SMOOTHING_HALF_WINDOW);
-    for (let j = lo; j <= hi; j++) window.push(raw[j] ?? 0);
-    window.sort((a, b) => a - b);
-    smoothed[i] = window[Math.floor(window.length / 2)] ?? 0;
-  }
-  return smoothed;
-}
-
-/** `counts` is liveWorkerCounts() of the same grid. */
+/** `counts` is the fleet's live worker count per grid point. */
 function perWorkerLimitSteps(grid: Grid, counts: Int32Array, limitBytes: number): Omit<LimitStep, 'value'>[] {
   const steps: Omit<LimitStep, 'value'>[] = [];
   let i = 0;

@@ -69,7 +69,7 @@ export async function runAnalyzeCommand(argv: readonly string[], env: Env, io: C
   if (args.png !== undefined) {
     // Loaded only when asked for: the canvas library costs a noticeable start-up.
     const { renderMemoryChartPng } = await import('../charts/render-memory-chart.js');
-    const png = await renderMemoryChartPng(result.series, diagnosis, timeZone);
+    const png = await renderMemoryChartPng(result.series, diagnosis, result.outcome.fleet, timeZone);
     try {
       await writeFile(args.png, png);
     } catch (error) {

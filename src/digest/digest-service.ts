@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { analyzeService, type AnalysisDeps } from '../analysis/analyze-service';
 import { measuredEntry, parseSummary, rankEntries, summarize, withChanges, type DigestEntry } from '../domain/digest';
 import { formatDuration } from '../domain/format';
+import type { Fleet } from '../domain/fleet';
 import type { ServiceSeries } from '../domain/series';
 import { isMetricsError } from '../metrics/errors';
 import { Limiter } from '../bot/limiter';
@@ -81,7 +82,7 @@ export class DigestService {
         return { entry: { kind: 'no-data', service, reason, change: null }, panel: emptyPanel(service, result.series, 'no-data', 'no data') };
       }
       const entry = measuredEntry(service, result.outcome.diagnosis);
-      return { entry, panel: panelOf(service, result.series, entry) };
+      return { entry, panel: panelOf(service, result.series, result.outcome.fleet, entry) };
     } catch (error) {
       const message = isMetricsError(error)
         ? error.code === 'aborted'
@@ -150,19 +151,8 @@ export class DigestService {
   }
 }
 
-/** Total memory of all workers at each grid point (NaN where none reported). */
-export function totalOf(series: ServiceSeries): Float64Array {
-  const total = new Float64Array(series.grid.length).fill(Number.NaN);
-  for (const s of series.memory) {
-    for (let i = 0; i < total.length; i++) {
-      const v = s.values[i]!;
-      if (v === v) total[i] = (total[i]! === total[i]! ? total[i]! : 0) + v;
-    }
-  }
-  return total;
-}
-
-function panelOf(service: string, series: ServiceSeries, entry: DigestEntry): DigestPanelInput {
+/** The panel draws the fleet's total: the same figure the entry states, with gaps left as gaps. */
+function panelOf(service: string, series: ServiceSeries, fleet: Fleet, entry: DigestEntry): DigestPanelInput {
   if (entry.kind !== 'measured') return emptyPanel(service, series, entry.kind, entry.kind);
   const note =
     entry.hoursToLimit === 0
@@ -175,7 +165,7 @@ function panelOf(service: string, series: ServiceSeries, entry: DigestEntry): Di
   return {
     service,
     grid: series.grid,
-    totalBytes: totalOf(series),
+    totalBytes: fleet.total,
     limitBytes: entry.limitBytes,
     growthFraction: entry.growthFraction,
     currentBytes: entry.currentBytes,

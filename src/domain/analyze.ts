@@ -5,7 +5,7 @@
 
 import { gridEndMs, type ServiceSeries } from './series';
 import type { AnalysisOutcome, InsufficientData, InsufficientReason, TimeWindow } from './diagnosis';
-import { classify } from './classify';
+import { classifyWithFleet } from './classify';
 
 export interface AnalyzeOptions {
   readonly timeZone?: string;
@@ -22,8 +22,8 @@ const PID_LABELS = ['pid', 'process_id', 'worker_pid', 'worker', 'worker_id', 'p
 export function analyze(series: ServiceSeries, options: AnalyzeOptions = {}): AnalysisOutcome {
   const problem = sufficiency(series, options);
   if (problem) return { status: 'insufficient-data', insufficient: problem };
-  const diagnosis = classify(series, options.timeZone === undefined ? {} : { timeZone: options.timeZone });
-  return { status: 'diagnosed', diagnosis };
+  const { diagnosis, fleet } = classifyWithFleet(series, options.timeZone === undefined ? {} : { timeZone: options.timeZone });
+  return { status: 'diagnosed', diagnosis, fleet };
 }
 
 function sufficiency(series: ServiceSeries, options: AnalyzeOptions): InsufficientData | null {

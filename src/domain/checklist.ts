@@ -33,8 +33,9 @@ export function isChecklistStepId(value: string): value is ChecklistStepId {
 }
 
 export function buildChecklist(d: Diagnosis, timeZone = 'UTC'): ChecklistStep[] {
-  const growers = d.workers.filter((w) => w.trend === 'growing').sort((a, b) => b.growthBytes - a.growthBytes);
-  const target = growers[0] ?? largestLive(d.workers);
+  // The workers the verdict is about; with none, the largest live one is only a place to look.
+  const growers = d.focusWorkers.map((i) => d.workers[i]).filter((w): w is WorkerFigures => w !== undefined);
+  const target: Target | undefined = growers[0] ? { worker: growers[0], grows: true } : largestOf(d.workers);
   const patterns = d.pattern === 'mixed' ? d.secondary : [d.pattern];
   const has = (id: string): boolean => (patterns as readonly string[]).includes(id);
   return [
@@ -81,7 +82,7 @@ export function buildChecklist(d: Diagnosis, timeZone = 'UTC'): ChecklistStep[] 
       id: 'allocation-paths',
       title: STEP_TITLES['allocation-paths'],
       found: target
-        ? `Start with ${target.name}${target.trend === 'growing' ? `, which grows at ${formatRate(target.growthMiBPerHour)}` : `, the largest live worker at ${formatBytes(target.endBytes)}`}.`
+        ? `Start with ${target.worker.name}${target.grows ? `, which grows at ${formatRate(target.worker.growthMiBPerHour)}` : `, the largest live worker at ${formatBytes(target.worker.endBytes)}`}.`
         : 'No live worker process to attach to in this window.',
       next: allocationNext(target),
       focus: has('one-worker-growing') || has('all-workers-growing') || has('job-driven'),
@@ -89,14 +90,24 @@ export function buildChecklist(d: Diagnosis, timeZone = 'UTC'): ChecklistStep[] 
   ];
 }
 
-function largestLive(workers: readonly WorkerFigures[]): WorkerFigures | undefined {
-  return [...workers].filter((w) => w.alive).sort((a, b) => b.endBytes - a.endBytes)[0];
+/** Where the checklist points: a worker, and whether it is one the diagnosis found growing. */
+interface Target {
+  readonly worker: WorkerFigures;
+  readonly grows: boolean;
+}
+
+function largestOf(workers: readonly WorkerFigures[]): Target | undefined {
+  const worker = [...workers].filter((w) => w.alive).sort((a, b) => b.endBytes - a.endBytes)[0];
+  return worker ? { worker, grows: false } : undefined;
 }
 
 function findWorker(d: Diagnosis, growers: readonly WorkerFigures[]): string {
   const judged = d.workers.filter((w) => w.trend !== 'too-short');
   if (growers.length === 0) {
-    return `No worker grows steadily: ${plural(judged.length, 'worker')} judged over their own lifetimes${d.totals.workersAtEnd ? `, ${d.totals.workersAtEnd} live at the end` : ''}.`;
+    const anyGrows = d.workers.some((w) => w.trend === 'growing');
+    // Workers can all grow together (a job, traffic) without one of them being the story.
+    const why = anyGrows ? 'no worker grows apart from the others' : 'no worker grows steadily';
+    return `${capitalise(why)}: ${plural(judged.length, 'worker')} judged over their own lifetimes${d.totals.workersAtEnd ? `, ${d.totals.workersAtEnd} live at the end` : ''}.`;
   }
   if (growers.length <= 3) {
     const names = growers.map((g) => `${g.name} (+${formatBytes(g.growthBytes)}, ${formatRate(g.growthMiBPerHour)})`).join('; ');
@@ -105,11 +116,14 @@ function findWorker(d: Diagnosis, growers: readonly WorkerFigures[]): string {
   return `${growers.length} of ${judged.length} workers grow; the fastest is ${growers[0]!.name} at ${formatRate(growers[0]!.growthMiBPerHour)}.`;
 }
 
-function findWorkerNext(target: WorkerFigures | undefined): string[] {
-  const pid = target?.pid;
-  const where = target?.instance ? ` on ${target.instance}` : '';
-  if (!pid) {
-    return ['List workers by resident memory: `ps -eo pid,ppid,rss,etime,cmd --sort=-rss | head -20`', 'Add a pid label to the memory series so pymem can name the worker.'];
+function findWorkerNext(target: Target | undefined): string[] {
+  const list = 'List workers by resident memory: `ps -eo pid,ppid,rss,etime,cmd --sort=-rss | head -20`';
+  const pid = target?.worker.pid;
+  if (!target || !pid) return [list, 'Add a pid label to the memory series so pymem can name the worker.'];
+  const where = target.worker.instance ? ` on ${target.worker.instance}` : '';
+  if (!target.grows) {
+    // Nothing to confirm: the step is to watch, on the host, for the pattern the metrics did not show.
+    return [`${list}${where}; run it again later and see whether one pid climbs.`];
   }
   return [
     `Confirm it${where}: \`ps -o pid,ppid,rss,etime,cmd -p ${pid}\``,
@@ -128,7 +142,7 @@ function compareDrivers(d: Diagnosis, timeZone: string): string {
   if (idle) {
     parts.push(`near-zero traffic for ${formatDuration(idle.durationSeconds * 1000)} from ${formatTime(Date.parse(idle.start), timeZone, Date.parse(d.window.end))}, memory ${formatBytes(idle.memoryAtStartBytes)} → ${formatBytes(idle.memoryAtEndBytes)} per worker`);
   }
-  if (d.job) parts.push(`\`${d.job.name}\` tracks memory (correlation ${formatCorrelation(d.job.correlation)})`);
+  if (d.job) parts.push(`memory ${d.job.by === 'growth' ? 'grows while' : 'rises while'} \`${d.job.name}\` runs (correlation ${formatCorrelation(d.job.correlation)})`);
   parts.push(`total trend ${formatRate(d.totals.growthMiBPerHour)}`);
   return capitalise(parts.join('; ')) + '.';
 }
@@ -157,8 +171,8 @@ function workerChanges(d: Diagnosis, timeZone: string): string {
   return `Worker count changed: ${list}.${limit}`;
 }
 
-function allocationNext(target: WorkerFigures | undefined): string[] {
-  const pid = target?.pid ?? '<pid>';
+function allocationNext(target: Target | undefined): string[] {
+  const pid = target?.worker.pid ?? '<pid>';
   return [
     `Attach memray and watch live allocations: \`memray attach ${pid}\` (or \`memray attach --aggregate -o ${pid}.bin ${pid}\`, then \`memray flamegraph ${pid}.bin\`)`,
     'Or compare two tracemalloc snapshots a few minutes apart: start the process with `PYTHONTRACEMALLOC=25`, then `snapshot2.compare_to(snapshot1, "traceback")` shows which lines keep allocating.',

@@ -1,5 +1,7 @@
 /** The analysis engine's output types: what a diagnosis says, for every renderer. */
 
+import type { Fleet } from './fleet';
+
 export const PATTERN_IDS = [
   'stable',
   'one-worker-growing',
@@ -93,6 +95,12 @@ export interface WorkerCountChange {
 
 export interface JobAssociation {
   readonly name: string;
+  /**
+   * level: memory rises while the job runs and comes back (it holds its payload);
+   * growth: memory grows while it runs and keeps what it gained (it keeps its inputs).
+   */
+  readonly by: 'level' | 'growth';
+  /** The correlation behind `by`: memory against the job's rate, or growth against it. */
   readonly correlation: number;
   /** The best correlation among the other job types, for contrast. */
   readonly otherBest: { readonly name: string; readonly correlation: number } | null;
@@ -120,6 +128,33 @@ export interface TotalFigures {
 
 export type PatternScores = Readonly<Record<Exclude<PatternId, 'mixed'>, number>>;
 
+/** A stretch of the window without data for some or all workers. */
+export interface DataGap {
+  readonly start: string;
+  readonly end: string;
+  readonly durationSeconds: number;
+  /** The target that was not scraped; null when none was (Prometheus itself, or the network). */
+  readonly instance: string | null;
+  /** target-down: its `up` was 0 (or its series all stopped and came back); no-data: nothing at all was stored. */
+  readonly cause: 'target-down' | 'no-data';
+  /** Live workers without data during the gap. */
+  readonly workers: number;
+}
+
+/** How much of the window the data covers. Missing data is never read as workers leaving or as growth. */
+export interface Coverage {
+  /** Share of the workers' lifetime inside the window without data, 0..1. */
+  readonly missingShare: number;
+  readonly gaps: readonly DataGap[];
+}
+
+/** The live worker count as lasting runs: the one count the text, the chart and the limit line use. */
+export interface WorkerCountRun {
+  readonly start: string;
+  readonly end: string;
+  readonly workers: number;
+}
+
 export interface Diagnosis {
   readonly service: string;
   readonly window: TimeWindow;
@@ -139,6 +174,15 @@ export interface Diagnosis {
   readonly workerCountChanges: readonly WorkerCountChange[];
   readonly job: JobAssociation | null;
   readonly limit: LimitFigures | null;
+  /** Live workers over the window; a change between runs is a real start or stop of processes. */
+  readonly workerCounts: readonly WorkerCountRun[];
+  readonly coverage: Coverage;
+  /** Indices into `workers` of the processes the verdict is about (the ones that grow), fastest first. */
+  readonly focusWorkers: readonly number[];
+  /** Processes exported beside the workers that do no work (a master, a sidecar), shown but not judged. */
+  readonly auxiliary: readonly { readonly name: string; readonly bytes: number }[];
+  /** Why the confidence is not higher, in one line; null when nothing holds it back. */
+  readonly confidenceNote: string | null;
   /** Evidence for each pattern, 0..1, as the classifier weighed it. */
   readonly scores: PatternScores;
   readonly warnings: readonly string[];
@@ -157,5 +201,5 @@ export interface InsufficientData {
 }
 
 export type AnalysisOutcome =
-  | { readonly status: 'diagnosed'; readonly diagnosis: Diagnosis }
+  | { readonly status: 'diagnosed'; readonly diagnosis: Diagnosis; readonly fleet: Fleet }
   | { readonly status: 'insufficient-data'; readonly insufficient: InsufficientData };

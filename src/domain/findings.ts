@@ -7,12 +7,15 @@ import type { Evidence } from './classify/evidence';
 import type { Decision } from './classify/decide';
 import type { CountChange } from './fleet';
 import type { IdleScore } from './classify/scores';
+import type { IdleStretch } from './classify/idle';
 import { formatBytes, formatCorrelation, formatDuration, formatMiB, formatPercent, formatRate, formatTime, plural } from './format';
 import { patternTitle } from './pattern-names';
 
 export interface FindingsInput {
   readonly evidence: Evidence;
   readonly decision: Decision;
+  /** Indices of the workers the verdict is about (the ones that grow), fastest first. */
+  readonly focus: readonly number[];
   readonly scores: PatternScores;
   readonly workers: readonly WorkerFigures[];
   readonly limit: LimitFigures | null;
@@ -108,8 +111,11 @@ function patternFindings(id: PatternId, input: FindingsInput): string[] {
       const j = input.job;
       if (!j) return [];
       const other = j.otherBest ? `; other job types at most ${formatCorrelation(j.otherBest.correlation)} (${j.otherBest.name})` : '';
+      if (j.by === 'growth') {
+        return [`Memory grows while the \`${j.name}\` job runs and keeps what it gained (correlation ${formatCorrelation(j.correlation)} between growth and the job's rate${other}).`];
+      }
       return [
-        `Memory moves with the \`${j.name}\` job (correlation ${formatCorrelation(j.correlation)}${other})` +
+        `Memory rises while the \`${j.name}\` job runs and comes back after (correlation ${formatCorrelation(j.correlation)}${other})` +
           (j.swingMiB >= 1 ? `: about ${formatMiB(j.swingMiB)} per worker while it runs.` : '.'),
       ];
     }
@@ -138,19 +144,31 @@ function stableFindings(input: FindingsInput): string[] {
 
 function growerFindings(input: FindingsInput, everyone: boolean): string[] {
   const e = input.evidence;
-  const growers = [...e.growers].sort((a, b) => b.growthMiB - a.growthMiB);
+  // The workers the verdict is about: for one worker, the ones pulling away from their peers.
+  const chosen = everyone ? e.growers : input.focus.map((i) => e.workers[i]!).filter((w) => w.eligible);
+  const growers = [...chosen].sort((a, b) => b.growthMiB - a.growthMiB);
   if (growers.length === 0) return [];
   const peers = e.eligible.length - growers.length;
   const lines: string[] = [];
   if (!everyone && growers.length <= 3) {
+    const peersGrow = e.growers.some((w) => !growers.includes(w));
     for (const g of growers) {
+      const away = e.divergence[g.index];
+      // Pulled away from peers that move too (with traffic, a job): say how far, not just how much it grew.
+      const apart = away && (peersGrow || g.trend !== 'growing') ? `, ${formatMiB(away.growthMiB)} more than its peers,` : '';
       lines.push(
-        `${g.name} grew ${formatMiB(g.growthMiB)} in ${formatDuration(g.measuredHours * 3_600_000)} at a ${steadyWord(g.steadiness)} ${formatRate(g.slopeMiBPerHour)}` +
+        `${g.name} grew ${formatMiB(Math.max(g.growthMiB, away?.growthMiB ?? 0))}${apart} in ${formatDuration(g.measuredHours * 3_600_000)} at a ${steadyWord(g.steadiness)} ${formatRate(g.slopeMiBPerHour)}` +
           (g.alive ? '' : ' (it has since exited)') +
           '.',
       );
     }
-    lines.push(peers > 0 ? `The other ${plural(peers, 'worker')} ${peers === 1 ? 'is' : 'are'} flat.` : '');
+    if (peers > 0) {
+      lines.push(
+        peersGrow
+          ? `The other ${plural(peers, 'worker')} ${peers === 1 ? 'moves with the rest of the fleet' : 'move together'}; none pulls away.`
+          : `The other ${plural(peers, 'worker')} ${peers === 1 ? 'is' : 'are'} flat.`,
+      );
+    }
   } else {
     const rates = growers.map((g) => g.slopeMiBPerHour);
     const lo = Math.min(...rates);
@@ -159,7 +177,7 @@ function growerFindings(input: FindingsInput, everyone: boolean): string[] {
     lines.push(
       `${growers.length} of ${plural(e.eligible.length, 'worker')} grew, at ${formatRate(lo)} to ${formatRate(hi)}; the largest is ${top.name}, up ${formatMiB(top.growthMiB)}.`,
     );
-    if (!everyone && peers > 0) lines.push(`The other ${plural(peers, 'worker')} ${peers === 1 ? 'is' : 'are'} flat.`);
+    if (!everyone && peers > 0) lines.push(`The other ${plural(peers, 'worker')} ${peers === 1 ? 'does' : 'do'} not pull away.`);
   }
   const recycled = e.workers.filter((w) => w.bornInWindow).length;
   if (recycled > 0 && e.workers.length > e.eligible.length) {
@@ -227,14 +245,45 @@ function contextFindings(input: FindingsInput): string[] {
   const deploy = detectDeploy(e, input.timeZone);
   if (deploy) lines.push(deploy);
   const idleShown = input.decision.pattern === 'high-while-idle' || input.decision.secondary.includes('high-while-idle');
-  if (!idleShown && e.idle.length > 0 && (input.decision.pattern === 'all-workers-growing' || input.decision.pattern === 'one-worker-growing')) {
-    const s = e.idle[0]!;
-    lines.push(`Memory kept its pace through ${formatDuration(s.hours * 3_600_000)} of near-zero traffic: it tracks time, not requests.`);
+  const samePace = e.idle.find((s) => keptPace(s));
+  if (!idleShown && samePace && (input.decision.pattern === 'all-workers-growing' || input.decision.pattern === 'one-worker-growing')) {
+    lines.push(`Memory kept its pace through ${formatDuration(samePace.hours * 3_600_000)} of near-zero traffic: it tracks time, not requests.`);
   }
+  lines.push(...gapFindings(input));
+  lines.push(...e.fleet.notes);
   if (e.workers.length > 0 && e.workers.every((w) => w.pid === null) && e.workers.length === new Set(e.workers.map((w) => w.instance)).size) {
     lines.push('The memory series carry no pid label, so each instance is treated as one process.');
   }
   return lines;
+}
+
+/** Growth while idle at the pace it had while busy (within 45%), measured inside processes' lives. */
+function keptPace(s: IdleStretch): boolean {
+  const idle = Number.isFinite(s.workerGrowthMiB) ? s.workerGrowthMiB / Math.max(s.hours, 1e-9) : s.slopeMiBPerHour;
+  const busy = Number.isFinite(s.busyWorkerGrowthPerHour) ? s.busyWorkerGrowthPerHour : s.activeSlopeMiBPerHour;
+  return Number.isFinite(busy) && busy > 0 && idle > 0 && Math.abs(idle - busy) <= 0.45 * Math.max(idle, busy);
+}
+
+/** Where data was missing, said plainly: missing data is not workers stopping, and not growth. */
+function gapFindings(input: FindingsInput): string[] {
+  const e = input.evidence;
+  const gaps = e.fleet.gaps;
+  if (gaps.length === 0) return [];
+  const grid = e.series.grid;
+  const ref = grid.startMs + e.windowHours * 3_600_000;
+  const time = (i: number): string => formatTime(grid.startMs + i * grid.stepMs, input.timeZone, ref);
+  const describeGap = (g: (typeof gaps)[number]): string => {
+    const span = `from ${time(g.from)} to ${time(Math.min(grid.length - 1, g.to + 1))}`;
+    if (g.instance === null) {
+      return g.cause === 'no-data' ? `Nothing at all was stored ${span} (Prometheus itself or the network was down)` : `No target was scraped ${span}`;
+    }
+    return `${g.instance} was not scraped ${span} (${plural(g.workers, 'worker')} without data)`;
+  };
+  const missing = gaps.reduce((sum, g) => sum + (g.to - g.from + 1) * grid.stepMs, 0);
+  const tail = '; pymem reads that as missing data, not as workers stopping or growing.';
+  if (gaps.length === 1) return [`${describeGap(gaps[0]!)}${tail}`];
+  const longest = [...gaps].sort((a, b) => b.to - b.from - (a.to - a.from))[0]!;
+  return [`${gaps.length} stretches without data, ${formatDuration(missing)} in all; the longest: ${describeGap(longest).replace(/^./, (c) => c.toLowerCase())}${tail}`];
 }
 
 /** Most pids replaced within a few minutes: a deploy or restart, worth knowing when reading the chart. */

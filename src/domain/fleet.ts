@@ -165,6 +165,8 @@ export function buildFleet(series: ServiceSeries): Fleet {
   const groups = new Map<string, { identity: ReturnType<typeof workerIdentity>; members: GridSeries[] }>();
   for (const raw of series.memory) {
     const cleaned = { labels: raw.labels, values: withoutOutliers(trimEcho(raw.values, grid)) };
+    // A series without one sample in the window is not a process we saw.
+    if (firstFinite(cleaned.values) < 0) continue;
     const identity = workerIdentity(raw.labels);
     const group = groups.get(identity.key);
     if (group) group.members.push(cleaned);

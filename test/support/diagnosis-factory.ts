@@ -3,6 +3,7 @@
  * diagnosis (charts, messages) without running the classifier.
  */
 
+import { buildFleet } from '../../src/domain/fleet';
 import type { Diagnosis, PatternId, WorkerFigures, WorkerTrend } from '../../src/domain/diagnosis';
 import { MIB, type Grid, type GridSeries, type Labels, type ServiceSeries } from '../../src/domain/series';
 
@@ -83,6 +84,11 @@ export function makeDiagnosis(overrides: Partial<Diagnosis> = {}): Diagnosis {
     workerCountChanges: [],
     job: null,
     limit: null,
+    workerCounts: [],
+    coverage: { missingShare: 0, gaps: [] },
+    focusWorkers: [],
+    auxiliary: [],
+    confidenceNote: null,
     scores: {
       stable: 0,
       'one-worker-growing': 0,
@@ -154,9 +160,12 @@ export function diagnosisFor(series: ServiceSeries, options: DiagnosisForOptions
   const lastI = grid.length - 1;
   const endBytes = totalAt(lastI);
   const durationSeconds = (lastI * grid.stepMs) / 1000;
+  const fleet = buildFleet(series);
   return makeDiagnosis({
     service: series.service,
     window: { start: iso(0), end: iso(lastI), durationSeconds, stepSeconds: grid.stepMs / 1000 },
+    focusWorkers: [...growing],
+    workerCounts: fleet.runs.map((r) => ({ start: iso(r.from), end: iso(r.to), workers: r.value })),
     pattern: options.pattern ?? (growing.size > 0 ? 'one-worker-growing' : 'stable'),
     workers,
     totals: {

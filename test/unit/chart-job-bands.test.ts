@@ -11,7 +11,7 @@ function specFor(id: string) {
   const series = toServiceSeries(simulate(sc.spec), planRange({ endMs: sc.spec.endMs, durationMs: sc.spec.windowMs }, 15).grid);
   const outcome = analyze(series);
   if (outcome.status !== 'diagnosed') throw new Error('not diagnosed');
-  return { spec: buildMemoryChartSpec(series, outcome.diagnosis, { timeZone: 'UTC' }), diagnosis: outcome.diagnosis };
+  return { spec: buildMemoryChartSpec(series, outcome.diagnosis, outcome.fleet, { timeZone: 'UTC' }), diagnosis: outcome.diagnosis };
 }
 
 describe('job bands on the memory chart', () => {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { loadImage, createCanvas } from 'canvas';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ChartRenderer } from '../../src/charts/renderer';
+import { buildFleet } from '../../src/domain/fleet';
 import { buildMemoryChartSpec, type MemoryChartSpec } from '../../src/charts/spec';
 import type { Diagnosis } from '../../src/domain/diagnosis';
 import { GIB, MIB, type GridSeries, type ServiceSeries } from '../../src/domain/series';
@@ -379,7 +380,7 @@ describe('ChartRenderer', () => {
   for (const make of SCENARIOS) {
     const scenario = make();
     it(`renders ${scenario.name} as a non-blank PNG of the requested size`, async () => {
-      const spec: MemoryChartSpec = buildMemoryChartSpec(scenario.series, scenario.diagnosis, {
+      const spec: MemoryChartSpec = buildMemoryChartSpec(scenario.series, scenario.diagnosis, buildFleet(scenario.series), {
         timeZone: scenario.timeZone,
         ...(scenario.width !== undefined ? { width: scenario.width } : {}),
         ...(scenario.height !== undefined ? { height: scenario.height } : {}),
@@ -418,9 +419,9 @@ describe('ChartRenderer', () => {
 
   it('does not carry one chart’s markers into the next', async () => {
     const withMarkers = fleet24h();
-    const first = buildMemoryChartSpec(withMarkers.series, withMarkers.diagnosis, { timeZone: 'UTC' });
+    const first = buildMemoryChartSpec(withMarkers.series, withMarkers.diagnosis, buildFleet(withMarkers.series), { timeZone: 'UTC' });
     const plain = oneGrowing6h();
-    const spec = buildMemoryChartSpec(plain.series, { ...plain.diagnosis, limit: null }, { timeZone: 'UTC' });
+    const spec = buildMemoryChartSpec(plain.series, { ...plain.diagnosis, limit: null }, buildFleet(plain.series), { timeZone: 'UTC' });
     const before = await renderer.renderMemoryChart(spec);
     await renderer.renderMemoryChart(first);
     const after = await renderer.renderMemoryChart(spec);
@@ -432,19 +433,19 @@ describe('ChartRenderer', () => {
     const empty = (workers: number) =>
       makeServiceSeries({ grid, memory: Array.from({ length: workers }, (_, w) => makeSeries(grid, worker(w, 'a'), () => Number.NaN)) });
     const one = empty(1);
-    const png = await renderer.renderMemoryChart(buildMemoryChartSpec(one, diagnosisFor(one), { timeZone: 'UTC' }));
+    const png = await renderer.renderMemoryChart(buildMemoryChartSpec(one, diagnosisFor(one), buildFleet(one), { timeZone: 'UTC' }));
     writeFileSync(join(ARTIFACTS, 'chart-no-samples.png'), png);
     expect(pngSize(png)).toEqual({ width: 1000, height: 500 });
-    // Enough workers for a band, none with data: an empty band, not a crash.
+    // Many series, none with data: no processes to draw, and no crash.
     const many = empty(20);
-    const bandSpec = buildMemoryChartSpec(many, diagnosisFor(many), { timeZone: 'UTC' });
-    expect(bandSpec.range?.points).toEqual([]);
+    const bandSpec = buildMemoryChartSpec(many, diagnosisFor(many), buildFleet(many), { timeZone: 'UTC' });
+    expect(bandSpec.range).toBeNull();
     expect(pngSize(await renderer.renderMemoryChart(bandSpec))).toEqual({ width: 1000, height: 500 });
   });
 
   it('renders at a spec size other than the renderer default', async () => {
     const scenario = oneGrowing6h();
-    const spec = buildMemoryChartSpec(scenario.series, scenario.diagnosis, { timeZone: 'UTC', width: 640, height: 360 });
+    const spec = buildMemoryChartSpec(scenario.series, scenario.diagnosis, buildFleet(scenario.series), { timeZone: 'UTC', width: 640, height: 360 });
     const png = await renderer.renderMemoryChart(spec);
     writeFileSync(join(ARTIFACTS, 'chart-small-640x360.png'), png);
     expect(pngSize(png)).toEqual({ width: 640, height: 360 });

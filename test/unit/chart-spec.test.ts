@@ -6,7 +6,6 @@ import {
   MAX_POINTS_PER_BACKGROUND_LINE,
   MAX_POINTS_PER_LINE,
   buildMemoryChartSpec,
-  liveWorkerCounts,
   workerSpread,
   type MemoryChartSpec,
   type RangePoint,
@@ -16,6 +15,7 @@ import { formatInUnit, niceScale } from '../../src/charts/units';
 import { PATTERN_IDS, type Diagnosis } from '../../src/domain/diagnosis';
 import { patternTitle } from '../../src/domain/pattern-names';
 import { GIB, HOUR_MS, MIB, type Grid, type GridSeries, type ServiceSeries } from '../../src/domain/series';
+import { buildFleet } from '../../src/domain/fleet';
 import { diagnosisFor, makeGrid, makeSeries, makeServiceSeries } from '../support/diagnosis-factory';
 
 const SIX_HOURS = makeGrid('2025-03-04T13:00:00Z', 60, 361); // 08:00-14:00 in New York (EST)
@@ -38,7 +38,7 @@ function oneGrowing(extra: Partial<ServiceSeries> = {}): { series: ServiceSeries
 }
 
 function spec(series: ServiceSeries, diagnosis: Diagnosis, timeZone = 'UTC'): MemoryChartSpec {
-  return buildMemoryChartSpec(series, diagnosis, { timeZone });
+  return buildMemoryChartSpec(series, diagnosis, buildFleet(series), { timeZone });
 }
 
 describe('buildMemoryChartSpec: workers', () => {
@@ -262,12 +262,12 @@ describe('buildMemoryChartSpec: background band', () => {
     // Grey lines (no band) say it too, in the singular as well.
     expect(deploy(4, [0]).legend.map((e) => e.label)).toContain('7 other worker processes');
     expect(deploy(1, [0]).legend.map((e) => e.label)).toContain('1 other worker process');
-    // Without a single sample nothing says a pid was replaced.
+    // A series without a single sample is no process: nothing is drawn or counted for it.
     const empty = makeServiceSeries({
       grid: SIX_HOURS,
       memory: Array.from({ length: 20 }, (_, w) => makeSeries(SIX_HOURS, { pid: String(w) }, () => Number.NaN)),
     });
-    expect(spec(empty, diagnosisFor(empty)).legend.map((e) => e.label)).toEqual(['20 workers (range and median)']);
+    expect(spec(empty, diagnosisFor(empty)).legend.map((e) => e.label)).toEqual([]);
   });
 
   it('downsamples the band like a background line, keeping one worker\'s spike, another\'s dip and the gaps', () => {
@@ -275,8 +275,9 @@ describe('buildMemoryChartSpec: background band', () => {
     const memory = Array.from({ length: 48 }, (_, w) =>
       makeSeries(grid, { pid: String(w) }, (i) => {
         if (i >= 700 && i < 760) return Number.NaN; // an hour without samples from anyone
-        if (w === 7 && i === 301) return 2 * GIB;
-        if (w === 11 && i === 903) return 100 * MIB;
+        // A real spike and a real dip last a few samples; one wrong sample alone is dropped (see fleet tests).
+        if (w === 7 && i >= 301 && i <= 303) return 2 * GIB - (i - 301) * MIB;
+        if (w === 11 && i >= 903 && i <= 905) return 100 * MIB + (i - 903) * MIB;
         return (500 + w) * MIB + (i % 3) * MIB;
       }),
     );
@@ -325,8 +326,9 @@ describe('buildMemoryChartSpec: downsampling', () => {
     const grid = makeGrid('2025-03-04T00:00:00Z', 60, 1440);
     const values = (i: number) => {
       if (i >= 700 && i < 760) return Number.NaN; // one hour without samples
-      if (i === 300) return 2 * GIB; // a one-sample spike
-      return 500 * MIB;
+      if (i >= 300 && i <= 302) return 2 * GIB - (i - 300) * MIB; // a spike of three samples
+      // Real RSS moves by a few pages between scrapes (a perfectly constant run before a hole reads as Prometheus's echo).
+      return 500 * MIB + (i % 3) * 4096;
     };
     const memory = Array.from({ length: 8 }, (_, w) => makeSeries(grid, { pid: String(w) }, values));
     const traffic = makeSeries(grid, {}, () => 100);
@@ -436,12 +438,6 @@ describe('buildMemoryChartSpec: limit', () => {
     expect(s.subtitle).toContain('no limit known');
   });
 
-  it('smooths the live count with a median of 5 points', () => {
-    const grid = makeGrid('2025-03-04T00:00:00Z', 60, 12);
-    const present = (gaps: number[]) => makeSeries(grid, {}, (i) => (gaps.includes(i) ? Number.NaN : 1));
-    const counts = liveWorkerCounts(grid, [present([]), present([3, 4]), present([8, 9, 10, 11])]);
-    expect(Array.from(counts)).toEqual([3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2]);
-  });
 });
 
 describe('buildMemoryChartSpec: markers and bands', () => {

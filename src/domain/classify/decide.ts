@@ -6,7 +6,7 @@ import type { ComponentPattern, PatternId, PatternScores } from '../diagnosis';
 export const PRESENT = 0.5;
 /** A second pattern must be this strong to make the diagnosis `mixed`. */
 export const MATERIAL_SECOND = 0.55;
-/** A weaker pattern is still named as contributing. */
+/** A pattern this weak neither competes with the others nor lowers the confidence of the verdict. */
 export const CONTRIBUTING = 0.35;
 
 /** Pairs that describe the same memory two ways; only the stronger one is kept. */
@@ -53,11 +53,8 @@ export function decide(scores: PatternScores, options: DecideOptions): Decision 
   const present = kept.filter(([, s]) => s >= PRESENT);
   if (present.length === 0) {
     const strongest = candidates[0]?.[1] ?? 0;
-    return {
-      pattern: 'stable',
-      confidence: round(Math.max(0.5, 1 - strongest)),
-      secondary: kept.map(([id]) => id),
-    };
+    // Below the bar nothing is named: a stable verdict with "contributing" patterns would say both.
+    return { pattern: 'stable', confidence: round(Math.max(0.5, 1 - strongest)), secondary: [] };
   }
   const [first, firstScore] = present[0]!;
   const material = present.slice(1).filter(([, s]) => s >= MATERIAL_SECOND);
@@ -74,7 +71,8 @@ export function decide(scores: PatternScores, options: DecideOptions): Decision 
   return {
     pattern: first,
     confidence: round(Math.min(1, firstScore) * (1 - 0.35 * Math.max(0, runnerUp - CONTRIBUTING))),
-    secondary: kept.slice(1).map(([id]) => id),
+    // Only what passes the same bar as the verdict is named beside it.
+    secondary: present.slice(1).map(([id]) => id),
   };
 }
 

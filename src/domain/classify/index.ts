@@ -2,8 +2,11 @@
  * classify(): from one service's series to a diagnosis. Pure and deterministic.
  */
 
-import { MIB, gridEndMs, type ServiceSeries } from '../series';
+import { MIB, gridEndMs, gridTimeMs, type ServiceSeries } from '../series';
+import type { Fleet } from '../fleet';
 import type {
+  ComponentPattern,
+  Coverage,
   Diagnosis,
   IdlePeriod,
   JobAssociation,
@@ -15,6 +18,7 @@ import type {
 } from '../diagnosis';
 import { gatherEvidence, type Evidence } from './evidence';
 import {
+  type JobScore,
   bestCountChange,
   driverScore,
   scoreAllWorkers,
@@ -24,9 +28,9 @@ import {
   scoreLargeStable,
   scoreOneWorker,
 } from './scores';
-import { decide, PRESENT } from './decide';
+import { decide, PRESENT, type Decision } from './decide';
 import { describe } from '../findings';
-import { pearson, quantile, mean } from '../stats';
+import { pearson, quantile, mean, median } from '../stats';
 import { bucketMeans } from './buckets';
 
 export interface ClassifyOptions {
@@ -34,14 +38,21 @@ export interface ClassifyOptions {
   readonly timeZone?: string;
 }
 
+/** The diagnosis of one service over one window. */
 export function classify(series: ServiceSeries, options: ClassifyOptions = {}): Diagnosis {
+  return classifyWithFleet(series, options).diagnosis;
+}
+
+/** The diagnosis and the fleet it was read from (the chart and the digest draw the same fleet). */
+export function classifyWithFleet(series: ServiceSeries, options: ClassifyOptions = {}): { diagnosis: Diagnosis; fleet: Fleet } {
   const timeZone = options.timeZone ?? 'UTC';
   const e = gatherEvidence(series);
   const count = bestCountChange(e);
   const jobs = scoreJobs(e);
   const traffic = e.trafficRelation ? driverScore(e.trafficRelation, e) : null;
 
-  const one = scoreOneWorker(e);
+  const oneWorker = scoreOneWorker(e);
+  const one = oneWorker.score;
   let all = scoreAllWorkers(e);
   let trafficScore = traffic?.score ?? 0;
   let idle = scoreIdle(e);
@@ -106,16 +117,19 @@ export function classify(series: ServiceSeries, options: ClassifyOptions = {}): 
       perWorkerAfterBytes: c.perWorkerAfter,
     }));
   const trafficFigures = trafficFiguresOf(e);
-  const job = jobAssociation(e, jobs.name, jobs.otherBest?.name ?? null);
+  const named = (id: ComponentPattern): boolean => decision.pattern === id || decision.secondary.includes(id);
+  const job = jobAssociation(e, jobs, named('job-driven'));
   const window = {
     start: iso(series.grid.startMs),
     end: iso(gridEndMs(series.grid)),
     durationSeconds: Math.round((gridEndMs(series.grid) - series.grid.startMs) / 1000),
     stepSeconds: Math.round(series.grid.stepMs / 1000),
   };
+  const focusWorkers = focusOf(e, decision, oneWorker.workers);
   const { verdict, findings } = describe({
     evidence: e,
     decision,
+    focus: focusWorkers,
     scores,
     workers,
     limit,
@@ -127,7 +141,20 @@ export function classify(series: ServiceSeries, options: ClassifyOptions = {}): 
     trafficBy: traffic?.by ?? null,
     timeZone,
   });
-  return {
+  const grid = series.grid;
+  const at = (i: number): string => iso(gridTimeMs(grid, i));
+  const coverage: Coverage = {
+    missingShare: Math.round(e.fleet.missingShare * 1000) / 1000,
+    gaps: e.fleet.gaps.map((g) => ({
+      start: at(g.from),
+      end: at(Math.min(grid.length - 1, g.to + 1)),
+      durationSeconds: Math.round(((g.to + 1 - g.from) * grid.stepMs) / 1000),
+      instance: g.instance,
+      cause: g.cause,
+      workers: g.workers,
+    })),
+  };
+  const diagnosis: Diagnosis = {
     service: series.service,
     window,
     pattern: decision.pattern,
@@ -149,9 +176,24 @@ export function classify(series: ServiceSeries, options: ClassifyOptions = {}): 
     workerCountChanges,
     job,
     limit,
+    workerCounts: e.fleet.runs.map((r) => ({ start: at(r.from), end: at(r.to), workers: r.value })),
+    coverage,
+    focusWorkers,
+    auxiliary: e.fleet.auxiliary.map((p) => ({ name: p.name, bytes: median(p.values) })),
+    confidenceNote: null,
     scores,
     warnings: [...series.warnings],
   };
+  return { diagnosis, fleet: e.fleet };
+}
+
+/** The workers the verdict is about: the ones pulling away, or every grower; fastest first. */
+function focusOf(e: Evidence, decision: Decision, oneWorkerIds: readonly number[]): number[] {
+  const patterns: readonly string[] = decision.pattern === 'mixed' ? decision.secondary : [decision.pattern];
+  const bySpeed = (ids: readonly number[]): number[] => [...ids].sort((a, b) => e.workers[b]!.slopeMiBPerHour - e.workers[a]!.slopeMiBPerHour);
+  if (patterns.includes('one-worker-growing')) return bySpeed(oneWorkerIds);
+  if (patterns.includes('all-workers-growing')) return bySpeed(e.growers.map((w) => w.index));
+  return [];
 }
 
 function workerFigures(e: Evidence, index: number): WorkerFigures {
@@ -212,13 +254,16 @@ function trafficFiguresOf(e: Evidence): TrafficFigures | null {
   };
 }
 
-function jobAssociation(e: Evidence, best: string | null, other: string | null): JobAssociation | null {
-  const rel = e.jobs.find((j) => j.name === best);
-  if (!rel) return null;
-  const otherRel = e.jobs.find((j) => j.name === other);
-  const strength = (r: typeof rel.relation): number => Math.max(r.partialCorrelation, r.growthCorrelation);
+/** The job type named as a driver: only when the verdict names job-driven, with the evidence it passed on. */
+function jobAssociation(e: Evidence, jobs: JobScore, named: boolean): JobAssociation | null {
+  const rel = e.jobs.find((j) => j.name === jobs.name);
+  if (!rel || !named || jobs.by === null) return null;
+  const by = jobs.by;
+  const otherRel = e.jobs.find((j) => j.name === jobs.otherBest?.name);
+  const strength = (r: typeof rel.relation): number => (by === 'growth' ? r.growthCorrelation : r.partialCorrelation);
   return {
     name: rel.name,
+    by,
     correlation: round2(strength(rel.relation)),
     otherBest: otherRel ? { name: otherRel.name, correlation: round2(strength(otherRel.relation)) } : null,
     swingMiB: round2(rel.relation.swingMiB),

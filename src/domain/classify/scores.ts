@@ -16,21 +16,29 @@ function judged(e: Evidence): readonly WorkerAnalysis[] {
   return e.eligible.filter((w) => w.trend !== 'warming-up');
 }
 
-export function scoreOneWorker(e: Evidence): number {
-  return Math.max(scoreOneWorkerByTrend(e), scoreOneWorkerByDivergence(e));
+export interface OneWorkerScore {
+  readonly score: number;
+  /** Indices of the workers that grow while their peers do not. */
+  readonly workers: readonly number[];
+}
+
+export function scoreOneWorker(e: Evidence): OneWorkerScore {
+  const byTrend = scoreOneWorkerByTrend(e);
+  const byDivergence = scoreOneWorkerByDivergence(e);
+  return byDivergence.score > byTrend ? byDivergence : { score: byTrend, workers: e.growers.map((w) => w.index) };
 }
 
 /**
  * A few workers left the pack while the rest moved together, whatever the pack did (swung with
  * traffic, ran a job, grew a little): the leak is theirs.
  */
-function scoreOneWorkerByDivergence(e: Evidence): number {
+function scoreOneWorkerByDivergence(e: Evidence): OneWorkerScore {
   const judgedWorkers = judged(e);
   const ids = divergers(e.divergence, judgedWorkers.map((w) => w.index), (i) => e.workers[i]!.startMiB);
-  if (ids.length === 0) return 0;
+  if (ids.length === 0) return { score: 0, workers: [] };
   const share = ids.length / judgedWorkers.length;
   const steady = mean(ids.map((i) => e.divergence[i]!.steadiness));
-  return (1 - ramp(share, 0.34, 0.5)) * (0.55 + 0.45 * steady);
+  return { score: (1 - ramp(share, 0.34, 0.5)) * (0.55 + 0.45 * steady), workers: ids };
 }
 
 function scoreOneWorkerByTrend(e: Evidence): number {
