@@ -6,7 +6,9 @@
  * Sets:
  * - own: the hand-written scenario set the engine was first built on (test/support/scenario-set.ts);
  * - matrix: the nuisance matrix from a second, independent generator (test/support/matrix/);
- * - recorded: real Python services recorded on this machine (test/fixtures/recorded/).
+ * - recorded: real Python services recorded on this machine (test/fixtures/recorded/);
+ * - subtle: the matrix again with every effect shrunk towards the noise. Not held to the accuracy
+ *   bar (some cases are a coin toss by design): it is where confidence learns to come down.
  */
 
 import { createHash } from 'node:crypto';
@@ -23,7 +25,7 @@ import { backfill, startPrometheus, type RunningPrometheus } from './prometheus'
 import { SCENARIOS, SCENARIO_END_MS } from './scenario-set';
 import { familiesFor } from './scenario-metrics';
 
-export const SET_NAMES = ['own', 'recorded', 'matrix'] as const;
+export const SET_NAMES = ['own', 'recorded', 'matrix', 'subtle'] as const;
 export type SetName = (typeof SET_NAMES)[number];
 
 export interface EvalCase {
@@ -68,7 +70,8 @@ export function casesOf(set: SetName): EvalCase[] {
         families: () => familiesFor([sc.spec]),
       }));
     case 'matrix':
-      return matrixCases().map((c) => ({
+    case 'subtle':
+      return matrixCases(set === 'subtle' ? 4 : 8, set === 'subtle').map((c) => ({
         set,
         id: c.id,
         label: c.label,
@@ -98,6 +101,7 @@ function generatorFiles(set: SetName): string[] {
     case 'own':
       return ['test/support/scenario-set.ts', 'test/support/scenario-metrics.ts', ...dirFiles('src/simulation', '.ts')];
     case 'matrix':
+    case 'subtle':
       return dirFiles('test/support/matrix', '.ts');
     case 'recorded':
       return ['test/support/recorded-cases.ts', ...dirFiles('test/fixtures/recorded', '.om'), ...dirFiles('test/fixtures/recorded', '.json')];

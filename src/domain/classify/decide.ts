@@ -1,4 +1,4 @@
-/** Turns the pattern scores into one pattern id, a confidence and the contributing patterns. */
+/** Turns the pattern scores into one pattern id and the patterns named beside it (confidence.ts says how likely it is right). */
 
 import type { ComponentPattern, PatternId, PatternScores } from '../diagnosis';
 
@@ -6,7 +6,7 @@ import type { ComponentPattern, PatternId, PatternScores } from '../diagnosis';
 export const PRESENT = 0.5;
 /** A second pattern must be this strong to make the diagnosis `mixed`. */
 export const MATERIAL_SECOND = 0.55;
-/** A pattern this weak neither competes with the others nor lowers the confidence of the verdict. */
+/** A pattern this weak does not compete with the others for the verdict. */
 export const CONTRIBUTING = 0.35;
 
 /** Pairs that describe the same memory two ways; only the stronger one is kept. */
@@ -23,7 +23,6 @@ const EXCLUSIVE: readonly (readonly [ComponentPattern, ComponentPattern])[] = [
 
 export interface Decision {
   readonly pattern: PatternId;
-  readonly confidence: number;
   readonly secondary: readonly ComponentPattern[];
 }
 
@@ -52,25 +51,16 @@ export function decide(scores: PatternScores, options: DecideOptions): Decision 
 
   const present = kept.filter(([, s]) => s >= PRESENT);
   if (present.length === 0) {
-    const strongest = candidates[0]?.[1] ?? 0;
     // Below the bar nothing is named: a stable verdict with "contributing" patterns would say both.
-    return { pattern: 'stable', confidence: round(Math.max(0.5, 1 - strongest)), secondary: [] };
+    return { pattern: 'stable', secondary: [] };
   }
-  const [first, firstScore] = present[0]!;
+  const [first] = present[0]!;
   const material = present.slice(1).filter(([, s]) => s >= MATERIAL_SECOND);
   if (material.length > 0) {
-    const components = [first, ...material.map(([id]) => id)];
-    const scoresOf = [firstScore, ...material.map(([, s]) => s)];
-    return {
-      pattern: 'mixed',
-      confidence: round(Math.min(...scoresOf) * 0.9),
-      secondary: components,
-    };
+    return { pattern: 'mixed', secondary: [first, ...material.map(([id]) => id)] };
   }
-  const runnerUp = candidates.find(([id]) => id !== first)?.[1] ?? 0;
   return {
     pattern: first,
-    confidence: round(Math.min(1, firstScore) * (1 - 0.35 * Math.max(0, runnerUp - CONTRIBUTING))),
     // Only what passes the same bar as the verdict is named beside it.
     secondary: present.slice(1).map(([id]) => id),
   };
@@ -86,8 +76,4 @@ function excludes(a: ComponentPattern, b: ComponentPattern, options: DecideOptio
   if (options.growthIsJobDriven && pair('job-driven', 'all-workers-growing')) return true;
   if (options.growthIsIdleDriven && pair('high-while-idle', 'all-workers-growing')) return true;
   return false;
-}
-
-function round(v: number): number {
-  return Math.round(Math.min(1, Math.max(0, v)) * 100) / 100;
 }

@@ -29,6 +29,7 @@ import {
   scoreOneWorker,
 } from './scores';
 import { decide, PRESENT, type Decision } from './decide';
+import { calibratedConfidence, confidenceFactors, confidenceNote } from './confidence';
 import { describe } from '../findings';
 import { pearson, quantile, mean, median } from '../stats';
 import { bucketMeans } from './buckets';
@@ -154,11 +155,20 @@ export function classifyWithFleet(series: ServiceSeries, options: ClassifyOption
       workers: g.workers,
     })),
   };
+  const factors = confidenceFactors({
+    pattern: decision.pattern,
+    secondary: decision.secondary,
+    scores,
+    missingShare: e.fleet.missingShare,
+    judgedWorkers: e.eligible.filter((w) => w.trend !== 'warming-up').length,
+    windowHours: e.windowHours,
+  });
+  const confidence = calibratedConfidence(factors);
   const diagnosis: Diagnosis = {
     service: series.service,
     window,
     pattern: decision.pattern,
-    confidence: decision.confidence,
+    confidence,
     secondary: decision.secondary,
     verdict,
     findings,
@@ -180,7 +190,7 @@ export function classifyWithFleet(series: ServiceSeries, options: ClassifyOption
     coverage,
     focusWorkers,
     auxiliary: e.fleet.auxiliary.map((p) => ({ name: p.name, bytes: median(p.values) })),
-    confidenceNote: null,
+    confidenceNote: confidenceNote(factors, confidence),
     scores,
     warnings: [...series.warnings],
   };

@@ -95,6 +95,12 @@ interface Frame {
   readonly noiseMiB: number;
   /** Noise plus sawtooth: the wobble growth must clear to be material. */
   readonly wobbleMiB: number;
+  /**
+   * 1 for the matrix proper (every pattern unmistakable); below 1 for the subtle variant, where
+   * growth, swings and jumps shrink towards what noise could hide. The subtle cases keep their
+   * label and show where confidence has to come down.
+   */
+  readonly strength: number;
 }
 
 interface Behaviour {
@@ -121,7 +127,7 @@ const workers = (f: Frame): number => f.instances * f.perInstance;
 
 /** Growth that is unmistakable over noise and sawtooth: at least 40 MiB, 15% of the base, 8x the wobble. */
 function materialGrowth(f: Frame, upTo: number): number {
-  const floor = Math.max(40, 0.15 * f.baseMiB, 8 * f.wobbleMiB);
+  const floor = f.strength * Math.max(40, 0.15 * f.baseMiB, 8 * f.wobbleMiB);
   return f.d.between(floor, Math.max(floor * 1.5, upTo));
 }
 
@@ -218,7 +224,7 @@ function behaviour(recipe: Recipe, f: Frame): Behaviour {
       };
     }
     case 'all-workers-large-stable': {
-      const used = d.between(0.82, 0.95);
+      const used = f.strength < 1 ? d.between(0.7, 0.85) : d.between(0.82, 0.95);
       return {
         ...base,
         label: 'all-workers-large-stable',
@@ -230,7 +236,8 @@ function behaviour(recipe: Recipe, f: Frame): Behaviour {
     case 'worker-count-jump': {
       const when = at(f, d.between(0.3, 0.7));
       const perInstance = d.chance(0.6) && f.perInstance < 64;
-      const add = perInstance ? Math.max(1, Math.round(f.perInstance * d.between(0.3, 1.5))) : Math.max(1, Math.round(f.instances * d.between(0.3, 1.5)));
+      const share = f.strength < 1 ? d.between(0.12, 0.35) : d.between(0.3, 1.5);
+      const add = perInstance ? Math.max(1, Math.round(f.perInstance * share)) : Math.max(1, Math.round(f.instances * share));
       return {
         ...base,
         label: 'worker-count-jump',
@@ -299,7 +306,7 @@ function followsTraffic(f: Frame): Pick<Behaviour, 'terms' | 'traffic' | 'notes'
     }
   }
   const n = workers(f);
-  const swingMiB = d.between(Math.max(35, 0.15 * f.baseMiB, 6 * f.wobbleMiB), Math.max(60, f.baseMiB));
+  const swingMiB = f.strength * d.between(Math.max(35, 0.15 * f.baseMiB, 6 * f.wobbleMiB), Math.max(60, f.baseMiB));
   const tau = Math.min(d.between(1, 20) * MINUTE, f.windowMs / 12);
   const capped = d.chance(0.25);
   const k = ((capped ? 1.6 : 1) * swingMiB * n) / Math.max(spread, 1e-6);
@@ -365,7 +372,7 @@ function jobDriven(f: Frame): Pick<Behaviour, 'terms' | 'traffic' | 'notes' | 'j
   }));
   const n = workers(f);
   const kept = d.chance(0.35);
-  const amount = d.between(Math.max(40, 0.2 * f.baseMiB, 6 * f.wobbleMiB), Math.max(80, 1.5 * f.baseMiB));
+  const amount = f.strength * d.between(Math.max(40, 0.2 * f.baseMiB, 6 * f.wobbleMiB), Math.max(80, 1.5 * f.baseMiB));
   const term = kept ? jobKept(driver, (amount * n) / (rate * (runMs / 1000) * runs)) : jobHeld(driver, (amount * n) / rate, Math.min(d.between(2, 15) * MINUTE, runMs / 3));
   return {
     terms: [{ slots: 'all', term }],
@@ -508,7 +515,7 @@ function nuisanceEffect(nuisance: Exclude<Nuisance, 'several' | 'tiny-fleet' | '
   }
 }
 
-function frame(seed: number, recipe: Recipe, nuisance: Nuisance): Frame {
+function frame(seed: number, recipe: Recipe, nuisance: Nuisance, subtle: boolean): Frame {
   const d = new Draw(seed);
   let windowMs = d.pick(WINDOWS);
   let total: number;
@@ -534,6 +541,7 @@ function frame(seed: number, recipe: Recipe, nuisance: Nuisance): Frame {
     baseMiB,
     noiseMiB,
     wobbleMiB: noiseMiB + sawtooth / 2,
+    strength: subtle ? d.between(0.35, 0.8) : 1,
   };
 }
 
@@ -550,10 +558,10 @@ function intervalFor(f: Frame): number {
   return f.d.pick([10_000, 15_000, 15_000, 30_000]);
 }
 
-function makeCase(recipe: Recipe, nuisance: Nuisance, draw: number): MatrixCase | null {
-  const id = `${recipe}~${nuisance}~${draw}`;
+function makeCase(recipe: Recipe, nuisance: Nuisance, draw: number, subtle: boolean): MatrixCase | null {
+  const id = `${subtle ? 'subtle:' : ''}${recipe}~${nuisance}~${draw}`;
   const seed = keyOf(id);
-  const f = frame(seed, recipe, nuisance);
+  const f = frame(seed, recipe, nuisance, subtle);
   const b = behaviour(recipe, f);
   if (workers(f) < b.minWorkers) return null;
   const intervalMs = intervalFor(f);
@@ -636,19 +644,19 @@ function pickMany<T>(d: Draw, items: readonly T[], k: number): T[] {
 }
 
 /**
- * Every case of the matrix: each recipe x nuisance drawn `draws` times. The first half of the draws
- * of every cell is the tuning half, the second half is held out: stratified by pattern and nuisance.
+ * Every case of the matrix: each recipe x nuisance drawn `draws` times. Draws 0, 1, 4, 5, ... of every
+ * cell are the tuning half, draws 2, 3, 6, 7, ... are held out: stratified by pattern and nuisance.
  */
-export function matrixCases(draws = 4): MatrixCase[] {
+export function matrixCases(draws = 8, subtle = false): MatrixCase[] {
   const out: MatrixCase[] = [];
   for (const recipe of RECIPES) {
     for (const nuisance of NUISANCES) {
       for (let draw = 0; draw < draws; draw++) {
         // A draw the nuisance cannot apply to (no clear time, too few instances) tries a new seed.
         for (let attempt = 0; attempt < 6; attempt++) {
-          const c = makeCase(recipe, nuisance, draw + attempt * 100);
+          const c = makeCase(recipe, nuisance, draw + attempt * 100, subtle);
           if (c) {
-            out.push({ ...c, split: draw < draws / 2 ? 'tune' : 'holdout' });
+            out.push({ ...c, split: draw % 4 < 2 ? 'tune' : 'holdout' });
             break;
           }
         }
