@@ -157,7 +157,7 @@ function growerFindings(input: FindingsInput, everyone: boolean): string[] {
       // Pulled away from peers that move too (with traffic, a job): say how far, not just how much it grew.
       const apart = away && (peersGrow || g.trend !== 'growing') ? `, ${formatMiB(away.growthMiB)} more than its peers,` : '';
       lines.push(
-        `${g.name} grew ${formatMiB(Math.max(g.growthMiB, away?.growthMiB ?? 0))}${apart} in ${formatDuration(g.measuredHours * 3_600_000)} at a ${steadyWord(g.steadiness)} ${formatRate(g.slopeMiBPerHour)}` +
+        `${g.name} grew ${formatMiB(Math.max(g.growthMiB, away?.growthMiB ?? 0))}${apart} in ${formatDuration(g.measuredHours * 3_600_000)} at ${steadyWord(g.steadiness)} ${formatRate(g.slopeMiBPerHour)}` +
           (g.alive ? '' : ' (it has since exited)') +
           '.',
       );
@@ -304,9 +304,9 @@ function detectDeploy(e: Evidence, timeZone: string): string | null {
 }
 
 function steadyWord(steadiness: number): string {
-  if (steadiness >= 0.9) return 'steady';
-  if (steadiness >= 0.7) return 'fairly steady';
-  return 'uneven';
+  if (steadiness >= 0.9) return 'a steady';
+  if (steadiness >= 0.7) return 'a fairly steady';
+  return 'an uneven';
 }
 
 function round(v: number): number {

@@ -178,6 +178,8 @@ export function buildFleet(series: ServiceSeries): Fleet {
     notes.push(`${copies} ${copies === 1 ? 'process arrives' : 'processes arrive'} as several series (HA replicas or relabelling); each is counted once.`);
   }
 
+  trimEndEchoes(merged, grid);
+
   // 2. When was each target being scraped?
   const scraped = targetStatus(series, merged.map((m) => ({ instance: m.identity.instance, values: m.values })));
 
@@ -309,6 +311,27 @@ export function trimEcho(values: Float64Array, grid: Grid): Float64Array {
     i = end + 1;
   }
   return out ?? values;
+}
+
+/**
+ * A process that exits in the last minutes of the window keeps "running" to the end in the data:
+ * its last sample is repeated (the lookback echo) and nothing after it shows it has gone. When a
+ * new process appears on the same target as that repetition begins, the repetition is an echo.
+ */
+function trimEndEchoes(processes: { identity: { instance: string | null }; values: Float64Array }[], grid: Grid): void {
+  const n = grid.length;
+  const maxRun = Math.ceil((LOOKBACK_MS + 60_000) / grid.stepMs);
+  const near = Math.max(2, Math.ceil(90_000 / grid.stepMs));
+  const firsts = processes.map((p) => firstFinite(p.values));
+  processes.forEach((p, k) => {
+    const v = p.values;
+    if (!(v[n - 1] === v[n - 1])) return;
+    let start = n - 1;
+    while (start > 0 && v[start - 1] === v[n - 1] && n - start <= maxRun) start--;
+    if (start === n - 1 || start === 0) return;
+    const replaced = processes.some((o, j) => j !== k && o.identity.instance === p.identity.instance && firsts[j]! >= start - 2 && firsts[j]! <= start + near);
+    if (replaced) p.values = new Float64Array(v).fill(NaN, start + 1);
+  });
 }
 
 /**
@@ -609,18 +632,46 @@ function lifeOf(
 function splitRoles(processes: readonly FleetProcess[]): { workers: FleetProcess[]; auxiliary: FleetProcess[] } {
   const sizes = processes.map((p) => median(p.values));
   const typical = median(sizes.filter((s) => Number.isFinite(s)));
+  const flat = processes.map((p, k) => maxOf(p.values) < sizes[k]! * 1.15);
+  const masters = perTargetMasters(processes, sizes, flat);
   const workers: FleetProcess[] = [];
   const auxiliary: FleetProcess[] = [];
   processes.forEach((p, k) => {
     const size = sizes[k]!;
-    const peak = maxOf(p.values);
     // Small and flat all along, with bigger processes beside it on the same target.
-    const small = Number.isFinite(size) && size < AUXILIARY_SHARE * typical && peak < AUXILIARY_SHARE * 1.3 * typical && peak < size * 1.15;
+    const small = Number.isFinite(size) && size < AUXILIARY_SHARE * typical && maxOf(p.values) < AUXILIARY_SHARE * 1.3 * typical && flat[k]!;
     const hasBiggerSibling = processes.some((o, j) => j !== k && o.instance === p.instance && sizes[j]! >= typical * 0.5);
-    if (small && hasBiggerSibling) auxiliary.push(p);
+    if ((small && hasBiggerSibling) || masters.has(k)) auxiliary.push(p);
     else workers.push(p);
   });
   return { workers, auxiliary };
+}
+
+/**
+ * One small flat process on every target, each smaller than every other process anywhere: the
+ * masters of a one-worker-per-pod fleet (a Gunicorn arbiter beside its only worker), which the
+ * fleet-wide median cannot tell apart when there are as many masters as workers.
+ */
+function perTargetMasters(processes: readonly FleetProcess[], sizes: readonly number[], flat: readonly boolean[]): Set<number> {
+  const byInstance = new Map<string, number[]>();
+  processes.forEach((p, k) => {
+    if (p.instance === null || !Number.isFinite(sizes[k]!)) return;
+    const list = byInstance.get(p.instance) ?? [];
+    list.push(k);
+    byInstance.set(p.instance, list);
+  });
+  if (byInstance.size < 2) return new Set();
+  const smallest: number[] = [];
+  for (const list of byInstance.values()) {
+    if (list.length < 2) return new Set();
+    smallest.push(list.reduce((a, b) => (sizes[b]! < sizes[a]! ? b : a)));
+  }
+  const chosen = new Set(smallest);
+  const others = processes.map((_, k) => k).filter((k) => !chosen.has(k) && Number.isFinite(sizes[k]!));
+  const largestSmall = Math.max(...smallest.map((k) => sizes[k]!));
+  const smallestOther = Math.min(...others.map((k) => sizes[k]!));
+  const clearlyApart = largestSmall < 0.8 * smallestOther && median(smallest.map((k) => sizes[k]!)) < 0.6 * median(others.map((k) => sizes[k]!));
+  return clearlyApart && smallest.every((k) => flat[k]) ? chosen : new Set();
 }
 
 function maxOf(values: Float64Array): number {

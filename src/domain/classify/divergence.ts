@@ -9,7 +9,7 @@ import { MIB } from '../series';
 import type { FleetProcess } from '../fleet';
 import { bucketMeans, coarsen, type Buckets } from './buckets';
 import { measuredFrom, materialGrowthMiB } from './workers';
-import { fitLine, median, robustSd } from '../stats';
+import { fitLine, median, quantile, robustSd } from '../stats';
 
 export interface Divergence {
   /** How far the worker moved away from the fleet median over its measured life, MiB. */
@@ -22,16 +22,36 @@ export interface Divergence {
 /** Below this many workers a median of peers is not a pack. */
 export const MIN_PACK = 4;
 
-export function divergences(workers: readonly FleetProcess[], buckets: Buckets): (Divergence | null)[] {
-  if (workers.length < MIN_PACK) return workers.map(() => null);
+export interface Pack {
+  /** The median worker per bucket, MiB (NaN where fewer than MIN_PACK - 1 workers have data). */
+  readonly median: Float64Array;
+  /** The upper quartile of the workers per bucket, MiB. */
+  readonly upper: Float64Array;
+  /** The largest worker per bucket, MiB. */
+  readonly max: Float64Array;
+}
+
+export function packLevel(workers: readonly FleetProcess[], buckets: Buckets): Pack {
   const raw = workers.map((w) => bucketMeans(w.values, buckets, 1 / MIB));
-  const pack = new Float64Array(buckets.count).fill(NaN);
+  const mid = new Float64Array(buckets.count).fill(NaN);
+  const upper = new Float64Array(buckets.count).fill(NaN);
+  const max = new Float64Array(buckets.count).fill(NaN);
   const column: number[] = [];
   for (let b = 0; b < buckets.count; b++) {
     column.length = 0;
     for (const r of raw) if (Number.isFinite(r[b]!)) column.push(r[b]!);
-    if (column.length >= MIN_PACK - 1) pack[b] = median(column);
+    if (column.length >= MIN_PACK - 1) {
+      mid[b] = median(column);
+      upper[b] = quantile(column, 0.75);
+      max[b] = quantile(column, 1);
+    }
   }
+  return { median: mid, upper, max };
+}
+
+export function divergences(workers: readonly FleetProcess[], buckets: Buckets, pack: Pack): (Divergence | null)[] {
+  if (workers.length < MIN_PACK) return workers.map(() => null);
+  const raw = workers.map((w) => bucketMeans(w.values, buckets, 1 / MIB));
   return workers.map((w, k) => {
     const r = raw[k]!;
     let first = -1;
@@ -47,7 +67,7 @@ export function divergences(workers: readonly FleetProcess[], buckets: Buckets):
     const xs: number[] = [];
     const ys: number[] = [];
     for (let b = from; b <= last; b++) {
-      const v = r[b]! - pack[b]!;
+      const v = r[b]! - pack.median[b]!;
       if (Number.isFinite(v)) {
         xs.push(buckets.hours[b]!);
         ys.push(v);
@@ -68,15 +88,24 @@ export function divergences(workers: readonly FleetProcess[], buckets: Buckets):
  */
 export function divergers(
   divs: readonly (Divergence | null)[],
-  judged: readonly number[],
-  sizeOf: (index: number) => number,
+  judged: readonly { readonly index: number; readonly startMiB: number; readonly growthMiB: number; readonly measuredHours: number }[],
+  windowHours: number,
 ): number[] {
-  const moves = judged.map((i) => divs[i]?.growthMiB ?? NaN).filter((v) => Number.isFinite(v));
-  if (moves.length < MIN_PACK) return [];
+  const moves = judged.map((w) => divs[w.index]?.growthMiB ?? NaN).filter((v) => Number.isFinite(v));
+  // A spread of the workers' moves needs a few more workers than a median does.
+  if (moves.length < MIN_SPREAD) return [];
   const spread = robustSd(moves);
-  return judged.filter((i) => {
-    const d = divs[i];
-    if (!d) return false;
-    return d.growthMiB >= Math.max(materialGrowthMiB(sizeOf(i), 0), 4 * spread) && d.steadiness >= 0.5;
-  });
+  return judged
+    .filter((w) => {
+      const d = divs[w.index];
+      if (!d) return false;
+      const material = materialGrowthMiB(w.startMiB, 0);
+      // It must grow itself (not only stand still while the pack drops, as at a deploy), over a
+      // good part of the window.
+      return d.growthMiB >= Math.max(material, 4 * spread) && d.steadiness >= 0.5 && w.growthMiB >= 0.5 * material && w.measuredHours >= 0.3 * windowHours;
+    })
+    .map((w) => w.index);
 }
+
+/** Workers needed to tell one that pulls away from the spread of the rest. */
+export const MIN_SPREAD = 6;

@@ -9,7 +9,7 @@ import { analyseWorker, type WorkerAnalysis } from './workers';
 import { driverVaries, levelEvidence, relateToDriver, type DriverRelation } from './drivers';
 import { findIdleStretches, type IdleStretch } from './idle';
 import { fleetGrowth, type FleetGrowth } from './growth-rate';
-import { divergences, type Divergence } from './divergence';
+import { divergences, packLevel, type Divergence, type Pack } from './divergence';
 import { fitLine, median, quantile, robustSlope } from '../stats';
 
 export interface JobRelation {
@@ -87,7 +87,8 @@ export function gatherEvidence(series: ServiceSeries): Evidence {
   const drivers = [trafficRelation, ...jobs.map((j) => j.relation)]
     .filter((r): r is DriverRelation => r !== null && levelEvidence(r, typicalWorkerMiB) >= ADJUST_FROM)
     .map((r) => ({ values: r.smoothed, miBPerUnit: r.coefficient }));
-  const workers = markWarmingUp(fleet.workers.map((p, i) => analyseWorker(p, i, buckets, windowHours, drivers)));
+  const pack = packLevel(fleet.workers, buckets);
+  const workers = markWarmingUp(fleet.workers.map((p, i) => analyseWorker(p, i, buckets, windowHours, drivers)), pack);
   const eligible = workers.filter((w) => w.eligible);
   const growers = eligible.filter((w) => w.trend === 'growing');
 
@@ -102,7 +103,7 @@ export function gatherEvidence(series: ServiceSeries): Evidence {
     workers,
     eligible,
     growers,
-    divergence: divergences(fleet.workers, buckets),
+    divergence: divergences(fleet.workers, buckets, pack),
     perWorkerMiB,
     totalMiB,
     typicalWorkerMiB,
@@ -139,11 +140,35 @@ function edgeMedian(values: Float64Array, edge: 'start' | 'end', count: number):
 }
 
 /**
+ * Climbs from well below the median worker and ends inside the pack (no higher than its upper
+ * quartile): a young process catching up with its established peers (imports, caches, arenas),
+ * not a leak. Leaks pass through the pack.
+ */
+function joinsThePack(w: WorkerAnalysis, pack: Pack): boolean {
+  const at = (levels: Float64Array, b: number): number => {
+    for (let k = 0; k <= 3; k++) {
+      if (Number.isFinite(levels[b - k] ?? NaN)) return levels[b - k]!;
+      if (Number.isFinite(levels[b + k] ?? NaN)) return levels[b + k]!;
+    }
+    return NaN;
+  };
+  const startPack = at(pack.median, w.firstBucket);
+  const endTop = at(pack.upper, w.lastBucket);
+  const endMax = at(pack.max, w.lastBucket);
+  if (!Number.isFinite(startPack) || !Number.isFinite(endTop)) return false;
+  const climb = w.endMiB - w.startMiB;
+  if (!(w.startMiB < startPack - 0.5 * climb)) return false;
+  // Inside the pack; or at its top edge while flattening out, as a warm-up does and a leak does not.
+  const flattening = w.earlySlopeMiBPerHour > 0 && w.lateSlopeMiBPerHour < 0.5 * w.earlySlopeMiBPerHour;
+  return w.endMiB <= endTop || (flattening && w.endMiB <= endMax);
+}
+
+/**
  * A process started in the window that is still climbing is warming up (imports, caches, arenas),
  * not leaking, while it has not outgrown either the process it replaced on the same instance or
  * the established workers that are not growing.
  */
-function markWarmingUp(workers: WorkerAnalysis[]): WorkerAnalysis[] {
+function markWarmingUp(workers: WorkerAnalysis[], pack: Pack): WorkerAnalysis[] {
   const established = workers.filter((w) => w.eligible && !w.bornInWindow);
   const settled = established.filter((w) => w.trend !== 'growing');
   // When most established workers grow too, a new one growing is more of the same, not a warm-up.
@@ -152,6 +177,7 @@ function markWarmingUp(workers: WorkerAnalysis[]): WorkerAnalysis[] {
   const settledFloor = settled.length >= 2 ? Math.min(...settled.map((w) => w.startMiB)) : -Infinity;
   return workers.map((w) => {
     if (w.trend !== 'growing' && w.trend !== 'plateaued') return w;
+    if (joinsThePack(w, pack)) return { ...w, trend: 'warming-up' };
     if (!w.bornInWindow) {
       // Started just before the window: climbing from below every settled peer, slowing down, and
       // ending among them is the tail of a warm-up, not a leak.

@@ -34,7 +34,7 @@ export function scoreOneWorker(e: Evidence): OneWorkerScore {
  */
 function scoreOneWorkerByDivergence(e: Evidence): OneWorkerScore {
   const judgedWorkers = judged(e);
-  const ids = divergers(e.divergence, judgedWorkers.map((w) => w.index), (i) => e.workers[i]!.startMiB);
+  const ids = divergers(e.divergence, judgedWorkers, e.windowHours);
   if (ids.length === 0) return { score: 0, workers: [] };
   const share = ids.length / judgedWorkers.length;
   const steady = mean(ids.map((i) => e.divergence[i]!.steadiness));
@@ -157,8 +157,11 @@ function scoreIdleStretch(s: IdleStretch, e: Evidence): IdleScore {
   }
   const idleGrowth = Math.max(s.endMiB - s.startMiB, Number.isFinite(s.workerGrowthMiB) ? s.workerGrowthMiB : -Infinity);
   const growthMaterial = materialGrowthMiB(s.startMiB, 0);
+  // With traffic back afterwards, growth while idle only counts if it was faster than while busy;
+  // idle to the end of the window, growing at all is what there is to see.
   const fasterThanBusy = !Number.isFinite(busyRate) || idleRate > 1.5 * Math.max(0, busyRate);
-  const grew = fasterThanBusy ? ramp(idleGrowth / growthMaterial, 0.8, 2) * ramp((idleRate * s.hours) / growthMaterial, 0.5, 1.2) : 0;
+  const counts = fasterThanBusy || !s.trafficReturned;
+  const grew = counts ? ramp(idleGrowth / growthMaterial, 0.8, 2) * ramp((idleRate * s.hours) / growthMaterial, 0.5, 1.2) : 0;
   const coverage = ramp(s.hours / e.windowHours, 0.05, 0.15);
   const score = Math.max(stayed, grew) * (0.6 + 0.4 * coverage);
   return { score, stretch: s, kind: score === 0 ? null : grew > stayed ? 'kept-growing' : 'stayed-high' };

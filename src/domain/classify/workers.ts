@@ -26,6 +26,8 @@ export interface WorkerAnalysis {
   readonly growthMiB: number;
   readonly slopeMiBPerHour: number;
   readonly lateSlopeMiBPerHour: number;
+  /** Slope over the first 40% of the measured life, MiB/h: with the late slope, tells a curve that flattens. */
+  readonly earlySlopeMiBPerHour: number;
   readonly steadiness: number;
   readonly noiseMiB: number;
   readonly trend: WorkerTrend;
@@ -76,7 +78,7 @@ export function analyseWorker(
     peakMiB: Number.isFinite(peak) ? peak : NaN,
   };
   if (first < 0) {
-    return { ...base, measuredHours: 0, startMiB: NaN, endMiB: NaN, growthMiB: 0, slopeMiBPerHour: 0, lateSlopeMiBPerHour: 0, steadiness: 0, noiseMiB: 0, trend: 'too-short', eligible: false };
+    return { ...base, measuredHours: 0, startMiB: NaN, endMiB: NaN, growthMiB: 0, slopeMiBPerHour: 0, lateSlopeMiBPerHour: 0, earlySlopeMiBPerHour: 0, steadiness: 0, noiseMiB: 0, trend: 'too-short', eligible: false };
   }
 
   // Skip a new process's warm-up so it is not mistaken for growth.
@@ -99,6 +101,8 @@ export function analyseWorker(
   const slope = robustSlope(xs, ys);
   const lateFrom = Math.floor(n * 0.6);
   const lateSlope = robustSlope(xs.slice(lateFrom), ys.slice(lateFrom));
+  const earlyTo = Math.ceil(n * 0.4);
+  const earlySlope = robustSlope(xs.slice(0, earlyTo), ys.slice(0, earlyTo));
   const segments = Math.min(24, Math.max(2, Math.floor(n / 2)));
   const steadiness = fitLine(coarsen(xs, segments), coarsen(ys, segments)).r2;
   const diffs: number[] = [];
@@ -117,6 +121,7 @@ export function analyseWorker(
     growthMiB,
     slopeMiBPerHour: slope,
     lateSlopeMiBPerHour: lateSlope,
+    earlySlopeMiBPerHour: earlySlope,
     steadiness,
     noiseMiB,
     trend,
