@@ -16,7 +16,7 @@ export function renderDiagnosisText(d: Diagnosis, checklist: readonly ChecklistS
   const lines: string[] = [];
   lines.push(`${d.service} · ${windowLine(d.window.start, d.window.end, d.window.durationSeconds, ctx.timeZone)} · ${ctx.sourceDescription}`);
   const mixed = d.pattern === 'mixed' ? ` (${d.secondary.join(' + ')})` : '';
-  lines.push(`Pattern: ${patternTitle(d.pattern)} [${d.pattern}${mixed}], confidence ${d.confidence.toFixed(2)}`);
+  lines.push(`Pattern: ${patternTitle(d.pattern)} [${d.pattern}${mixed}], confidence ${d.confidence.toFixed(2)}${d.confidenceNote ? `: ${d.confidenceNote}` : ''}`);
   lines.push('');
   lines.push(...wrap(d.verdict, width, ''));
   lines.push('');

@@ -55,6 +55,11 @@ export interface WorkerFigures {
   /** 0..1: how well a straight line explains this worker's memory (1 = perfectly steady). */
   readonly steadiness: number;
   readonly trend: WorkerTrend;
+  /**
+   * How far it moved away from the median worker over its life, bytes (positive: it pulled ahead);
+   * null with too few workers to form a pack, or too short a life.
+   */
+  readonly pullAwayBytes: number | null;
 }
 
 export interface TrafficFigures {

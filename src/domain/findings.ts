@@ -146,19 +146,22 @@ function growerFindings(input: FindingsInput, everyone: boolean): string[] {
   const e = input.evidence;
   // The workers the verdict is about: for one worker, the ones pulling away from their peers.
   const chosen = everyone ? e.growers : input.focus.map((i) => e.workers[i]!).filter((w) => w.eligible);
-  const growers = [...chosen].sort((a, b) => b.growthMiB - a.growthMiB);
+  // Numbers come from the diagnosis's own figures, so the text and the JSON never disagree.
+  const figures = (w: (typeof chosen)[number]): WorkerFigures => input.workers[w.index]!;
+  const growers = [...chosen].sort((a, b) => figures(b).growthBytes - figures(a).growthBytes);
   if (growers.length === 0) return [];
   const peers = e.eligible.length - growers.length;
   const lines: string[] = [];
   if (!everyone && growers.length <= 3) {
     const peersGrow = e.growers.some((w) => !growers.includes(w));
     for (const g of growers) {
-      const away = e.divergence[g.index];
+      const f = figures(g);
       // Pulled away from peers that move too (with traffic, a job): say how far, not just how much it grew.
-      const apart = away && (peersGrow || g.trend !== 'growing') ? `, ${formatMiB(away.growthMiB)} more than its peers,` : '';
+      const away = f.pullAwayBytes;
+      const apart = away !== null && (peersGrow || f.trend !== 'growing') ? `, ${formatBytes(away)} more than its peers,` : '';
       lines.push(
-        `${g.name} grew ${formatMiB(Math.max(g.growthMiB, away?.growthMiB ?? 0))}${apart} in ${formatDuration(g.measuredHours * 3_600_000)} at ${steadyWord(g.steadiness)} ${formatRate(g.slopeMiBPerHour)}` +
-          (g.alive ? '' : ' (it has since exited)') +
+        `${f.name} grew ${formatBytes(Math.max(f.growthBytes, away ?? 0))}${apart} in ${formatDuration(g.measuredHours * 3_600_000)} at ${steadyWord(f.steadiness)} ${formatRate(f.growthMiBPerHour)}` +
+          (f.alive ? '' : ' (it has since exited)') +
           '.',
       );
     }
@@ -170,12 +173,10 @@ function growerFindings(input: FindingsInput, everyone: boolean): string[] {
       );
     }
   } else {
-    const rates = growers.map((g) => g.slopeMiBPerHour);
-    const lo = Math.min(...rates);
-    const hi = Math.max(...rates);
-    const top = growers[0]!;
+    const rates = growers.map((g) => figures(g).growthMiBPerHour);
+    const top = figures(growers[0]!);
     lines.push(
-      `${growers.length} of ${plural(e.eligible.length, 'worker')} grew, at ${formatRate(lo)} to ${formatRate(hi)}; the largest is ${top.name}, up ${formatMiB(top.growthMiB)}.`,
+      `${growers.length} of ${plural(e.eligible.length, 'worker')} grew, at ${formatRate(Math.min(...rates))} to ${formatRate(Math.max(...rates))}; the largest is ${top.name}, up ${formatBytes(top.growthBytes)}.`,
     );
     if (!everyone && peers > 0) lines.push(`The other ${plural(peers, 'worker')} ${peers === 1 ? 'does' : 'do'} not pull away.`);
   }

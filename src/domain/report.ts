@@ -18,3 +18,23 @@ export interface StoredReport {
 }
 
 export type { Diagnosis, InsufficientData };
+
+/**
+ * A report stored by an earlier version of pymem, brought up to the current shape: fields added
+ * since (coverage, worker counts, focus, auxiliary processes, the confidence note, how a job drives
+ * memory) get the values that say "not known", so old messages still render after an upgrade.
+ */
+export function upgradeStoredReport(report: StoredReport): StoredReport {
+  const d = report.diagnosis as Partial<Diagnosis> & Diagnosis;
+  const diagnosis: Diagnosis = {
+    ...d,
+    workerCounts: d.workerCounts ?? [],
+    coverage: d.coverage ?? { missingShare: 0, gaps: [] },
+    focusWorkers: d.focusWorkers ?? d.workers.flatMap((w, i) => (w.trend === 'growing' ? [i] : [])),
+    auxiliary: d.auxiliary ?? [],
+    confidenceNote: d.confidenceNote ?? null,
+    job: d.job ? { ...d.job, by: d.job.by ?? 'level' } : null,
+    workers: d.workers.map((w) => ({ ...w, pullAwayBytes: w.pullAwayBytes ?? null })),
+  };
+  return { ...report, diagnosis };
+}

@@ -110,7 +110,7 @@ function analysisBlocks(service: string, report: StoredReport, windowMs: number)
       text: {
         type: 'mrkdwn',
         text: trimText(
-          `*${escapeMrkdwn(d.verdict)}*\nPattern \`${d.pattern}\`${mixed} · confidence ${d.confidence.toFixed(2)} · last ${formatDuration(windowMs)} (${formatTime(start, report.timeZone, end)} – ${formatTime(end, report.timeZone, end)})`,
+          `*${escapeMrkdwn(d.verdict)}*\nPattern \`${d.pattern}\`${mixed} · confidence ${d.confidence.toFixed(2)}${d.confidenceNote ? ` (${escapeMrkdwn(d.confidenceNote)})` : ''} · last ${formatDuration(windowMs)} (${formatTime(start, report.timeZone, end)} – ${formatTime(end, report.timeZone, end)})`,
           SLACK_LIMITS.sectionText,
         ),
       },

@@ -7,7 +7,7 @@
 
 import { z } from 'zod';
 import { CHECKLIST_STEP_IDS, type ChecklistStepId } from '../domain/checklist';
-import type { StoredReport } from '../domain/report';
+import { upgradeStoredReport, type StoredReport } from '../domain/report';
 import { StoreError, type ChecklistState, type DigestRun, type IncidentRecord, type NewIncident, type StepState, type Subscription, type TickEvent } from './store';
 
 /** Slack redelivers within minutes; a day of keys is ample and keeps the table small. */
@@ -144,7 +144,7 @@ export class RowReader {
       service: r.service,
       windowMs: r.window_ms,
       endMs: r.end_ms,
-      report,
+      report: upgradeStoredReport(report),
       createdBy: r.created_by,
       createdAt: r.created_at,
       messageTs: r.message_ts,

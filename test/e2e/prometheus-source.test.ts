@@ -246,6 +246,7 @@ describe('PrometheusSource against a real Prometheus', () => {
         'sum(rate(http_requests_total{job="svc-a"}[5m]))',
         'sum by (name) (rate(celery_task_started_total{job="svc-a"}[5m]))',
         'sum(container_spec_memory_limit_bytes{container="svc-a"})',
+        'up{job="svc-a"}',
       ].sort(),
     );
     for (const entry of entries) {
@@ -275,7 +276,7 @@ describe('PrometheusSource against a real Prometheus', () => {
       result = await source.fetchService({ service: 'svc-a', window: WINDOW });
     });
     expect(result?.limit).toEqual({ bytes: 5 * GIB, source: 'config' });
-    expect(sent).toHaveLength(3);
+    expect(sent).toHaveLength(4);
     expect(sent.some((q) => q.includes('container_spec_memory_limit_bytes'))).toBe(false);
   });
 
@@ -543,7 +544,7 @@ describe('error mapping against misbehaving servers', () => {
       services({ presence: null }),
     );
     await source.fetchService({ service: 'svc', window: WINDOW });
-    expect(server.requests).toHaveLength(4);
+    expect(server.requests).toHaveLength(5);
     for (const req of server.requests) {
       expect(req.headers.authorization).toBe('Bearer tok-1');
       expect(req.headers['x-scope-orgid']).toBe('tenant-7');
@@ -567,18 +568,41 @@ describe('error mapping against misbehaving servers', () => {
     expect(server.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from('bot:p:w').toString('base64')}`);
   });
 
-  it('runs memory, traffic, jobs and limit concurrently', async () => {
-    // Holds every answer until all four queries have arrived: sequential requests would time out.
+  it('runs memory, traffic, jobs, limit and up concurrently', async () => {
+    // Holds every answer until all five queries have arrived: sequential requests would time out.
     const waiting: (() => void)[] = [];
     const server = await stub((_, res) => {
       waiting.push(() => json(res, 200, memoryMatrix));
-      if (waiting.length === 4) for (const answer of waiting) answer();
+      if (waiting.length === 5) for (const answer of waiting) answer();
     });
     const source = new PrometheusSource(settings(server.url, { timeoutMs: 2000 }), services());
     const result = await source.fetchService({ service: 'svc', window: WINDOW });
-    expect(server.requests).toHaveLength(4);
+    expect(server.requests).toHaveLength(5);
     expect(result.memory[0]!.values[1440]).toBe(MIB);
     expect(result.limit).toEqual({ bytes: MIB, source: 'metrics' });
+  });
+
+  it('returns each target\'s up series, and a failed up query is only a warning', async () => {
+    const upMatrix = JSON.stringify({
+      status: 'success',
+      data: {
+        resultType: 'matrix',
+        result: [
+          { metric: { __name__: 'up', job: 'svc', instance: 'a:9200' }, values: [[T0 + 6 * 3600, '1']] },
+          { metric: { __name__: 'up', job: 'svc', instance: 'b:9200' }, values: [[T0 + 6 * 3600, '0']] },
+        ],
+      },
+    });
+    const server = await stub(byQuery((res, query) => (query.startsWith('up{') ? json(res, 200, upMatrix) : json(res, 200, emptyMatrix))));
+    const result = await new PrometheusSource(settings(server.url), services({ presence: null })).fetchService({ service: 'svc', window: WINDOW });
+    expect(result.targets.map((t) => [t.labels['instance'], t.values[1440]])).toEqual([
+      ['a:9200', 1],
+      ['b:9200', 0],
+    ]);
+    const failing = await stub(byQuery((res, query) => (query.startsWith('up{') ? json(res, 500, '{"status":"error","errorType":"internal","error":"no up"}') : json(res, 200, emptyMatrix))));
+    const degraded = await new PrometheusSource(settings(failing.url), services({ presence: null })).fetchService({ service: 'svc', window: WINDOW });
+    expect(degraded.targets).toEqual([]);
+    expect(degraded.warnings.join(' ')).toContain('the up query');
   });
 
   it('a server error on an optional query becomes a warning', async () => {

@@ -52,6 +52,7 @@ export function makeWorkerFigures(overrides: Partial<WorkerFigures> = {}): Worke
     growthMiBPerHour: 0,
     steadiness: 0.9,
     trend: 'flat',
+    pullAwayBytes: null,
     ...overrides,
   };
 }

@@ -209,6 +209,7 @@ function focusOf(e: Evidence, decision: Decision, oneWorkerIds: readonly number[
 function workerFigures(e: Evidence, index: number): WorkerFigures {
   const w = e.workers[index]!;
   const process = e.fleet.workers[index]!;
+  const away = e.divergence[index] ?? null;
   const grid = e.series.grid;
   let firstIdx = 0;
   const values = process.values;
@@ -230,6 +231,7 @@ function workerFigures(e: Evidence, index: number): WorkerFigures {
     growthMiBPerHour: round2(w.slopeMiBPerHour),
     steadiness: round2(w.steadiness),
     trend: w.trend,
+    pullAwayBytes: away === null ? null : Math.round(away.growthMiB * MIB),
   };
 }
 
