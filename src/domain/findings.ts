@@ -25,6 +25,8 @@ export interface FindingsInput {
   readonly job: JobAssociation | null;
   readonly traffic: TrafficFigures | null;
   readonly trafficBy: 'level' | 'growth' | null;
+  /** Per-worker swing no pattern explains, MiB, when it is material; null otherwise. */
+  readonly unexplainedSwingMiB: number | null;
   readonly timeZone: string;
 }
 
@@ -49,7 +51,9 @@ function verdictOf(decision: Decision, input: FindingsInput): string {
   const eligible = input.evidence.eligible.length;
   switch (decision.pattern) {
     case 'stable':
-      return 'Memory is stable: no sustained growth beyond normal noise. This is not a leak.';
+      return input.unexplainedSwingMiB !== null
+        ? `No sustained growth, but memory swings by about ${formatMiB(input.unexplainedSwingMiB)} per worker and neither traffic nor a job rate follows it: look at what runs on a schedule (cron, periodic tasks, batch imports).`
+        : 'Memory is stable: no sustained growth beyond normal noise. This is not a leak.';
     case 'one-worker-growing':
       return growers === 1
         ? 'One worker keeps growing while its peers stay flat: look for references that process retains or one hot code path it runs.'
@@ -139,6 +143,9 @@ function stableFindings(input: FindingsInput): string[] {
   ];
   const plateaued = e.eligible.filter((w) => w.trend === 'plateaued').length;
   if (plateaued > 0) lines.push(`${plural(plateaued, 'worker')} warmed up and then levelled off: a bounded warm-up, not a leak.`);
+  if (input.unexplainedSwingMiB !== null) {
+    lines.push(`The per-worker average moves by about ${formatMiB(input.unexplainedSwingMiB)} between its low and high points; no traffic or job series rises and falls with it.`);
+  }
   return lines;
 }
 

@@ -71,7 +71,7 @@ export function casesOf(set: SetName): EvalCase[] {
       }));
     case 'matrix':
     case 'subtle':
-      return matrixCases(set === 'subtle' ? 4 : 8, set === 'subtle').map((c) => ({
+      return matrixCases(set === 'subtle' ? 4 : 16, set === 'subtle').map((c) => ({
         set,
         id: c.id,
         label: c.label,

@@ -45,22 +45,54 @@ function smoothingCandidates(count: number, bucketMs: number): number[] {
 }
 
 /**
- * A rate over [5m] reports a burst minutes after it happened; memory responds at once.
- * Shifting the driver earlier by a few minutes lines the two up again.
+ * A rate over [5m] reports a burst minutes after it happened (its middle 2.5 minutes late);
+ * memory responds at once. Shifting the driver earlier lines the two up again.
  */
-const LEAD_MINUTES = [0, 1, 2.5];
+const LEAD_MINUTES = [0, 1, 2, 3];
 
 export function relateToDriver(memory: Float64Array, driver: Float64Array, hours: Float64Array, bucketMs: number, growth: FleetGrowth): DriverRelation {
+  const leads = [...new Set(LEAD_MINUTES.map((m) => Math.round((m * 60_000) / bucketMs)))].filter((l) => l < driver.length / 8);
+  // A rate over [5m] is a five-minute average of the activity: a job that holds memory for a minute
+  // shows as a narrow spike in memory and a wide bump in its rate. Averaging memory the same way
+  // compares like with like; the plain memory is tried too, and the better explained one is kept.
+  const rateBuckets = Math.round(RATE_WINDOW_MS / bucketMs);
+  const memories = rateBuckets >= 2 && rateBuckets < memory.length / 8 ? [memory, trailingMean(memory, rateBuckets)] : [memory];
+  let chosen: { relation: DriverRelation; partialR2: number } | null = null;
+  let averaged = false;
+  for (const [k, m] of memories.entries()) {
+    const candidate = relateOne(m, driver, hours, bucketMs, leads);
+    if (chosen === null || candidate.partialR2 > chosen.partialR2 + 0.05) {
+      chosen = candidate;
+      averaged = k > 0;
+    }
+  }
+  const relation = chosen!.relation;
+  // Averaged memory understates a short spike: the swing is what memory itself does, low to high.
+  const swingMiB = averaged ? Math.max(relation.swingMiB, quantile(memory, 0.98) - quantile(memory, 0.05)) : relation.swingMiB;
+  return { ...relation, swingMiB, ...bestGrowthRelation(growth, driver, leads) };
+}
+
+/** The range the traffic and job queries take their rate over (the defaults use [5m]). */
+const RATE_WINDOW_MS = 5 * 60_000;
+
+function relateOne(
+  memory: Float64Array,
+  driver: Float64Array,
+  hours: Float64Array,
+  bucketMs: number,
+  leads: readonly number[],
+): { relation: DriverRelation; partialR2: number } {
   const r2Time = fitLine(hours, memory).r2;
   let best = { r2: -1, smoothed: driver, k: 1 };
-  const leads = [...new Set(LEAD_MINUTES.map((m) => Math.round((m * 60_000) / bucketMs)))].filter((l) => l < driver.length / 8);
   for (const k of smoothingCandidates(driver.length, bucketMs)) {
     const smoothed = k === 1 ? driver : trailingMean(driver, k);
     for (const lead of leads) {
       const candidate = lead === 0 ? smoothed : shiftEarlier(smoothed, lead);
       // Chosen by how much it adds to the time trend, so a leak under a daily cycle does not pick a lag that mimics the trend.
-      const r2 = regress([hours, candidate], memory).r2;
-      if (r2 > best.r2) best = { r2, smoothed: candidate, k };
+      const fit = regress([hours, candidate], memory);
+      // A driver adds memory: an alignment that fits only upside down is a lag in the wrong phase.
+      if ((fit.coefficients[1] ?? 0) <= 0) continue;
+      if (fit.r2 > best.r2) best = { r2: fit.r2, smoothed: candidate, k };
     }
   }
   best = { ...best, r2: fitLine(best.smoothed, memory).r2 };
@@ -72,16 +104,19 @@ export function relateToDriver(memory: Float64Array, driver: Float64Array, hours
   const span = quantile(best.smoothed, 0.98) - quantile(best.smoothed, 0.02);
   const swing = Math.max(0, (both.coefficients[1] ?? 0) * span);
   return {
-    correlation: pearson(best.smoothed, memory),
-    partialCorrelation: sign * Math.sqrt(partialR2),
-    // The same lead as for the level: a rate over [5m] reports a run minutes after memory felt it.
-    ...bestGrowthRelation(growth, driver, leads),
-    r2Time,
-    r2Driver: Math.max(0, best.r2),
-    swingMiB: Number.isFinite(swing) ? swing : 0,
-    smoothing: best.k,
-    smoothed: best.smoothed,
-    coefficient: Number.isFinite(both.coefficients[1] ?? NaN) ? both.coefficients[1]! : 0,
+    partialR2: sign > 0 ? partialR2 : 0,
+    relation: {
+      correlation: pearson(best.smoothed, memory),
+      partialCorrelation: sign * Math.sqrt(partialR2),
+      growthCorrelation: 0,
+      growthDependence: 0,
+      r2Time,
+      r2Driver: Math.max(0, best.r2),
+      swingMiB: Number.isFinite(swing) ? swing : 0,
+      smoothing: best.k,
+      smoothed: best.smoothed,
+      coefficient: Number.isFinite(both.coefficients[1] ?? NaN) ? both.coefficients[1]! : 0,
+    },
   };
 }
 

@@ -27,6 +27,7 @@ import {
   scoreJobs,
   scoreLargeStable,
   scoreOneWorker,
+  scoreUnexplainedSwing,
 } from './scores';
 import { decide, PRESENT, type Decision } from './decide';
 import { calibratedConfidence, confidenceFactors, confidenceNote } from './confidence';
@@ -78,9 +79,12 @@ export function classifyWithFleet(series: ServiceSeries, options: ClassifyOption
   const dynamic = Math.max(one, all, count?.score ?? 0, trafficScore, idle.score, jobs.score);
   // "Large but stable" only describes workers that are not moving.
   const large = scoreLargeStable(e, series.limit?.bytes ?? null) * (1 - dynamic);
+  // Swings a pattern explains are that pattern's; the rest count against calling memory stable.
+  const swing = scoreUnexplainedSwing(e);
+  const unexplained = trafficScore >= PRESENT || jobs.score >= PRESENT ? 0 : swing.score;
 
   const scores: PatternScores = {
-    stable: round(1 - Math.max(dynamic, large)),
+    stable: round(1 - Math.max(dynamic, large, unexplained)),
     'one-worker-growing': round(one),
     'all-workers-growing': round(all),
     'all-workers-large-stable': round(large),
@@ -140,6 +144,7 @@ export function classifyWithFleet(series: ServiceSeries, options: ClassifyOption
     job,
     traffic: trafficFigures,
     trafficBy: traffic?.by ?? null,
+    unexplainedSwingMiB: unexplained >= 0.5 ? swing.swingMiB : null,
     timeZone,
   });
   const grid = series.grid;

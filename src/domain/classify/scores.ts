@@ -198,3 +198,14 @@ export function scoreLargeStable(e: Evidence, limitBytes: number | null): number
   if (workers < 2) return 0;
   return ramp(used, 0.65, 0.8);
 }
+
+/**
+ * 0..1: memory swings by a material amount that no pattern explains (neither traffic nor a job
+ * rate follows it). Memory that doubles every few minutes is not "stable", whatever its trend.
+ */
+export function scoreUnexplainedSwing(e: Evidence): { score: number; swingMiB: number } {
+  const swingMiB = quantile(e.perWorkerMiB, 0.95) - quantile(e.perWorkerMiB, 0.05);
+  if (!Number.isFinite(swingMiB)) return { score: 0, swingMiB: 0 };
+  const material = Math.max(20, 0.1 * e.typicalWorkerMiB);
+  return { score: ramp(swingMiB / material, 1, 2.5), swingMiB };
+}

@@ -366,10 +366,15 @@ function jobDriven(f: Frame): Pick<Behaviour, 'terms' | 'traffic' | 'notes' | 'j
   const every = f.windowMs / runs;
   const runMs = every * d.between(0.15, 0.4);
   const rate = d.between(0.2, 3);
-  const jobs = names.map((name, i) => ({
-    name,
-    rate: i === 0 ? periodic(rate, every, runMs, at(f, d.between(0, 0.6 / runs))) : d.chance(0.5) ? periodic(rate * d.between(0.6, 1.5), every * d.between(0.6, 1.6), runMs, at(f, d.next())) : steady(rate * d.between(0.3, 1)),
-  }));
+  const driverRate = periodic(rate, every, runMs, at(f, d.between(0, 0.6 / runs)));
+  // The other job types must not run in step with the driver: if they did, no one could tell which
+  // drives memory, and the label would be a guess.
+  const other = (): Rate => {
+    if (d.chance(0.5)) return steady(rate * d.between(0.3, 1));
+    const candidate = periodic(rate * d.between(0.6, 1.5), every * d.pick([0.37, 0.6, 1.6, 2.3]), runMs, at(f, d.next()));
+    return correlation(driverRate, candidate, f) < 0.3 ? candidate : steady(rate * d.between(0.3, 1));
+  };
+  const jobs = names.map((name, i) => ({ name, rate: i === 0 ? driverRate : other() }));
   const n = workers(f);
   const kept = d.chance(0.35);
   const amount = f.strength * d.between(Math.max(40, 0.2 * f.baseMiB, 6 * f.wobbleMiB), Math.max(80, 1.5 * f.baseMiB));
@@ -381,6 +386,28 @@ function jobDriven(f: Frame): Pick<Behaviour, 'terms' | 'traffic' | 'notes' | 'j
     keyTimes: [],
     notes: `${driver} ${kept ? 'keeps' : 'holds'} ~${Math.round(amount)} MiB per worker, ${runs} runs; others: ${names.slice(1).join(', ')}`,
   };
+}
+
+/** Correlation of two rates sampled every minute over the window. */
+function correlation(a: Rate, b: Rate, f: Frame): number {
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (let t = f.startMs; t <= f.endMs; t += MINUTE) {
+    xs.push(a(t));
+    ys.push(b(t));
+  }
+  const mean = (v: number[]): number => v.reduce((s, x) => s + x, 0) / v.length;
+  const mx = mean(xs);
+  const my = mean(ys);
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < xs.length; i++) {
+    sxy += (xs[i]! - mx) * (ys[i]! - my);
+    sxx += (xs[i]! - mx) ** 2;
+    syy += (ys[i]! - my) ** 2;
+  }
+  return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : 0;
 }
 
 function mixed(f: Frame, base: Omit<Behaviour, 'label' | 'notes'>): Behaviour {
@@ -647,7 +674,7 @@ function pickMany<T>(d: Draw, items: readonly T[], k: number): T[] {
  * Every case of the matrix: each recipe x nuisance drawn `draws` times. Draws 0, 1, 4, 5, ... of every
  * cell are the tuning half, draws 2, 3, 6, 7, ... are held out: stratified by pattern and nuisance.
  */
-export function matrixCases(draws = 8, subtle = false): MatrixCase[] {
+export function matrixCases(draws = 16, subtle = false): MatrixCase[] {
   const out: MatrixCase[] = [];
   for (const recipe of RECIPES) {
     for (const nuisance of NUISANCES) {
