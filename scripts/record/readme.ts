@@ -5,6 +5,17 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRecordings, RECORDINGS_DIR } from '../../test/support/recordings';
+import { RECIPES } from './recipes';
+
+// The reading and the cause come from the catalogue, which may have been reworded after looking at the
+// data; bring each fixture's metadata in line (the measured "Data:" part of the notes stays).
+for (const { meta } of loadRecordings()) {
+  const recipe = RECIPES.find((r) => r.id === meta.id);
+  if (!recipe) continue;
+  const data = meta.notes.split(' Data: ')[1];
+  const updated = { ...meta, cause: recipe.cause, notes: data === undefined ? meta.notes : `${recipe.reading} Data: ${data}` };
+  writeFileSync(join(RECORDINGS_DIR, `${meta.id}.json`), `${JSON.stringify(updated, null, 2)}\n`);
+}
 
 const recs = loadRecordings();
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');

@@ -367,7 +367,7 @@ export const RECIPES: readonly Recipe[] = [
     durationS: TEN,
     streams: [web(bursts(2, 10, 3, 100, 70, TEN))],
     cause: 'Every worker builds a 6 MiB response buffer held 1.5 s per request (memory follows requests in flight); in addition one worker of the service keeps ~200 KiB per request in a never-pruned dict.',
-    reading: 'Mixed: all workers rise and fall with the traffic bursts, and one worker also climbs steadily underneath.',
+    reading: 'Mixed: all six workers rise and fall with the traffic bursts, and one worker of instance 1 also climbs from ~45 to ~270 MiB (faster during bursts, since it keeps something per request) and never comes back down.',
   },
   {
     id: 'mixed-uvicorn-all-growing-plus-traffic',
