@@ -4,16 +4,19 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadRecordings, RECORDINGS_DIR } from '../../test/support/recordings';
+import { loadRecording, loadRecordings, RECORDINGS_DIR } from '../../test/support/recordings';
 import { RECIPES } from './recipes';
+import { summarise } from './summary';
 
 // The reading and the cause come from the catalogue, which may have been reworded after looking at the
-// data; bring each fixture's metadata in line (the measured "Data:" part of the notes stays).
+// data; bring each fixture's metadata in line, and recompute the measured "Data:" part of the notes
+// from the fixture itself.
 for (const { meta } of loadRecordings()) {
   const recipe = RECIPES.find((r) => r.id === meta.id);
   if (!recipe) continue;
-  const data = meta.notes.split(' Data: ')[1];
-  const updated = { ...meta, cause: recipe.cause, notes: data === undefined ? meta.notes : `${recipe.reading} Data: ${data}` };
+  const { families } = loadRecording(RECORDINGS_DIR, meta.id);
+  const data = summarise(families, Date.parse(meta.start) / 1000, Date.parse(meta.end) / 1000, meta.limitBytes).text;
+  const updated = { ...meta, cause: recipe.cause, notes: `${recipe.reading} Data: ${data}` };
   writeFileSync(join(RECORDINGS_DIR, `${meta.id}.json`), `${JSON.stringify(updated, null, 2)}\n`);
 }
 

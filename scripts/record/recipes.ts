@@ -149,8 +149,8 @@ export const RECIPES: readonly Recipe[] = [
     instanceConfig: [{ leak_workers: 'age:1', leak_per_request_kb: 250 }, {}],
     durationS: TEN,
     streams: [web([steady(6, TEN, 'steady 6/s per instance')])],
-    cause: 'In the first worker Gunicorn spawned on instance 1 (worker.age 1, from the post_fork hook), every request it serves stores ~250 KiB of objects in a module-level dict that is never pruned; all other workers serve the same requests and keep nothing.',
-    reading: 'One worker growing: a single worker of instance 1 climbs steadily, its seven peers are flat.',
+    cause: 'In the first worker Gunicorn spawned on one of the two instances (worker.age 1, from the post_fork hook), every request it serves stores ~250 KiB of objects in a module-level dict that is never pruned; all other workers serve the same requests and keep nothing.',
+    reading: 'One worker growing: a single worker of one instance climbs steadily from ~36 to ~250 MiB, its seven peers (both instances) stay flat at ~36 MiB.',
   },
   {
     id: 'one-worker-gunicorn-two-of-eight',
@@ -161,7 +161,7 @@ export const RECIPES: readonly Recipe[] = [
     durationS: TEN,
     streams: [web([steady(8, TEN, 'steady 8/s')])],
     cause: 'Two of eight workers (worker.age 3 and 6) keep ~250 KiB per request in a dict that is never pruned; the other six keep nothing.',
-    reading: 'One (here two) worker(s) growing: two of eight workers climb, six stay flat.',
+    reading: 'One (here two) worker(s) growing: two of eight workers climb steadily from ~36 to ~180 MiB, six stay flat at ~36 MiB.',
   },
   {
     id: 'one-worker-uvicorn-lock-outage',
@@ -367,7 +367,7 @@ export const RECIPES: readonly Recipe[] = [
     durationS: TEN,
     streams: [web(bursts(2, 10, 3, 100, 70, TEN))],
     cause: 'Every worker builds a 6 MiB response buffer held 1.5 s per request (memory follows requests in flight); in addition one worker of the service keeps ~200 KiB per request in a never-pruned dict.',
-    reading: 'Mixed: all six workers rise and fall with the traffic bursts, and one worker of instance 1 also climbs from ~45 to ~270 MiB (faster during bursts, since it keeps something per request) and never comes back down.',
+    reading: 'Mixed: all six workers rise and fall with the traffic bursts, and one worker also climbs from ~45 to ~270 MiB (faster during bursts, since it keeps something per request) and never comes back down.',
   },
   {
     id: 'mixed-uvicorn-all-growing-plus-traffic',
@@ -380,6 +380,6 @@ export const RECIPES: readonly Recipe[] = [
     durationS: TEN,
     streams: [web(waves(1, 12, 2, 60, 60, 60, 90, TEN))],
     cause: 'A 30 s TTL cache of 512 KiB values filled per request (follows traffic) plus a background thread adding ~100 KiB/s to an unbounded module-level dict in every worker.',
-    reading: 'Mixed: all workers climb steadily and, on top of that, swell and shrink with the traffic waves.',
+    reading: 'Mixed: all six workers climb steadily (by ~70 MiB over the ten minutes, visible in the troughs) and, on top of that, swell by up to ~80 MiB and shrink back with each traffic wave.',
   },
 ];

@@ -27,7 +27,7 @@ function increase(series: readonly SeriesData[], a: number, b: number): number {
 
 function totalsByTime(series: readonly SeriesData[]): Map<number, number> {
   const m = new Map<number, number>();
-  for (const s of series) for (const p of samplesOf(s)) m.set(Math.round(p.tSeconds), (m.get(Math.round(p.tSeconds)) ?? 0) + p.value);
+  for (const s of series) for (const p of samplesOf(s)) m.set(p.tSeconds, (m.get(p.tSeconds) ?? 0) + p.value); // one scrape = one timestamp
   return m;
 }
 
@@ -52,7 +52,7 @@ export function summarise(families: readonly MetricFamily[], t0: number, tEnd: n
   const table: string[] = [];
   const minutes = Math.ceil((tEnd - t0) / 60);
   let sumLast = 0;
-  instances.forEach((inst, k) => {
+  instances.forEach((inst) => {
     const mine = rss.filter((s) => s.labels['instance'] === inst);
     const startPids = mine.filter((s) => samplesOf(s)[0]!.tSeconds < t0 + 15);
     const endPids = mine.filter((s) => samplesOf(s).at(-1)!.tSeconds > tEnd - 15);
@@ -67,7 +67,7 @@ export function summarise(families: readonly MetricFamily[], t0: number, tEnd: n
     const survivors = mine.filter((s) => startPids.includes(s) && endPids.includes(s));
     const growth = survivors.map((s) => (samplesOf(s).at(-1)!.value - samplesOf(s)[0]!.value) / MiB).sort((a, b) => a - b);
     let line =
-      `instance ${k + 1} (${inst}): ${startPids.length} workers at start [pid:MiB ${fmt(startPids, 'first')}], ` +
+      `instance ${inst}: ${startPids.length} workers at start [pid:MiB ${fmt(startPids, 'first')}], ` +
       `${endPids.length} at end [${fmt(endPids, 'last')}], ${mine.length} distinct pids; ` +
       `worker total ${mib(first)} -> ${mib(last)} MiB (peak ${mib(peak)})`;
     if (survivors.length > 0) line += `; growth of workers present throughout ${growth.map((g) => Math.round(g)).join('/')} MiB`;
