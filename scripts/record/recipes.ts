@@ -168,12 +168,12 @@ export const RECIPES: readonly Recipe[] = [
     pattern: 'one-worker-growing',
     server: { kind: 'uvicorn', workers: 4 },
     instances: 2,
-    config: { leak_workers: 'lock:1', leak_per_request_kb: 300 },
+    config: { leak_workers: 'lock:1', leak_per_request_kb: 1000 },
     durationS: TEN,
-    streams: [web([steady(5, TEN, 'steady 5/s per instance')])],
+    streams: [web([steady(6, TEN, 'steady 6/s per instance')])],
     actions: [{ at: 240, kind: 'stop-exporter', instance: 1, forS: 120 }],
-    cause: 'Exactly one worker of the whole service (the first to take a flock slot shared by both instances) keeps ~300 KiB per request in a never-pruned dict; the seven others keep nothing.',
-    reading: 'One worker growing: one worker of eight climbs, the others flat; instance 2 has a two-minute scrape gap.',
+    cause: 'Exactly one worker of the whole service (the first to take a flock slot shared by both instances) keeps ~1 MiB per request in a never-pruned dict; the seven others keep nothing.',
+    reading: 'One worker growing: one worker of eight climbs steadily, the others stay flat; instance 2 has a two-minute scrape gap. Uvicorn spreads connections unevenly, so the leaking worker serves fewer requests than its share.',
   },
   // ------------------------------------------------------------------ all workers growing
   {
@@ -319,7 +319,7 @@ export const RECIPES: readonly Recipe[] = [
   {
     id: 'job-driven-celery-thumbnail-inputs',
     pattern: 'job-driven',
-    server: { kind: 'celery', concurrency: 3 },
+    server: { kind: 'celery', concurrency: 4 },
     instances: 2,
     config: { thumbnail_keeps_inputs: true },
     durationS: TEN,
@@ -329,10 +329,12 @@ export const RECIPES: readonly Recipe[] = [
       task(
         'thumbnail',
         [steady(0, 90, 'thumbnail off'), steady(2, 120, 'thumbnail 2/s'), steady(0, 120, 'thumbnail off'), steady(2, 120, 'thumbnail 2/s'), steady(0, TEN - 450, 'thumbnail off')],
-        { kb: 1024 },
+        // 3 s per task: about three in flight per node, so every pool process takes its share (with
+        // 50 ms tasks the first idle process took nearly all of them and only one process per node grew).
+        { kb: 1024, hold_s: 3 },
       ),
     ],
-    cause: 'The thumbnail task appends its 1 MiB input to a module-level list "to avoid re-downloading" and never clears it; send_email and sync_inventory allocate nothing lasting.',
+    cause: 'The thumbnail task (3 s each) appends its 1 MiB input to a module-level list "to avoid re-downloading" and never clears it; send_email and sync_inventory allocate nothing lasting.',
     reading: 'Job driven: pool processes step up only while thumbnail runs (two two-minute runs) and are flat between them, although send_email and sync_inventory run throughout (sync_inventory with its own burst).',
   },
   {
@@ -353,7 +355,7 @@ export const RECIPES: readonly Recipe[] = [
       ),
     ],
     cause: 'build_report builds a 96 MiB report in memory and holds it for 3 s while it "uploads", then frees it; send_email and sync_inventory allocate nothing lasting.',
-    reading: 'Job driven: pool processes jump by ~100 MiB each while build_report runs and drop back when it stops; a send_email burst leaves them flat.',
+    reading: 'Job driven: while build_report runs (two 90 s runs) the pool processes hold ~100 MiB reports in turn (per-worker RSS jumps from ~39 to ~135 MiB and back, the total triples) and drop back when it stops; a send_email burst at 4/s leaves them flat.',
   },
   // ------------------------------------------------------------------ mixed
   {

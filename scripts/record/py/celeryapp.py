@@ -39,11 +39,11 @@ def _count(task=None, **_):
 
 
 @app.task(name="thumbnail")
-def thumbnail(kb=256):
+def thumbnail(kb=256, hold_s=0.05):
     data = bytes(random.getrandbits(8) for _ in range(64)) * (kb * 16)  # kb KiB input image
     if behaviours.cfg("thumbnail_keeps_inputs"):
         _RECENT_INPUTS.append(data)
-    time.sleep(0.05)
+    time.sleep(hold_s)  # "resizing" (waiting on a subprocess or a service)
     return len(data)
 
 
