@@ -185,7 +185,7 @@ export const RECIPES: readonly Recipe[] = [
     durationS: TEN,
     streams: [web(waves(1, 10, 2, 60, 60, 60, 90, TEN))],
     cause: 'Every worker runs a background thread that adds 1 KiB entries to a module-level "recently seen" dict ten times a second (~150 KiB/s) and never evicts; traffic plays no part.',
-    reading: 'All workers growing: all six workers climb at the same steady pace while traffic rises and falls in waves.',
+    reading: 'All workers growing: all six workers climb at the same steady pace (~10 MiB/min, ~38 to ~140 MiB) while traffic rises and falls in waves between 1/s and 10/s.',
   },
   {
     id: 'all-growing-sync-unique-key-steady',
@@ -302,7 +302,7 @@ export const RECIPES: readonly Recipe[] = [
     durationS: 660,
     streams: [web([steady(6, 300, 'busy 6/s per instance'), steady(0, 360, 'idle: no traffic')])],
     cause: 'Every request appends ~100 KiB of objects to a module-level collection that is never cleared; when traffic stops nothing is released.',
-    reading: 'High while idle: workers grow during five busy minutes, then traffic drops to zero for six minutes and memory stays up, flat at its peak.',
+    reading: 'High while idle: every worker grows from ~36 to ~83 MiB during five busy minutes (6/s), then traffic drops to zero for six minutes and memory stays up, flat at its peak.',
   },
   {
     id: 'idle-high-gthread-queue',
@@ -313,7 +313,7 @@ export const RECIPES: readonly Recipe[] = [
     durationS: 660,
     streams: [web([steady(5, 300, 'busy 5/s per instance'), steady(0, 360, 'idle: no traffic')])],
     cause: 'A background thread in every worker enqueues ~150 KiB/s of work items into an in-process queue that only requests drain; while traffic flows the queue stays empty, when it stops the queue fills without bound.',
-    reading: 'High while idle: workers flat while busy, then traffic drops to zero and every worker grows steadily for the six idle minutes.',
+    reading: 'High while idle: workers flat at ~38 MiB for five busy minutes, then traffic drops to zero and every worker grows steadily, to ~100 MiB by the end of the six idle minutes.',
   },
   // ------------------------------------------------------------------ job driven
   {
