@@ -16,7 +16,26 @@ for (const { meta } of loadRecordings()) {
   if (!recipe) continue;
   const { families } = loadRecording(RECORDINGS_DIR, meta.id);
   const data = summarise(families, Date.parse(meta.start) / 1000, Date.parse(meta.end) / 1000, meta.limitBytes).text;
-  const updated = { ...meta, cause: recipe.cause, notes: `${recipe.reading} Data: ${data}` };
+  let events = meta.events.filter((e) => !e.what.startsWith('observed:'));
+  if (recipe.server.kind === 'gunicorn' && recipe.server.maxRequests) {
+    // max_requests recycling has no action of ours to log: take each replacement from the data.
+    const t0 = Date.parse(meta.start) / 1000;
+    const tEnd = Date.parse(meta.end) / 1000;
+    const rss = families.find((f) => f.name === 'process_resident_memory_bytes')?.series ?? [];
+    const seen: { at: number; what: string }[] = [];
+    for (const s of rss) {
+      const xs = [...s.samples];
+      const where = `pid ${s.labels['pid']} of ${s.labels['instance']}`;
+      if (xs[0]!.tSeconds > t0 + 15) seen.push({ at: xs[0]!.tSeconds, what: `observed: worker ${where} first scraped (max_requests replacement)` });
+      if (xs.at(-1)!.tSeconds < tEnd - 15) seen.push({ at: xs.at(-1)!.tSeconds, what: `observed: worker ${where} last scraped (recycled after max_requests)` });
+    }
+    const rel = (t: number): string => {
+      const k = Math.round(t - t0);
+      return `t+${Math.floor(k / 60)}m${String(k % 60).padStart(2, '0')}s`;
+    };
+    events = [...events, ...seen.map((e) => ({ at: new Date(Math.round(e.at * 1000)).toISOString(), what: `${e.what} (${rel(e.at)})` }))].sort((x, y) => Date.parse(x.at) - Date.parse(y.at));
+  }
+  const updated = { ...meta, cause: recipe.cause, events, notes: `${recipe.reading} Data: ${data}` };
   writeFileSync(join(RECORDINGS_DIR, `${meta.id}.json`), `${JSON.stringify(updated, null, 2)}\n`);
 }
 

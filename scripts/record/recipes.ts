@@ -208,7 +208,7 @@ export const RECIPES: readonly Recipe[] = [
     streams: [web(bursts(2, 12, 2, 150, 60, TEN))],
     actions: [{ at: 300, kind: 'stop-exporter', instance: 0, forS: 150 }],
     cause: 'Every worker runs a background thread that adds ~120 KiB/s of entries to an unbounded module-level dict.',
-    reading: 'All workers growing: all six workers climb steadily through traffic bursts; instance 1 has a 2.5-minute scrape gap after which its workers are higher by the same slope.',
+    reading: 'All workers growing: all six workers climb steadily (~8 MiB/min, ~31 to ~110 MiB) through two traffic bursts; instance 1 has a 2.5-minute scrape gap (up = 0) after which its workers are where the slope predicts.',
   },
   // ------------------------------------------------------------------ all workers large, stable
   {
@@ -250,7 +250,7 @@ export const RECIPES: readonly Recipe[] = [
       { at: 270, kind: 'ttin', instance: 1, count: 2, spacingS: 15 },
     ],
     cause: 'Each worker loads a 150 MiB table at start; the operator scales up with SIGTTIN (three more workers on instance 1, two on instance 2), each new worker as large as its peers.',
-    reading: 'Worker count jump: six workers flat at ~180 MiB, then five more of the same size appear within a minute; the total steps up and stays, per-worker size unchanged.',
+    reading: 'Worker count jump: six workers flat at ~186 MiB, then five more of the same size appear within a minute (t+4m00s to t+4m45s); the total steps up from ~1.1 to ~2.0 GiB and stays, per-worker size unchanged.',
   },
   {
     id: 'worker-jump-celery-pool-grow',
