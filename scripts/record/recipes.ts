@@ -265,7 +265,7 @@ export const RECIPES: readonly Recipe[] = [
       { at: 300, kind: 'pool-grow', instance: 1, n: 2 },
     ],
     cause: 'Each pool process loads a 150 MiB table in worker_process_init; `celery control pool_grow 2` adds two pool processes to each node, each as large as its peers.',
-    reading: 'Worker count jump: four pool processes flat, then four more of the same size; the total steps up twice.',
+    reading: 'Worker count jump: four pool processes flat at ~190 MiB, then two more of the same size on each node (t+4m00s and t+5m00s); the total steps up twice, from ~760 MiB to ~1.5 GiB, per-process size unchanged.',
   },
   // ------------------------------------------------------------------ follows traffic
   {
