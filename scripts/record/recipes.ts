@@ -125,6 +125,17 @@ export const RECIPES: readonly Recipe[] = [
     reading: 'Stable: workers flat; one series per instance ends abruptly and a new pid of the same size takes over.',
   },
   {
+    id: 'stable-gunicorn-traffic-stops',
+    pattern: 'stable',
+    server: { kind: 'gunicorn', worker: 'sync', workers: 4 },
+    instances: 2,
+    config: {},
+    durationS: 660,
+    streams: [web([steady(6, 300, 'busy 6/s per instance'), steady(0, 360, 'idle: no traffic')])],
+    cause: 'No leak: the same handler as the other stable recordings; traffic stops after five minutes (the shape of the high-while-idle recordings, without their retained objects).',
+    reading: 'Stable: workers flat at their normal size through five busy minutes and six idle ones; idle but not high.',
+  },
+  {
     id: 'stable-celery-steady',
     pattern: 'stable',
     server: { kind: 'celery', concurrency: 4 },
@@ -221,7 +232,7 @@ export const RECIPES: readonly Recipe[] = [
     durationS: TEN,
     streams: [web([steady(4, TEN, 'steady 4/s per instance')])],
     cause: 'Each worker builds and touches a 220 MiB read-only lookup table at start (no preload, so one copy per worker); nothing grows afterwards.',
-    reading: 'All workers large and stable: eight workers of ~250 MiB each, flat, the total near 85% of the configured limit.',
+    reading: 'All workers large and stable: eight workers of ~257 MiB each, flat for the whole window, the total (~2.0 GiB) at 86% of the configured 2400 MiB limit.',
   },
   {
     id: 'large-stable-uvicorn',
@@ -234,7 +245,7 @@ export const RECIPES: readonly Recipe[] = [
     streams: [web(bursts(3, 12, 1, 200, 90, TEN))],
     cause: 'Each worker loads and touches a 280 MiB read-only table at start; flat afterwards.',
     extraNuisances: ['traffic burst unrelated to memory: 12/s per instance from t+3m20s to t+4m50s (base 3/s)'],
-    reading: 'All workers large and stable: six workers of ~300 MiB, flat through a burst, the total near 85% of the configured limit.',
+    reading: 'All workers large and stable: six workers of ~310 MiB, flat (within 1 MiB) through a traffic burst, the total (~1.8 GiB) at 85% of the configured 2200 MiB limit.',
   },
   // ------------------------------------------------------------------ worker count jump
   {
