@@ -103,7 +103,7 @@ export function summarise(families: readonly MetricFamily[], t0: number, tEnd: n
     }
   }
   if (limitBytes !== null && instances.length > 0) {
-    parts.push(`all workers of all instances at the end: ${mib(sumLast)} MiB = ${Math.round((100 * sumLast) / limitBytes)}% of the configured ${mib(limitBytes)} MiB limit`);
+    parts.push(`all workers of all instances at the end: ${mib(sumLast)} MiB = ${Math.round((100 * sumLast) / limitBytes)}% of the ${mib(limitBytes)} MiB limit (a configured budget exported by the sidecars, not enforced by a cgroup)`);
   }
   return { text: `${parts.join('. ')}.`, table: table.join('\n') };
 }
