@@ -95,7 +95,7 @@ export const RECIPES: readonly Recipe[] = [
     streams: [web([steady(3, 240, 'base load 3/s'), steady(25, 90, 'burst 25/s (unrelated to memory)'), steady(3, 270, 'back to 3/s')])],
     cause: 'No leak: an ASGI handler that allocates nothing lasting; a traffic burst that needs no extra memory.',
     extraNuisances: ['traffic burst unrelated to memory: 25/s per instance from t+4m00s to t+5m30s (base 3/s)'],
-    reading: 'Stable: workers flat, including through an eight-fold traffic burst.',
+    reading: 'Stable: workers flat at ~29 MiB, including through an eight-fold traffic burst (25/s for 90 s), which leaves them 1-2 MiB higher (allocator warm-up) and flat again.',
   },
   {
     id: 'stable-gunicorn-exporter-outage',
@@ -107,7 +107,7 @@ export const RECIPES: readonly Recipe[] = [
     streams: [web([steady(4, TEN, 'steady 4/s per instance')])],
     actions: [{ at: 180, kind: 'stop-exporter', instance: 1, forS: 180 }],
     cause: 'No leak; the exporter of one instance is frozen for three minutes (SIGSTOP), so its scrapes fail while its workers keep serving.',
-    reading: 'Stable: workers flat; instance 2 has a three-minute gap (up = 0, no samples) and comes back at the same level.',
+    reading: 'Stable: all eight workers flat at ~36 MiB; instance 2 has a three-minute gap (up = 0, no samples from t+3m00s to t+6m00s) and comes back at the same level with the same pids.',
   },
   {
     id: 'stable-gthread-sigkill-worker',
@@ -122,7 +122,7 @@ export const RECIPES: readonly Recipe[] = [
       { at: 420, kind: 'kill-worker', instance: 1 },
     ],
     cause: 'No leak; one worker of each instance is SIGKILLed (as by an OOM killer or an operator) and the master starts a replacement.',
-    reading: 'Stable: workers flat; one series per instance ends abruptly and a new pid of the same size takes over.',
+    reading: 'Stable: workers flat at ~36 MiB; one series per instance ends abruptly (SIGKILL at t+4m00s and t+7m00s) and a new pid of the same size takes over within a second.',
   },
   {
     id: 'stable-gunicorn-traffic-stops',
