@@ -148,7 +148,7 @@ export const RECIPES: readonly Recipe[] = [
       task('thumbnail', [steady(1, TEN)], { kb: 512 }),
     ],
     cause: 'No leak: three Celery task types that allocate only while they run (thumbnail does not keep its inputs here).',
-    reading: 'Stable: pool processes flat while all three task types run steadily.',
+    reading: 'Stable: all eight pool processes flat at 38-40 MiB while all three task types run steadily.',
   },
   // ------------------------------------------------------------------ one worker growing
   {
@@ -184,7 +184,7 @@ export const RECIPES: readonly Recipe[] = [
     streams: [web([steady(6, TEN, 'steady 6/s per instance')])],
     actions: [{ at: 240, kind: 'stop-exporter', instance: 1, forS: 120 }],
     cause: 'Exactly one worker of the whole service (the first to take a flock slot shared by both instances) keeps ~1 MiB per request in a never-pruned dict; the seven others keep nothing.',
-    reading: 'One worker growing: one worker of eight climbs steadily, the others stay flat; instance 2 has a two-minute scrape gap. Uvicorn spreads connections unevenly, so the leaking worker serves fewer requests than its share.',
+    reading: 'One worker growing: one worker of eight climbs steadily from ~39 to ~254 MiB, the other seven stay flat at ~29 MiB; the other instance has a two-minute scrape gap (t+4m00s to t+6m00s).',
   },
   // ------------------------------------------------------------------ all workers growing
   {
@@ -346,7 +346,7 @@ export const RECIPES: readonly Recipe[] = [
       ),
     ],
     cause: 'The thumbnail task (3 s each) appends its 1 MiB input to a module-level list "to avoid re-downloading" and never clears it; send_email and sync_inventory allocate nothing lasting.',
-    reading: 'Job driven: pool processes step up only while thumbnail runs (two two-minute runs) and are flat between them, although send_email and sync_inventory run throughout (sync_inventory with its own burst).',
+    reading: 'Job driven: all eight pool processes step up by ~30 MiB during each of the two two-minute thumbnail runs (t+1m31s, t+5m31s) and stay flat between and after them (~38 to ~100 MiB in all), although send_email and sync_inventory run throughout (sync_inventory with its own burst to 4/s at t+1m01s).',
   },
   {
     id: 'job-driven-celery-report-payload',
