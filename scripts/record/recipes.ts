@@ -133,7 +133,7 @@ export const RECIPES: readonly Recipe[] = [
     durationS: 660,
     streams: [web([steady(6, 300, 'busy 6/s per instance'), steady(0, 360, 'idle: no traffic')])],
     cause: 'No leak: the same handler as the other stable recordings; traffic stops after five minutes (the shape of the high-while-idle recordings, without their retained objects).',
-    reading: 'Stable: workers flat at their normal size through five busy minutes and six idle ones; idle but not high.',
+    reading: 'Stable: all eight workers flat at ~36 MiB through five busy minutes (6/s per instance) and six idle ones (0/s); idle, but memory is not high and does not move.',
   },
   {
     id: 'stable-celery-steady',
