@@ -289,7 +289,7 @@ export const RECIPES: readonly Recipe[] = [
     durationS: TEN,
     streams: [web(bursts(1.5, 10, 3, 100, 70, TEN), { body_kb: 512 })],
     cause: 'Each request POSTs a 512 KiB body and builds an 8 MiB response buffer that is held for 1.5 s while a slow step runs; memory is proportional to requests in flight.',
-    reading: 'Follows traffic: worker memory rises during each burst (more requests in flight, each holding its buffers) and comes back down after it.',
+    reading: 'Follows traffic: each worker sits at ~40-50 MiB at 1.5/s, rises to ~90-105 MiB during each of the three 10/s bursts (more requests in flight, each holding its buffers) and comes back down to ~45 MiB after each; no drift over the window.',
   },
   {
     id: 'follows-traffic-uvicorn-ttl-cache',
@@ -301,7 +301,7 @@ export const RECIPES: readonly Recipe[] = [
     durationS: TEN,
     streams: [web(waves(1, 12, 2, 60, 60, 60, 90, TEN))],
     cause: 'Each request stores a 512 KiB value in a module-level cache with a 40 s TTL (a sweeper thread evicts expired entries every 2 s): the cache holds rate x TTL entries.',
-    reading: 'Follows traffic: worker memory rises and falls with the traffic waves (lagging by up to the 40 s TTL).',
+    reading: 'Follows traffic: workers go from ~30 MiB at 1/s to 60-160 MiB at 12/s (uvicorn spreads requests unevenly, so one worker per instance holds most of the cache) and back to ~30-40 MiB when traffic falls, lagging by up to the 40 s TTL; twice, no drift.',
   },
   // ------------------------------------------------------------------ high while idle
   {
