@@ -209,7 +209,9 @@ async function record(r: Recipe, outDir: string, durationOverride: number | unde
   let t0 = 0;
   try {
     // -- services and sidecars --------------------------------------------------------------
-    const perInstanceLimit = r.limitBytes;
+    // Like cAdvisor: each pod's container reports its own limit, and the default limit query sums
+    // them into the service's budget.
+      const perInstanceLimit = r.limitBytes === undefined || r.limitBytes === null ? r.limitBytes : Math.round(r.limitBytes / r.instances);
     for (let i = 0; i < r.instances; i++) {
       const mp = join(dir, `multiproc-${i}`);
       mkdirSync(mp);

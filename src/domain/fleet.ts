@@ -163,8 +163,9 @@ export function buildFleet(series: ServiceSeries): Fleet {
 
   // 1. Trim the lookback echo and wrong samples from each raw series; group copies of one process.
   const groups = new Map<string, { identity: ReturnType<typeof workerIdentity>; members: GridSeries[] }>();
-  for (const raw of series.memory) {
-    const cleaned = { labels: raw.labels, values: withoutOutliers(trimEcho(raw.values, grid)) };
+  const cleanedValues = dropWrongSamples(series.memory.map((raw) => trimEcho(raw.values, grid)));
+  for (const [k, raw] of series.memory.entries()) {
+    const cleaned = { labels: raw.labels, values: cleanedValues[k]! };
     // A series without one sample in the window is not a process we saw.
     if (firstFinite(cleaned.values) < 0) continue;
     const identity = workerIdentity(raw.labels);
@@ -177,8 +178,6 @@ export function buildFleet(series: ServiceSeries): Fleet {
   if (copies > 0) {
     notes.push(`${copies} ${copies === 1 ? 'process arrives' : 'processes arrive'} as several series (HA replicas or relabelling); each is counted once.`);
   }
-
-  trimEndEchoes(merged, grid);
 
   // 2. When was each target being scraped?
   const scraped = targetStatus(series, merged.map((m) => ({ instance: m.identity.instance, values: m.values })));
@@ -230,7 +229,10 @@ export function buildFleet(series: ServiceSeries): Fleet {
   const known = new Int32Array(n);
   for (let i = 0; i < n; i++) known[i] = complete[i] ? rawLive[i]! : 0;
   const minRun = Math.max(3, Math.min(Math.ceil(SETTLE_MS / grid.stepMs), Math.ceil(n * 0.1)));
-  const runs = settleRuns(toRuns(known), minRun);
+  // A count that changed in the last few minutes may be nothing but the lookback echo of processes
+  // that just exited beside their replacements: the last run must outlast it to count.
+  const minLastRun = Math.max(minRun, Math.ceil((LOOKBACK_MS + 60_000) / grid.stepMs));
+  const runs = settleRuns(toRuns(known), minRun, minLastRun);
   const live = new Int32Array(n);
   for (const r of runs) live.fill(r.value, r.from, r.to + 1);
 
@@ -289,7 +291,7 @@ function mergeCopies(members: readonly GridSeries[]): Float64Array {
  * scrape), so a series that is genuinely constant keeps its history.
  */
 export function trimEcho(values: Float64Array, grid: Grid): Float64Array {
-  const maxTrim = Math.ceil((LOOKBACK_MS + 60_000) / grid.stepMs);
+  const maxTrim = Math.ceil(LOOKBACK_MS / grid.stepMs);
   let out: Float64Array | null = null;
   let i = 0;
   while (i < values.length) {
@@ -302,10 +304,13 @@ export function trimEcho(values: Float64Array, grid: Grid): Float64Array {
     // Every run of data that stops before the window's end may carry an echo of its last sample.
     if (end < values.length - 1) {
       let first = end;
-      while (first > i && end - (first - 1) <= maxTrim && values[first - 1] === values[end]) first--;
-      if (first < end) {
+      while (first > i && values[first - 1] === values[end]) first--;
+      // The echo is at most the lookback long; an idle process can hold the same RSS for longer,
+      // so a longer repetition loses only its last five minutes.
+      const from = Math.max(first + 1, end + 1 - maxTrim);
+      if (from <= end) {
         out ??= new Float64Array(values);
-        out.fill(NaN, first + 1, end + 1);
+        out.fill(NaN, from, end + 1);
       }
     }
     i = end + 1;
@@ -313,34 +318,21 @@ export function trimEcho(values: Float64Array, grid: Grid): Float64Array {
   return out ?? values;
 }
 
-/**
- * A process that exits in the last minutes of the window keeps "running" to the end in the data:
- * its last sample is repeated (the lookback echo) and nothing after it shows it has gone. When a
- * new process appears on the same target as that repetition begins, the repetition is an echo.
- */
-function trimEndEchoes(processes: { identity: { instance: string | null }; values: Float64Array }[], grid: Grid): void {
-  const n = grid.length;
-  const maxRun = Math.ceil((LOOKBACK_MS + 60_000) / grid.stepMs);
-  const near = Math.max(2, Math.ceil(90_000 / grid.stepMs));
-  const firsts = processes.map((p) => firstFinite(p.values));
-  processes.forEach((p, k) => {
-    const v = p.values;
-    if (!(v[n - 1] === v[n - 1])) return;
-    let start = n - 1;
-    while (start > 0 && v[start - 1] === v[n - 1] && n - start <= maxRun) start--;
-    if (start === n - 1 || start === 0) return;
-    const replaced = processes.some((o, j) => j !== k && o.identity.instance === p.identity.instance && firsts[j]! >= start - 2 && firsts[j]! <= start + near);
-    if (replaced) p.values = new Float64Array(v).fill(NaN, start + 1);
-  });
+/** A sample that differs from the samples on both sides in the same direction: grid indices and direction. */
+export interface OddSample {
+  readonly from: number;
+  readonly to: number;
+  readonly up: boolean;
 }
 
 /**
- * Drops samples an exporter got wrong: a value that differs from the samples on both sides, in
- * the same direction, by far more than the series ever moves from one sample to the next, and
- * by at least 15% of its level. Works on runs of equal values, as the grid repeats a sample
- * until the next scrape.
+ * Samples that stand out from both neighbours, in the same direction, by far more than the series
+ * ever moves from one sample to the next and by at least 15% of its level, while the neighbours
+ * agree with each other. Works on runs of equal values, as the grid repeats a sample until the next
+ * scrape. These are candidates: an exporter's wrong sample, or a real spike too short to span two
+ * samples (see `dropWrongSamples`).
  */
-export function withoutOutliers(values: Float64Array): Float64Array {
+export function oddSamples(values: Float64Array): OddSample[] {
   const runs: { value: number; from: number; to: number }[] = [];
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
@@ -349,11 +341,11 @@ export function withoutOutliers(values: Float64Array): Float64Array {
     if (last && last.value === v && last.to === i - 1) last.to = i;
     else runs.push({ value: v, from: i, to: i });
   }
-  if (runs.length < 5) return values;
+  if (runs.length < 5) return [];
   const steps: number[] = [];
   for (let r = 1; r < runs.length; r++) steps.push(Math.abs(runs[r]!.value - runs[r - 1]!.value));
   const typicalStep = median(steps);
-  let out: Float64Array | null = null;
+  const odd: OddSample[] = [];
   for (let r = 1; r < runs.length - 1; r++) {
     const prev = runs[r - 1]!.value;
     const next = runs[r + 1]!.value;
@@ -362,13 +354,36 @@ export function withoutOutliers(values: Float64Array): Float64Array {
     const threshold = Math.max(0.15 * level, 8 * typicalStep);
     const up = v - prev > threshold && v - next > threshold;
     const down = prev - v > threshold && next - v > threshold;
-    // Neighbours that agree with each other: the odd one out is the wrong sample.
-    if ((up || down) && Math.abs(prev - next) < threshold / 2) {
-      out ??= new Float64Array(values);
-      out.fill(NaN, runs[r]!.from, runs[r]!.to + 1);
-    }
+    if ((up || down) && Math.abs(prev - next) < threshold / 2) odd.push({ from: runs[r]!.from, to: runs[r]!.to, up });
   }
-  return out ?? values;
+  return odd;
+}
+
+/** Odd samples in more than this share of a series' samples are its behaviour, not glitches. */
+const GLITCH_SHARE = 0.03;
+
+/**
+ * Drops the odd samples that are an exporter's glitches and keeps the ones that are real: a spike
+ * that several workers show at the same moment (a job that holds memory for seconds in every
+ * worker) or that one worker shows again and again is what memory does. A lone wrong sample is not.
+ */
+export function dropWrongSamples(series: readonly Float64Array[]): Float64Array[] {
+  const odd = series.map((v) => oddSamples(v));
+  return series.map((values, k) => {
+    const mine = odd[k]!;
+    if (mine.length === 0) return values;
+    let samples = 0;
+    for (let i = 0; i < values.length; i++) if (values[i] === values[i]) samples++;
+    if (mine.length > GLITCH_SHARE * samples && mine.length >= 3) return values;
+    let out: Float64Array | null = null;
+    for (const o of mine) {
+      const shared = odd.some((other, j) => j !== k && other.some((p) => p.up === o.up && p.from <= o.to + 2 && p.to >= o.from - 2));
+      if (shared) continue;
+      out ??= new Float64Array(values);
+      out.fill(NaN, o.from, o.to + 1);
+    }
+    return out ?? values;
+  });
 }
 
 /** Per target and grid point: 1 scraped, 0 down, NaN unknown. */
@@ -716,8 +731,11 @@ function toRuns(counts: Int32Array): CountRun[] {
   return runs;
 }
 
-/** Absorbs short runs (and runs with an unknown count, value 0) into their longer neighbour until every run lasts. */
-export function settleRuns(input: readonly CountRun[], minRun: number): CountRun[] {
+/**
+ * Absorbs short runs (and runs with an unknown count, value 0) into their longer neighbour until
+ * every run lasts; the last run must last `minLastRun`.
+ */
+export function settleRuns(input: readonly CountRun[], minRun: number, minLastRun = minRun): CountRun[] {
   let runs = [...input];
   for (;;) {
     let worst = -1;
@@ -726,7 +744,8 @@ export function settleRuns(input: readonly CountRun[], minRun: number): CountRun
       const run = runs[r]!;
       const len = run.to - run.from + 1;
       const weak = run.value === 0 ? 0 : len;
-      if ((run.value === 0 || len < minRun) && weak < worstLen && runs.length > 1) {
+      const shortest = r === runs.length - 1 ? minLastRun : minRun;
+      if ((run.value === 0 || len < shortest) && weak < worstLen && runs.length > 1) {
         worst = r;
         worstLen = weak;
       }

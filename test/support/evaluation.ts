@@ -24,6 +24,7 @@ import { type MetricFamily, writeOpenMetrics } from './openmetrics';
 import { backfill, startPrometheus, type RunningPrometheus } from './prometheus';
 import { SCENARIOS, SCENARIO_END_MS } from './scenario-set';
 import { familiesFor } from './scenario-metrics';
+import { loadRecordings, recordingCases } from './recorded-cases';
 
 export const SET_NAMES = ['own', 'recorded', 'matrix', 'subtle'] as const;
 export type SetName = (typeof SET_NAMES)[number];
@@ -34,7 +35,7 @@ export interface EvalCase {
   readonly label: PatternId;
   /** For `mixed`: every component that must be named. */
   readonly components: readonly ComponentPattern[];
-  /** `tune` may guide changes to the classifier; `holdout` is only reported. Own and recorded sets are `all`. */
+  /** `tune` may guide changes to the classifier; `holdout` is only reported. The own set is `all`. */
   readonly split: 'tune' | 'holdout' | 'all';
   readonly service: string;
   readonly endMs: number;
@@ -84,8 +85,7 @@ export function casesOf(set: SetName): EvalCase[] {
         families: () => emit(c.plan),
       }));
     case 'recorded':
-      // Filled in when the recordings land (test/fixtures/recorded/).
-      return [];
+      return recordingCases(loadRecordings());
     default: {
       const unknown: never = set;
       throw new Error(`unknown set ${String(unknown)}`);
@@ -104,7 +104,7 @@ function generatorFiles(set: SetName): string[] {
     case 'subtle':
       return dirFiles('test/support/matrix', '.ts');
     case 'recorded':
-      return ['test/support/recorded-cases.ts', ...dirFiles('test/fixtures/recorded', '.om'), ...dirFiles('test/fixtures/recorded', '.json')];
+      return ['test/support/recorded-cases.ts', 'test/support/recordings.ts', ...dirFiles('test/fixtures/recorded', '.om'), ...dirFiles('test/fixtures/recorded', '.json')];
     default: {
       const unknown: never = set;
       throw new Error(String(unknown));

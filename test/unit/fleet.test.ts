@@ -3,7 +3,7 @@
  * many series carry it, and the live worker count changes only when processes really start or stop.
  */
 import { describe, expect, it } from 'vitest';
-import { buildFleet, trimEcho, withoutOutliers } from '../../src/domain/fleet';
+import { buildFleet, dropWrongSamples, trimEcho } from '../../src/domain/fleet';
 import { classify } from '../../src/domain/classify';
 import { MIB, type GridSeries } from '../../src/domain/series';
 import { makeGrid, makeSeries, makeServiceSeries } from '../support/diagnosis-factory';
@@ -59,11 +59,19 @@ describe('a target that was not scraped', () => {
     }
   });
 
+  it('keeps an idle process that held the same RSS for longer than the echo, losing only the last five minutes', () => {
+    const values = new Float64Array(30).fill(Number.NaN);
+    for (let i = 0; i < 20; i++) values[i] = 300 * MIB;
+    const trimmed = trimEcho(values, makeGrid('2026-03-02T06:00:00Z', 60, 30));
+    expect(trimmed.slice(0, 15).every((v) => v === 300 * MIB)).toBe(true);
+    expect(trimmed.slice(15).every((v) => Number.isNaN(v))).toBe(true);
+  });
+
   it('echoes for five minutes in backfilled data: the echo is trimmed, so the gap starts when the scrapes stopped', () => {
     const values = new Float64Array(20).fill(Number.NaN);
     for (let i = 0; i < 8; i++) values[i] = (300 + i) * MIB;
-    // Prometheus repeats the last sample through the lookback.
-    for (let i = 8; i < 14; i++) values[i] = values[7]!;
+    // Prometheus repeats the last sample through its five-minute lookback.
+    for (let i = 8; i <= 12; i++) values[i] = values[7]!;
     const trimmed = trimEcho(values, makeGrid('2026-03-02T06:00:00Z', 60, 20));
     expect(Array.from(trimmed.slice(0, 8))).toEqual(Array.from(values.slice(0, 8)));
     expect(trimmed.slice(8).every((v) => Number.isNaN(v))).toBe(true);
@@ -165,12 +173,28 @@ describe('worker-count changes are processes starting or stopping', () => {
 });
 
 describe('wrong samples', () => {
+  const series = (spikes: readonly number[], base = 300): Float64Array => {
+    const values = Float64Array.from({ length: 40 }, (_, i) => (i < 30 ? base : base + 60) * MIB + (i % 3) * 4096);
+    for (const i of spikes) values[i] = 900 * MIB;
+    return values;
+  };
+
   it('drops one sample that differs from both neighbours by far, and keeps a real step', () => {
-    const values = Float64Array.from({ length: 40 }, (_, i) => (i < 30 ? 300 : 360) * MIB + (i % 3) * 4096);
-    values[12] = 900 * MIB;
-    const cleaned = withoutOutliers(values);
-    expect(Number.isNaN(cleaned[12]!)).toBe(true);
-    expect(cleaned[30]).toBe(values[30]);
-    expect(cleaned.filter((v) => Number.isNaN(v))).toHaveLength(1);
+    const [cleaned, other] = dropWrongSamples([series([12]), series([], 320)]);
+    expect(Number.isNaN(cleaned![12]!)).toBe(true);
+    expect(cleaned![30]).toBe(series([])[30]);
+    expect(cleaned!.filter((v) => Number.isNaN(v))).toHaveLength(1);
+    expect(other!.some((v) => Number.isNaN(v))).toBe(false);
+  });
+
+  it('keeps a short spike that other workers show at the same moment: a job holding memory for seconds', () => {
+    const [a, b] = dropWrongSamples([series([12]), series([13], 320)]);
+    expect(a![12]).toBe(900 * MIB);
+    expect(b![13]).toBe(900 * MIB);
+  });
+
+  it('keeps spikes that one worker shows again and again', () => {
+    const [a] = dropWrongSamples([series([5, 12, 20, 25])]);
+    expect(a!.some((v) => Number.isNaN(v))).toBe(false);
   });
 });

@@ -66,7 +66,7 @@ export function gatherEvidence(series: ServiceSeries): Evidence {
   const totalMiB = bucketMeans(fleet.total, buckets, 1 / MIB);
   const typicalWorkerMiB = median(perWorkerMiB);
   // Rates summed over targets drop while a target is not scraped: those points are not traffic.
-  const trustworthy = (values: Float64Array): Float64Array => bucketMeans(masked(values, fleet.ratesTrusted), buckets);
+  const trustworthy = (values: Float64Array): Float64Array => bucketMeans(masked(withoutRateWarmUp(values, series.grid.stepMs), fleet.ratesTrusted), buckets);
 
   const rawTraffic = series.traffic ? trustworthy(series.traffic.values) : null;
   const traffic = rawTraffic && rawTraffic.some((v) => Number.isFinite(v)) ? rawTraffic : null;
@@ -120,6 +120,23 @@ export function gatherEvidence(series: ServiceSeries): Evidence {
     totalRecentSlope: robustSlope(buckets.hours.subarray(third), totalMiB.subarray(third)),
     totalSlope: robustSlope(buckets.hours, totalMiB),
   };
+}
+
+/** The range the traffic and job queries take their rate over (the defaults use [5m]). */
+const RATE_WINDOW_MS = 5 * 60_000;
+
+/**
+ * A counter that first appears inside the window (a service or a job type that just started)
+ * gives a rate over [5m] that climbs from zero while its range fills: those first five minutes are
+ * not a rate yet, and would read as a ramp of traffic.
+ */
+function withoutRateWarmUp(values: Float64Array, stepMs: number): Float64Array {
+  let first = 0;
+  while (first < values.length && !(values[first] === values[first])) first++;
+  if (first === 0 || first >= values.length) return values;
+  const out = new Float64Array(values);
+  out.fill(NaN, first, Math.min(values.length, first + Math.ceil(RATE_WINDOW_MS / stepMs)));
+  return out;
 }
 
 function masked(values: Float64Array, keep: Uint8Array): Float64Array {
