@@ -181,6 +181,18 @@ export function buildFleet(series: ServiceSeries): Fleet {
 
   // 2. When was each target being scraped?
   const scraped = targetStatus(series, merged.map((m) => ({ instance: m.identity.instance, values: m.values })));
+  // What was read while a target was not being scraped is an echo, not a sample.
+  for (const m of merged) {
+    const status = scraped.statusOf(m.identity.instance);
+    let masked: Float64Array | null = null;
+    for (let i = 0; i < n; i++) {
+      if (status[i] === 0 && m.values[i] === m.values[i]) {
+        masked ??= new Float64Array(m.values);
+        masked[i] = NaN;
+      }
+    }
+    if (masked) m.values = masked;
+  }
 
   // 3. Split labels reused by a new process (a restart in a fresh pid namespace).
   const restarts = containerRestarts(merged.map((m) => ({ instance: m.identity.instance, values: m.values })));
@@ -437,8 +449,9 @@ function targetStatus(series: ServiceSeries, processes: readonly { instance: str
         const u = up[i]!;
         if (u === u) status[i] = u >= 0.5 ? 1 : 0;
         else if (i > first && i < last) status[i] = 0;
-        // Data without an up sample (an up query with other labels): the target was scraped.
-        if (hasData[i]) status[i] = 1;
+        // Data without an up sample (an up query with other labels): the target was scraped. Where
+        // up says the scrape failed, any memory value is Prometheus repeating an older sample.
+        if (hasData[i] && !(u === 0)) status[i] = 1;
       }
     } else {
       // No `up` for this target: scraped where it has data; holes between data are unscraped stretches.
@@ -499,6 +512,14 @@ function lastFinite(values: Float64Array): number {
 /** A drop that a restart would cause: a fifth of the level and at least 24 MiB. */
 function bigDrop(before: number, after: number): boolean {
   return before - after > 0.2 * before && before - after > 24 * 1024 * 1024;
+}
+
+/**
+ * Across a hole in the data (its target down, a restart's pause) the bar is lower: a process that
+ * kept running comes back where it was, so a tenth of its level lost is a new process.
+ */
+function dropAcrossHole(before: number, after: number): boolean {
+  return before - after > 0.1 * before && before - after > 24 * 1024 * 1024;
 }
 
 /**
@@ -573,7 +594,8 @@ function splitReused(values: Float64Array, status: Float64Array, restartsAt: rea
     if (!(v === v)) continue;
     const hole = i - lastIndex > 1 || (lastIndex < i && hasZero(status, lastIndex, i));
     const restart = restartsAt.some((r) => Math.abs(r - i) <= 2);
-    if ((hole || restart) && bigDrop(median(recent.slice(-8)), v)) {
+    const before = median(recent.slice(-8));
+    if ((hole && dropAcrossHole(before, v)) || (restart && bigDrop(before, v))) {
       cuts.push(i);
       // The new process's own samples are the reference from here on.
       recent.length = 0;

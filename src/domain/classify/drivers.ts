@@ -25,6 +25,14 @@ export interface DriverRelation {
   readonly growthDependence: number;
   readonly r2Time: number;
   readonly r2Driver: number;
+  /** How well a straight line in time explains the driver itself (1: it only drifts one way). */
+  readonly r2DriverTime: number;
+  /**
+   * The share of the workers' time whose own memory rises and falls with the driver (1 with a
+   * single worker). A service-wide driver moves most workers; one leaking worker that happens to
+   * rise with the daily cycle moves the average and not its flat peers.
+   */
+  readonly followShare: number;
   /** MiB per worker that the driver's usual swing (10th to 90th percentile) moves memory by. */
   readonly swingMiB: number;
   /** How many buckets of trailing smoothing fit best. */
@@ -50,7 +58,14 @@ function smoothingCandidates(count: number, bucketMs: number): number[] {
  */
 const LEAD_MINUTES = [0, 1, 2, 3];
 
-export function relateToDriver(memory: Float64Array, driver: Float64Array, hours: Float64Array, bucketMs: number, growth: FleetGrowth): DriverRelation {
+export function relateToDriver(
+  memory: Float64Array,
+  driver: Float64Array,
+  hours: Float64Array,
+  bucketMs: number,
+  growth: FleetGrowth,
+  workers: readonly Float64Array[],
+): DriverRelation {
   const leads = [...new Set(LEAD_MINUTES.map((m) => Math.round((m * 60_000) / bucketMs)))].filter((l) => l < driver.length / 8);
   // A rate over [5m] is a five-minute average of the activity: a job that holds memory for a minute
   // shows as a narrow spike in memory and a wide bump in its rate. Averaging memory the same way
@@ -69,7 +84,25 @@ export function relateToDriver(memory: Float64Array, driver: Float64Array, hours
   const relation = chosen!.relation;
   // Averaged memory understates a short spike: the swing is what memory itself does, low to high.
   const swingMiB = averaged ? Math.max(relation.swingMiB, quantile(memory, 0.98) - quantile(memory, 0.05)) : relation.swingMiB;
-  return { ...relation, swingMiB, ...bestGrowthRelation(growth, driver, leads) };
+  // Each worker is compared the way the fleet was: averaged over the rate's range where that won.
+  const perWorker = averaged ? workers.map((w) => trailingMean(w, rateBuckets)) : workers;
+  return { ...relation, swingMiB, ...bestGrowthRelation(growth, driver, leads), followShare: followShare(relation.smoothed, hours, perWorker) };
+}
+
+/** Share of worker-buckets whose memory follows the driver (partial correlation, time held out, 0.3 or more). */
+function followShare(driver: Float64Array, hours: Float64Array, workers: readonly Float64Array[]): number {
+  const measured = workers.map((w) => ({ w, n: w.reduce((k, v) => k + (Number.isFinite(v) ? 1 : 0), 0) })).filter((x) => x.n >= 8);
+  if (measured.length < 2) return 1;
+  let follows = 0;
+  let total = 0;
+  for (const { w, n } of measured) {
+    const timeOnly = fitLine(hours, w).r2;
+    const both = regress([hours, driver], w);
+    const partial = timeOnly >= 0.999 ? 0 : Math.max(0, (both.r2 - timeOnly) / (1 - timeOnly));
+    total += n;
+    if ((both.coefficients[1] ?? 0) > 0 && Math.sqrt(partial) >= 0.3) follows += n;
+  }
+  return total > 0 ? follows / total : 1;
 }
 
 /** The range the traffic and job queries take their rate over (the defaults use [5m]). */
@@ -112,6 +145,8 @@ function relateOne(
       growthDependence: 0,
       r2Time,
       r2Driver: Math.max(0, best.r2),
+      r2DriverTime: fitLine(hours, best.smoothed).r2,
+      followShare: 1,
       swingMiB: Number.isFinite(swing) ? swing : 0,
       smoothing: best.k,
       smoothed: best.smoothed,
@@ -134,7 +169,10 @@ export function levelEvidence(rel: DriverRelation, typicalWorkerMiB: number): nu
   return (
     ramp(rel.partialCorrelation, 0.4, 0.75) *
     ramp(rel.r2Driver, 0.15, 0.4) *
-    ramp(rel.swingMiB / driverMaterialMiB(typicalWorkerMiB), 0.7, 1.5)
+    ramp(rel.swingMiB / driverMaterialMiB(typicalWorkerMiB), 0.7, 1.5) *
+    // A driver that only drifts one way through the window is the clock by another name: its
+    // share and the trend's cannot be told apart, so it gets no credit for either.
+    (1 - ramp(rel.r2DriverTime, 0.8, 0.95))
   );
 }
 

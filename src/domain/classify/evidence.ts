@@ -10,7 +10,7 @@ import { driverVaries, levelEvidence, relateToDriver, type DriverRelation } from
 import { findIdleStretches, type IdleStretch } from './idle';
 import { fleetGrowth, type FleetGrowth } from './growth-rate';
 import { divergences, packLevel, type Divergence, type Pack } from './divergence';
-import { fitLine, median, quantile, robustSlope } from '../stats';
+import { fitLine, median, quantile, ramp, robustSlope } from '../stats';
 
 export interface JobRelation {
   readonly name: string;
@@ -26,6 +26,8 @@ export interface Evidence {
   readonly workers: readonly WorkerAnalysis[];
   readonly eligible: readonly WorkerAnalysis[];
   readonly growers: readonly WorkerAnalysis[];
+  /** Each worker's memory per bucket as measured (no driver taken out), MiB, by worker index. */
+  readonly workerMiB: readonly Float64Array[];
   /** Each worker against the pack (null for too few workers or too short a life), by worker index. */
   readonly divergence: readonly (Divergence | null)[];
   /** Per-worker mean memory per bucket, MiB. */
@@ -71,7 +73,8 @@ export function gatherEvidence(series: ServiceSeries): Evidence {
   const rawTraffic = series.traffic ? trustworthy(series.traffic.values) : null;
   const traffic = rawTraffic && rawTraffic.some((v) => Number.isFinite(v)) ? rawTraffic : null;
   const growth = fleetGrowth(fleet.workers, buckets);
-  const trafficFigures = traffic ? relateToDriver(perWorkerMiB, traffic, buckets.hours, buckets.bucketMs, growth) : null;
+  const workerMiB = fleet.workers.map((p) => bucketMeans(p.values, buckets, 1 / MIB));
+  const trafficFigures = traffic ? relateToDriver(perWorkerMiB, traffic, buckets.hours, buckets.bucketMs, growth, workerMiB) : null;
   // A driver that never really moves cannot explain anything: report it, but do not score it.
   const trafficRelation = traffic && driverVaries(traffic) ? trafficFigures : null;
   const idle = traffic ? findIdleStretches(traffic, perWorkerMiB, buckets, growth) : [];
@@ -80,12 +83,12 @@ export function gatherEvidence(series: ServiceSeries): Evidence {
   for (const job of series.jobs) {
     const rate = trustworthy(job.values);
     if (!rate.some((v) => Number.isFinite(v)) || !driverVaries(rate)) continue;
-    jobs.push({ name: job.labels['name'] ?? job.labels['task'] ?? 'unnamed', relation: relateToDriver(perWorkerMiB, rate, buckets.hours, buckets.bucketMs, growth) });
+    jobs.push({ name: job.labels['name'] ?? job.labels['task'] ?? 'unnamed', relation: relateToDriver(perWorkerMiB, rate, buckets.hours, buckets.bucketMs, growth, workerMiB) });
   }
 
   // Take out what traffic and jobs visibly move before judging each worker's own trend.
   const drivers = [trafficRelation, ...jobs.map((j) => j.relation)]
-    .filter((r): r is DriverRelation => r !== null && levelEvidence(r, typicalWorkerMiB) >= ADJUST_FROM)
+    .filter((r): r is DriverRelation => r !== null && levelEvidence(r, typicalWorkerMiB) * ramp(r.followShare, 0.35, 0.6) >= ADJUST_FROM)
     .map((r) => ({ values: r.smoothed, miBPerUnit: r.coefficient }));
   const pack = packLevel(fleet.workers, buckets);
   const workers = markWarmingUp(fleet.workers.map((p, i) => analyseWorker(p, i, buckets, windowHours, drivers)), pack);
@@ -103,6 +106,7 @@ export function gatherEvidence(series: ServiceSeries): Evidence {
     workers,
     eligible,
     growers,
+    workerMiB,
     divergence: divergences(fleet.workers, buckets, pack),
     perWorkerMiB,
     totalMiB,

@@ -16,6 +16,17 @@ function judged(e: Evidence): readonly WorkerAnalysis[] {
   return e.eligible.filter((w) => w.trend !== 'warming-up');
 }
 
+/**
+ * The share of the judged worker-time that the growers account for. A deploy early in the window
+ * leaves short lives before it and long ones after: counting processes would weigh a 45-minute
+ * stub as much as a 5-hour life.
+ */
+function timeShare(part: readonly WorkerAnalysis[], whole: readonly WorkerAnalysis[]): number {
+  const hours = (ws: readonly WorkerAnalysis[]): number => ws.reduce((sum, w) => sum + w.measuredHours, 0);
+  const total = hours(whole);
+  return total > 0 ? hours(part) / total : 0;
+}
+
 export interface OneWorkerScore {
   readonly score: number;
   /** Indices of the workers that grow while their peers do not. */
@@ -45,11 +56,12 @@ function scoreOneWorkerByTrend(e: Evidence): number {
   const { growers } = e;
   const eligible = judged(e);
   if (growers.length === 0 || eligible.length < 2) return 0;
-  const share = growers.length / eligible.length;
+  const share = timeShare(growers, eligible);
   const peers = eligible.filter((w) => w.trend !== 'growing');
   if (peers.length === 0) return 0;
   const growerSlope = median(growers.map((w) => w.slopeMiBPerHour));
-  const peerSlope = median(peers.map((w) => w.slopeMiBPerHour));
+  // Weighed by how long each peer was watched: a replacement's few hours say less than a full window.
+  const peerSlope = weightedMedian(peers.map((w) => [w.slopeMiBPerHour, w.measuredHours] as const));
   // Peers count as flat when their rate is small next to what would be material over this window.
   const negligibleRate = (0.1 * materialGrowthMiB(e.typicalWorkerMiB, 0)) / Math.max(e.windowHours, 1e-6);
   const separation = growerSlope / Math.max(Math.abs(peerSlope), 0.05 * growerSlope, negligibleRate);
@@ -64,7 +76,7 @@ export function scoreAllWorkers(e: Evidence): number {
   const { growers } = e;
   const eligible = judged(e);
   if (growers.length === 0) return 0;
-  const share = growers.length / eligible.length;
+  const share = timeShare(growers, eligible);
   const slopes = growers.map((w) => w.slopeMiBPerHour);
   const m = mean(slopes);
   const sd = Math.sqrt(mean(slopes.map((s) => (s - m) ** 2)));
@@ -92,7 +104,9 @@ export function driverScore(rel: DriverRelation, e: Evidence): { score: number; 
   // Growth that happens whatever the driver does is not the driver's doing, however it correlates.
   const growth = ramp(rel.growthCorrelation, 0.45, 0.75) * ramp(rel.growthDependence, 0.35, 0.6);
   const material = driverMaterialMiB(e.typicalWorkerMiB);
-  const levelScore = levelEvidence(rel, e.typicalWorkerMiB);
+  // Memory that follows a service-wide driver does so in most workers: one leaking worker that
+  // happens to rise with the daily cycle moves the average, not its flat peers.
+  const levelScore = levelEvidence(rel, e.typicalWorkerMiB) * ramp(rel.followShare, 0.35, 0.6);
   const grew = quantile(e.perWorkerMiB, 1) - quantile(e.perWorkerMiB, 0);
   const growthScore = growth * ramp(grew / material, 0.7, 1.5);
   return levelScore >= growthScore ? { score: levelScore, by: 'level' } : { score: growthScore, by: 'growth' };
@@ -208,4 +222,16 @@ export function scoreUnexplainedSwing(e: Evidence): { score: number; swingMiB: n
   if (!Number.isFinite(swingMiB)) return { score: 0, swingMiB: 0 };
   const material = Math.max(20, 0.1 * e.typicalWorkerMiB);
   return { score: ramp(swingMiB / material, 1, 2.5), swingMiB };
+}
+
+/** The median of values, each counted as often as its weight. */
+function weightedMedian(pairs: readonly (readonly [number, number])[]): number {
+  const sorted = pairs.filter(([v, w]) => Number.isFinite(v) && w > 0).sort((a, b) => a[0] - b[0]);
+  const total = sorted.reduce((sum, [, w]) => sum + w, 0);
+  let seen = 0;
+  for (const [v, w] of sorted) {
+    seen += w;
+    if (seen >= total / 2) return v;
+  }
+  return NaN;
 }
