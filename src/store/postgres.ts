@@ -26,6 +26,7 @@ import {
   type IncidentRecord,
   type NewIncident,
   type Store,
+  type StoredSubscription,
   type Subscription,
   type TickEvent,
   type TickResult,
@@ -126,6 +127,19 @@ const MIGRATIONS: readonly Migration[] = [
         finished_at  BIGINT,
         PRIMARY KEY (channel_id, period_key)
       );
+    `,
+  },
+  {
+    version: 3,
+    sql: `
+      -- The version Slack shows: below version, the last update did not arrive and the message is drawn again.
+      ALTER TABLE incidents ADD COLUMN rendered_version INTEGER NOT NULL DEFAULT 0;
+      UPDATE incidents SET rendered_version = version;
+      CREATE INDEX incidents_stale ON incidents (created_at) WHERE message_ts IS NOT NULL AND rendered_version < version;
+
+      -- A channel pymem cannot post in (archived, not invited) has its digests paused, not retried every day.
+      ALTER TABLE subscriptions ADD COLUMN paused_at BIGINT;
+      ALTER TABLE subscriptions ADD COLUMN paused_reason TEXT;
     `,
   },
 ];
@@ -264,6 +278,19 @@ export class PostgresStore implements Store {
     });
   }
 
+  async markRendered(incidentId: string, version: number): Promise<void> {
+    await this.run(`marking version ${version} of incident ${incidentId} as shown`, async (pool) => {
+      await pool.query(`UPDATE incidents SET rendered_version = GREATEST(rendered_version, $1) WHERE id = $2`, [version, incidentId]);
+    });
+  }
+
+  async staleIncidents(limit: number): Promise<IncidentRecord[]> {
+    return this.run('finding messages whose last update did not reach Slack', async (pool) => {
+      const { rows } = await pool.query(`${SELECT_INCIDENT} WHERE message_ts IS NOT NULL AND rendered_version < version ORDER BY created_at DESC, id LIMIT $1`, [limit]);
+      return rows.map((row) => this.#rows.incident(row));
+    });
+  }
+
   async getIncident(id: string): Promise<IncidentRecord | null> {
     return this.run(`reading incident ${id}`, async (pool) => {
       const [row] = (await pool.query(`${SELECT_INCIDENT} WHERE id = $1`, [id])).rows;
@@ -338,14 +365,28 @@ export class PostgresStore implements Store {
     });
   }
 
-  async subscriptions(channelId: string): Promise<Subscription[]> {
+  async pauseChannel(channelId: string, reason: string, at: number): Promise<number> {
+    return this.run(`pausing the digests of ${channelId}`, async (pool) => {
+      const result = await pool.query(`UPDATE subscriptions SET paused_at = $1, paused_reason = $2 WHERE channel_id = $3 AND paused_at IS NULL`, [at, reason, channelId]);
+      return result.rowCount ?? 0;
+    });
+  }
+
+  async resumeChannel(channelId: string): Promise<number> {
+    return this.run(`resuming the digests of ${channelId}`, async (pool) => {
+      const result = await pool.query(`UPDATE subscriptions SET paused_at = NULL, paused_reason = NULL WHERE channel_id = $1 AND paused_at IS NOT NULL`, [channelId]);
+      return result.rowCount ?? 0;
+    });
+  }
+
+  async subscriptions(channelId: string): Promise<StoredSubscription[]> {
     return this.run(`reading the subscriptions of ${channelId}`, async (pool) => {
       const { rows } = await pool.query(`${SELECT_SUBSCRIPTION} WHERE channel_id = $1 ORDER BY service`, [channelId]);
       return rows.map((row) => this.#rows.subscription(row));
     });
   }
 
-  async allSubscriptions(): Promise<Subscription[]> {
+  async allSubscriptions(): Promise<StoredSubscription[]> {
     return this.run('reading all subscriptions', async (pool) => {
       const { rows } = await pool.query(`${SELECT_SUBSCRIPTION} ORDER BY channel_id, service`);
       return rows.map((row) => this.#rows.subscription(row));
@@ -539,7 +580,8 @@ function toStoreError(error: unknown, where: string, what: string, secrets: read
     if (code === '23505') {
       return new StoreError('conflict', `${text}${error.detail === undefined ? '' : `: ${redact(error.detail, secrets)}`}.`, { cause: error });
     }
-    if (code === '42P01') return new StoreError('unavailable', `${text}; call migrate() before using the store.`, { cause: error });
+    // A table or (from a later migration) a column is missing: an older release's schema, not migrated yet.
+    if (code === '42P01' || code === '42703') return new StoreError('unavailable', `${text}; call migrate() before using the store.`, { cause: error });
     if (code.startsWith('08') || CONNECTION_LOST.has(code)) {
       return new StoreError('unavailable', `${text}; the server closed or refused the connection. Check that it is up and accepting connections, then retry.`, {
         cause: error,

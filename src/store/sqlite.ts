@@ -28,6 +28,7 @@ import {
   type IncidentRecord,
   type NewIncident,
   type Store,
+  type StoredSubscription,
   type Subscription,
   type TickEvent,
   type TickResult,
@@ -112,6 +113,19 @@ const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 3,
+    sql: `
+      -- The version Slack shows: below version, the last update did not arrive and the message is drawn again.
+      ALTER TABLE incidents ADD COLUMN rendered_version INTEGER NOT NULL DEFAULT 0;
+      UPDATE incidents SET rendered_version = version;
+      CREATE INDEX incidents_stale ON incidents (created_at) WHERE message_ts IS NOT NULL AND rendered_version < version;
+
+      -- A channel pymem cannot post in (archived, not invited) has its digests paused, not retried every day.
+      ALTER TABLE subscriptions ADD COLUMN paused_at INTEGER;
+      ALTER TABLE subscriptions ADD COLUMN paused_reason TEXT;
+    `,
+  },
 ];
 
 /** better-sqlite3 returns INTEGER columns as numbers; tick_events.checked is stored as 0 or 1. */
@@ -130,6 +144,8 @@ function prepareStatements(db: Database.Database) {
     ),
     attachMessage: db.prepare<[string, string]>(`UPDATE incidents SET message_ts = ? WHERE id = ?`),
     replaceReport: db.prepare<[string, string]>(`UPDATE incidents SET report_json = ? WHERE id = ?`),
+    markRendered: db.prepare<[number, string]>(`UPDATE incidents SET rendered_version = max(rendered_version, ?) WHERE id = ?`),
+    staleIncidents: db.prepare<[number]>(`${SELECT_INCIDENT} WHERE message_ts IS NOT NULL AND rendered_version < version ORDER BY created_at DESC, id LIMIT ?`),
     incidentById: db.prepare<[string]>(`${SELECT_INCIDENT} WHERE id = ?`),
     incidentByMessage: db.prepare<[string, string]>(`${SELECT_INCIDENT} WHERE channel_id = ? AND message_ts = ?`),
     incidentVersion: db.prepare<[string], unknown>(`SELECT version FROM incidents WHERE id = ?`).pluck(),
@@ -159,6 +175,8 @@ function prepareStatements(db: Database.Database) {
     unsubscribe: db.prepare<[string, string]>(`DELETE FROM subscriptions WHERE channel_id = ? AND service = ?`),
     subscriptions: db.prepare<[string]>(`${SELECT_SUBSCRIPTION} WHERE channel_id = ? ORDER BY service`),
     allSubscriptions: db.prepare<[]>(`${SELECT_SUBSCRIPTION} ORDER BY channel_id, service`),
+    pauseChannel: db.prepare<[number, string, string]>(`UPDATE subscriptions SET paused_at = ?, paused_reason = ? WHERE channel_id = ? AND paused_at IS NULL`),
+    resumeChannel: db.prepare<[string]>(`UPDATE subscriptions SET paused_at = NULL, paused_reason = NULL WHERE channel_id = ? AND paused_at IS NOT NULL`),
     digestRun: db.prepare<[string, string]>(`${SELECT_DIGEST_RUN} WHERE channel_id = ? AND period_key = ?`),
     insertDigestRun: db.prepare<[{ channelId: string; periodKey: string; owner: string; now: number; leaseUntil: number }]>(
       `INSERT INTO digest_runs (channel_id, period_key, status, owner, claimed_at, lease_until, message_ts, summary_json, finished_at)
@@ -296,6 +314,20 @@ export class SqliteStore implements Store {
     });
   }
 
+  async markRendered(incidentId: string, version: number): Promise<void> {
+    this.guard(`marking version ${version} of incident ${incidentId} as shown`, () => {
+      this.statements().markRendered.run(version, incidentId);
+    });
+  }
+
+  async staleIncidents(limit: number): Promise<IncidentRecord[]> {
+    return this.guard('finding messages whose last update did not reach Slack', () =>
+      this.statements()
+        .staleIncidents.all(limit)
+        .map((row) => this.#rows.incident(row)),
+    );
+  }
+
   async getIncident(id: string): Promise<IncidentRecord | null> {
     return this.guard(`reading incident ${id}`, () => {
       const row = this.statements().incidentById.get(id);
@@ -340,7 +372,15 @@ export class SqliteStore implements Store {
     );
   }
 
-  async subscriptions(channelId: string): Promise<Subscription[]> {
+  async pauseChannel(channelId: string, reason: string, at: number): Promise<number> {
+    return this.guard(`pausing the digests of ${channelId}`, () => this.statements().pauseChannel.run(at, reason, channelId).changes);
+  }
+
+  async resumeChannel(channelId: string): Promise<number> {
+    return this.guard(`resuming the digests of ${channelId}`, () => this.statements().resumeChannel.run(channelId).changes);
+  }
+
+  async subscriptions(channelId: string): Promise<StoredSubscription[]> {
     return this.guard(`reading the subscriptions of ${channelId}`, () =>
       this.statements()
         .subscriptions.all(channelId)
@@ -348,7 +388,7 @@ export class SqliteStore implements Store {
     );
   }
 
-  async allSubscriptions(): Promise<Subscription[]> {
+  async allSubscriptions(): Promise<StoredSubscription[]> {
     return this.guard('reading all subscriptions', () =>
       this.statements()
         .allSubscriptions.all()
@@ -484,7 +524,8 @@ function toStoreError(error: unknown, where: string, what: string): unknown {
     if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') {
       return new StoreError('conflict', `${text}.`, { cause: error });
     }
-    if (/no such table/i.test(error.message)) {
+    // An older release's database not migrated yet: a table or a column (from a later migration) is missing.
+    if (/no such (table|column)/i.test(error.message)) {
       return new StoreError('unavailable', `${text}; call migrate() before using the store.`, { cause: error });
     }
     // CANTOPEN, IOERR, READONLY, FULL, PERM, ...: the file cannot be used right now.

@@ -93,7 +93,7 @@ describe('PostgresStore', () => {
     await Promise.all(stores.map((s) => s.migrate()));
     await Promise.all(stores.map((s) => s.migrate()));
     const { rows } = await admin.query(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`);
-    expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
     const { id } = await stores[0]!.createIncident(makeNewIncident());
     expect((await stores[2]!.getIncident(id))?.id).toBe(id);
   });
@@ -108,6 +108,7 @@ describe('PostgresStore', () => {
     expect(applied.rows).toEqual([
       { version: 1, applied_at: '1700000000000' },
       { version: 2, applied_at: '1700000000000' },
+      { version: 3, applied_at: '1700000000000' },
     ]);
   });
 
