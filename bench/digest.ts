@@ -6,11 +6,12 @@
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { DEFAULT_QUERIES } from '../src/config/types';
+import { WorkerPoolEngine } from '../src/analysis/pool';
+import { defaultAnalysisThreads } from '../src/config/bot';
+import { loadConfig } from '../src/config/load';
 import { DigestService, DIGEST_WINDOW_MS } from '../src/digest/digest-service';
-import { PrometheusSource } from '../src/metrics/prometheus';
 import { SqliteStore } from '../src/store/sqlite';
-import { renderDigestChartPng } from '../src/charts/render-digest-chart';
+import { availableParallelism } from 'node:os';
 import { diurnal, leak, type ScenarioSpec } from '../src/simulation/model';
 import { familiesFor } from '../test/support/scenario-metrics';
 import { startPrometheus } from '../test/support/prometheus';
@@ -63,15 +64,14 @@ export async function digestBench(): Promise<{ measurements: Measurement[]; note
   const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
   const store = SqliteStore.open(':memory:');
   await store.migrate();
+  // As in the bot: the measurements run on the analysis threads (digest work is their background priority).
+  const threads = defaultAnalysisThreads(availableParallelism());
+  const engine = new WorkerPoolEngine({ app: loadConfig({ env: { PROMETHEUS_URL: url, PROMETHEUS_TIMEOUT: '30s' } }), demo: false }, { threads, maxConcurrent: 2 * threads });
   try {
-    const source = new PrometheusSource(
-      { url, auth: { kind: 'none' }, headers: {}, timeoutMs: 30_000, maxResponseBytes: 64 * 1024 * 1024, maxSeries: 512, minStepSeconds: 15 },
-      () => ({ queries: DEFAULT_QUERIES, limitBytes: null, workersPerInstance: null }),
-    );
     const digest = new DigestService({
-      analysis: { source, settings: () => ({ queries: DEFAULT_QUERIES, limitBytes: null, workersPerInstance: null }), timeZone: 'UTC' },
+      engine,
+      timeZone: 'UTC',
       store,
-      charts: { render: (panels, options) => renderDigestChartPng(panels, options) },
       logger: pino({ level: 'silent' }),
       concurrency: CONCURRENCY,
       serviceTimeoutMs: 30_000,
@@ -93,6 +93,7 @@ export async function digestBench(): Promise<{ measurements: Measurement[]; note
       ],
     };
   } finally {
+    await engine.close();
     proxy.close();
     await store.close();
     await prom.stop();

@@ -186,6 +186,7 @@ describe('graceful shutdown', () => {
         HOST: '127.0.0.1',
         DATABASE_URL: join(dir, 'pymem.sqlite'),
         PYMEM_SHUTDOWN_GRACE: '1s',
+        PYMEM_SHUTDOWN_DRAIN: '0s',
         LOG_LEVEL: 'info',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
