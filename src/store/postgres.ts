@@ -510,6 +510,13 @@ export class PostgresStore implements Store {
       const client = await pool.connect();
       // A connection whose ROLLBACK failed is in an unknown state: destroy it rather than pool it.
       let broken: Error | undefined;
+      // pg-pool listens for errors only on idle connections: one the server drops while checked out
+      // (pg_terminate_backend, a failover) would emit 'error' with no listener and crash the process.
+      // The query in progress rejects as well, which is how the caller learns of it.
+      const onError = (error: Error): void => {
+        broken = error;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await step(client);
@@ -521,6 +528,7 @@ export class PostgresStore implements Store {
         });
         throw error;
       } finally {
+        client.removeListener('error', onError);
         client.release(broken);
       }
     });

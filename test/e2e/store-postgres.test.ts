@@ -112,6 +112,36 @@ describe('PostgresStore', () => {
     ]);
   });
 
+  it('reports a connection terminated inside a transaction as unavailable, and keeps working', async () => {
+    const schema = newSchema();
+    const appName = `pymem-store-${randomBytes(4).toString('hex')}`;
+    const store = await connect(schema, {}, `${DATABASE_URL}${DATABASE_URL.includes('?') ? '&' : '?'}application_name=${appName}`);
+    await store.migrate();
+    const { id } = await store.createIncident(makeNewIncident());
+    // Another transaction holds the incident, so the tick waits inside its own transaction...
+    const locker = new Client({ connectionString: DATABASE_URL });
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query(`SELECT 1 FROM ${schema}.incidents WHERE id = $1 FOR UPDATE`, [id]);
+    const tick = store.recordTick({ incidentId: id, stepId: 'find-worker', userId: 'U0ALICE', checked: true, at: 1, requestKey: 'req-1' }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    // ...where the server drops it. Without a listener on the checked-out connection this crashed the process.
+    for (let terminated = 0; terminated === 0; ) {
+      const { rows } = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`, [appName]);
+      terminated = rows.length;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await locker.query('COMMIT');
+    await locker.end();
+    const error = await tick;
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).code).toBe('unavailable');
+    // The pool opens a new connection; the retry (same request key) is applied once.
+    expect(await store.recordTick({ incidentId: id, stepId: 'find-worker', userId: 'U0ALICE', checked: true, at: 1, requestKey: 'req-1' })).toEqual({ applied: true, version: 1 });
+  });
+
   it('keeps two replicas (two pools) consistent while their ticks interleave', async () => {
     const schema = newSchema();
     const [a, b] = await replicas(schema, 2);
