@@ -28,9 +28,10 @@ export class ChannelCheck {
 
   constructor(private readonly deps: ChannelCheckDeps) {}
 
-  async check(hint: ChannelHint): Promise<Postability> {
+  /** `fresh`: ask Slack even if the channel was found postable a moment ago (a daily digest can afford to). */
+  async check(hint: ChannelHint, options: { readonly fresh?: boolean } = {}): Promise<Postability> {
     const until = this.ok.get(hint.channelId);
-    if (until !== undefined && until > this.deps.now()) return { kind: 'can-post' };
+    if (options.fresh !== true && until !== undefined && until > this.deps.now()) return { kind: 'can-post' };
     let pending = this.asking.get(hint.channelId);
     if (pending === undefined) {
       pending = this.ask(hint).finally(() => this.asking.delete(hint.channelId));

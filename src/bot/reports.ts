@@ -116,6 +116,8 @@ interface SharedReport {
 /** Cached results at most: a report is a PNG of ~100-200 KiB and its diagnosis. */
 const CACHE_MAX_ENTRIES = 256;
 const CACHE_MAX_BYTES = 48 * 1024 * 1024;
+/** Backend failures that may pass by themselves (the backend restarting, overloaded). */
+const TRANSIENT_BACKEND_FAILURES: ReadonlySet<string> = new Set(['unreachable', 'timeout', 'server-error']);
 /** Rendering and posting after the backend answered: the requester's own deadline allows for them. */
 const AFTER_FETCH_ALLOWANCE_MS = 5_000;
 
@@ -413,8 +415,10 @@ export class ReportService {
           output.failure.kind === 'metrics'
             ? output.failure.code === 'aborted'
               ? `the metrics backend did not answer within ${Math.round(this.deps.analysisTimeoutMs / 1000)} s; try a shorter window, or again in a minute.`
-              : output.failure.message
-            : 'something unexpected went wrong on pymem’s side; it has been logged.';
+              : TRANSIENT_BACKEND_FAILURES.has(output.failure.code)
+                ? `${output.failure.message} Nothing was posted; try again in a minute, and if it keeps failing, whoever runs the metrics backend needs to look at it.`
+                : output.failure.message
+            : 'something unexpected went wrong on pymem’s side; it has been logged. Run the command again.';
         await this.safeReply(who, noticeMessage(`:x: pymem could not analyse \`${service}\` over the last ${formatDuration(windowMs)}: ${reason}`));
         return { kind: 'failed' };
       }

@@ -180,7 +180,7 @@ export class DigestRunner {
     }, Math.max(250, Math.floor(settings.leaseMs / 3)));
     try {
       // Before measuring: a channel pymem cannot post in gets no work, and no retry every day.
-      const postable = await this.deps.channels.check({ channelId });
+      const postable = await this.deps.channels.check({ channelId }, { fresh: true });
       if (postable.kind === 'cannot-post') return await this.pause(channelId, periodKey, postable.reason);
       const measurements = await measure(services);
       const digest = await this.deps.digest.compose(channelId, services, measurements, endMs, periodKey);
