@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeArgs, flatHeaders, type FormPart, mediaType, parseMultipart, readBody } from './http-body';
+import { SocketModeServer } from './socket-mode';
 import {
   type ApiAnswer,
   fail,
@@ -135,6 +136,7 @@ export const KNOWN_METHODS: ReadonlySet<string> = new Set([
   'files.getUploadURLExternal',
   'files.completeUploadExternal',
   'conversations.info',
+  'apps.connections.open',
 ]);
 
 /** A stretch during which Slack answers 429 to a method (in one channel, or all). */
@@ -169,6 +171,8 @@ export class SlackStandIn extends EventEmitter<SlackStandInEvents> {
   readonly apiUrl: string;
 
   private readonly workspace: Workspace;
+  /** Socket Mode connections (apps.connections.open and the WebSocket behind it). */
+  readonly socketMode: SocketModeServer;
   private readonly recorded: RecordedCall[] = [];
   private readonly faults = new Map<string, ActiveFault[]>();
   private readonly stretches = new Set<{ readonly method: string; readonly spec: RateLimitSpec; answered: number }>();
@@ -186,6 +190,7 @@ export class SlackStandIn extends EventEmitter<SlackStandInEvents> {
     super();
     this.url = url;
     this.apiUrl = `${url}/api/`;
+    this.socketMode = new SocketModeServer(url.replace(/^http/, 'ws'));
     const identity: StandInIdentity = {
       botUserId: options.botUserId ?? 'U0STANDBOT',
       botId: options.botId ?? 'B0STANDBOT',
@@ -224,6 +229,9 @@ export class SlackStandIn extends EventEmitter<SlackStandInEvents> {
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       void standIn.handle(req, res);
     });
+    server.on('upgrade', (req: IncomingMessage, socket) => {
+      if (!standIn.socketMode.upgrade(req, socket)) socket.destroy();
+    });
     return standIn;
   }
 
@@ -231,6 +239,7 @@ export class SlackStandIn extends EventEmitter<SlackStandInEvents> {
   stop(): Promise<void> {
     this.stopped ??= new Promise<void>((resolve) => {
       this.stopping.abort();
+      this.socketMode.dropAll({ refuse: true });
       this.server.close(() => resolve());
       this.server.closeAllConnections();
     });
@@ -517,12 +526,12 @@ export class SlackStandIn extends EventEmitter<SlackStandInEvents> {
       this.finish(call, res, fromApi(fail('unknown_method', [`the Slack stand-in does not implement ${method}`])));
       return;
     }
-    const authError = this.authenticate(req, args);
+    const authError = this.authenticate(req, args, method === 'apps.connections.open' ? 'app' : 'bot');
     if (authError) {
       this.finish(call, res, fromApi(fail(authError)));
       return;
     }
-    const answer = this.workspace.call(method, args) ?? fail('unknown_method');
+    const answer = method === 'apps.connections.open' ? { status: 200, body: { ok: true, url: this.socketMode.connectionUrl() } } : (this.workspace.call(method, args) ?? fail('unknown_method'));
     this.finish(call, res, fromApi(answer));
   }
 
@@ -622,11 +631,13 @@ export class SlackStandIn extends EventEmitter<SlackStandInEvents> {
     res.end(headOnly ? undefined : content.bytes);
   }
 
-  private authenticate(req: IncomingMessage, args: Readonly<Record<string, unknown>>): string | undefined {
+  /** Bot tokens for the Web API; apps.connections.open takes an app-level token (xapp-), as on Slack. */
+  private authenticate(req: IncomingMessage, args: Readonly<Record<string, unknown>>, kind: 'bot' | 'app'): string | undefined {
     const header = req.headers.authorization;
     const bearer = header !== undefined ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : undefined;
     const token = bearer ?? (typeof args['token'] === 'string' && args['token'] !== '' ? args['token'] : undefined);
     if (token === undefined) return 'not_authed';
+    if (kind === 'app') return /^xapp-\S+$/.test(token) ? undefined : 'not_allowed_token_type';
     const accepted = this.options.tokens !== undefined ? this.options.tokens.includes(token) : /^xoxb-\S+$/.test(token);
     return accepted ? undefined : 'invalid_auth';
   }

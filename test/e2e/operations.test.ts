@@ -78,6 +78,44 @@ describe('health, readiness and metrics', () => {
   }, 60_000);
 });
 
+describe('Socket Mode health', () => {
+  it('reports whether the socket to Slack is connected', async () => {
+    const slack = await SlackStandIn.start({ channels: [CHANNEL] });
+    const h = await startBotHarness({ prometheusUrl: prom.url, nowMs: NOW, slack, env: { SLACK_APP_TOKEN: 'xapp-socket-test' } });
+    try {
+      const base = `http://127.0.0.1:${h.bot.port}`;
+      expect(h.bot.server).toBeNull();
+      expect(slack.socketMode.open).toBe(1);
+      expect(JSON.parse((await get(`${base}/readyz`)).body)).toEqual({ status: 'ready', store: 'ok', metricsBackend: 'ok', socket: 'connected' });
+      expect(await get(`${base}/healthz`)).toEqual({ status: 200, body: '{"status":"ok","socket":"connected"}' });
+
+      // Slack drops the connection and, for a while, takes no new one: no request can reach this replica.
+      slack.socketMode.dropAll({ refuse: true });
+      let ready = await get(`${base}/readyz`);
+      for (let i = 0; i < 200 && ready.status === 200; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        ready = await get(`${base}/readyz`);
+      }
+      expect(ready.status).toBe(503);
+      expect(JSON.parse(ready.body)).toMatchObject({ status: 'not ready', store: 'ok', metricsBackend: 'ok', socket: expect.stringMatching(/^(connecting|disconnected)$/) });
+      // Briefly down is not dead: liveness holds while the client reconnects.
+      const live = await get(`${base}/healthz`);
+      expect(live.status).toBe(200);
+      expect(JSON.parse(live.body).socket).toMatch(/^(connecting|disconnected)$/);
+
+      slack.socketMode.allow();
+      for (let i = 0; i < 600 && ready.status !== 200; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        ready = await get(`${base}/readyz`);
+      }
+      expect(JSON.parse(ready.body)).toMatchObject({ status: 'ready', socket: 'connected' });
+    } finally {
+      await h.stop();
+      await slack.stop();
+    }
+  }, 60_000);
+});
+
 describe('logs', () => {
   it('carry a request id and never a secret, even from axios errors', async () => {
     const lines: string[] = [];

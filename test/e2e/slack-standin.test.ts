@@ -5,7 +5,7 @@
 import { createHmac } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, type Logger, LogLevel, verifySlackRequest } from '@slack/bolt';
+import { App, type Logger, LogLevel, SocketModeReceiver, verifySlackRequest } from '@slack/bolt';
 import { ErrorCode, WebClient, WebClientEvent } from '@slack/web-api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RESPONSE_URL_METHOD, SlackStandIn, UPLOAD_METHOD } from '../../src/slack-standin/server';
@@ -477,6 +477,26 @@ describe('kinds of conversation', () => {
     expect((await platformError(kindsClient.chat.update({ channel: 'C0PRIVATE1', ts: posted.ts!, text: 'after' }))).error).toBe('is_archived');
     expect(await info('C0PRIVATE1')).toMatchObject({ is_archived: true, is_private: true });
     expect(() => standIn.setChannel({ id: 'C0ANY' })).toThrow(/channel list/);
+  });
+});
+
+describe('Socket Mode', () => {
+  it('hands a SocketModeClient a WebSocket that greets it, and can drop and refuse connections', async () => {
+    // Bolt's own Socket Mode client, as pymem runs it.
+    const socketClient = new SocketModeReceiver({ appToken: 'xapp-test', logger: silentLogger(), installerOptions: { clientOptions: { slackApiUrl: standIn.apiUrl } }, autoReconnectEnabled: false }).client;
+    await socketClient.start();
+    expect(standIn.socketMode.open).toBe(1);
+    const gone = new Promise<void>((resolve) => socketClient.once('disconnected', () => resolve()));
+    standIn.socketMode.dropAll({ refuse: true });
+    await gone;
+    expect(standIn.socketMode.open).toBe(0);
+    expect(await socketClient.start().then(() => 'connected', () => 'refused')).toBe('refused');
+    standIn.socketMode.allow();
+    await socketClient.start();
+    expect(standIn.socketMode.connections).toBe(2);
+    await socketClient.disconnect();
+    // Only app-level tokens open connections, as on Slack.
+    expect((await platformError(client.apiCall('apps.connections.open'))).error).toBe('not_allowed_token_type');
   });
 });
 
