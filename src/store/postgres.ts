@@ -132,6 +132,15 @@ const MIGRATIONS: readonly Migration[] = [
   {
     version: 3,
     sql: `
+      -- The report (tens of KB of JSON) moves out of incidents: every tick, every update recorded and
+      -- every attached message rewrote the whole row, report included.
+      CREATE TABLE incident_reports (
+        incident_id TEXT PRIMARY KEY REFERENCES incidents (id) ON DELETE CASCADE,
+        report_json TEXT NOT NULL
+      );
+      INSERT INTO incident_reports (incident_id, report_json) SELECT id, report_json FROM incidents;
+      ALTER TABLE incidents DROP COLUMN report_json;
+
       -- The version Slack shows: below version, the last update did not arrive and the message is drawn again.
       ALTER TABLE incidents ADD COLUMN rendered_version INTEGER NOT NULL DEFAULT 0;
       UPDATE incidents SET rendered_version = version;
@@ -253,12 +262,13 @@ export class PostgresStore implements Store {
   }
 
   async createIncident(incident: NewIncident): Promise<IncidentRecord> {
-    return this.run(`creating incident ${incident.id}`, async (pool) => {
-      await pool.query(
-        `INSERT INTO incidents (id, channel_id, message_ts, service, window_ms, end_ms, report_json, created_by, created_at, version)
-         VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, 0)`,
-        [incident.id, incident.channelId, incident.service, incident.windowMs, incident.endMs, JSON.stringify(incident.report), incident.createdBy, incident.createdAt],
+    return this.transaction(`creating incident ${incident.id}`, async (client) => {
+      await client.query(
+        `INSERT INTO incidents (id, channel_id, message_ts, service, window_ms, end_ms, created_by, created_at, version)
+         VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, 0)`,
+        [incident.id, incident.channelId, incident.service, incident.windowMs, incident.endMs, incident.createdBy, incident.createdAt],
       );
+      await client.query(`INSERT INTO incident_reports (incident_id, report_json) VALUES ($1, $2)`, [incident.id, JSON.stringify(incident.report)]);
       return newIncidentRecord(incident);
     });
   }
@@ -273,7 +283,7 @@ export class PostgresStore implements Store {
   /** Leaves `version` alone: it counts checklist changes, not report edits. */
   async replaceReport(incidentId: string, report: StoredReport): Promise<void> {
     await this.run(`replacing the report of incident ${incidentId}`, async (pool) => {
-      const result = await pool.query(`UPDATE incidents SET report_json = $1 WHERE id = $2`, [JSON.stringify(report), incidentId]);
+      const result = await pool.query(`UPDATE incident_reports SET report_json = $1 WHERE incident_id = $2`, [JSON.stringify(report), incidentId]);
       if (result.rowCount === 0) throw new StoreError('not-found', `${this.where}: no incident ${incidentId} whose report to replace.`);
     });
   }

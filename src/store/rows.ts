@@ -16,7 +16,8 @@ export const DELIVERY_RETENTION_MS = 24 * 60 * 60 * 1000;
 export const DELIVERY_PRUNE_EVERY = 1000;
 
 /** The columns the row schemas below read, in one place so a query and its schema cannot drift apart. */
-export const SELECT_INCIDENT = `SELECT id, channel_id, message_ts, service, window_ms, end_ms, report_json, created_by, created_at, version, rendered_version FROM incidents`;
+/** An incident with its report (kept in a table of its own: see migration 3). */
+export const SELECT_INCIDENT = `SELECT id, channel_id, message_ts, service, window_ms, end_ms, report_json, created_by, created_at, version, rendered_version FROM incidents JOIN incident_reports ON incident_reports.incident_id = incidents.id`;
 export const SELECT_SUBSCRIPTION = `SELECT channel_id, service, created_by, created_at, paused_at, paused_reason FROM subscriptions`;
 export const SELECT_DIGEST_RUN = `SELECT channel_id, period_key, status, owner, claimed_at, lease_until, message_ts, summary_json, finished_at FROM digest_runs`;
 

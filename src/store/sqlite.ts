@@ -116,6 +116,15 @@ const MIGRATIONS: readonly Migration[] = [
   {
     version: 3,
     sql: `
+      -- The report (tens of KB of JSON) moves out of incidents: every tick, every update recorded and
+      -- every attached message rewrote the whole row, report included.
+      CREATE TABLE incident_reports (
+        incident_id TEXT PRIMARY KEY REFERENCES incidents (id) ON DELETE CASCADE,
+        report_json TEXT NOT NULL
+      ) STRICT;
+      INSERT INTO incident_reports (incident_id, report_json) SELECT id, report_json FROM incidents;
+      ALTER TABLE incidents DROP COLUMN report_json;
+
       -- The version Slack shows: below version, the last update did not arrive and the message is drawn again.
       ALTER TABLE incidents ADD COLUMN rendered_version INTEGER NOT NULL DEFAULT 0;
       UPDATE incidents SET rendered_version = version;
@@ -136,14 +145,13 @@ const COLUMN_TYPES: ColumnTypes = {
 
 function prepareStatements(db: Database.Database) {
   return {
-    insertIncident: db.prepare<
-      [{ id: string; channelId: string; service: string; windowMs: number; endMs: number; reportJson: string; createdBy: string; createdAt: number }]
-    >(
-      `INSERT INTO incidents (id, channel_id, message_ts, service, window_ms, end_ms, report_json, created_by, created_at, version)
-       VALUES (@id, @channelId, NULL, @service, @windowMs, @endMs, @reportJson, @createdBy, @createdAt, 0)`,
+    insertIncident: db.prepare<[{ id: string; channelId: string; service: string; windowMs: number; endMs: number; createdBy: string; createdAt: number }]>(
+      `INSERT INTO incidents (id, channel_id, message_ts, service, window_ms, end_ms, created_by, created_at, version)
+       VALUES (@id, @channelId, NULL, @service, @windowMs, @endMs, @createdBy, @createdAt, 0)`,
     ),
+    insertReport: db.prepare<[string, string]>(`INSERT INTO incident_reports (incident_id, report_json) VALUES (?, ?)`),
     attachMessage: db.prepare<[string, string]>(`UPDATE incidents SET message_ts = ? WHERE id = ?`),
-    replaceReport: db.prepare<[string, string]>(`UPDATE incidents SET report_json = ? WHERE id = ?`),
+    replaceReport: db.prepare<[string, string]>(`UPDATE incident_reports SET report_json = ? WHERE incident_id = ?`),
     markRendered: db.prepare<[number, string]>(`UPDATE incidents SET rendered_version = max(rendered_version, ?) WHERE id = ?`),
     staleIncidents: db.prepare<[number]>(`${SELECT_INCIDENT} WHERE message_ts IS NOT NULL AND rendered_version < version ORDER BY created_at DESC, id LIMIT ?`),
     incidentById: db.prepare<[string]>(`${SELECT_INCIDENT} WHERE id = ?`),
@@ -215,6 +223,8 @@ interface DigestClaim {
 }
 
 type Statements = ReturnType<typeof prepareStatements> & {
+  /** The incident and its report, as one transaction. */
+  readonly createIncident: (incident: NewIncident) => void;
   /** The whole of recordTick, as one IMMEDIATE transaction. */
   readonly recordTick: (event: TickEvent) => TickResult;
   /** The whole of claimDigest, as one IMMEDIATE transaction. */
@@ -247,6 +257,10 @@ export class SqliteStore implements Store {
       // Readers never block the writer and vice versa; several processes can share the file.
       // (An in-memory database answers 'memory'; that is fine, nothing else can open it.)
       db.pragma('journal_mode = WAL');
+      // In WAL mode NORMAL skips the fsync on every commit (0.4 ms each here, on the event loop, for
+      // every claim, incident and tick) and syncs at checkpoints instead. A crash of pymem loses
+      // nothing; a power cut may lose the last commits, never the file's consistency.
+      db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
       return new SqliteStore(db, where, options.now ?? Date.now);
     } catch (error) {
@@ -283,16 +297,7 @@ export class SqliteStore implements Store {
 
   async createIncident(incident: NewIncident): Promise<IncidentRecord> {
     return this.guard(`creating incident ${incident.id}`, () => {
-      this.statements().insertIncident.run({
-        id: incident.id,
-        channelId: incident.channelId,
-        service: incident.service,
-        windowMs: incident.windowMs,
-        endMs: incident.endMs,
-        reportJson: JSON.stringify(incident.report),
-        createdBy: incident.createdBy,
-        createdAt: incident.createdAt,
-      });
+      this.statements().createIncident(incident);
       return newIncidentRecord(incident);
     });
   }
@@ -487,7 +492,24 @@ export class SqliteStore implements Store {
         }
         return { claimed: false, run };
       });
-      this.#statements = { ...s, recordTick: (event) => tx.immediate(event), claimDigest: (claim) => claimTx.immediate(claim) };
+      const createTx = this.db.transaction((incident: NewIncident): void => {
+        s.insertIncident.run({
+          id: incident.id,
+          channelId: incident.channelId,
+          service: incident.service,
+          windowMs: incident.windowMs,
+          endMs: incident.endMs,
+          createdBy: incident.createdBy,
+          createdAt: incident.createdAt,
+        });
+        s.insertReport.run(incident.id, JSON.stringify(incident.report));
+      });
+      this.#statements = {
+        ...s,
+        createIncident: (incident) => createTx.immediate(incident),
+        recordTick: (event) => tx.immediate(event),
+        claimDigest: (claim) => claimTx.immediate(claim),
+      };
     }
     return this.#statements;
   }

@@ -103,7 +103,7 @@ describe('PostgresStore', () => {
     const store = await connect(schema, { now: () => 1_700_000_000_000 });
     await store.migrate();
     const { rows } = await admin.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`, [schema]);
-    expect(rows.map((r: { table_name: string }) => r.table_name)).toEqual(['deliveries', 'digest_runs', 'incidents', 'schema_migrations', 'subscriptions', 'tick_events']);
+    expect(rows.map((r: { table_name: string }) => r.table_name)).toEqual(['deliveries', 'digest_runs', 'incident_reports', 'incidents', 'schema_migrations', 'subscriptions', 'tick_events']);
     const applied = await admin.query(`SELECT version, applied_at::text FROM ${schema}.schema_migrations ORDER BY version`);
     expect(applied.rows).toEqual([
       { version: 1, applied_at: '1700000000000' },
@@ -252,7 +252,7 @@ describe('PostgresStore', () => {
     const store = await connect(schema);
     await store.migrate();
     const broken = await store.createIncident(makeNewIncident());
-    await admin.query(`UPDATE ${schema}.incidents SET report_json = $1 WHERE id = $2`, ['{"diagnosis": {"pattern": "stable"', broken.id]);
+    await admin.query(`UPDATE ${schema}.incident_reports SET report_json = $1 WHERE incident_id = $2`, ['{"diagnosis": {"pattern": "stable"', broken.id]);
     const notJson = await storeError(store.getIncident(broken.id));
     expect(notJson.code).toBe('corrupt');
     expect(notJson.message).toContain(broken.id);

@@ -53,6 +53,20 @@ function storeErrorSync(open: () => unknown): StoreError {
   throw new Error('expected a StoreError, got none');
 }
 
+/** Undoes migration 3 on a migrated database: what a version 2 release left behind (report_json moved to the end). */
+function backToVersion2(db: Database.Database): void {
+  db.exec(`
+    DROP INDEX incidents_stale;
+    ALTER TABLE incidents DROP COLUMN rendered_version;
+    ALTER TABLE incidents ADD COLUMN report_json TEXT NOT NULL DEFAULT '';
+    UPDATE incidents SET report_json = (SELECT report_json FROM incident_reports WHERE incident_id = incidents.id);
+    DROP TABLE incident_reports;
+    ALTER TABLE subscriptions DROP COLUMN paused_at;
+    ALTER TABLE subscriptions DROP COLUMN paused_reason;
+    DELETE FROM schema_migrations WHERE version = 3;
+  `);
+}
+
 describe('SqliteStore', () => {
   const toClose: Array<{ close(): unknown }> = [];
   afterEach(async () => {
@@ -94,9 +108,8 @@ describe('SqliteStore', () => {
     await old.close();
     // Back to what a version 1 release left behind.
     const db = raw(path);
-    db.exec(
-      `DROP INDEX incidents_stale; ALTER TABLE incidents DROP COLUMN rendered_version; DROP TABLE subscriptions; DROP TABLE digest_runs; DELETE FROM schema_migrations WHERE version >= 2`,
-    );
+    backToVersion2(db);
+    db.exec(`DROP TABLE subscriptions; DROP TABLE digest_runs; DELETE FROM schema_migrations WHERE version = 2`);
 
     const store = open(path, { now: () => 1_800_000_000_000 });
     await expect(store.subscriptions('C0DIGEST')).rejects.toThrow(/migrate\(\)/);
@@ -117,9 +130,7 @@ describe('SqliteStore', () => {
     await old.close();
     // Back to what a version 2 release left behind.
     const db = raw(path);
-    db.exec(
-      `DROP INDEX incidents_stale; ALTER TABLE incidents DROP COLUMN rendered_version; ALTER TABLE subscriptions DROP COLUMN paused_at; ALTER TABLE subscriptions DROP COLUMN paused_reason; DELETE FROM schema_migrations WHERE version = 3`,
-    );
+    backToVersion2(db);
 
     const store = open(path);
     await store.migrate();
@@ -211,8 +222,8 @@ describe('SqliteStore', () => {
     const foreign = await store.createIncident(makeNewIncident());
     await store.attachMessage(broken.id, '1741097100.000300');
     const db = raw(path);
-    db.prepare('UPDATE incidents SET report_json = ? WHERE id = ?').run('{"diagnosis": {"pattern": "stable"', broken.id);
-    db.prepare('UPDATE incidents SET report_json = ? WHERE id = ?').run(JSON.stringify({ diagnosis: {}, checklist: [] }), foreign.id);
+    db.prepare('UPDATE incident_reports SET report_json = ? WHERE incident_id = ?').run('{"diagnosis": {"pattern": "stable"', broken.id);
+    db.prepare('UPDATE incident_reports SET report_json = ? WHERE incident_id = ?').run(JSON.stringify({ diagnosis: {}, checklist: [] }), foreign.id);
 
     const notJson = await storeError(store.getIncident(broken.id));
     expect(notJson.code).toBe('corrupt');
