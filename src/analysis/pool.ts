@@ -50,6 +50,10 @@ export class WorkerPoolEngine implements AnalysisEngine {
       concurrentTasksPerWorker: Math.max(1, Math.ceil(options.maxConcurrent / options.threads)),
       // Threads live as long as the pool: starting one costs a renderer and a canvas.
       idleTimeout: 2 ** 31 - 1,
+      // Below the main thread's priority: when the cores are busy drawing charts, acknowledging
+      // Slack (3 s limit) still comes first. Needs @napi-rs/nice (piscina's optional dependency);
+      // without it the threads run at normal priority.
+      niceIncrement: 10,
       // Atomics.wait between tasks would freeze the thread's event loop, and with it the backend
       // client's keep-alive sockets and timers; plain message passing keeps them serviced.
       atomics: 'disabled',
