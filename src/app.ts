@@ -135,8 +135,8 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
   const engine =
     deps.engine ??
     (deps.source !== undefined
-      ? new InlineEngine(analysis, { slots: config.maxConcurrentAnalyses })
-      : new WorkerPoolEngine(spec, { threads: config.analysisThreads, maxConcurrent: config.maxConcurrentAnalyses }));
+      ? new InlineEngine(analysis, { slots: { interactive: config.maxConcurrentAnalyses, background: config.digest.concurrency } })
+      : new WorkerPoolEngine(spec, { threads: config.analysisThreads, maxConcurrent: config.maxConcurrentAnalyses, backgroundConcurrent: config.digest.concurrency }));
   const telemetry = new PrometheusTelemetry();
   telemetry.watchPool(() => engine.stats());
   let shuttingDown = false;

@@ -51,7 +51,8 @@ export class InlineEngine implements AnalysisEngine {
   private readonly scheduler: TaskScheduler;
   private readonly context: JobContext;
 
-  constructor(analysis: AnalysisDeps, options: { readonly slots?: number; readonly charts?: ChartRenderers } = {}) {
+  /** `slots`: jobs at once, for reports and digest measurements together or each. */
+  constructor(analysis: AnalysisDeps, options: { readonly slots?: number | Readonly<Record<JobPriority, number>>; readonly charts?: ChartRenderers } = {}) {
     this.scheduler = new TaskScheduler(options.slots ?? 4);
     this.context = { analysis, charts: options.charts ?? lazyCharts };
   }

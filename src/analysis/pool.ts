@@ -20,8 +20,13 @@ import type { AnalysisSpec } from './source';
 export interface PoolOptions {
   /** Worker threads. */
   readonly threads: number;
-  /** Jobs in progress at once across the pool (a job waiting on the backend leaves its thread free for another). */
+  /** Reports in progress at once across the pool (a job waiting on the backend leaves its thread free for another). */
   readonly maxConcurrent: number;
+  /**
+   * Digest measurements in progress at once, in slots of their own: they mostly wait on the backend,
+   * and a digest of thousands of services must not take the slots reports need.
+   */
+  readonly backgroundConcurrent: number;
 }
 
 export class PoolError extends Error {
@@ -47,7 +52,7 @@ export class WorkerPoolEngine implements AnalysisEngine {
       ...(compiled ? {} : { execArgv: ['--require', require.resolve('tsx/cjs')] }),
       minThreads: options.threads,
       maxThreads: options.threads,
-      concurrentTasksPerWorker: Math.max(1, Math.ceil(options.maxConcurrent / options.threads)),
+      concurrentTasksPerWorker: Math.max(1, Math.ceil((options.maxConcurrent + options.backgroundConcurrent) / options.threads)),
       // Threads live as long as the pool: starting one costs a renderer and a canvas.
       idleTimeout: 2 ** 31 - 1,
       // Below the main thread's priority: when the cores are busy drawing charts, acknowledging
@@ -59,8 +64,8 @@ export class WorkerPoolEngine implements AnalysisEngine {
       atomics: 'disabled',
       workerData: { spec },
     });
-    // Piscina waits for a free slot itself; keeping its own queue empty leaves ordering to the scheduler.
-    this.scheduler = new TaskScheduler(Math.max(options.threads, options.maxConcurrent));
+    // Piscina has room for every slot, so its own queue stays empty and the scheduler decides the order.
+    this.scheduler = new TaskScheduler({ interactive: options.maxConcurrent, background: options.backgroundConcurrent });
   }
 
   async report(input: ReportJobInput, options: JobOptions = {}): Promise<ReportJobOutput> {

@@ -1,8 +1,10 @@
 /**
- * Decides which analysis runs next and how long a new one would wait. A fixed number of slots (jobs
- * in progress at once); requesters waiting on a report go before digest measurements; a job whose
- * requesters all gave up before it started is dropped rather than run. Knows nothing of threads:
- * the engine hands it a function that starts the job.
+ * Decides which analysis runs next and how long a new one would wait. Each priority has its own
+ * slots (jobs in progress at once): reports (interactive) are CPU-heavy and few, digest
+ * measurements (background) mostly wait on the backend and come by the thousand, and a digest run
+ * must never make a report wait for a slot. A job whose requesters all gave up before it started
+ * is dropped rather than run. Knows nothing of threads: the engine hands it a function that starts
+ * the job.
  */
 
 export type JobPriority = 'interactive' | 'background';
@@ -10,6 +12,7 @@ export type JobPriority = 'interactive' | 'background';
 export interface SchedulerStats {
   readonly slots: number;
   readonly running: number;
+  readonly runningBy: Readonly<Record<JobPriority, number>>;
   readonly queued: Readonly<Record<JobPriority, number>>;
   /** Recent job duration, ms (moving average), per priority. */
   readonly typicalMs: Readonly<Record<JobPriority, number>>;
@@ -35,24 +38,32 @@ interface Waiting {
 const SMOOTHING = 0.2;
 
 export class TaskScheduler {
-  private running = 0;
+  private readonly running: Record<JobPriority, number> = { interactive: 0, background: 0 };
   private closed = false;
   private readonly queues: Record<JobPriority, Waiting[]> = { interactive: [], background: [] };
   private readonly typical: Record<JobPriority, number>;
+  private readonly slots: Readonly<Record<JobPriority, number>>;
 
   /**
-   * @param slots jobs in progress at once
+   * @param slots jobs in progress at once: one number for both priorities together, or per priority
    * @param initialTypicalMs what a job is assumed to take before any has finished, per priority
    * @param now a monotonic clock in ms
    */
   constructor(
-    readonly slots: number,
+    slots: number | Readonly<Record<JobPriority, number>>,
     initialTypicalMs: Readonly<Record<JobPriority, number>> = { interactive: 1_000, background: 300 },
     private readonly now: () => number = () => performance.now(),
   ) {
-    if (!Number.isInteger(slots) || slots < 1) throw new RangeError(`slots must be a whole number of at least 1, got ${slots}`);
+    this.slots = typeof slots === 'number' ? { interactive: slots, background: slots } : { ...slots };
+    this.shared = typeof slots === 'number';
+    for (const [priority, n] of Object.entries(this.slots)) {
+      if (!Number.isInteger(n) || n < 1) throw new RangeError(`${priority} slots must be a whole number of at least 1, got ${n}`);
+    }
     this.typical = { ...initialTypicalMs };
   }
+
+  /** One pool of slots for both priorities (a plain number was given), rather than one each. */
+  private readonly shared: boolean;
 
   /** Runs `job` when a slot is free and nothing of higher priority waits; rejects with 'cancelled' if `signal` aborts first. */
   run<T>(priority: JobPriority, job: () => Promise<T>, signal?: AbortSignal): Promise<T> {
@@ -71,9 +82,9 @@ export class TaskScheduler {
         start: () => {
           signal?.removeEventListener('abort', onAbort);
           const started = this.now();
-          this.running++;
+          this.running[priority]++;
           const finish = (): void => {
-            this.running--;
+            this.running[priority]--;
             this.typical[priority] = (1 - SMOOTHING) * this.typical[priority] + SMOOTHING * (this.now() - started);
             this.pump();
           };
@@ -111,16 +122,19 @@ export class TaskScheduler {
    * running job has about half of its time left).
    */
   expectedWaitMs(priority: JobPriority): number {
-    const ahead = priority === 'interactive' ? this.queues.interactive.length : this.queues.interactive.length + this.queues.background.length;
-    if (this.running < this.slots && ahead === 0) return 0;
-    const typical = ahead === 0 ? this.typical[priority] : (this.queues.interactive.length * this.typical.interactive + (ahead - this.queues.interactive.length) * this.typical.background) / ahead;
-    return this.typical[priority] / 2 + Math.floor(ahead / this.slots) * typical;
+    // With shared slots, waiting reports go first; with separate ones, each priority waits for its own.
+    const ahead = !this.shared || priority === 'interactive' ? this.queues[priority].length : this.queues.interactive.length + this.queues.background.length;
+    if (this.hasSlot(priority) && ahead === 0) return 0;
+    const interactiveAhead = this.shared || priority === 'interactive' ? this.queues.interactive.length : 0;
+    const typical = ahead === 0 ? this.typical[priority] : (interactiveAhead * this.typical.interactive + (ahead - interactiveAhead) * this.typical.background) / ahead;
+    return this.typical[priority] / 2 + Math.floor(ahead / this.slots[priority]) * typical;
   }
 
   stats(): SchedulerStats {
     return {
-      slots: this.slots,
-      running: this.running,
+      slots: this.shared ? this.slots.interactive : this.slots.interactive + this.slots.background,
+      running: this.running.interactive + this.running.background,
+      runningBy: { ...this.running },
       queued: { interactive: this.queues.interactive.length, background: this.queues.background.length },
       typicalMs: { ...this.typical },
     };
@@ -134,11 +148,15 @@ export class TaskScheduler {
     }
   }
 
+  private hasSlot(priority: JobPriority): boolean {
+    return this.shared ? this.running.interactive + this.running.background < this.slots.interactive : this.running[priority] < this.slots[priority];
+  }
+
   private pump(): void {
-    while (this.running < this.slots) {
-      const next = this.queues.interactive.shift() ?? this.queues.background.shift();
-      if (next === undefined) return;
-      next.start();
+    for (;;) {
+      const priority = this.queues.interactive.length > 0 && this.hasSlot('interactive') ? 'interactive' : this.queues.background.length > 0 && this.hasSlot('background') ? 'background' : null;
+      if (priority === null) return;
+      this.queues[priority].shift()!.start();
     }
   }
 }

@@ -87,6 +87,24 @@ describe('TaskScheduler', () => {
     await Promise.all(results);
   });
 
+  it('keeps slots of their own for reports, so a digest of thousands of services never holds one up', async () => {
+    const s = new TaskScheduler({ interactive: 1, background: 2 });
+    const digest = Array.from({ length: 5 }, (_, i) => gate(`digest ${i}`));
+    const measuring = digest.map((g) => s.run('background', g.job));
+    await tick();
+    expect(digest.map((g) => g.started())).toEqual([true, true, false, false, false]);
+    // Both background slots are busy and three wait, yet a report starts at once and is not estimated to wait.
+    expect(s.expectedWaitMs('interactive')).toBe(0);
+    const report = gate('report');
+    const reporting = s.run('interactive', report.job);
+    await tick();
+    expect(report.started()).toBe(true);
+    expect(s.stats()).toMatchObject({ slots: 3, running: 3, runningBy: { interactive: 1, background: 2 }, queued: { interactive: 0, background: 3 } });
+    report.open();
+    for (const g of digest) g.open();
+    await Promise.all([reporting, ...measuring]);
+  });
+
   it('counts a failed job as finished and passes its error on', async () => {
     const s = new TaskScheduler(1);
     await expect(s.run('interactive', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');

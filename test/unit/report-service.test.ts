@@ -44,7 +44,7 @@ class FakeEngine implements AnalysisEngine {
     return this.waitMs;
   }
   stats(): EngineStats {
-    return { threads: 1, slots: 1, running: 1, queued: { interactive: 7, background: 0 }, typicalMs: { interactive: 1000, background: 100 } };
+    return { threads: 1, slots: 1, running: 1, runningBy: { interactive: 1, background: 0 }, queued: { interactive: 7, background: 0 }, typicalMs: { interactive: 1000, background: 100 } };
   }
   async close(): Promise<void> {}
 }
