@@ -18,6 +18,13 @@ export interface ChannelCheckDeps {
 }
 
 const DEFAULT_OK_TTL_MS = 5 * 60_000;
+/**
+ * The check is worth a few seconds, not the request: a rate-limited or slow conversations.info
+ * (Tier 3, about 50 a minute) is given up and the work goes ahead, handling a refusal when posting.
+ */
+const CHECK_DEADLINE_MS = 3_000;
+/** After missing_scope, the app cannot check at all: stop asking for this long. */
+const NO_SCOPE_PAUSE_MS = 10 * 60_000;
 /** Remembered channels, at most; the oldest are forgotten first. */
 const MAX_REMEMBERED = 5_000;
 
@@ -25,11 +32,14 @@ export class ChannelCheck {
   private readonly ok = new Map<string, number>();
   private readonly asking = new Map<string, Promise<Postability>>();
   private warnedScope = false;
+  /** Until when pymem does not ask (the app lacks the scopes conversations.info needs). */
+  private noScopeUntil = 0;
 
   constructor(private readonly deps: ChannelCheckDeps) {}
 
   /** `fresh`: ask Slack even if the channel was found postable a moment ago (a daily digest can afford to). */
   async check(hint: ChannelHint, options: { readonly fresh?: boolean } = {}): Promise<Postability> {
+    if (this.noScopeUntil > this.deps.now()) return { kind: 'unknown', code: 'missing_scope' };
     const until = this.ok.get(hint.channelId);
     if (options.fresh !== true && until !== undefined && until > this.deps.now()) return { kind: 'can-post' };
     let pending = this.asking.get(hint.channelId);
@@ -48,10 +58,11 @@ export class ChannelCheck {
   private async ask(hint: ChannelHint): Promise<Postability> {
     let result: Postability;
     try {
-      result = postabilityOf({ ok: true, info: await this.deps.slack.conversationInfo(hint.channelId) }, hint);
+      result = postabilityOf({ ok: true, info: await this.deps.slack.conversationInfo(hint.channelId, { deadlineMs: CHECK_DEADLINE_MS }) }, hint);
     } catch (error) {
       const code = error instanceof SlackCallError ? error.code : 'unknown';
       result = postabilityOf({ ok: false, code }, hint);
+      if (code === 'missing_scope') this.noScopeUntil = this.deps.now() + NO_SCOPE_PAUSE_MS;
       if (result.kind === 'unknown') {
         if (code === 'missing_scope' && !this.warnedScope) {
           this.warnedScope = true;

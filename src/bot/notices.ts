@@ -23,15 +23,16 @@ export function busyText(service: string, waitMs: number, queued: number): strin
 
 export type StoreStep = 'start' | 'save-report' | 'record-message';
 
-/** The database failed at `step`; the details are in the log. */
-export function storeUnavailableText(step: StoreStep, service: string): string {
+/** The database failed at `step` (for `service`, when known yet); the details are in the log. */
+export function storeUnavailableText(step: StoreStep, service: string | null): string {
+  const which = service === null ? 'the report' : `\`${service}\``;
   switch (step) {
     case 'start':
-      return `:x: pymem could not start on \`${service}\`: its database did not answer. Nothing was analysed or posted; run the command again in a minute.`;
+      return `:x: pymem could not start on ${service === null ? 'this' : which}: its database did not answer. Nothing was analysed or posted; try again in a minute.`;
     case 'save-report':
-      return `:x: pymem analysed \`${service}\` but could not save the report: its database did not answer, so nothing was posted (its checklist could not be kept). Run the command again in a minute; the analysis is kept briefly, so it will be quick.`;
+      return `:x: pymem analysed ${which} but could not save the report: its database did not answer, so nothing was posted (its checklist could not be kept). Run the command again in a minute; the analysis is kept briefly, so it will be quick.`;
     case 'record-message':
-      return `:warning: The report for \`${service}\` is posted, but pymem could not record it: its database did not answer, so ticks on its checklist cannot be saved. Run the command again once the database is back, and use the new report.`;
+      return `:warning: The report for ${which} is posted, but pymem could not record it: its database did not answer, so ticks on its checklist cannot be saved. Run the command again once the database is back, and use the new report.`;
     default: {
       const unknown: never = step;
       return String(unknown);

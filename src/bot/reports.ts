@@ -268,7 +268,7 @@ export class ReportService {
       if (!(await this.claim(`rerun:${request.deliveryKey}`, log))) return 'duplicate';
       incident = await this.incidentOf(request.channelId, request.messageTs);
     } catch (error) {
-      return this.storeFailed(who, 'start', 'this service', error);
+      return this.storeFailed(who, 'start', null, error);
     }
     if (!incident) {
       await this.safeReply(who, noticeMessage('This report is not in pymem’s records any more, so it cannot be re-run. Run `/pymem &lt;service&gt;` again.'));
@@ -555,7 +555,7 @@ export class ReportService {
     }
   }
 
-  private async storeFailed(who: Requester, step: StoreStep, service: string, error: unknown): Promise<Outcome> {
+  private async storeFailed(who: Requester, step: StoreStep, service: string | null, error: unknown): Promise<Outcome> {
     who.log.error({ err: error, step }, 'the database failed after the acknowledgement');
     await this.safeReply(who, noticeMessage(storeUnavailableText(step, service)));
     return 'failed';

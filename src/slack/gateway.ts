@@ -8,8 +8,8 @@ export interface SlackGateway {
   postEphemeral(channel: string, user: string, message: SlackMessage): Promise<void>;
   /** Uploads a PNG privately (shared by referencing it in a message) and returns its file id. */
   uploadImage(png: Buffer, filename: string, title: string): Promise<string>;
-  /** What kind of conversation a channel id is and whether pymem is in it (conversations.info). */
-  conversationInfo(channel: string): Promise<ConversationInfo>;
+  /** What kind of conversation a channel id is and whether pymem is in it (conversations.info); `deadlineMs` bounds retries. */
+  conversationInfo(channel: string, options?: { readonly deadlineMs?: number }): Promise<ConversationInfo>;
 }
 
 /** The fields of conversations.info pymem decides on. */

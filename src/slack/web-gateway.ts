@@ -8,7 +8,7 @@ import { ErrorCode, type WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import type { SlackMessage } from './blocks';
 import { SlackCallError, type ConversationInfo, type SlackGateway } from './gateway';
-import { SlackLanes, type AttemptFailure } from './lanes';
+import { SlackLanes, type AttemptFailure, type CallOptions } from './lanes';
 import { noTelemetry, type Telemetry } from '../observability/telemetry';
 
 export interface GatewayOptions {
@@ -77,8 +77,8 @@ export class WebApiGateway implements SlackGateway {
     return id;
   }
 
-  async conversationInfo(channel: string): Promise<ConversationInfo> {
-    const result = await this.call('conversations.info', channel, () => this.client.conversations.info({ channel }));
+  async conversationInfo(channel: string, options: { deadlineMs?: number } = {}): Promise<ConversationInfo> {
+    const result = await this.call('conversations.info', channel, () => this.client.conversations.info({ channel }), options.deadlineMs !== undefined ? { deadlineMs: options.deadlineMs } : {});
     const parsed = conversationShape.safeParse(result.channel);
     if (!parsed.success) throw new SlackCallError('conversations.info', 'bad_response', `conversations.info answered without the channel's kind: ${z.prettifyError(parsed.error)}`);
     const c = parsed.data;
@@ -87,7 +87,7 @@ export class WebApiGateway implements SlackGateway {
     return { id: c.id, kind, isArchived: c.is_archived ?? false, isMember: kind === 'im' ? true : (c.is_member ?? false) };
   }
 
-  private async call<T>(method: string, channel: string | null, fn: () => Promise<T>, options: { retryServerErrors?: boolean } = {}): Promise<T> {
+  private async call<T>(method: string, channel: string | null, fn: () => Promise<T>, options: CallOptions = {}): Promise<T> {
     try {
       return await this.lanes.run(method, channel, async () => {
         try {
