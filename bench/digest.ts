@@ -12,6 +12,7 @@ import { defaultAnalysisThreads } from '../src/config/bot';
 import { loadConfig } from '../src/config/load';
 import { DigestService, DIGEST_WINDOW_MS } from '../src/digest/digest-service';
 import { SqliteStore } from '../src/store/sqlite';
+import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { diurnal, leak, type ScenarioSpec } from '../src/simulation/model';
 import { familiesFor } from '../test/support/scenario-metrics';
@@ -37,6 +38,21 @@ function specs(): ScenarioSpec[] {
     ...(i % 5 === 0 ? { terms: [{ slots: [1], term: leak(10 + (i % 13)) }] } : {}),
     limitMiB: 2048,
   }));
+}
+
+/** CPU seconds (user + system) the Prometheus serving `dataDir` has used so far; NaN where /proc cannot tell. */
+function prometheusCpuSeconds(dataDir: string): number {
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dataDir)) continue;
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      // utime and stime are fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second on Linux).
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // The process ended, or is not ours to read.
+    }
+  }
+  return Number.NaN;
 }
 
 export async function digestBench(): Promise<{ measurements: Measurement[]; notes: string[] }> {
@@ -82,11 +98,15 @@ export async function digestBench(): Promise<{ measurements: Measurement[]; note
       windowMs: DIGEST_WINDOW_MS,
     });
     const names = specs().map((s) => s.service);
+    const promCpu = prometheusCpuSeconds(prom.dataDir);
+    const ownCpu = process.cpuUsage();
     const start = performance.now();
     const measured = await digest.measureAll(names, END);
     const composed = await digest.compose('C0BENCH0001', names, measured, END, new Date(END).toISOString());
     const rendered = await digest.render(composed, null);
     const wall = performance.now() - start;
+    const ownCpuSeconds = ((u) => (u.user + u.system) / 1e6)(process.cpuUsage(ownCpu));
+    const promCpuSeconds = prometheusCpuSeconds(prom.dataDir) - promCpu;
     const failures = [...measured.values()].filter((m) => m.entry.kind !== 'measured').length;
     const grew = composed.entries.filter((e) => e.kind === 'measured' && e.status === 'grew').length;
     return {
@@ -94,6 +114,7 @@ export async function digestBench(): Promise<{ measurements: Measurement[]; note
       notes: [
         `${total} queries to Prometheus, at most ${peak} in flight at once (${CONCURRENCY} services at a time; peak services measured at once: ${digest.peakInFlight})`,
         `${grew} growing, ${failures} not measured; chart ${rendered.png ? `${Math.round(rendered.png.length / 1024)} KiB` : 'none'}; Prometheus set-up (simulate, backfill, start) ${(setupMs / 1000).toFixed(1)} s, not counted`,
+        `CPU while measuring: pymem (all threads) ${ownCpuSeconds.toFixed(1)} s, Prometheus ${promCpuSeconds.toFixed(1)} s, over ${(wall / 1000).toFixed(1)} s of wall time on ${availableParallelism()} cores`,
       ],
     };
   } finally {

@@ -142,11 +142,13 @@ async function main(): Promise<void> {
   console.log(`pymem bench — ${machineLine()}`);
   console.log('\nAnalysis engine');
   for (const m of await analysisBench()) printMeasurement(m);
-  const { botBench } = await import('./bot.js');
+  const { botBench, loadBench } = await import('./bot.js');
   console.log('\nSlack bot (local Slack stand-in, real Prometheus)');
   for (const m of await botBench()) printMeasurement(m);
+  console.log(`\nSimultaneous commands (48 workers, 6 h at 15 s per service; load ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the start)`);
+  for (const line of (await loadBench()).lines) console.log(line);
   const { digestBench } = await import('./digest.js');
-  console.log('\nDaily digest (real Prometheus)');
+  console.log(`\nDaily digest (real Prometheus; load ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the start)`);
   const digest = await digestBench();
   for (const m of digest.measurements) printMeasurement(m);
   for (const note of digest.notes) console.log(`  ${note}`);
