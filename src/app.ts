@@ -82,8 +82,6 @@ export function createBoltApp(slack: SlackSettings, logger: Logger, customRoutes
       // single channel waits out a Retry-After. WebApiGateway retries per method and channel instead.
       retryConfig: { retries: 0 },
       rejectRateLimitedCalls: true,
-      // A call that gets no answer at all is failed (and retried by the gateway) rather than hanging.
-      timeout: 20_000,
     },
   };
   if (slack.appToken) {
