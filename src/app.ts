@@ -130,9 +130,11 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
   const spec = analysisSpecFor(config);
   const source = deps.source ?? sourceForSpec(spec);
   const analysis = analysisDepsFor(spec, source);
+  // On this thread when asked (PYMEM_ANALYSIS_THREADS=0) or when the caller brings its own source,
+  // which cannot be handed to another thread; in the pool otherwise.
   const engine =
     deps.engine ??
-    (deps.source !== undefined
+    (deps.source !== undefined || config.analysisThreads === 0
       ? new InlineEngine(analysis, { slots: { interactive: config.maxConcurrentAnalyses, background: config.digest.concurrency } })
       : new WorkerPoolEngine(spec, { threads: config.analysisThreads, maxConcurrent: config.maxConcurrentAnalyses, backgroundConcurrent: config.digest.concurrency }));
   const telemetry = new PrometheusTelemetry();

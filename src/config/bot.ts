@@ -34,7 +34,10 @@ export interface BotConfig {
   readonly shutdownGraceMs: number;
   /** How long, after SIGTERM, the bot keeps serving with readiness false before it closes its listener. */
   readonly shutdownDrainMs: number;
-  /** Worker threads that fetch, analyse and draw charts (the acknowledgement path never waits for them). */
+  /**
+   * Worker threads that fetch, analyse and draw charts (the acknowledgement path never waits for
+   * them); 0 runs that work on the main thread, as pymem did before it had a pool.
+   */
   readonly analysisThreads: number;
   /** Most analyses in progress at once across the pool (waiting on the backend or computing); more wait their turn. */
   readonly maxConcurrentAnalyses: number;
@@ -103,9 +106,9 @@ export function loadBotConfig(env: Env, machine: MachineFacts = { cores: availab
   const logLevelRaw = (clean(env['LOG_LEVEL']) ?? 'info').toLowerCase();
   const logLevel = (LOG_LEVELS as readonly string[]).includes(logLevelRaw) ? (logLevelRaw as BotConfig['logLevel']) : null;
   if (logLevel === null) issues.push(`LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevelRaw)}`);
-  const analysisThreads = integer(env['PYMEM_ANALYSIS_THREADS'], defaultAnalysisThreads(machine.cores), 'PYMEM_ANALYSIS_THREADS', 1, 64, issues);
+  const analysisThreads = integer(env['PYMEM_ANALYSIS_THREADS'], defaultAnalysisThreads(machine.cores), 'PYMEM_ANALYSIS_THREADS', 0, 64, issues);
   // Two per thread by default: while one waits on the backend, the thread draws another's chart.
-  const maxConcurrentAnalyses = integer(env['PYMEM_MAX_CONCURRENT_ANALYSES'], Math.min(64, 2 * analysisThreads), 'PYMEM_MAX_CONCURRENT_ANALYSES', 1, 64, issues);
+  const maxConcurrentAnalyses = integer(env['PYMEM_MAX_CONCURRENT_ANALYSES'], Math.min(64, 2 * Math.max(1, analysisThreads)), 'PYMEM_MAX_CONCURRENT_ANALYSES', 1, 64, issues);
   const analysisTimeoutMs = integer(env['PYMEM_ANALYSIS_TIMEOUT_MS'], 45_000, 'PYMEM_ANALYSIS_TIMEOUT_MS', 1_000, 600_000, issues);
   const shutdownGraceMs = duration(env, 'PYMEM_SHUTDOWN_GRACE', 10_000, 0, issues);
   const shutdownDrainMs = duration(env, 'PYMEM_SHUTDOWN_DRAIN', 10_000, 0, issues);

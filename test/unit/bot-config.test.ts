@@ -28,6 +28,8 @@ describe('loadBotConfig: load and failure settings', () => {
     });
     expect(loadBotConfig(BASE, { cores: 8 })).toMatchObject({ analysisThreads: 8, maxConcurrentAnalyses: 16 });
     expect(defaultAnalysisThreads(0)).toBe(1);
+    // 0: on the main thread, as before the pool; two analyses at once there.
+    expect(loadBotConfig({ ...BASE, PYMEM_ANALYSIS_THREADS: '0' }, { cores: 2 })).toMatchObject({ analysisThreads: 0, maxConcurrentAnalyses: 2 });
     expect(defaultAnalysisThreads(96)).toBe(16);
   });
 
@@ -59,14 +61,14 @@ describe('loadBotConfig: load and failure settings', () => {
   it('names each wrong setting', () => {
     expect(
       issues({
-        PYMEM_ANALYSIS_THREADS: '0',
+        PYMEM_ANALYSIS_THREADS: '-1',
         PYMEM_MAX_QUEUE_WAIT: '0',
         PYMEM_RESULT_CACHE_TTL: 'soon',
         PYMEM_SLACK_RETRY_DEADLINE: '500ms',
         PYMEM_SHUTDOWN_DRAIN: '-1s',
       }),
     ).toEqual([
-      'PYMEM_ANALYSIS_THREADS: expected a whole number from 1 to 64, got "0"',
+      'PYMEM_ANALYSIS_THREADS: expected a whole number from 0 to 64, got "-1"',
       'PYMEM_SHUTDOWN_DRAIN: expected a duration such as 10s, got "-1s"',
       'PYMEM_MAX_QUEUE_WAIT: expected a duration of at least 1s such as 30s, got "0"',
       'PYMEM_RESULT_CACHE_TTL: expected a duration such as 30s, got "soon"',
