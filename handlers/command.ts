@@ -72,6 +72,9 @@ export function registerCommand(app: App, deps: CommandDeps): void {
           log.warn({ service: parsed.service }, 'answered busy: the analysis queue is too long');
           return;
         }
+        // Let the acknowledgements of requests that arrived with this one go out before this
+        // one's work starts (a burst of commands otherwise acks one, works, acks the next, ...).
+        await new Promise((resolve) => setImmediate(resolve));
         await run(log, deps, 'analyze', accepted.run, respond);
         return;
       }
