@@ -12,12 +12,12 @@ import { defaultAnalysisThreads } from '../src/config/bot';
 import { loadConfig } from '../src/config/load';
 import { DigestService, DIGEST_WINDOW_MS } from '../src/digest/digest-service';
 import { SqliteStore } from '../src/store/sqlite';
-import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { diurnal, leak, type ScenarioSpec } from '../src/simulation/model';
 import { familiesFor } from '../test/support/scenario-metrics';
 import { startPrometheus } from '../test/support/prometheus';
 import type { Measurement } from './run';
+import { prometheusCpuSeconds } from './load';
 
 const END = Date.UTC(2026, 2, 2, 12);
 const SERVICES = Number(process.env["BENCH_DIGEST_SERVICES"] ?? 5000);
@@ -38,21 +38,6 @@ function specs(): ScenarioSpec[] {
     ...(i % 5 === 0 ? { terms: [{ slots: [1], term: leak(10 + (i % 13)) }] } : {}),
     limitMiB: 2048,
   }));
-}
-
-/** CPU seconds (user + system) the Prometheus serving `dataDir` has used so far; NaN where /proc cannot tell. */
-function prometheusCpuSeconds(dataDir: string): number {
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dataDir)) continue;
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      // utime and stime are fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second on Linux).
-      return (Number(fields[11]) + Number(fields[12])) / 100;
-    } catch {
-      // The process ended, or is not ours to read.
-    }
-  }
-  return Number.NaN;
 }
 
 export async function digestBench(): Promise<{ measurements: Measurement[]; notes: string[] }> {

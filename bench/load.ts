@@ -11,6 +11,7 @@
  */
 
 import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { diurnal, leak, type ScenarioSpec } from '../src/simulation/model';
@@ -45,12 +46,32 @@ export function loadSpec(service: string, i: number): ScenarioSpec {
   };
 }
 
+/** CPU seconds (user + system) the Prometheus serving `dataDir` has used so far; NaN where /proc cannot tell. */
+export function prometheusCpuSeconds(dataDir: string): number {
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dataDir)) continue;
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      // utime and stime are fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second on Linux).
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // The process ended, or is not ours to read.
+    }
+  }
+  return Number.NaN;
+}
+
 /** Warms the bot up (renderer, connections, JIT) without putting any of the measured services in a cache. */
 export const WARM_SERVICE = 'load-warm';
 
+/** The data directory of the Prometheus the bursts query, to read its CPU time. */
+let loadPrometheusDir: string | null = null;
+
 export async function startLoadPrometheus(): Promise<RunningPrometheus> {
   const specs = [...LOAD_SERVICES, WARM_SERVICE].map((s, i) => loadSpec(s, i));
-  return startPrometheus({ families: familiesFor(specs), readyTimeoutMs: 120_000 });
+  const prom = await startPrometheus({ families: familiesFor(specs), readyTimeoutMs: 120_000 });
+  loadPrometheusDir = prom.dataDir;
+  return prom;
 }
 
 interface Sent {
@@ -82,6 +103,8 @@ export interface BurstResult {
   /** Reports per second: reports / (last report - first send). */
   readonly reportsPerSecond: number;
   readonly wallMs: number;
+  /** CPU seconds used during the burst by this process (the bot, its threads and the Slack stand-in) and by Prometheus. */
+  readonly cpu: { readonly bot: number; readonly prometheus: number };
 }
 
 const RUN_BY = /Run by <@(U0[A-Z0-9]+)>/;
@@ -132,6 +155,8 @@ export async function burst(
     if (req.url === '/slack/events') res.once('finish', () => serverAckMs.push(performance.now() - t0));
   };
   server?.prependListener('request', onRequest);
+  const ownCpu = process.cpuUsage();
+  const promCpu = loadPrometheusDir === null ? Number.NaN : prometheusCpuSeconds(loadPrometheusDir);
   try {
     const sent = await sendFromAnotherProcess(eventsUrl, commands);
     await Promise.race([finished, new Promise((_, reject) => setTimeout(() => reject(new Error(`${pending.size} requesters never heard back`)), 600_000).unref())]);
@@ -139,7 +164,11 @@ export async function burst(
     const sentAt = new Map(sent.map((s) => [s.user, s.sentAt]));
     const reportMs = [...reportedAt].map(([user, at]) => at - sentAt.get(user)!);
     const last = Math.max(...reportedAt.values());
-    return { ackMs: sent.map((s) => s.ms), serverAckMs, reportMs, notices, reportsPerSecond: reportedAt.size / ((last - first) / 1000), wallMs: last - first };
+    const cpu = {
+      bot: ((u) => (u.user + u.system) / 1e6)(process.cpuUsage(ownCpu)),
+      prometheus: loadPrometheusDir === null ? Number.NaN : prometheusCpuSeconds(loadPrometheusDir) - promCpu,
+    };
+    return { ackMs: sent.map((s) => s.ms), serverAckMs, reportMs, notices, reportsPerSecond: reportedAt.size / ((last - first) / 1000), wallMs: last - first, cpu };
   } finally {
     slack.off('call', onCall);
     server?.off('request', onRequest);
@@ -157,7 +186,7 @@ export function describeBurst(label: string, r: BurstResult): string {
     `    ack    p50 ${pct(r.ackMs, 0.5).toFixed(0).padStart(6)} ms   p99 ${pct(r.ackMs, 0.99).toFixed(0).padStart(6)} ms   (round trip from another process)\n` +
     (r.serverAckMs.length > 0 ? `           p50 ${pct(r.serverAckMs, 0.5).toFixed(0).padStart(6)} ms   p99 ${pct(r.serverAckMs, 0.99).toFixed(0).padStart(6)} ms   (in the bot: request in -> ack written)\n` : '') +
     `    report p50 ${pct(r.reportMs, 0.5).toFixed(0).padStart(6)} ms   p95 ${pct(r.reportMs, 0.95).toFixed(0).padStart(6)} ms   max ${pct(r.reportMs, 1).toFixed(0).padStart(6)} ms   (${r.reportMs.length} reports, ${r.notices} notices)\n` +
-    `    ${r.reportsPerSecond.toFixed(1)} reports/s (${(r.wallMs / 1000).toFixed(1)} s from the first command to the last report)`
+    `    ${r.reportsPerSecond.toFixed(1)} reports/s (${(r.wallMs / 1000).toFixed(1)} s from the first command to the last report; CPU: bot and stand-in ${r.cpu.bot.toFixed(1)} s, Prometheus ${r.cpu.prometheus.toFixed(1)} s)`
   );
 }
 

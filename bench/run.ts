@@ -131,6 +131,40 @@ export async function analysisBench(): Promise<Measurement[]> {
   return results;
 }
 
+/**
+ * Reports per second through the analysis engine alone, on demo data (no backend, no Slack): on
+ * this thread, and on pools of 1 and 2 threads. With the CPU the process used, so a machine whose
+ * cores are busy with something else shows as such (PNG encoding already runs on libuv's threads).
+ */
+export async function engineBench(): Promise<string[]> {
+  const { InlineEngine } = await import('../src/analysis/engine.js');
+  const { WorkerPoolEngine } = await import('../src/analysis/pool.js');
+  const { analysisDepsFor } = await import('../src/analysis/source.js');
+  const { loadConfig } = await import('../src/config/load.js');
+  const { DEMO_SERVICES } = await import('../src/simulation/demo-services.js');
+  const spec = { app: loadConfig({ env: {} }), demo: true };
+  const names = DEMO_SERVICES.map((d) => d.name);
+  const lines: string[] = [];
+  const engines: [string, () => { report: InstanceType<typeof InlineEngine>['report']; close(): Promise<void> }][] = [
+    ['on the main thread', () => new InlineEngine(analysisDepsFor(spec), { slots: 2 })],
+    ['pool of 1 thread', () => new WorkerPoolEngine(spec, { threads: 1, maxConcurrent: 2, backgroundConcurrent: 1 })],
+    ['pool of 2 threads', () => new WorkerPoolEngine(spec, { threads: 2, maxConcurrent: 4, backgroundConcurrent: 1 })],
+  ];
+  for (const [label, make] of engines) {
+    const engine = make();
+    const job = (i: number) => engine.report({ service: names[i % names.length]!, windowMs: [6, 12, 24, 48][i % 4]! * H, endMs: END - i * 60_000, timeoutMs: 60_000 });
+    await Promise.all(Array.from({ length: 4 }, (_, i) => job(100 + i)));
+    const cpu = process.cpuUsage();
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: 36 }, (_, i) => job(i)));
+    const wall = (performance.now() - t0) / 1000;
+    const used = ((u) => (u.user + u.system) / 1e6)(process.cpuUsage(cpu));
+    lines.push(`  36 distinct reports (demo data, 6-48 h), ${label.padEnd(19)} ${(36 / wall).toFixed(1).padStart(6)} reports/s   (${used.toFixed(1)} s of CPU in ${wall.toFixed(1)} s: ${(used / wall).toFixed(1)} cores)`);
+    await engine.close();
+  }
+  return lines;
+}
+
 export function machineLine(): string {
   const cpu = cpus();
   return `node ${process.version}, ${cpu.length} x ${cpu[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, load ${loadavg()
@@ -142,6 +176,7 @@ async function main(): Promise<void> {
   console.log(`pymem bench — ${machineLine()}`);
   console.log('\nAnalysis engine');
   for (const m of await analysisBench()) printMeasurement(m);
+  for (const line of await engineBench()) console.log(line);
   const { botBench, loadBench } = await import('./bot.js');
   console.log('\nSlack bot (local Slack stand-in, real Prometheus)');
   for (const m of await botBench()) printMeasurement(m);
