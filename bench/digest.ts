@@ -1,28 +1,31 @@
 /**
- * Digest for 500 services against a real Prometheus, with bounded concurrency: wall time, and how
- * many queries were in flight at once (counted by a proxy in front of Prometheus).
+ * Digest for 5,000 services (BENCH_DIGEST_SERVICES to change) against a real Prometheus, with
+ * bounded concurrency: wall time, and how many queries were in flight at once (counted by a proxy
+ * in front of Prometheus).
  */
 
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { DEFAULT_QUERIES } from '../src/config/types';
+import { WorkerPoolEngine } from '../src/analysis/pool';
+import { defaultAnalysisThreads } from '../src/config/bot';
+import { loadConfig } from '../src/config/load';
 import { DigestService, DIGEST_WINDOW_MS } from '../src/digest/digest-service';
-import { PrometheusSource } from '../src/metrics/prometheus';
 import { SqliteStore } from '../src/store/sqlite';
-import { renderDigestChartPng } from '../src/charts/render-digest-chart';
+import { availableParallelism } from 'node:os';
 import { diurnal, leak, type ScenarioSpec } from '../src/simulation/model';
 import { familiesFor } from '../test/support/scenario-metrics';
 import { startPrometheus } from '../test/support/prometheus';
 import type { Measurement } from './run';
+import { prometheusCpuSeconds } from './load';
 
 const END = Date.UTC(2026, 2, 2, 12);
-const SERVICES = 500;
+const SERVICES = Number(process.env["BENCH_DIGEST_SERVICES"] ?? 5000);
 const CONCURRENCY = 8;
 
 function specs(): ScenarioSpec[] {
   return Array.from({ length: SERVICES }, (_, i) => ({
-    service: `bench-svc-${String(i).padStart(3, '0')}`,
+    service: `bench-svc-${String(i).padStart(4, '0')}`,
     endMs: END,
     windowMs: DIGEST_WINDOW_MS,
     scrapeMs: 60_000,
@@ -63,26 +66,32 @@ export async function digestBench(): Promise<{ measurements: Measurement[]; note
   const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
   const store = SqliteStore.open(':memory:');
   await store.migrate();
+  // As in the bot: the measurements run on the analysis threads (digest work is their background priority).
+  const threads = defaultAnalysisThreads(availableParallelism());
+  const engine = new WorkerPoolEngine(
+    { app: loadConfig({ env: { PROMETHEUS_URL: url, PROMETHEUS_TIMEOUT: '30s' } }), demo: false },
+    { threads, maxConcurrent: 2 * threads, backgroundConcurrent: CONCURRENCY },
+  );
   try {
-    const source = new PrometheusSource(
-      { url, auth: { kind: 'none' }, headers: {}, timeoutMs: 30_000, maxResponseBytes: 64 * 1024 * 1024, maxSeries: 512, minStepSeconds: 15 },
-      () => ({ queries: DEFAULT_QUERIES, limitBytes: null, workersPerInstance: null }),
-    );
     const digest = new DigestService({
-      analysis: { source, settings: () => ({ queries: DEFAULT_QUERIES, limitBytes: null, workersPerInstance: null }), timeZone: 'UTC' },
+      engine,
+      timeZone: 'UTC',
       store,
-      charts: { render: (panels, options) => renderDigestChartPng(panels, options) },
       logger: pino({ level: 'silent' }),
       concurrency: CONCURRENCY,
       serviceTimeoutMs: 30_000,
       windowMs: DIGEST_WINDOW_MS,
     });
     const names = specs().map((s) => s.service);
+    const promCpu = prometheusCpuSeconds(prom.dataDir);
+    const ownCpu = process.cpuUsage();
     const start = performance.now();
     const measured = await digest.measureAll(names, END);
     const composed = await digest.compose('C0BENCH0001', names, measured, END, new Date(END).toISOString());
     const rendered = await digest.render(composed, null);
     const wall = performance.now() - start;
+    const ownCpuSeconds = ((u) => (u.user + u.system) / 1e6)(process.cpuUsage(ownCpu));
+    const promCpuSeconds = prometheusCpuSeconds(prom.dataDir) - promCpu;
     const failures = [...measured.values()].filter((m) => m.entry.kind !== 'measured').length;
     const grew = composed.entries.filter((e) => e.kind === 'measured' && e.status === 'grew').length;
     return {
@@ -90,11 +99,26 @@ export async function digestBench(): Promise<{ measurements: Measurement[]; note
       notes: [
         `${total} queries to Prometheus, at most ${peak} in flight at once (${CONCURRENCY} services at a time; peak services measured at once: ${digest.peakInFlight})`,
         `${grew} growing, ${failures} not measured; chart ${rendered.png ? `${Math.round(rendered.png.length / 1024)} KiB` : 'none'}; Prometheus set-up (simulate, backfill, start) ${(setupMs / 1000).toFixed(1)} s, not counted`,
+        `CPU while measuring: pymem (all threads) ${ownCpuSeconds.toFixed(1)} s, Prometheus ${promCpuSeconds.toFixed(1)} s, over ${(wall / 1000).toFixed(1)} s of wall time on ${availableParallelism()} cores`,
       ],
     };
   } finally {
+    await engine.close();
     proxy.close();
     await store.close();
     await prom.stop();
   }
+}
+
+if (require.main === module) {
+  digestBench().then(
+    ({ measurements, notes }) => {
+      for (const m of measurements) console.log(`  ${m.name}: ${(m.median / 1000).toFixed(1)} s`);
+      for (const note of notes) console.log(`  ${note}`);
+    },
+    (error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    },
+  );
 }

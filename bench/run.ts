@@ -132,6 +132,40 @@ export async function analysisBench(): Promise<Measurement[]> {
   return results;
 }
 
+/**
+ * Reports per second through the analysis engine alone, on demo data (no backend, no Slack): on
+ * this thread, and on pools of 1 and 2 threads. With the CPU the process used, so a machine whose
+ * cores are busy with something else shows as such (PNG encoding already runs on libuv's threads).
+ */
+export async function engineBench(): Promise<string[]> {
+  const { InlineEngine } = await import('../src/analysis/engine.js');
+  const { WorkerPoolEngine } = await import('../src/analysis/pool.js');
+  const { analysisDepsFor } = await import('../src/analysis/source.js');
+  const { loadConfig } = await import('../src/config/load.js');
+  const { DEMO_SERVICES } = await import('../src/simulation/demo-services.js');
+  const spec = { app: loadConfig({ env: {} }), demo: true };
+  const names = DEMO_SERVICES.map((d) => d.name);
+  const lines: string[] = [];
+  const engines: [string, () => { report: InstanceType<typeof InlineEngine>['report']; close(): Promise<void> }][] = [
+    ['on the main thread', () => new InlineEngine(analysisDepsFor(spec), { slots: 2 })],
+    ['pool of 1 thread', () => new WorkerPoolEngine(spec, { threads: 1, maxConcurrent: 2, backgroundConcurrent: 1 })],
+    ['pool of 2 threads', () => new WorkerPoolEngine(spec, { threads: 2, maxConcurrent: 4, backgroundConcurrent: 1 })],
+  ];
+  for (const [label, make] of engines) {
+    const engine = make();
+    const job = (i: number) => engine.report({ service: names[i % names.length]!, windowMs: [6, 12, 24, 48][i % 4]! * H, endMs: END - i * 60_000, timeoutMs: 60_000 });
+    await Promise.all(Array.from({ length: 4 }, (_, i) => job(100 + i)));
+    const cpu = process.cpuUsage();
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: 36 }, (_, i) => job(i)));
+    const wall = (performance.now() - t0) / 1000;
+    const used = ((u) => (u.user + u.system) / 1e6)(process.cpuUsage(cpu));
+    lines.push(`  36 distinct reports (demo data, 6-48 h), ${label.padEnd(19)} ${(36 / wall).toFixed(1).padStart(6)} reports/s   (${used.toFixed(1)} s of CPU in ${wall.toFixed(1)} s: ${(used / wall).toFixed(1)} cores)`);
+    await engine.close();
+  }
+  return lines;
+}
+
 export function machineLine(): string {
   const cpu = cpus();
   return `node ${process.version}, ${cpu.length} x ${cpu[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, load ${loadavg()
@@ -143,11 +177,14 @@ async function main(): Promise<void> {
   console.log(`pymem bench — ${machineLine()}`);
   console.log('\nAnalysis engine');
   for (const m of await analysisBench()) printMeasurement(m);
-  const { botBench } = await import('./bot.js');
+  for (const line of await engineBench()) console.log(line);
+  const { botBench, loadBench } = await import('./bot.js');
   console.log('\nSlack bot (local Slack stand-in, real Prometheus)');
   for (const m of await botBench()) printMeasurement(m);
+  console.log(`\nSimultaneous commands (48 workers, 6 h at 15 s per service; load ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the start)`);
+  for (const line of (await loadBench()).lines) console.log(line);
   const { digestBench } = await import('./digest.js');
-  console.log('\nDaily digest (real Prometheus)');
+  console.log(`\nDaily digest (real Prometheus; load ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the start)`);
   const digest = await digestBench();
   for (const m of digest.measurements) printMeasurement(m);
   for (const note of digest.notes) console.log(`  ${note}`);

@@ -31,6 +31,10 @@ function on(app: App, deps: ActionDeps, actionId: string | RegExp, kind: ActionK
     } catch (error) {
       deps.telemetry.actionHandled(kind, 'error');
       log.error({ err: error }, 'action failed after the acknowledgement');
+      // The click was acknowledged: say that it did not work rather than leave the clicker guessing.
+      await replyVia(args.respond)(noticeMessage(':x: That did not work: something failed on pymem’s side (logged). Try again in a minute.')).catch((replyError: unknown) =>
+        log.error({ err: replyError }, 'could not tell the clicker that the action failed'),
+      );
     }
   });
 }

@@ -6,7 +6,6 @@ import type { Logger } from 'pino';
 import { parseCommand } from '../src/bot/command';
 import type { ReportService } from '../src/bot/reports';
 import type { Subscriptions } from '../src/bot/subscriptions';
-import { formatDuration } from '../src/domain/format';
 import type { Telemetry } from '../src/observability/telemetry';
 import { helpMessage, noticeMessage, type SlackMessage } from '../src/slack/blocks';
 import type { Reply } from '../src/slack/gateway';
@@ -16,7 +15,6 @@ export interface CommandDeps {
   readonly reports: ReportService;
   readonly subscriptions: Subscriptions;
   readonly maxWindowMs: number;
-  readonly defaultWindowMs: number;
   readonly logger: Logger;
   readonly telemetry: Telemetry;
 }
@@ -27,6 +25,7 @@ export function registerCommand(app: App, deps: CommandDeps): void {
     // A forged or garbled request can carry text that is not a string (a repeated field, a number).
     const parsed = parseCommand(typeof command.text === 'string' ? command.text : '', deps.maxWindowMs);
     const log = deps.logger.child({ requestId: command.trigger_id || randomUUID(), command: parsed.kind, channel: command.channel_id, user: command.user_id });
+    const channelName = typeof command.channel_name === 'string' ? command.channel_name : null;
     switch (parsed.kind) {
       case 'help':
         await ack(ephemeral(helpMessage(command.command)));
@@ -41,33 +40,42 @@ export function registerCommand(app: App, deps: CommandDeps): void {
       case 'unsubscribe':
       case 'list': {
         await ack();
-        await run(log, deps, parsed.kind, async () => {
+        const job = async (): Promise<string> => {
           const message =
             parsed.kind === 'list'
               ? await deps.subscriptions.list(command.channel_id)
               : parsed.kind === 'subscribe'
-                ? await deps.subscriptions.subscribe(command.channel_id, parsed.service, command.user_id)
+                ? await deps.subscriptions.subscribe(command.channel_id, parsed.service, command.user_id, channelName)
                 : await deps.subscriptions.unsubscribe(command.channel_id, parsed.service);
           // Subscriptions change what the whole channel gets, so the channel sees the answer.
           await respond({ response_type: parsed.kind === 'list' ? 'ephemeral' : 'in_channel', text: message.text, blocks: message.blocks });
           return 'answered';
-        });
+        };
+        await run(log, deps, parsed.kind, job, respond);
         return;
       }
       case 'analyze': {
-        const windowMs = parsed.windowMs ?? deps.defaultWindowMs;
-        await ack(ephemeral(noticeMessage(`:hourglass_flowing_sand: Analysing \`${parsed.service}\` over the last ${formatDuration(windowMs)}…`)));
-        await run(log, deps, 'analyze', () =>
-          deps.reports.runCommand({
-            channelId: command.channel_id,
-            userId: command.user_id,
-            service: parsed.service,
-            windowMs,
-            deliveryKey: command.trigger_id,
-            reply: replyVia(respond),
-            log,
-          }),
-        );
+        // Decided without waiting for anything: "Analysing…", or "busy" when the queue is too long.
+        const accepted = deps.reports.accept({
+          channelId: command.channel_id,
+          channelName,
+          userId: command.user_id,
+          service: parsed.service,
+          windowMs: parsed.windowMs,
+          deliveryKey: command.trigger_id,
+          reply: replyVia(respond),
+          log,
+        });
+        await ack(ephemeral(accepted.ack));
+        if (accepted.kind === 'busy') {
+          deps.telemetry.commandHandled('analyze', 'busy');
+          log.warn({ service: parsed.service }, 'answered busy: the analysis queue is too long');
+          return;
+        }
+        // Let the acknowledgements of requests that arrived with this one go out before this
+        // one's work starts (a burst of commands otherwise acks one, works, acks the next, ...).
+        await new Promise((resolve) => setImmediate(resolve));
+        await run(log, deps, 'analyze', accepted.run, respond);
         return;
       }
       default: {
@@ -78,13 +86,23 @@ export function registerCommand(app: App, deps: CommandDeps): void {
   });
 }
 
-async function run(log: Logger, deps: CommandDeps, kind: 'analyze' | 'subscribe' | 'unsubscribe' | 'list', job: () => Promise<string>): Promise<void> {
+function failedText(kind: 'analyze' | 'subscribe' | 'unsubscribe' | 'list'): string {
+  return kind === 'list' || kind === 'subscribe' || kind === 'unsubscribe'
+    ? `:x: pymem could not ${kind === 'list' ? 'read this channel’s subscriptions' : `${kind} the service`}: its database did not answer or something unexpected failed (logged). Try again in a minute.`
+    : ':x: Something unexpected went wrong on pymem’s side after it started (logged). Run the command again in a minute.';
+}
+
+async function run(log: Logger, deps: CommandDeps, kind: 'analyze' | 'subscribe' | 'unsubscribe' | 'list', job: () => Promise<string>, respond: RespondFn): Promise<void> {
   try {
     const outcome = await job();
     deps.telemetry.commandHandled(outcome === 'denied' ? 'denied' : kind, outcome);
   } catch (error) {
     deps.telemetry.commandHandled(kind, 'error');
     log.error({ err: error }, 'slash command failed after the acknowledgement');
+    // The requester was told "Analysing…" (or nothing yet, for subscriptions): never leave them waiting.
+    await respond({ response_type: 'ephemeral', replace_original: false, text: failedText(kind) }).catch((replyError: unknown) =>
+      log.error({ err: replyError }, 'could not tell the requester that the command failed'),
+    );
   }
 }
 

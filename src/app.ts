@@ -6,26 +6,26 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, type CustomRoute } from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver, type CustomRoute } from '@slack/bolt';
 import { hardenBoltBodyParsing } from './slack/bolt-hardening';
-import { healthRoutes, startHealthServer } from './observability/health';
+import { healthRoutes, startHealthServer, type SocketState } from './observability/health';
 import { PrometheusTelemetry } from './observability/prometheus-metrics';
 import type { Telemetry } from './observability/telemetry';
 import type { Logger } from 'pino';
 import { registerActions, registerDigestActions, registerOtherActions } from '../handlers/actions';
 import { registerCommand } from '../handlers/command';
-import { Limiter } from './bot/limiter';
+import { ChannelCheck } from './bot/channel-check';
 import { Subscriptions } from './bot/subscriptions';
-import type { AnalysisDeps } from './analysis/analyze-service';
+import { InlineEngine, type AnalysisEngine } from './analysis/engine';
+import { WorkerPoolEngine } from './analysis/pool';
+import { analysisDepsFor, metricsSourceFor as sourceForSpec, stepMsFor, type AnalysisSpec } from './analysis/source';
 import { DigestRunner } from './digest/digest-runner';
-import { DigestService, DIGEST_WINDOW_MS, type DigestChartPort } from './digest/digest-service';
+import { DigestService, DIGEST_WINDOW_MS } from './digest/digest-service';
 import type { SlackGateway } from './slack/gateway';
-import { ReportService, type ChartPort } from './bot/reports';
+import { ReportService } from './bot/reports';
 import type { BotConfig, SlackSettings } from './config/bot';
 import { serviceSettingsFor } from './config/load';
 import { boltLogger } from './logging';
-import { DemoSource } from './metrics/demo';
-import { PrometheusSource } from './metrics/prometheus';
 import type { MetricsSource } from './metrics/source';
 import { WebApiGateway } from './slack/web-gateway';
 import type { Store } from './store/store';
@@ -33,8 +33,10 @@ import type { Store } from './store/store';
 export interface BotDeps {
   readonly store: Store;
   readonly logger: Logger;
+  /** Computes analyses and charts; by default a pool of worker threads sized by the configuration. */
+  readonly engine?: AnalysisEngine;
+  /** A metrics source of the caller's own: analyses then run on this thread, through it. */
   readonly source?: MetricsSource;
-  readonly charts?: ChartPort;
   readonly clock?: () => number;
   readonly newId?: () => string;
 }
@@ -43,41 +45,49 @@ export interface RunningBot {
   readonly app: App;
   readonly reports: ReportService;
   readonly digests: DigestRunner;
+  readonly engine: AnalysisEngine;
   readonly telemetry: PrometheusTelemetry;
   /** The HTTP port: Slack requests and health in HTTP mode, health only in Socket Mode. */
   readonly port: number;
   /** The HTTP server receiving Slack's requests (HTTP mode), or null in Socket Mode. */
   readonly server: Server | null;
-  /** Stops taking work, lets work in progress finish for up to `graceMs`, then cancels the rest. */
-  stop(graceMs?: number): Promise<void>;
+  /**
+   * Readiness turns false at once; the bot keeps serving for `drainMs` (so a load balancer or Slack
+   * stops sending it work), then stops taking work, lets work in progress finish for up to
+   * `graceMs`, and cancels the rest.
+   */
+  stop(graceMs?: number, drainMs?: number): Promise<void>;
+}
+
+/** How often messages whose last update did not reach Slack are looked for, ms. */
+const RENDER_SWEEP_MS = 60_000;
+
+/** The plain-data analysis settings worker threads rebuild their source from. */
+export function analysisSpecFor(config: BotConfig): AnalysisSpec {
+  return { app: config.app, demo: config.demo };
 }
 
 export function metricsSourceFor(config: BotConfig): MetricsSource {
-  if (config.demo || config.app.prometheus === null) return new DemoSource();
-  const app = config.app;
-  return new PrometheusSource(app.prometheus!, (s) => serviceSettingsFor(app, s));
+  return sourceForSpec(analysisSpecFor(config));
 }
 
-/** Charts come from the one shared renderer, loaded on first use (canvas is heavy to load). */
-export const sharedCharts: ChartPort = {
-  async render(series, diagnosis, fleet, timeZone) {
-    const { renderMemoryChartPng } = await import('./charts/render-memory-chart.js');
-    return renderMemoryChartPng(series, diagnosis, fleet, timeZone);
-  },
-};
-
 export function createBoltApp(slack: SlackSettings, logger: Logger, customRoutes: CustomRoute[] = []): App {
+  const apiUrl = slack.apiUrl ? { slackApiUrl: slack.apiUrl.endsWith('/') ? slack.apiUrl : `${slack.apiUrl}/` } : {};
   const common = {
     token: slack.botToken,
     logger: boltLogger(logger),
     clientOptions: {
-      ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl.endsWith('/') ? slack.apiUrl : `${slack.apiUrl}/` } : {}),
-      // Interactive work: a few quick retries, honouring Slack's Retry-After on 429.
-      retryConfig: { retries: 3, factor: 2, minTimeout: 300, maxTimeout: 5_000 },
-      rejectRateLimitedCalls: false,
+      ...apiUrl,
+      // No retries and no waiting inside the client: its one queue would stop every call while a
+      // single channel waits out a Retry-After. WebApiGateway retries per method and channel instead.
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
     },
   };
-  if (slack.appToken) return new App({ ...common, appToken: slack.appToken, socketMode: true });
+  if (slack.appToken) {
+    const receiver = new SocketModeReceiver({ appToken: slack.appToken, logger: common.logger, installerOptions: { clientOptions: apiUrl } });
+    return new App({ ...common, receiver });
+  }
   hardenBoltBodyParsing();
   const receiver = new HTTPReceiver({
     signingSecret: slack.signingSecret,
@@ -101,43 +111,75 @@ export function createBoltApp(slack: SlackSettings, logger: Logger, customRoutes
   return new App({ ...common, receiver });
 }
 
+/** Whether the Socket Mode connection is up, from the client's own lifecycle events. */
+function watchSocket(app: App): () => SocketState {
+  // Bolt keeps its receiver private; the Socket Mode client is what reports the connection.
+  const receiver = (app as unknown as { receiver?: unknown }).receiver;
+  if (!(receiver instanceof SocketModeReceiver)) return () => ({ state: 'connecting', sinceMs: Date.now() });
+  let state: SocketState = { state: 'connecting', sinceMs: Date.now() };
+  const set = (next: SocketState['state']) => () => void (state = { state: next, sinceMs: Date.now() });
+  receiver.client.on('connected', set('connected'));
+  receiver.client.on('reconnecting', set('connecting'));
+  receiver.client.on('connecting', set('connecting'));
+  receiver.client.on('disconnected', set('disconnected'));
+  return () => state;
+}
+
 export async function startBot(config: BotConfig, deps: BotDeps): Promise<RunningBot> {
   if (!config.slack) throw new Error('startBot needs Slack settings');
-  const source = deps.source ?? metricsSourceFor(config);
+  const spec = analysisSpecFor(config);
+  const source = deps.source ?? sourceForSpec(spec);
+  const analysis = analysisDepsFor(spec, source);
+  // On this thread when asked (PYMEM_ANALYSIS_THREADS=0) or when the caller brings its own source,
+  // which cannot be handed to another thread; in the pool otherwise.
+  const engine =
+    deps.engine ??
+    (deps.source !== undefined || config.analysisThreads === 0
+      ? new InlineEngine(analysis, { slots: { interactive: config.maxConcurrentAnalyses, background: config.digest.concurrency } })
+      : new WorkerPoolEngine(spec, { threads: config.analysisThreads, maxConcurrent: config.maxConcurrentAnalyses, backgroundConcurrent: config.digest.concurrency }));
   const telemetry = new PrometheusTelemetry();
+  telemetry.watchPool(() => engine.stats());
   let shuttingDown = false;
-  const health = { store: deps.store, source, telemetry, shuttingDown: () => shuttingDown };
   const socketMode = config.slack.appToken !== null;
+  let socket: (() => SocketState) | null = null;
+  const health = { store: deps.store, source, telemetry, shuttingDown: () => shuttingDown, socket: () => socket?.() ?? null };
   const app = createBoltApp(config.slack, deps.logger, socketMode ? [] : healthRoutes(health));
-  const analysis = analysisFor(config, source);
-  const slack = new WebApiGateway(app.client, telemetry);
+  if (socketMode) socket = watchSocket(app);
+  const slack = new WebApiGateway(app.client, telemetry, { retryDeadlineMs: config.slackRetryDeadlineMs });
   const clock = deps.clock ?? Date.now;
+  const channels = new ChannelCheck({ slack, logger: deps.logger, now: clock });
   const access = config.app.access;
   const reports = new ReportService({
-    analysis,
+    engine,
+    settingsKey: (service) => JSON.stringify(serviceSettingsFor(config.app, service)),
+    stepMs: (windowMs, endMs) => stepMsFor(spec, windowMs, endMs),
+    sourceDescription: source.description,
+    timeZone: config.app.analysis.timeZone,
     store: deps.store,
     slack,
-    charts: deps.charts ?? sharedCharts,
-    limiter: new Limiter(config.maxConcurrentAnalyses),
+    channels,
     logger: deps.logger,
     clock,
     newId: deps.newId ?? randomUUID,
     analysisTimeoutMs: config.analysisTimeoutMs,
     defaultWindowMs: config.app.analysis.defaultWindowMs,
+    maxQueueWaitMs: config.maxQueueWaitMs,
+    resultCacheTtlMs: config.resultCacheTtlMs,
     digestsAvailable: true,
     telemetry,
     access,
   });
-  const digests = createDigestRunner(config, { ...deps, clock, telemetry }, analysis, slack);
+  const digests = createDigestRunner(config, { ...deps, clock, telemetry, engine, channels }, slack);
   const subscriptions = new Subscriptions({
     store: deps.store,
     clock,
     scheduleFor: (channel) => config.digest.channels[channel] ?? config.digest.schedule,
     knownServices: () => source.knownServices(),
+    channels,
     access,
   });
   const handlerDeps = { reports, subscriptions, logger: deps.logger, telemetry };
-  registerCommand(app, { ...handlerDeps, maxWindowMs: config.app.analysis.maxWindowMs, defaultWindowMs: config.app.analysis.defaultWindowMs });
+  registerCommand(app, { ...handlerDeps, maxWindowMs: config.app.analysis.maxWindowMs });
   registerActions(app, handlerDeps);
   registerDigestActions(app, handlerDeps);
   registerOtherActions(app);
@@ -159,43 +201,38 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
     port = (slackServer.address() as AddressInfo).port;
   }
   digests.start();
+  // After a restart, messages whose last update never reached Slack are drawn again.
+  reports.updater.start(RENDER_SWEEP_MS);
   return {
     app,
     reports,
     digests,
+    engine,
     telemetry,
     port,
     server: slackServer,
-    async stop(graceMs = 10_000) {
+    async stop(graceMs = 10_000, drainMs = 0) {
       shuttingDown = true;
+      // Readiness is false from here on; requests still arriving (the load balancer or Slack has not
+      // noticed yet) are served as usual until the drain period ends.
+      if (drainMs > 0) await new Promise((resolve) => setTimeout(resolve, drainMs));
       await digests.stop();
       await app.stop();
       await reports.drain(graceMs);
+      // The grace period is over: what the threads still do (a backend that never answers) is abandoned.
+      await engine.close(1_000);
       if (healthServer) await new Promise((resolve) => healthServer!.close(resolve));
     },
   };
 }
 
-/** Digest charts come from the shared renderer too. */
-export const sharedDigestCharts: DigestChartPort = {
-  async render(panels, options) {
-    const { renderDigestChartPng } = await import('./charts/render-digest-chart.js');
-    return renderDigestChartPng(panels, options);
-  },
-};
+type DigestDeps = { readonly store: Store; readonly logger: Logger; readonly engine: AnalysisEngine };
 
-type DigestDeps = { readonly store: Store; readonly logger: Logger; readonly digestCharts?: DigestChartPort };
-
-/** The analysis settings every consumer of the metrics backend shares. */
-export function analysisFor(config: BotConfig, source: MetricsSource = metricsSourceFor(config)): AnalysisDeps {
-  return { source, settings: (s: string) => serviceSettingsFor(config.app, s), timeZone: config.app.analysis.timeZone };
-}
-
-export function createDigestService(config: BotConfig, deps: DigestDeps, analysis: AnalysisDeps): DigestService {
+export function createDigestService(config: BotConfig, deps: DigestDeps): DigestService {
   return new DigestService({
-    analysis,
+    engine: deps.engine,
+    timeZone: config.app.analysis.timeZone,
     store: deps.store,
-    charts: deps.digestCharts ?? sharedDigestCharts,
     logger: deps.logger,
     concurrency: config.digest.concurrency,
     serviceTimeoutMs: config.digest.serviceTimeoutMs,
@@ -206,10 +243,18 @@ export function createDigestService(config: BotConfig, deps: DigestDeps, analysi
 
 export function createDigestRunner(
   config: BotConfig,
-  deps: DigestDeps & { readonly clock: () => number; readonly telemetry?: Telemetry },
-  analysis: AnalysisDeps,
+  deps: DigestDeps & { readonly clock: () => number; readonly telemetry?: Telemetry; readonly channels: ChannelCheck },
   slack: SlackGateway,
 ): DigestRunner {
-  const digest = createDigestService(config, deps, analysis);
-  return new DigestRunner({ digest, store: deps.store, slack, logger: deps.logger, clock: deps.clock, settings: config.digest, ...(deps.telemetry ? { telemetry: deps.telemetry } : {}) });
+  const digest = createDigestService(config, deps);
+  return new DigestRunner({
+    digest,
+    store: deps.store,
+    slack,
+    channels: deps.channels,
+    logger: deps.logger,
+    clock: deps.clock,
+    settings: config.digest,
+    ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
+  });
 }

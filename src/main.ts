@@ -39,14 +39,17 @@ async function main(): Promise<number> {
   const shutdown = (signal: string): void => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal, graceMs: config.shutdownGraceMs }, 'shutting down: no new work, finishing what is in progress');
+    logger.info(
+      { signal, drainMs: config.shutdownDrainMs, graceMs: config.shutdownGraceMs },
+      'shutting down: not ready any more, still serving for the drain period, then finishing what is in progress',
+    );
     // A hard deadline in case something refuses to stop.
     setTimeout(() => {
       logger.error('shutdown took too long; exiting');
       process.exit(1);
-    }, config.shutdownGraceMs + 10_000).unref();
+    }, config.shutdownDrainMs + config.shutdownGraceMs + 10_000).unref();
     void bot
-      .stop(config.shutdownGraceMs)
+      .stop(config.shutdownGraceMs, config.shutdownDrainMs)
       .then(() => store.close())
       .then(
         () => {

@@ -1,16 +1,22 @@
 /**
- * Keeps a report message equal to the stored state, however many ticks arrive at once.
+ * Keeps a report message equal to the stored state, however many ticks arrive at once, and whatever
+ * Slack or the database do meanwhile.
  *
  * Ticks only write to the store; this re-renders from the store. Per incident, one refresh runs at
  * a time and any request made meanwhile is folded into one more pass, so a burst of twenty clicks
- * costs a handful of chat.update calls. After each update it re-reads the version: if a tick landed
- * while the update was on its way (here or on another replica), it renders again. The last update
- * any replica sends is therefore always followed by a check against the latest version.
+ * costs a handful of chat.update calls. After each update it records the version Slack now shows
+ * and re-reads the version: if a tick landed while the update was on its way (here or on another
+ * replica), it renders again.
+ *
+ * An update that finally fails (Slack rate-limited it past its deadline, Slack or the database was
+ * down) is tried again later, with a growing pause; and every few minutes, and when the process
+ * starts, messages the store knows to be behind (rendered_version < version) are drawn again. So
+ * a message converges to the stored state even across restarts.
  */
 
 import type { Logger } from 'pino';
-import type { Store } from '../store/store';
-import type { SlackGateway } from '../slack/gateway';
+import type { IncidentRecord, Store } from '../store/store';
+import { SlackCallError, type SlackGateway } from '../slack/gateway';
 import { reportMessage } from '../slack/blocks';
 
 interface Pass {
@@ -25,14 +31,31 @@ export interface UpdaterDeps {
   readonly digestsAvailable: boolean;
   /** Safety bound on passes per refresh, in case the version never settles. */
   readonly maxPasses?: number;
+  /** First pause before trying a failed update again, ms; it doubles up to maxRetryDelayMs. */
+  readonly retryDelayMs?: number;
+  readonly maxRetryDelayMs?: number;
 }
+
+/** Slack's answers after which updating this message can never work: stop trying. */
+const PERMANENT = new Set(['message_not_found', 'channel_not_found', 'is_archived', 'not_in_channel', 'cant_update_message', 'edit_window_closed', 'invalid_blocks', 'msg_too_long']);
+/** Messages drawn again per sweep, at most. */
+const SWEEP_BATCH = 50;
 
 export class MessageUpdater {
   private readonly running = new Map<string, Pass>();
+  /** Incidents waiting to be tried again, with the attempt count. */
+  private readonly retries = new Map<string, { timer: NodeJS.Timeout; attempt: number }>();
+  /** Messages whose incident could not be looked up (the store was down), keyed "channel ts". */
+  private readonly unresolved = new Map<string, NodeJS.Timeout>();
+  private sweeper: NodeJS.Timeout | null = null;
+  private stopped = false;
 
   constructor(private readonly deps: UpdaterDeps) {}
 
-  /** Resolves once the message shows a version at least as new as the one stored when this was called. */
+  /**
+   * Resolves once the message shows a version at least as new as the one stored when this was called,
+   * or once a retry is scheduled because that could not be done now. Never rejects.
+   */
   refresh(incidentId: string): Promise<void> {
     const current = this.running.get(incidentId);
     if (current) {
@@ -45,9 +68,67 @@ export class MessageUpdater {
     return pass.done;
   }
 
-  /** Refreshes still running (for graceful shutdown). */
+  /**
+   * Redraws the message at (channel, ts) once its incident can be read: for a click that arrived
+   * while the store was down, so the clicker's unsaved tick disappears again.
+   */
+  refreshMessage(channelId: string, messageTs: string, attempt = 0): void {
+    const key = `${channelId} ${messageTs}`;
+    if (this.stopped || this.unresolved.has(key)) return;
+    const timer = setTimeout(() => {
+      this.unresolved.delete(key);
+      this.deps.store.findIncidentByMessage(channelId, messageTs).then(
+        (incident) => {
+          if (incident) void this.refresh(incident.id);
+        },
+        () => this.refreshMessage(channelId, messageTs, attempt + 1),
+      );
+    }, this.delay(attempt));
+    timer.unref();
+    this.unresolved.set(key, timer);
+  }
+
+  /** Draws again the messages whose last update did not reach Slack; returns how many it found. */
+  async sweep(): Promise<number> {
+    let stale: IncidentRecord[];
+    try {
+      stale = await this.deps.store.staleIncidents(SWEEP_BATCH);
+    } catch (error) {
+      this.deps.logger.warn({ err: error }, 'could not look for report messages to bring up to date (database unavailable); trying again later');
+      return 0;
+    }
+    for (const incident of stale) {
+      if (!this.retries.has(incident.id)) void this.refresh(incident.id);
+    }
+    if (stale.length > 0) this.deps.logger.info({ count: stale.length }, 'bringing report messages up to date whose last update did not reach Slack');
+    return stale.length;
+  }
+
+  /** Sweeps now and then every `intervalMs`. */
+  start(intervalMs: number): void {
+    void this.sweep();
+    this.sweeper = setInterval(() => void this.sweep(), intervalMs);
+    this.sweeper.unref();
+  }
+
+  /** Stops sweeping and retrying (what is still behind is found by the next process's sweep). */
+  stop(): void {
+    this.stopped = true;
+    if (this.sweeper) clearInterval(this.sweeper);
+    for (const { timer } of this.retries.values()) clearTimeout(timer);
+    for (const timer of this.unresolved.values()) clearTimeout(timer);
+    this.retries.clear();
+    this.unresolved.clear();
+  }
+
+  /** Refreshes still running (for graceful shutdown and tests). */
   async idle(): Promise<void> {
     await Promise.allSettled([...this.running.values()].map((p) => p.done));
+  }
+
+  /** Incidents waiting for a retry (for tests). */
+  pendingRetries(): string[] {
+    return [...this.retries.keys()];
   }
 
   private async loop(incidentId: string, pass: Pass): Promise<void> {
@@ -64,7 +145,7 @@ export class MessageUpdater {
       }
     } catch (error) {
       this.running.delete(incidentId);
-      throw error;
+      this.failed(incidentId, error);
     }
   }
 
@@ -84,7 +165,44 @@ export class MessageUpdater {
       digestsAvailable: this.deps.digestsAvailable,
     });
     await this.deps.slack.updateMessage(incident.channelId, incident.messageTs, message);
+    await this.deps.store.markRendered(incidentId, incident.version);
+    this.clearRetry(incidentId);
     const after = await this.deps.store.getIncident(incidentId);
     if (after && after.version !== incident.version) pass.dirty = true;
+  }
+
+  private failed(incidentId: string, error: unknown): void {
+    if (error instanceof SlackCallError && PERMANENT.has(error.code)) {
+      // The message is gone or frozen: nothing will ever show the new state, so stop asking.
+      this.deps.logger.warn({ err: error, incidentId }, 'the report message can no longer be updated; giving up on it');
+      this.clearRetry(incidentId);
+      void this.deps.store
+        .getIncident(incidentId)
+        .then((incident) => (incident ? this.deps.store.markRendered(incidentId, incident.version) : undefined))
+        .catch(() => undefined);
+      return;
+    }
+    if (this.stopped) return;
+    const attempt = (this.retries.get(incidentId)?.attempt ?? -1) + 1;
+    const retryAfter = error instanceof SlackCallError ? (error.retryAfterMs ?? 0) : 0;
+    const delay = Math.max(retryAfter, this.delay(attempt));
+    this.deps.logger.warn({ err: error, incidentId, retryInMs: delay }, 'could not bring the report message up to date; trying again later');
+    this.clearRetry(incidentId);
+    const timer = setTimeout(() => {
+      void this.refresh(incidentId);
+    }, delay);
+    timer.unref();
+    this.retries.set(incidentId, { timer, attempt });
+  }
+
+  private clearRetry(incidentId: string): void {
+    const pending = this.retries.get(incidentId);
+    if (pending) clearTimeout(pending.timer);
+    this.retries.delete(incidentId);
+  }
+
+  private delay(attempt: number): number {
+    const first = this.deps.retryDelayMs ?? 2_000;
+    return Math.min(this.deps.maxRetryDelayMs ?? 5 * 60_000, first * 2 ** Math.min(attempt, 20));
   }
 }

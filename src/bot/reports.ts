@@ -1,45 +1,60 @@
 /**
  * The bot's jobs, free of Bolt: run an analysis and post the report, post a re-run in the thread,
  * and apply a checklist tick. Handlers acknowledge Slack first and then call these.
+ *
+ * After the acknowledgement nothing fails silently: whether the database, the metrics backend or
+ * Slack fails, the requester gets a reply that says what failed and what to do (through the
+ * request's response_url, or chat.postEphemeral when that fails too).
  */
 
 import type { Logger } from 'pino';
-import { analyzeService, type AnalysisDeps, type AnalysisResult } from '../analysis/analyze-service';
-import type { ChecklistStepId } from '../domain/checklist';
-import type { Diagnosis } from '../domain/diagnosis';
-import type { Fleet } from '../domain/fleet';
+import type { AnalysisEngine } from '../analysis/engine';
+import type { ReportJobOutput } from '../analysis/jobs';
+import { toBuffer } from '../analysis/pool';
+import { SchedulerError } from '../analysis/scheduler';
+import { SharedResults, SharedResultsError } from '../analysis/shared-results';
+import { STEP_TITLES, type ChecklistStepId } from '../domain/checklist';
 import { formatDuration, formatWindow } from '../domain/format';
 import type { StoredReport } from '../domain/report';
-import type { ServiceSeries } from '../domain/series';
-import { isMetricsError, MetricsError } from '../metrics/errors';
 import { accessAllows, deniedText, type AccessPolicy } from '../domain/access';
 import { noTelemetry, type Telemetry } from '../observability/telemetry';
-import { insufficientDataMessage, noticeMessage, rerunMessage, reportMessage } from '../slack/blocks';
+import { insufficientDataMessage, noticeMessage, rerunMessage, reportMessage, type SlackMessage } from '../slack/blocks';
 import { SlackCallError, type Reply, type SlackGateway } from '../slack/gateway';
-import type { SlackMessage } from '../slack/blocks';
 import { postWithImage } from '../slack/post-with-image';
-import type { IncidentRecord, Store } from '../store/store';
-import type { Limiter } from './limiter';
+import { cannotPostText, CANNOT_POST_CODES, type ChannelHint } from '../slack/postability';
+import { StoreError, type IncidentRecord, type Store } from '../store/store';
+import type { ChannelCheck } from './channel-check';
 import { MessageUpdater } from './message-updater';
-
-export interface ChartPort {
-  render(series: ServiceSeries, diagnosis: Diagnosis, fleet: Fleet, timeZone: string): Promise<Buffer>;
-}
+import { analysingText, busyText, postFailureText, storeUnavailableText, tickNotSavedText, tooSlowText, type StoreStep } from './notices';
 
 export interface ReportDeps {
-  readonly analysis: AnalysisDeps;
+  readonly engine: AnalysisEngine;
+  /** What the configuration adds to a request's identity: the service's resolved queries and limits. */
+  readonly settingsKey: (service: string) => string;
+  /** The query step of a window ending at endMs, ms: requests whose ends round to the same step ask the same thing. */
+  readonly stepMs: (windowMs: number, endMs: number) => number;
+  /** Where the data comes from, for the report's footer. */
+  readonly sourceDescription: string;
+  readonly timeZone: string;
   readonly store: Store;
   readonly slack: SlackGateway;
-  readonly charts: ChartPort;
-  readonly limiter: Limiter;
+  readonly channels: ChannelCheck;
   readonly logger: Logger;
   readonly clock: () => number;
   readonly newId: () => string;
   readonly analysisTimeoutMs: number;
   readonly defaultWindowMs: number;
+  /** A request whose analysis would wait longer than this to start is answered "busy". */
+  readonly maxQueueWaitMs: number;
+  /** How long a finished analysis serves identical requests; 0: only running ones are shared. */
+  readonly resultCacheTtlMs: number;
   readonly digestsAvailable: boolean;
   /** Waits between attempts when Slack has not finished processing an uploaded image yet. */
   readonly imageRetryDelayMs?: number;
+  /** Waits between attempts at a database call that failed because the database did not answer, ms. */
+  readonly storeRetryDelaysMs?: readonly number[];
+  /** First pause before a failed message update is tried again, ms. */
+  readonly updateRetryDelayMs?: number;
   readonly telemetry?: Telemetry;
   /** Which channel may query which services; null for no restriction. */
   readonly access?: AccessPolicy | null;
@@ -49,6 +64,8 @@ export interface CommandRequest {
   /** Logger carrying this request's id. */
   readonly log?: Logger;
   readonly channelId: string;
+  /** The slash command's channel_name (`directmessage`, `privategroup`, …): tells conversations Slack hides from the bot apart. */
+  readonly channelName?: string | null;
   readonly userId: string;
   readonly service: string;
   readonly windowMs: number | null;
@@ -81,7 +98,30 @@ export interface TickRequest {
   readonly reply: Reply;
 }
 
-export type Outcome = 'posted' | 'duplicate' | 'failed' | 'no-data' | 'updated' | 'unknown-message' | 'denied';
+export type Outcome = 'posted' | 'duplicate' | 'failed' | 'no-data' | 'updated' | 'unknown-message' | 'denied' | 'busy' | 'cannot-post' | 'not-saved';
+
+/** What to acknowledge a slash command with, and the work to do after the acknowledgement. */
+export type Acceptance =
+  | { readonly kind: 'accepted'; readonly ack: SlackMessage; readonly run: () => Promise<Outcome> }
+  | { readonly kind: 'busy'; readonly ack: SlackMessage };
+
+/** One analysis, shared by every identical request while it runs and for a while after. */
+interface SharedReport {
+  readonly output: ReportJobOutput;
+  readonly png: Buffer | null;
+  /** The chart uploaded once for everyone sharing this result; null again after a failed upload. */
+  upload: Promise<string> | null;
+}
+
+/** Cached results at most: a report is a PNG of ~100-200 KiB and its diagnosis. */
+const CACHE_MAX_ENTRIES = 256;
+const CACHE_MAX_BYTES = 48 * 1024 * 1024;
+/** Backend failures that may pass by themselves (the backend restarting, overloaded). */
+const TRANSIENT_BACKEND_FAILURES: ReadonlySet<string> = new Set(['unreachable', 'timeout', 'server-error']);
+/** Rendering and posting after the backend answered: the requester's own deadline allows for them. */
+const AFTER_FETCH_ALLOWANCE_MS = 5_000;
+
+type Requester = { readonly reply: Reply; readonly channelId: string; readonly userId: string; readonly log: Logger };
 
 export class ReportService {
   readonly updater: MessageUpdater;
@@ -89,10 +129,25 @@ export class ReportService {
   /** Aborted on shutdown: analyses still running give up and tell their requester. */
   private readonly stopping = new AbortController();
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly results: SharedResults<SharedReport>;
 
   constructor(private readonly deps: ReportDeps) {
     this.telemetry = deps.telemetry ?? noTelemetry;
-    this.updater = new MessageUpdater({ store: deps.store, slack: deps.slack, logger: deps.logger, digestsAvailable: deps.digestsAvailable });
+    this.updater = new MessageUpdater({
+      store: deps.store,
+      slack: deps.slack,
+      logger: deps.logger,
+      digestsAvailable: deps.digestsAvailable,
+      ...(deps.updateRetryDelayMs !== undefined ? { retryDelayMs: deps.updateRetryDelayMs } : {}),
+    });
+    this.results = new SharedResults<SharedReport>({
+      ttlMs: deps.resultCacheTtlMs,
+      maxEntries: CACHE_MAX_ENTRIES,
+      maxBytes: CACHE_MAX_BYTES,
+      sizeOf: (r) => (r.png?.length ?? 0) + JSON.stringify(r.output).length,
+      cacheable: (r) => r.output.status !== 'failed',
+      now: deps.clock,
+    });
   }
 
   /** Waits up to `graceMs` for work in progress, then cancels what is left and waits for it to reply. */
@@ -104,6 +159,7 @@ export class ReportService {
       await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => setTimeout(r, 2_000).unref())]);
     }
     await this.updater.idle();
+    this.updater.stop();
   }
 
   private track<T>(job: Promise<T>): Promise<T> {
@@ -112,52 +168,90 @@ export class ReportService {
     return job;
   }
 
-  /** `/pymem <service> [window]`: analyse and post the report with its checklist in the channel. */
-  runCommand(request: CommandRequest): Promise<Outcome> {
-    return this.track(this.command(request));
+  /**
+   * Decides how to acknowledge `/pymem <service>`: "Analysing…" and the work to do, or "busy" at once
+   * when the analysis would wait longer than allowed to start (an identical request's result, running
+   * or cached, is never refused).
+   */
+  accept(request: CommandRequest): Acceptance {
+    const windowMs = request.windowMs ?? this.deps.defaultWindowMs;
+    const busy = this.busy(request.service, windowMs);
+    if (busy !== null) return { kind: 'busy', ack: noticeMessage(busy) };
+    return { kind: 'accepted', ack: noticeMessage(analysingText(request.service, windowMs)), run: () => this.runCommand(request, true) };
   }
 
-  private async command(request: CommandRequest): Promise<Outcome> {
+  /** `/pymem <service> [window]`: analyse and post the report with its checklist in the channel. */
+  runCommand(request: CommandRequest, admitted = false): Promise<Outcome> {
+    return this.track(this.command(request, admitted));
+  }
+
+  private async command(request: CommandRequest, admitted: boolean): Promise<Outcome> {
     const log = request.log ?? this.deps.logger;
-    if (!(await this.deps.store.claimDelivery(`command:${request.deliveryKey}`, this.deps.clock()))) {
+    const who: Requester = { reply: request.reply, channelId: request.channelId, userId: request.userId, log };
+    const hint: ChannelHint = { channelId: request.channelId, channelName: request.channelName ?? null };
+    let claimed: boolean;
+    try {
+      claimed = await this.claim(`command:${request.deliveryKey}`, log);
+    } catch (error) {
+      return this.storeFailed(who, 'start', request.service, error);
+    }
+    if (!claimed) {
       log.info({ deliveryKey: request.deliveryKey }, 'duplicate slash command ignored');
       return 'duplicate';
     }
     if (!accessAllows(this.deps.access ?? null, request.channelId, request.service)) {
       log.warn({ channelId: request.channelId, service: request.service }, 'service not allowed in this channel');
-      await this.safeReply(request.reply, noticeMessage(`:no_entry: ${deniedText(request.service)}`));
+      await this.safeReply(who, noticeMessage(`:no_entry: ${deniedText(request.service)}`));
       return 'denied';
     }
+    // Before any work: no analysis, chart or incident for a message that could never be posted.
+    const postable = await this.deps.channels.check(hint);
+    if (postable.kind === 'cannot-post') {
+      log.info({ channelId: request.channelId, reason: postable.reason }, 'pymem cannot post in this channel; told the requester');
+      await this.safeReply(who, noticeMessage(cannotPostText(postable.reason)));
+      return 'cannot-post';
+    }
     const windowMs = request.windowMs ?? this.deps.defaultWindowMs;
-    const analysed = await this.analyse(request.service, windowMs, request.reply, log);
+    if (!admitted) {
+      const busy = this.busy(request.service, windowMs);
+      if (busy !== null) {
+        await this.safeReply(who, noticeMessage(busy));
+        return 'busy';
+      }
+    }
+    const analysed = await this.analyse(request.service, windowMs, who);
     if (analysed.kind !== 'ok') return analysed.kind;
 
-    const report = await this.withChart(request.service, windowMs, analysed.result);
+    const report = await this.withChart(request.service, windowMs, analysed.shared, analysed.diagnosed, log);
     const incidentId = this.deps.newId();
     const createdAt = this.deps.clock();
-    await this.deps.store.createIncident({
-      id: incidentId,
-      channelId: request.channelId,
-      service: request.service,
-      windowMs,
-      endMs: Date.parse(report.diagnosis.window.end),
-      report,
-      createdBy: request.userId,
-      createdAt,
-    });
-    const view = {
-      incidentId,
-      service: request.service,
-      windowMs,
-      createdBy: request.userId,
-      createdAt,
-      state: {},
-      digestsAvailable: this.deps.digestsAvailable,
-    };
-    const posted = await this.postWithImageFallback(request.channelId, report, (r) => reportMessage({ ...view, report: r }), request.reply);
+    try {
+      await this.createIncident({
+        id: incidentId,
+        channelId: request.channelId,
+        service: request.service,
+        windowMs,
+        endMs: Date.parse(report.diagnosis.window.end),
+        report,
+        createdBy: request.userId,
+        createdAt,
+      }, log);
+    } catch (error) {
+      return this.storeFailed(who, 'save-report', request.service, error);
+    }
+    const view = { incidentId, service: request.service, windowMs, createdBy: request.userId, createdAt, state: {}, digestsAvailable: this.deps.digestsAvailable };
+    const posted = await this.postWithImageFallback(hint, report, (r) => reportMessage({ ...view, report: r }), who);
     if (!posted) return 'failed';
-    await this.deps.store.attachMessage(incidentId, posted.ts);
-    if (posted.report !== report) await this.storeReport(incidentId, posted.report);
+    try {
+      await this.storeCall('recording the posted message', () => this.deps.store.attachMessage(incidentId, posted.ts), log, [200, 1_000, 3_000]);
+    } catch (error) {
+      return this.storeFailed(who, 'record-message', request.service, error);
+    }
+    if (posted.report !== report) {
+      await this.storeCall('recording that the chart is missing', () => this.deps.store.replaceReport(incidentId, posted.report), log).catch((error: unknown) =>
+        log.warn({ err: error, incidentId }, 'could not record that the report went out without its chart; a redraw would show the chart it could not display'),
+      );
+    }
     return 'posted';
   }
 
@@ -168,28 +262,39 @@ export class ReportService {
 
   private async rerunNow(request: RerunRequest): Promise<Outcome> {
     const log = request.log ?? this.deps.logger;
-    if (!(await this.deps.store.claimDelivery(`rerun:${request.deliveryKey}`, this.deps.clock()))) return 'duplicate';
-    const incident = await this.incidentOf(request.channelId, request.messageTs);
+    const who: Requester = { reply: request.reply, channelId: request.channelId, userId: request.userId, log };
+    let incident: IncidentRecord | null;
+    try {
+      if (!(await this.claim(`rerun:${request.deliveryKey}`, log))) return 'duplicate';
+      incident = await this.incidentOf(request.channelId, request.messageTs);
+    } catch (error) {
+      return this.storeFailed(who, 'start', null, error);
+    }
     if (!incident) {
-      await this.safeReply(request.reply, noticeMessage('This report is not in pymem’s records any more, so it cannot be re-run. Run `/pymem &lt;service&gt;` again.'));
+      await this.safeReply(who, noticeMessage('This report is not in pymem’s records any more, so it cannot be re-run. Run `/pymem &lt;service&gt;` again.'));
       return 'unknown-message';
     }
     if (!accessAllows(this.deps.access ?? null, request.channelId, incident.service)) {
-      await this.safeReply(request.reply, noticeMessage(`:no_entry: ${deniedText(incident.service)}`));
+      await this.safeReply(who, noticeMessage(`:no_entry: ${deniedText(incident.service)}`));
       return 'denied';
     }
+    const hint: ChannelHint = { channelId: request.channelId };
+    const postable = await this.deps.channels.check(hint);
+    if (postable.kind === 'cannot-post') {
+      await this.safeReply(who, noticeMessage(cannotPostText(postable.reason)));
+      return 'cannot-post';
+    }
     const windowMs = request.windowMs ?? incident.windowMs;
-    const analysed = await this.analyse(incident.service, windowMs, request.reply, log);
+    const busy = this.busy(incident.service, windowMs);
+    if (busy !== null) {
+      await this.safeReply(who, noticeMessage(busy));
+      return 'busy';
+    }
+    const analysed = await this.analyse(incident.service, windowMs, who);
     if (analysed.kind !== 'ok') return analysed.kind;
-    const report = await this.withChart(incident.service, windowMs, analysed.result);
+    const report = await this.withChart(incident.service, windowMs, analysed.shared, analysed.diagnosed, log);
     const at = this.deps.clock();
-    const posted = await this.postWithImageFallback(
-      request.channelId,
-      report,
-      (r) => rerunMessage(incident.service, windowMs, r, request.userId, at),
-      request.reply,
-      incident.messageTs ?? undefined,
-    );
+    const posted = await this.postWithImageFallback(hint, report, (r) => rerunMessage(incident.service, windowMs, r, request.userId, at), who, incident.messageTs ?? undefined);
     return posted ? 'posted' : 'failed';
   }
 
@@ -199,23 +304,48 @@ export class ReportService {
   }
 
   private async tickNow(request: TickRequest): Promise<Outcome> {
-    const incident = await this.incidentOf(request.channelId, request.messageTs);
+    const log = request.log ?? this.deps.logger;
+    const who: Requester = { reply: request.reply, channelId: request.channelId, userId: request.userId, log };
+    let incident: IncidentRecord | null;
+    try {
+      incident = await this.storeCall('finding the clicked report', () => this.incidentOf(request.channelId, request.messageTs), log);
+    } catch (error) {
+      // The clicker's checkbox shows a tick the store does not have: redraw once the store answers.
+      log.error({ err: error }, 'a tick was not saved: the database did not answer');
+      this.updater.refreshMessage(request.channelId, request.messageTs);
+      await this.safeReply(who, noticeMessage(tickNotSavedText(STEP_TITLES[request.stepId], request.checked)));
+      return 'not-saved';
+    }
     if (!incident) {
-      await this.safeReply(request.reply, noticeMessage('pymem has no record of this report, so the tick was not saved. Run `/pymem &lt;service&gt;` for a fresh one.'));
+      await this.safeReply(who, noticeMessage('pymem has no record of this report, so the tick was not saved. Run `/pymem &lt;service&gt;` for a fresh one.'));
       return 'unknown-message';
     }
-    const result = await this.deps.store.recordTick({
-      incidentId: incident.id,
-      stepId: request.stepId,
-      userId: request.userId,
-      checked: request.checked,
-      at: this.deps.clock(),
-      requestKey: request.requestKey,
-    });
-    if (!result.applied) (request.log ?? this.deps.logger).info({ requestKey: request.requestKey }, 'duplicate tick ignored');
+    const tick = { incidentId: incident.id, stepId: request.stepId, userId: request.userId, checked: request.checked, at: this.deps.clock(), requestKey: request.requestKey };
+    let failedOnce = false;
+    let applied: boolean;
+    try {
+      const result = await this.storeCall(
+        'recording a tick',
+        () =>
+          this.deps.store.recordTick(tick).catch((error: unknown) => {
+            failedOnce = true;
+            throw error;
+          }),
+        log,
+      );
+      // A retry after a lost connection finds its own first attempt already stored: still this click's tick.
+      applied = result.applied || failedOnce;
+    } catch (error) {
+      log.error({ err: error, incidentId: incident.id }, 'a tick was not saved: the database did not answer');
+      const title = incident.report.checklist.find((s) => s.id === request.stepId)?.title ?? STEP_TITLES[request.stepId];
+      await this.safeReply(who, noticeMessage(tickNotSavedText(title, request.checked)));
+      await this.updater.refresh(incident.id);
+      return 'not-saved';
+    }
+    if (!applied) log.info({ requestKey: request.requestKey }, 'duplicate tick ignored');
     // Refresh even for a duplicate: a redelivery may mean the first update never reached Slack.
     await this.updater.refresh(incident.id);
-    return result.applied ? 'updated' : 'duplicate';
+    return applied ? 'updated' : 'duplicate';
   }
 
   /**
@@ -230,90 +360,138 @@ export class ReportService {
     }
   }
 
+  /** The busy notice when a new analysis of this would wait too long to start; null when it may go ahead. */
+  private busy(service: string, windowMs: number): string | null {
+    if (this.results.has(this.keyOf(service, windowMs, this.endOf(windowMs)))) return null;
+    const waitMs = this.deps.engine.expectedWaitMs('interactive');
+    if (waitMs <= this.deps.maxQueueWaitMs) return null;
+    return busyText(service, waitMs, this.deps.engine.stats().queued.interactive);
+  }
+
+  /** The end of a window asked for now, rounded down to its query step (the backend sees the same). */
+  private endOf(windowMs: number): number {
+    const now = this.deps.clock();
+    const step = this.deps.stepMs(windowMs, now);
+    return Math.floor(now / step) * step;
+  }
+
+  private keyOf(service: string, windowMs: number, endMs: number): string {
+    return JSON.stringify([service, windowMs, endMs, this.deps.settingsKey(service)]);
+  }
+
   private async analyse(
     service: string,
     windowMs: number,
-    reply: Reply,
-    log: Logger,
-  ): Promise<{ kind: 'ok'; result: Extract<AnalysisResult, { status: 'diagnosed' }> } | { kind: 'failed' | 'no-data' }> {
-    const signal = AbortSignal.any([AbortSignal.timeout(this.deps.analysisTimeoutMs), this.stopping.signal]);
+    who: Requester,
+  ): Promise<{ kind: 'ok'; shared: SharedReport; diagnosed: Extract<ReportJobOutput, { status: 'diagnosed' }> } | { kind: 'failed' | 'no-data' }> {
+    const deadlineMs = this.deps.analysisTimeoutMs + AFTER_FETCH_ALLOWANCE_MS;
+    const signal = AbortSignal.any([AbortSignal.timeout(deadlineMs), this.stopping.signal]);
     const started = performance.now();
     const seconds = (): number => (performance.now() - started) / 1000;
-    let result: AnalysisResult;
+    const endMs = this.endOf(windowMs);
+    let shared: SharedReport;
     try {
-      result = await this.deps.limiter.run(() => {
-        if (this.stopping.signal.aborted) throw new MetricsError('aborted', 'pymem is shutting down');
-        return analyzeService(this.deps.analysis, { service, windowMs, endMs: this.deps.clock(), signal });
-      });
+      if (this.stopping.signal.aborted) throw new SchedulerError('closed', 'pymem is shutting down');
+      const got = await this.results.get(this.keyOf(service, windowMs, endMs), (jobSignal) => this.compute(service, windowMs, endMs, jobSignal, who.log), signal);
+      this.telemetry.analysisShared(got.sharing);
+      shared = got.value;
     } catch (error) {
       this.telemetry.analysisFinished(seconds(), 'failed');
-      const reason = this.stopping.signal.aborted
+      const restarting = this.stopping.signal.aborted || (error instanceof SchedulerError && error.code === 'closed');
+      const reason = restarting
         ? 'pymem is restarting; run the command again in a minute.'
-        : isMetricsError(error)
-          ? error.code === 'aborted'
-            ? `the metrics backend did not answer within ${Math.round(this.deps.analysisTimeoutMs / 1000)} s; try a shorter window, or again in a minute.`
-            : error.message
-          : 'something unexpected went wrong on pymem’s side; it has been logged.';
-      if (isMetricsError(error)) {
-        this.telemetry.backendError(error.code);
-        log.warn({ code: error.code, service }, 'metrics backend failed');
-      } else {
-        log.error({ err: error, service }, 'analysis failed');
-      }
-      await this.safeReply(reply, noticeMessage(`:x: pymem could not analyse \`${service}\` over the last ${formatDuration(windowMs)}: ${reason}`));
+        : error instanceof SharedResultsError
+          ? tooSlowText(deadlineMs)
+          : 'something unexpected went wrong on pymem’s side; it has been logged. Run the command again.';
+      if (!restarting && !(error instanceof SharedResultsError)) who.log.error({ err: error, service }, 'analysis failed');
+      await this.safeReply(who, noticeMessage(`:x: pymem could not analyse \`${service}\` over the last ${formatDuration(windowMs)}: ${reason}`));
       return { kind: 'failed' };
     }
-    if (result.status === 'insufficient-data') {
-      this.telemetry.analysisFinished(seconds(), 'no-data');
-      await this.safeReply(reply, insufficientDataMessage(result.outcome.insufficient));
-      return { kind: 'no-data' };
+    const output = shared.output;
+    switch (output.status) {
+      case 'failed': {
+        this.telemetry.analysisFinished(seconds(), 'failed');
+        const reason =
+          output.failure.kind === 'metrics'
+            ? output.failure.code === 'aborted'
+              ? `the metrics backend did not answer within ${Math.round(this.deps.analysisTimeoutMs / 1000)} s; try a shorter window, or again in a minute.`
+              : TRANSIENT_BACKEND_FAILURES.has(output.failure.code)
+                ? `${output.failure.message} Nothing was posted; try again in a minute, and if it keeps failing, whoever runs the metrics backend needs to look at it.`
+                : output.failure.message
+            : 'something unexpected went wrong on pymem’s side; it has been logged. Run the command again.';
+        await this.safeReply(who, noticeMessage(`:x: pymem could not analyse \`${service}\` over the last ${formatDuration(windowMs)}: ${reason}`));
+        return { kind: 'failed' };
+      }
+      case 'insufficient-data':
+        this.telemetry.analysisFinished(seconds(), 'no-data');
+        await this.safeReply(who, insufficientDataMessage(output.insufficient));
+        return { kind: 'no-data' };
+      case 'diagnosed':
+        this.telemetry.analysisFinished(seconds(), 'diagnosed');
+        who.log.info({ service, pattern: output.diagnosis.pattern, seconds: Math.round(seconds() * 1000) / 1000 }, 'analysed');
+        return { kind: 'ok', shared, diagnosed: output };
+      default: {
+        const unknown: never = output;
+        throw new Error(`unknown analysis output ${JSON.stringify(unknown)}`);
+      }
     }
-    this.telemetry.analysisFinished(seconds(), 'diagnosed');
-    log.info({ service, pattern: result.outcome.diagnosis.pattern, seconds: Math.round(seconds() * 1000) / 1000 }, 'analysed');
-    return { kind: 'ok', result };
   }
 
-  /** Renders and uploads the chart; a failure leaves a report without a chart that says why. */
-  private async withChart(service: string, windowMs: number, result: Extract<AnalysisResult, { status: 'diagnosed' }>): Promise<StoredReport> {
-    const diagnosis = result.outcome.diagnosis;
-    const base = {
-      diagnosis,
-      checklist: result.checklist,
-      sourceDescription: this.deps.analysis.source.description,
-      timeZone: this.deps.analysis.timeZone,
-    };
-    let png: Buffer;
-    try {
-      png = await this.deps.charts.render(result.series, diagnosis, result.outcome.fleet, this.deps.analysis.timeZone);
-    } catch (error) {
-      this.deps.logger.error({ err: error, service }, 'chart rendering failed');
-      return { ...base, chartFileId: null, chartProblem: 'the chart could not be drawn (logged on pymem’s side).' };
+  /** The one analysis identical requests share: in the pool, off this thread. */
+  private async compute(service: string, windowMs: number, endMs: number, signal: AbortSignal, log: Logger): Promise<SharedReport> {
+    const output = await this.deps.engine.report({ service, windowMs, endMs, timeoutMs: this.deps.analysisTimeoutMs }, { signal });
+    if (output.status === 'failed') {
+      if (output.failure.kind === 'metrics') {
+        this.telemetry.backendError(output.failure.code);
+        log.warn({ code: output.failure.code, service }, 'metrics backend failed');
+      } else {
+        log.error({ service, error: output.failure.message }, 'analysis failed');
+      }
+    }
+    if (output.status === 'diagnosed' && output.chartError !== null) log.error({ service, error: output.chartError }, 'chart rendering failed');
+    const png = output.status === 'diagnosed' && output.png !== null ? toBuffer(output.png) : null;
+    // The bytes live in `png`; the output keeps the rest (it is what the cache measures).
+    const slim: ReportJobOutput = output.status === 'diagnosed' ? { ...output, png: null } : output;
+    return { output: slim, png, upload: null };
+  }
+
+  /** Uploads the chart once per shared analysis; a failure leaves a report without a chart that says why. */
+  private async withChart(service: string, windowMs: number, shared: SharedReport, result: Extract<ReportJobOutput, { status: 'diagnosed' }>, log: Logger): Promise<StoredReport> {
+    const base = { diagnosis: result.diagnosis, checklist: result.checklist, sourceDescription: this.deps.sourceDescription, timeZone: this.deps.timeZone };
+    const png = shared.png;
+    if (png === null) return { ...base, chartFileId: null, chartProblem: 'the chart could not be drawn (logged on pymem’s side).' };
+    if (shared.upload === null) {
+      const title = `${service} memory, last ${formatDuration(windowMs)}`;
+      const upload = this.deps.slack.uploadImage(png, `${service}-memory-${formatWindow(windowMs)}.png`, title);
+      shared.upload = upload;
+      // The next requester sharing this analysis tries again rather than inheriting the failure.
+      upload.catch(() => {
+        if (shared.upload === upload) shared.upload = null;
+      });
     }
     try {
-      const title = `${service} memory, last ${formatDuration(windowMs)}`;
-      const fileId = await this.deps.slack.uploadImage(png, `${service}-memory-${formatWindow(windowMs)}.png`, title);
-      return { ...base, chartFileId: fileId, chartProblem: null };
+      return { ...base, chartFileId: await shared.upload, chartProblem: null };
     } catch (error) {
       const code = error instanceof SlackCallError ? error.code : 'unknown';
-      this.deps.logger.warn({ err: error, service }, 'chart upload failed');
+      log.warn({ err: error, service }, 'chart upload failed');
       return { ...base, chartFileId: null, chartProblem: `uploading the chart to Slack failed (${code}); the analysis below is complete.` };
     }
   }
 
   private async postWithImageFallback(
-    channelId: string,
+    hint: ChannelHint,
     report: StoredReport,
     build: (report: StoredReport) => SlackMessage,
-    reply: Reply,
+    who: Requester,
     threadTs?: string,
   ): Promise<{ ts: string; report: StoredReport } | null> {
     const result = await postWithImage(
       this.deps.slack,
-      channelId,
+      hint.channelId,
       { fileId: report.chartFileId, problem: report.chartProblem },
       (image) => build({ ...report, chartFileId: image.fileId, chartProblem: image.problem }),
       {
-        logger: this.deps.logger,
+        logger: who.log,
         ...(threadTs ? { threadTs } : {}),
         ...(this.deps.imageRetryDelayMs !== undefined ? { retryDelayMs: this.deps.imageRetryDelayMs } : {}),
       },
@@ -322,38 +500,80 @@ export class ReportService {
       const same = result.image.fileId === report.chartFileId;
       return { ts: result.ts, report: same ? report : { ...report, chartFileId: result.image.fileId, chartProblem: result.image.problem } };
     }
-    this.deps.logger.warn({ err: result.error, channelId }, 'posting the report failed');
-    await this.safeReply(reply, noticeMessage(postFailureText(result.code)));
+    if (CANNOT_POST_CODES.has(result.code)) this.deps.channels.forget(hint.channelId);
+    who.log.warn({ err: result.error, channelId: hint.channelId, code: result.code }, 'posting the report failed');
+    await this.safeReply(who, noticeMessage(postFailureText(result.code, hint, report.diagnosis.verdict, this.deps.resultCacheTtlMs)));
     return null;
   }
 
-  /** The message went out without its chart: keep the stored report in line so re-renders match. */
-  private async storeReport(incidentId: string, report: StoredReport): Promise<void> {
-    await this.deps.store.replaceReport(incidentId, report);
+  /** Claims a Slack request's id; true when this process is the first to see it. */
+  private async claim(key: string, log: Logger): Promise<boolean> {
+    let failedOnce = false;
+    const claimed = await this.storeCall(
+      'claiming the request',
+      () =>
+        this.deps.store.claimDelivery(key, this.deps.clock()).catch((error: unknown) => {
+          failedOnce = true;
+          throw error;
+        }),
+      log,
+    );
+    // Slack redelivers only requests it saw no acknowledgement for, and this one was acknowledged: a
+    // claim found taken after a failed attempt is that attempt's own write, not a redelivery.
+    return claimed || failedOnce;
   }
 
-  private async safeReply(reply: Reply, message: ReturnType<typeof noticeMessage>): Promise<void> {
+  private async createIncident(incident: Parameters<Store['createIncident']>[0], log: Logger): Promise<void> {
+    let failedOnce = false;
     try {
-      await reply(message);
+      await this.storeCall(
+        'saving the report',
+        () =>
+          this.deps.store.createIncident(incident).catch((error: unknown) => {
+            failedOnce = true;
+            throw error;
+          }),
+        log,
+      );
     } catch (error) {
-      this.deps.logger.warn({ err: error }, 'could not reply to the requester');
+      // A conflict on our own fresh id after a lost connection: the first attempt was stored.
+      if (failedOnce && error instanceof StoreError && error.code === 'conflict') return;
+      throw error;
     }
   }
-}
 
-export function postFailureText(code: string): string {
-  switch (code) {
-    case 'not_in_channel':
-    case 'channel_not_found':
-      return ':x: pymem cannot post in this channel. Invite it first: `/invite @pymem`, then run the command again.';
-    case 'is_archived':
-      return ':x: This channel is archived, so pymem cannot post the report here.';
-    case 'ratelimited':
-      return ':hourglass: Slack is rate-limiting pymem right now; try again in a minute.';
-    case 'transport':
-      return ':x: pymem could not reach Slack to post the report; try again in a minute.';
-    default:
-      return `:x: Slack refused the report (${code}); it has been logged.`;
+  /** A database call, tried again when the database did not answer (a dropped connection, a restart). */
+  private async storeCall<T>(what: string, op: () => Promise<T>, log: Logger, delays: readonly number[] = this.deps.storeRetryDelaysMs ?? [200, 1_000]): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await op();
+      } catch (error) {
+        if (!(error instanceof StoreError) || error.code !== 'unavailable' || attempt >= delays.length) throw error;
+        log.warn({ err: error, attempt: attempt + 1 }, `${what}: the database did not answer; trying again`);
+        await sleep(delays[attempt]!);
+      }
+    }
+  }
+
+  private async storeFailed(who: Requester, step: StoreStep, service: string | null, error: unknown): Promise<Outcome> {
+    who.log.error({ err: error, step }, 'the database failed after the acknowledgement');
+    await this.safeReply(who, noticeMessage(storeUnavailableText(step, service)));
+    return 'failed';
+  }
+
+  /** Replies to the requester; when the response_url fails, as an ephemeral message in the channel. */
+  private async safeReply(who: Requester, message: SlackMessage): Promise<void> {
+    try {
+      await who.reply(message);
+      return;
+    } catch (error) {
+      who.log.warn({ err: error }, 'could not reply through the response_url; trying an ephemeral message');
+    }
+    try {
+      await this.deps.slack.postEphemeral(who.channelId, who.userId, message);
+    } catch (error) {
+      who.log.error({ err: error, text: message.text }, 'could not tell the requester at all');
+    }
   }
 }
 

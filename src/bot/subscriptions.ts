@@ -4,7 +4,10 @@ import type { Store } from '../store/store';
 import { accessAllows, deniedText, type AccessPolicy } from '../domain/access';
 import { noticeMessage, type SlackMessage } from '../slack/blocks';
 import { subscriptionListMessage, subscriptionMessage } from '../slack/digest-blocks';
+import { cannotPostText, type ChannelHint } from '../slack/postability';
 import { describeSchedule, type DigestSchedule } from '../digest/digest-runner';
+import { formatTime } from '../domain/format';
+import type { ChannelCheck } from './channel-check';
 
 export interface SubscriptionDeps {
   readonly store: Store;
@@ -13,20 +16,28 @@ export interface SubscriptionDeps {
   readonly scheduleFor: (channelId: string) => DigestSchedule;
   /** Services the metrics source knows, when it can tell (the demo can; Prometheus cannot). */
   readonly knownServices: () => readonly string[] | null;
+  /** Whether pymem can post in a channel: checked before a subscription is confirmed. */
+  readonly channels: ChannelCheck;
   readonly access?: AccessPolicy | null;
 }
 
 export class Subscriptions {
   constructor(private readonly deps: SubscriptionDeps) {}
 
-  async subscribe(channelId: string, service: string, userId: string): Promise<SlackMessage> {
+  /** Adds the service to the channel's digest, once pymem knows it can post there; resumes a paused channel. */
+  async subscribe(channelId: string, service: string, userId: string, channelName: string | null = null): Promise<SlackMessage> {
     if (!accessAllows(this.deps.access ?? null, channelId, service)) return noticeMessage(`:no_entry: ${deniedText(service)}`);
     const known = this.deps.knownServices();
     if (known && !known.includes(service)) {
       return noticeMessage(`:warning: There is no service called \`${service}\` here; known ones: ${known.map((s) => `\`${s}\``).join(', ')}.`);
     }
+    const hint: ChannelHint = { channelId, channelName };
+    const postable = await this.deps.channels.check(hint);
+    if (postable.kind === 'cannot-post') return noticeMessage(`${cannotPostText(postable.reason)} Digests could not be posted here either, so nothing was subscribed.`);
     const result = await this.deps.store.subscribe({ channelId, service, createdBy: userId, createdAt: this.deps.clock() });
-    return subscriptionMessage(result, service, describeSchedule(this.deps.scheduleFor(channelId)));
+    // Someone who can subscribe here shows that pymem can post again: the paused digests resume.
+    const resumed = await this.deps.store.resumeChannel(channelId);
+    return subscriptionMessage(result, service, describeSchedule(this.deps.scheduleFor(channelId)), resumed > 0);
   }
 
   async unsubscribe(channelId: string, service: string): Promise<SlackMessage> {
@@ -36,9 +47,14 @@ export class Subscriptions {
 
   async list(channelId: string): Promise<SlackMessage> {
     const subs = await this.deps.store.subscriptions(channelId);
+    const paused = subs.find((s) => s.pausedAt !== null) ?? null;
+    const schedule = this.deps.scheduleFor(channelId);
     return subscriptionListMessage(
       subs.map((s) => s.service),
-      describeSchedule(this.deps.scheduleFor(channelId)),
+      describeSchedule(schedule),
+      paused !== null && paused.pausedAt !== null
+        ? { since: formatTime(paused.pausedAt, schedule.timeZone, this.deps.clock()), reason: paused.pausedReason ?? 'pymem could not post here' }
+        : null,
     );
   }
 }

@@ -2,7 +2,10 @@
 
 import { parseArgs } from 'node:util';
 import { WebClient } from '@slack/web-api';
-import { analysisFor, createDigestRunner, createDigestService } from '../app';
+import { analysisSpecFor, createDigestRunner, createDigestService } from '../app';
+import { InlineEngine } from '../analysis/engine';
+import { analysisDepsFor } from '../analysis/source';
+import { ChannelCheck } from '../bot/channel-check';
 import { loadBotConfig, type BotConfig } from '../config/bot';
 import type { Env } from '../config/load';
 import { DIGEST_WINDOW_MS } from '../digest/digest-service';
@@ -42,8 +45,11 @@ export async function runDigestCommand(argv: readonly string[], env: Env, io: Cl
     const periodKey = new Date(endMs).toISOString();
     if (values['dry-run']) return await dryRun(config, store, channels, endMs, periodKey, io, logger);
 
-    const client = new WebClient(config.slack!.botToken, config.slack!.apiUrl ? { slackApiUrl: config.slack!.apiUrl } : {});
-    const runner = createDigestRunner(config, { store, logger, clock: io.now }, analysisFor(config), new WebApiGateway(client));
+    // As in the bot: 429s and Slack-side failures are waited out and retried by the gateway, per channel.
+    const client = new WebClient(config.slack!.botToken, { ...(config.slack!.apiUrl ? { slackApiUrl: config.slack!.apiUrl } : {}), retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
+    const slack = new WebApiGateway(client, undefined, { retryDeadlineMs: config.slackRetryDeadlineMs });
+    const engine = new InlineEngine(analysisDepsFor(analysisSpecFor(config)), { slots: config.digest.concurrency });
+    const runner = createDigestRunner(config, { store, logger, clock: io.now, engine, channels: new ChannelCheck({ slack, logger, now: io.now }) }, slack);
     const outcomes = await runner.runChannels(channels, periodKey, endMs);
     let failed = 0;
     for (const o of outcomes) {
@@ -65,7 +71,8 @@ async function dryRun(
   io: CliIo,
   logger: ReturnType<typeof createLogger>,
 ): Promise<number> {
-  const digest = createDigestService(config, { store, logger }, analysisFor(config));
+  const engine = new InlineEngine(analysisDepsFor(analysisSpecFor(config)), { slots: config.digest.concurrency });
+  const digest = createDigestService(config, { store, logger, engine });
   const all = [...new Set([...channels.values()].flat())];
   const measurements = await digest.measureAll(all, endMs);
   const tz = config.app.analysis.timeZone;

@@ -1,6 +1,6 @@
 /** Settings of the running bot (Slack, HTTP port, database), on top of the analysis settings. */
 
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { cronProblem, type DigestSettings } from './schedule';
 import { ConfigError, loadConfig, type AppConfig, type Env } from './load';
@@ -32,10 +32,23 @@ export interface BotConfig {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** How long a shutdown waits for work in progress before cancelling it. */
   readonly shutdownGraceMs: number;
-  /** Most analyses run at once; more wait their turn (acknowledgements never wait). */
+  /** How long, after SIGTERM, the bot keeps serving with readiness false before it closes its listener. */
+  readonly shutdownDrainMs: number;
+  /**
+   * Worker threads that fetch, analyse and draw charts (the acknowledgement path never waits for
+   * them); 0 runs that work on the main thread, as pymem did before it had a pool.
+   */
+  readonly analysisThreads: number;
+  /** Most analyses in progress at once across the pool (waiting on the backend or computing); more wait their turn. */
   readonly maxConcurrentAnalyses: number;
   /** Longest an analysis may take before the requester is told the backend is too slow. */
   readonly analysisTimeoutMs: number;
+  /** A request whose analysis would wait longer than this to start is answered "busy" at once. */
+  readonly maxQueueWaitMs: number;
+  /** How long a finished analysis (and its uploaded chart) serves identical requests; 0 turns the cache off. */
+  readonly resultCacheTtlMs: number;
+  /** How long a Slack call that was rate limited or failed on Slack's side keeps being retried. */
+  readonly slackRetryDeadlineMs: number;
   readonly digest: DigestSettings & {
     /** Services measured at once while composing digests. */
     readonly concurrency: number;
@@ -47,7 +60,18 @@ export interface BotConfig {
 export const DEFAULT_SQLITE_PATH = './data/pymem.sqlite';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-export function loadBotConfig(env: Env): BotConfig {
+/** Facts about the machine the defaults depend on; passed in so the loader reads no global state. */
+export interface MachineFacts {
+  /** os.availableParallelism(): cores this process may use. */
+  readonly cores: number;
+}
+
+/** The pool's default size: one thread per core, at least one, at most 16. */
+export function defaultAnalysisThreads(cores: number): number {
+  return Math.max(1, Math.min(16, Math.floor(cores)));
+}
+
+export function loadBotConfig(env: Env, machine: MachineFacts = { cores: availableParallelism() }): BotConfig {
   const issues: string[] = [];
   let app: AppConfig | null = null;
   try {
@@ -82,11 +106,15 @@ export function loadBotConfig(env: Env): BotConfig {
   const logLevelRaw = (clean(env['LOG_LEVEL']) ?? 'info').toLowerCase();
   const logLevel = (LOG_LEVELS as readonly string[]).includes(logLevelRaw) ? (logLevelRaw as BotConfig['logLevel']) : null;
   if (logLevel === null) issues.push(`LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevelRaw)}`);
-  const maxConcurrentAnalyses = integer(env['PYMEM_MAX_CONCURRENT_ANALYSES'], 4, 'PYMEM_MAX_CONCURRENT_ANALYSES', 1, 64, issues);
+  const analysisThreads = integer(env['PYMEM_ANALYSIS_THREADS'], defaultAnalysisThreads(machine.cores), 'PYMEM_ANALYSIS_THREADS', 0, 64, issues);
+  // Two per thread by default: while one waits on the backend, the thread draws another's chart.
+  const maxConcurrentAnalyses = integer(env['PYMEM_MAX_CONCURRENT_ANALYSES'], Math.min(64, 2 * Math.max(1, analysisThreads)), 'PYMEM_MAX_CONCURRENT_ANALYSES', 1, 64, issues);
   const analysisTimeoutMs = integer(env['PYMEM_ANALYSIS_TIMEOUT_MS'], 45_000, 'PYMEM_ANALYSIS_TIMEOUT_MS', 1_000, 600_000, issues);
-  const graceRaw = clean(env['PYMEM_SHUTDOWN_GRACE']);
-  const shutdownGraceMs = graceRaw === undefined ? 10_000 : parseDurationSetting(graceRaw);
-  if (shutdownGraceMs === null) issues.push(`PYMEM_SHUTDOWN_GRACE: expected a duration such as 10s, got ${JSON.stringify(graceRaw)}`);
+  const shutdownGraceMs = duration(env, 'PYMEM_SHUTDOWN_GRACE', 10_000, 0, issues);
+  const shutdownDrainMs = duration(env, 'PYMEM_SHUTDOWN_DRAIN', 10_000, 0, issues);
+  const maxQueueWaitMs = duration(env, 'PYMEM_MAX_QUEUE_WAIT', 30_000, 1_000, issues);
+  const resultCacheTtlMs = duration(env, 'PYMEM_RESULT_CACHE_TTL', 30_000, 0, issues);
+  const slackRetryDeadlineMs = duration(env, 'PYMEM_SLACK_RETRY_DEADLINE', 30_000, 1_000, issues);
 
   const digest = app ? resolveDigest(env, app, issues) : null;
 
@@ -94,7 +122,24 @@ export function loadBotConfig(env: Env): BotConfig {
     issues.push('PROMETHEUS_URL: the bot needs a metrics backend (or PYMEM_DEMO=true to serve the built-in demo services)');
   }
   if (issues.length > 0 || app === null || digest === null) throw new ConfigError(issues);
-  return { app, slack, port, host, database, demo, logLevel: logLevel ?? 'info', maxConcurrentAnalyses, analysisTimeoutMs, shutdownGraceMs: shutdownGraceMs ?? 10_000, digest };
+  return {
+    app,
+    slack,
+    port,
+    host,
+    database,
+    demo,
+    logLevel: logLevel ?? 'info',
+    analysisThreads,
+    maxConcurrentAnalyses,
+    analysisTimeoutMs,
+    maxQueueWaitMs,
+    resultCacheTtlMs,
+    slackRetryDeadlineMs,
+    shutdownGraceMs,
+    shutdownDrainMs,
+    digest,
+  };
 }
 
 export const DEFAULT_DIGEST_CRON = '0 8 * * *';
@@ -184,6 +229,19 @@ function integer(raw: string | undefined, fallback: number, key: string, min: nu
     return fallback;
   }
   return n;
+}
+
+/** A duration setting in ms ("10s", "2m", or seconds), at least `min`; the fallback when unset. */
+function duration(env: Env, key: string, fallback: number, min: number, issues: string[]): number {
+  const raw = clean(env[key]);
+  if (raw === undefined) return fallback;
+  // parseDurationSetting refuses zero; here "0" and "0s" mean "off" where the setting allows it.
+  const ms = /^0+(\.0*)?\s*(ms|s|m|h|d|w)?$/i.test(raw) ? 0 : parseDurationSetting(raw);
+  if (ms === null || ms < min) {
+    issues.push(`${key}: expected a duration${min > 0 ? ` of at least ${min / 1000}s` : ''} such as ${Math.max(fallback, min) / 1000}s, got ${JSON.stringify(raw)}`);
+    return fallback;
+  }
+  return ms;
 }
 
 function flag(raw: string | undefined, key: string, issues: string[]): boolean {

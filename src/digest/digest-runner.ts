@@ -10,24 +10,35 @@ import type { DigestSchedule, DigestSettings } from '../config/schedule';
 
 export type { DigestSchedule, DigestSettings };
 import type { Logger } from 'pino';
+import { Limiter } from '../bot/limiter';
+import type { ChannelCheck } from '../bot/channel-check';
 import type { SlackGateway } from '../slack/gateway';
+import { pauseReasonText, reasonFromError, type CannotPostReason } from '../slack/postability';
 import type { Store } from '../store/store';
 import type { DigestService, Measurement } from './digest-service';
 import { noTelemetry, type Telemetry } from '../observability/telemetry';
 
 export type ChannelOutcome =
   | { readonly channelId: string; readonly outcome: 'posted'; readonly ts: string; readonly takenOver: boolean }
-  | { readonly channelId: string; readonly outcome: 'already-posted' | 'posted-elsewhere' | 'failed' | 'gave-up'; readonly detail?: string };
+  | { readonly channelId: string; readonly outcome: 'already-posted' | 'posted-elsewhere' | 'failed' | 'gave-up' | 'paused'; readonly detail?: string };
 
 export interface RunnerDeps {
   readonly digest: DigestService;
   readonly store: Store;
   readonly slack: SlackGateway;
+  /** Whether pymem can post in a channel, asked before measuring for it. */
+  readonly channels: ChannelCheck;
   readonly logger: Logger;
   readonly clock: () => number;
   readonly settings: DigestSettings;
   readonly telemetry?: Telemetry;
 }
+
+/**
+ * Channels whose digest is composed and posted at once. Posting is the part Slack rate-limits (an
+ * upload and a message per channel); the measurements are shared between channels anyway.
+ */
+export const DIGEST_CHANNELS_AT_ONCE = 4;
 
 /** Scheduled times of a cron task, to the second, are the same on every replica: they name the period. */
 export function periodKeyOf(scheduled: Date): string {
@@ -88,10 +99,11 @@ export class DigestRunner {
     void job.finally(() => this.running.delete(job));
   }
 
-  /** The channels that follow at least one service and use this schedule. */
+  /** The channels that follow at least one service, use this schedule, and are not paused. */
   async channelsFor(scheduleKeyValue: string): Promise<Map<string, string[]>> {
     const byChannel = new Map<string, string[]>();
     for (const sub of await this.deps.store.allSubscriptions()) {
+      if (sub.pausedAt !== null) continue;
       const own = this.deps.settings.channels[sub.channelId] ?? this.deps.settings.schedule;
       if (scheduleKey(own) !== scheduleKeyValue) continue;
       byChannel.set(sub.channelId, [...(byChannel.get(sub.channelId) ?? []), sub.service]);
@@ -116,9 +128,10 @@ export class DigestRunner {
       }
       return pending;
     };
+    const posting = new Limiter(DIGEST_CHANNELS_AT_ONCE);
     const outcomes = await Promise.all(
       [...channels].map(([channelId, services]) =>
-        this.runChannel(channelId, services, periodKey, endMs, (all) => measure(all.filter((s) => this.deps.digest.allowed(channelId, s)))),
+        posting.run(() => this.runChannel(channelId, services, periodKey, endMs, (all) => measure(all.filter((s) => this.deps.digest.allowed(channelId, s))))),
       ),
     );
     for (const o of outcomes) (this.deps.telemetry ?? noTelemetry).digestRun(o.outcome);
@@ -166,11 +179,19 @@ export class DigestRunner {
       );
     }, Math.max(250, Math.floor(settings.leaseMs / 3)));
     try {
+      // Before measuring: a channel pymem cannot post in gets no work, and no retry every day.
+      const postable = await this.deps.channels.check({ channelId }, { fresh: true });
+      if (postable.kind === 'cannot-post') return await this.pause(channelId, periodKey, postable.reason);
       const measurements = await measure(services);
       const digest = await this.deps.digest.compose(channelId, services, measurements, endMs, periodKey);
       if (lost) return { channelId, outcome: 'posted-elsewhere', detail: 'lost the claim while measuring' };
       const posted = await this.deps.digest.post(digest, this.deps.slack);
       if (!posted.ok) {
+        const reason = reasonFromError(posted.code, { channelId });
+        if (reason !== null) {
+          this.deps.channels.forget(channelId);
+          return await this.pause(channelId, periodKey, reason);
+        }
         await store.finishDigest(channelId, periodKey, settings.replicaId, { status: 'failed', messageTs: null, summary: null, at: clock() });
         logger.warn({ channelId, code: posted.code }, 'posting the digest failed');
         return { channelId, outcome: 'failed', detail: posted.code };
@@ -186,5 +207,15 @@ export class DigestRunner {
     } finally {
       clearInterval(heartbeat);
     }
+  }
+
+  /** Records the run as failed and pauses the channel's digests until someone subscribes there again. */
+  private async pause(channelId: string, periodKey: string, reason: CannotPostReason): Promise<ChannelOutcome> {
+    const { store, settings, logger, clock } = this.deps;
+    const text = pauseReasonText(reason);
+    await store.finishDigest(channelId, periodKey, settings.replicaId, { status: 'failed', messageTs: null, summary: null, at: clock() });
+    await store.pauseChannel(channelId, text, clock());
+    logger.warn({ channelId, reason }, 'pymem cannot post in this channel; its digests are paused until someone subscribes there again');
+    return { channelId, outcome: 'paused', detail: text };
   }
 }

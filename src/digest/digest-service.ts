@@ -5,12 +5,8 @@
  */
 
 import type { Logger } from 'pino';
-import { analyzeService, type AnalysisDeps } from '../analysis/analyze-service';
-import { measuredEntry, parseSummary, rankEntries, summarize, withChanges, type DigestEntry } from '../domain/digest';
-import { formatDuration } from '../domain/format';
-import type { Fleet } from '../domain/fleet';
-import type { ServiceSeries } from '../domain/series';
-import { isMetricsError } from '../metrics/errors';
+import type { AnalysisEngine } from '../analysis/engine';
+import { parseSummary, rankEntries, summarize, withChanges, type DigestEntry } from '../domain/digest';
 import { Limiter } from '../bot/limiter';
 import type { SlackMessage } from '../slack/blocks';
 import { digestMessage } from '../slack/digest-blocks';
@@ -19,15 +15,15 @@ import { postWithImage } from '../slack/post-with-image';
 import type { Store } from '../store/store';
 import type { DigestPanelInput } from '../charts/digest-spec';
 import { accessAllows, type AccessPolicy } from '../domain/access';
+import { unmeasuredPanel, type Measurement } from './measure';
 
-export interface DigestChartPort {
-  render(panels: readonly DigestPanelInput[], options: { timeZone: string; title: string }): Promise<Buffer>;
-}
+export type { Measurement };
 
 export interface DigestDeps {
-  readonly analysis: AnalysisDeps;
+  /** Measures services and draws the chart (the bot's worker threads, at lower priority than reports). */
+  readonly engine: AnalysisEngine;
+  readonly timeZone: string;
   readonly store: Store;
-  readonly charts: DigestChartPort;
   readonly logger: Logger;
   /** Most services measured at once (each is a handful of backend queries). */
   readonly concurrency: number;
@@ -36,11 +32,6 @@ export interface DigestDeps {
   readonly windowMs: number;
   /** Which channel may see which services; null for no restriction. */
   readonly access?: AccessPolicy | null;
-}
-
-export interface Measurement {
-  readonly entry: DigestEntry;
-  readonly panel: DigestPanelInput;
 }
 
 export interface ComposedDigest {
@@ -74,23 +65,14 @@ export class DigestService {
   }
 
   async measure(service: string, endMs: number): Promise<Measurement> {
-    const signal = AbortSignal.timeout(this.deps.serviceTimeoutMs);
     try {
-      const result = await analyzeService(this.deps.analysis, { service, endMs, windowMs: this.deps.windowMs, signal });
-      if (result.status === 'insufficient-data') {
-        const reason = result.outcome.insufficient.reason === 'no-memory-series' ? 'no memory series in the last 24 h' : result.outcome.insufficient.message;
-        return { entry: { kind: 'no-data', service, reason, change: null }, panel: emptyPanel(service, result.series, 'no-data', 'no data') };
-      }
-      const entry = measuredEntry(service, result.outcome.diagnosis);
-      return { entry, panel: panelOf(service, result.series, result.outcome.fleet, entry) };
+      const { measurement, internalError } = await this.deps.engine.measure({ service, endMs, windowMs: this.deps.windowMs, timeoutMs: this.deps.serviceTimeoutMs });
+      if (internalError !== null) this.deps.logger.error({ service, error: internalError }, 'digest measurement failed');
+      return measurement;
     } catch (error) {
-      const message = isMetricsError(error)
-        ? error.code === 'aborted'
-          ? `the metrics backend took longer than ${formatDuration(this.deps.serviceTimeoutMs)}`
-          : error.message
-        : 'an unexpected error (logged)';
-      if (!isMetricsError(error)) this.deps.logger.error({ err: error, service }, 'digest measurement failed');
-      return { entry: { kind: 'error', service, message, change: null }, panel: { service, grid: { startMs: endMs - this.deps.windowMs, stepMs: 60_000, length: 0 }, totalBytes: new Float64Array(0), limitBytes: null, growthFraction: null, currentBytes: null, status: 'error', note: 'not measured' } };
+      // The pool itself failed (a thread died, or pymem is shutting down): the service is listed as not measured.
+      this.deps.logger.error({ err: error, service }, 'digest measurement failed');
+      return { entry: { kind: 'error', service, message: 'an unexpected error (logged)', change: null }, panel: unmeasuredPanel(service, endMs, this.deps.windowMs, 'not measured') };
     }
   }
 
@@ -103,7 +85,7 @@ export class DigestService {
         ? measurements.get(service)!
         : {
             entry: { kind: 'error', service, message: 'this channel may not query it (access list)', change: null },
-            panel: { service, grid: { startMs: endMs - this.deps.windowMs, stepMs: 60_000, length: 0 }, totalBytes: new Float64Array(0), limitBytes: null, growthFraction: null, currentBytes: null, status: 'error', note: 'not allowed here' },
+            panel: unmeasuredPanel(service, endMs, this.deps.windowMs, 'not allowed here'),
           };
     const entries = rankEntries(withChanges(services.map((s) => of(s).entry), previous ? parseSummary(previous.summary) : null));
     const panels = entries.map((e) => of(e.service).panel);
@@ -112,7 +94,7 @@ export class DigestService {
 
   /** The message for a composed digest, with its chart uploaded when there is a chart to show. */
   async render(digest: ComposedDigest, slack: SlackGateway | null): Promise<{ message: (image: { fileId: string | null; problem: string | null }) => SlackMessage; image: { fileId: string | null; problem: string | null }; png: Buffer | null }> {
-    const timeZone = this.deps.analysis.timeZone;
+    const timeZone = this.deps.timeZone;
     const build = (image: { fileId: string | null; problem: string | null }) =>
       digestMessage({ entries: digest.entries, windowMs: this.deps.windowMs, endMs: digest.endMs, timeZone, chartFileId: image.fileId, chartProblem: image.problem });
     const quiet = build({ fileId: null, problem: null }).blocks.length <= 1;
@@ -120,7 +102,7 @@ export class DigestService {
     const grew = digest.entries.filter((e) => e.kind === 'measured' && e.status === 'grew').length;
     let png: Buffer;
     try {
-      png = await this.deps.charts.render(digest.panels, { timeZone, title: `Memory digest — ${digest.entries.length} ${digest.entries.length === 1 ? 'service' : 'services'}, ${grew} growing` });
+      png = await this.deps.engine.digestChart(digest.panels, { timeZone, title: `Memory digest — ${digest.entries.length} ${digest.entries.length === 1 ? 'service' : 'services'}, ${grew} growing` });
     } catch (error) {
       this.deps.logger.error({ err: error }, 'digest chart failed');
       return { message: build, image: { fileId: null, problem: 'the chart could not be drawn (logged).' }, png: null };
@@ -149,31 +131,4 @@ export class DigestService {
   summary(digest: ComposedDigest): unknown {
     return summarize(digest.entries);
   }
-}
-
-/** The panel draws the fleet's total: the same figure the entry states, with gaps left as gaps. */
-function panelOf(service: string, series: ServiceSeries, fleet: Fleet, entry: DigestEntry): DigestPanelInput {
-  if (entry.kind !== 'measured') return emptyPanel(service, series, entry.kind, entry.kind);
-  const note =
-    entry.hoursToLimit === 0
-      ? 'at the limit'
-      : entry.hoursToLimit !== null
-        ? `limit in ~${formatDuration(entry.hoursToLimit * 3_600_000)}`
-        : entry.pattern !== 'stable'
-          ? entry.pattern
-          : undefined;
-  return {
-    service,
-    grid: series.grid,
-    totalBytes: fleet.total,
-    limitBytes: entry.limitBytes,
-    growthFraction: entry.growthFraction,
-    currentBytes: entry.currentBytes,
-    status: entry.status,
-    ...(note !== undefined ? { note } : {}),
-  };
-}
-
-function emptyPanel(service: string, series: ServiceSeries, status: 'no-data' | 'error', note: string): DigestPanelInput {
-  return { service, grid: series.grid, totalBytes: new Float64Array(series.grid.length).fill(Number.NaN), limitBytes: null, growthFraction: null, currentBytes: null, status, note };
 }

@@ -1,7 +1,8 @@
 /**
  * GET /healthz (the process is alive), /readyz (store and metrics backend answer), /metrics
  * (Prometheus format). Served through Bolt's HTTP receiver in HTTP mode, and by a small server of
- * their own in Socket Mode, so probes and scrapes work the same way in both.
+ * their own in Socket Mode, so probes and scrapes work the same way in both. In Socket Mode both
+ * also say whether the WebSocket to Slack is connected: without it no request can arrive.
  */
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -10,26 +11,53 @@ import type { MetricsSource } from '../metrics/source';
 import type { Store } from '../store/store';
 import type { PrometheusTelemetry } from './prometheus-metrics';
 
+/** The Socket Mode connection, and since when (ms since the epoch) it is in that state. */
+export interface SocketState {
+  readonly state: 'connecting' | 'connected' | 'disconnected';
+  readonly sinceMs: number;
+}
+
 export interface HealthDeps {
   readonly store: Store;
   readonly source: MetricsSource;
   readonly telemetry: PrometheusTelemetry;
   readonly shuttingDown: () => boolean;
+  /** The Socket Mode connection; null in HTTP mode. */
+  readonly socket?: () => SocketState | null;
   /** Each readiness check gives up after this long. */
   readonly checkTimeoutMs?: number;
+  /** How long the socket may stay down before /healthz fails (so the process gets restarted), ms. */
+  readonly socketLivenessGraceMs?: number;
+  readonly now?: () => number;
 }
+
+/**
+ * Slack closes Socket Mode connections now and then and the client reconnects within seconds; a
+ * connection down for longer than this is not coming back by itself.
+ */
+const SOCKET_LIVENESS_GRACE_MS = 60_000;
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export function healthHandlers(deps: HealthDeps): Record<'/healthz' | '/readyz' | '/metrics', Handler> {
   const timeout = deps.checkTimeoutMs ?? 2_000;
+  const now = deps.now ?? Date.now;
   return {
-    '/healthz': (_req, res) => json(res, 200, { status: 'ok' }),
+    '/healthz': (_req, res) => {
+      const socket = deps.socket?.() ?? null;
+      if (socket === null) return json(res, 200, { status: 'ok' });
+      const downForMs = socket.state === 'connected' ? 0 : now() - socket.sinceMs;
+      if (downForMs > (deps.socketLivenessGraceMs ?? SOCKET_LIVENESS_GRACE_MS)) {
+        return json(res, 503, { status: 'socket down', socket: socket.state, forSeconds: Math.round(downForMs / 1000) });
+      }
+      return json(res, 200, { status: 'ok', socket: socket.state });
+    },
     '/readyz': (_req, res) => {
       if (deps.shuttingDown()) return json(res, 503, { status: 'shutting down' });
       void Promise.all([check(() => deps.store.ping(), timeout), check((signal) => deps.source.ping(signal), timeout)]).then(([store, metrics]) => {
-        const ready = store === 'ok' && metrics === 'ok';
-        json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', store, metricsBackend: metrics });
+        const socket = deps.socket?.() ?? null;
+        const ready = store === 'ok' && metrics === 'ok' && (socket === null || socket.state === 'connected');
+        json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', store, metricsBackend: metrics, ...(socket === null ? {} : { socket: socket.state }) });
       });
     },
     '/metrics': (_req, res) => {

@@ -1,7 +1,14 @@
 /** Telemetry as Prometheus metrics (prom-client), one registry per bot so tests can run several. */
 
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
-import type { ActionKind, CommandKind, Telemetry } from './telemetry';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ActionKind, AnalysisSharing, CommandKind, Telemetry } from './telemetry';
+
+/** What the analysis pool reports about itself, read at each scrape. */
+export interface PoolGauges {
+  readonly threads: number;
+  readonly running: number;
+  readonly queued: Readonly<Record<'interactive' | 'background', number>>;
+}
 
 export class PrometheusTelemetry implements Telemetry {
   readonly registry = new Registry();
@@ -10,7 +17,10 @@ export class PrometheusTelemetry implements Telemetry {
   private readonly analysis: Histogram<'outcome'>;
   private readonly backendErrors: Counter<'code'>;
   private readonly slackErrors: Counter<'method' | 'code'>;
+  private readonly slackRateLimits: Counter<'method'>;
+  private readonly sharing: Counter<'how'>;
   private readonly digests: Counter<'outcome'>;
+  private pool: (() => PoolGauges) | null = null;
 
   constructor() {
     // process_resident_memory_bytes, nodejs_heap_size_used_bytes, event loop lag, ...: the bot's own memory.
@@ -26,7 +36,52 @@ export class PrometheusTelemetry implements Telemetry {
       registers,
     });
     this.backendErrors = new Counter({ name: 'pymem_metrics_backend_errors_total', help: 'Metrics backend failures, by kind.', labelNames: ['code'], registers });
-    this.slackErrors = new Counter({ name: 'pymem_slack_api_errors_total', help: 'Slack Web API failures, by method and error.', labelNames: ['method', 'code'], registers });
+    this.slackErrors = new Counter({
+      name: 'pymem_slack_api_errors_total',
+      help: 'Slack Web API calls that failed after their retries, by method and error (ratelimited: still limited at the deadline).',
+      labelNames: ['method', 'code'],
+      registers,
+    });
+    this.slackRateLimits = new Counter({
+      name: 'pymem_slack_rate_limited_total',
+      help: 'HTTP 429 answers from Slack, by method; each is waited out (Retry-After) and retried.',
+      labelNames: ['method'],
+      registers,
+    });
+    this.sharing = new Counter({
+      name: 'pymem_analyses_total',
+      help: 'Report analyses by how they were obtained: computed, joined (an identical request was running), cached.',
+      labelNames: ['how'],
+      registers,
+    });
+    const pool = (): PoolGauges | null => this.pool?.() ?? null;
+    new Gauge({
+      name: 'pymem_analysis_threads',
+      help: 'Worker threads that fetch, analyse and draw charts.',
+      registers,
+      collect() {
+        this.set(pool()?.threads ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'pymem_analysis_jobs_running',
+      help: 'Analysis jobs in progress.',
+      registers,
+      collect() {
+        this.set(pool()?.running ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'pymem_analysis_jobs_queued',
+      help: 'Analysis jobs waiting for a slot, by priority (interactive: reports; background: digests).',
+      labelNames: ['priority'],
+      registers,
+      collect() {
+        const p = pool();
+        this.set({ priority: 'interactive' }, p?.queued.interactive ?? 0);
+        this.set({ priority: 'background' }, p?.queued.background ?? 0);
+      },
+    });
     this.digests = new Counter({ name: 'pymem_digest_runs_total', help: 'Channel digests run, by outcome.', labelNames: ['outcome'], registers });
   }
 
@@ -44,6 +99,16 @@ export class PrometheusTelemetry implements Telemetry {
   }
   slackError(method: string, code: string): void {
     this.slackErrors.inc({ method, code });
+  }
+  slackRateLimited(method: string): void {
+    this.slackRateLimits.inc({ method });
+  }
+  analysisShared(how: AnalysisSharing): void {
+    this.sharing.inc({ how });
+  }
+  /** Reads the pool's figures at each scrape. */
+  watchPool(stats: () => PoolGauges): void {
+    this.pool = stats;
   }
   digestRun(outcome: string): void {
     this.digests.inc({ outcome });

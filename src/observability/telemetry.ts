@@ -1,6 +1,8 @@
 /** What the bot reports about itself. Code records events through this; /metrics exposes them. */
 
 export type CommandKind = 'analyze' | 'help' | 'invalid' | 'subscribe' | 'unsubscribe' | 'list' | 'denied';
+/** How a report's analysis was obtained: computed for it, joined one running for an identical request, or from the short-lived cache. */
+export type AnalysisSharing = 'computed' | 'joined' | 'cached';
 export type ActionKind = 'tick' | 'rerun' | 'window' | 'subscribe' | 'digest-analyze' | 'unreadable';
 
 export interface Telemetry {
@@ -8,7 +10,11 @@ export interface Telemetry {
   actionHandled(kind: ActionKind, outcome: string): void;
   analysisFinished(seconds: number, outcome: 'diagnosed' | 'no-data' | 'failed'): void;
   backendError(code: string): void;
+  /** A Slack call that finally failed (after its retries), by Slack's error code. */
   slackError(method: string, code: string): void;
+  /** Every 429 Slack answered (each is waited out and retried within the call's deadline). */
+  slackRateLimited(method: string): void;
+  analysisShared(how: AnalysisSharing): void;
   digestRun(outcome: string): void;
 }
 
@@ -18,5 +24,7 @@ export const noTelemetry: Telemetry = {
   analysisFinished: () => undefined,
   backendError: () => undefined,
   slackError: () => undefined,
+  slackRateLimited: () => undefined,
+  analysisShared: () => undefined,
   digestRun: () => undefined,
 };

@@ -91,8 +91,9 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
     const store: Store = await openStore(config.database);
     cleanups.push(() => store.close());
 
+    // The bot builds its own source in its analysis threads; this one answers the page's questions.
     const source = metricsSourceFor(config);
-    const bot: RunningBot = await startBot(config, { store, logger, source });
+    const bot: RunningBot = await startBot(config, { store, logger });
     cleanups.push(() => bot.stop());
     // Bolt checks its token with auth.test as soon as the App exists, outside any promise we hold.
     // Wait for that answer: stopping the stand-in while it is in flight would leave Bolt with an

@@ -10,10 +10,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeArgs, flatHeaders, type FormPart, mediaType, parseMultipart, readBody } from './http-body';
+import { SocketModeServer } from './socket-mode';
 import {
   type ApiAnswer,
   fail,
   type StandInChange,
+  type StandInChannel,
   type StandInFile,
   type StandInIdentity,
   type StandInMessage,
@@ -37,8 +39,11 @@ export interface SlackStandInOptions {
   readonly publicBaseUrl?: string;
   /** Tokens the Web API accepts; by default any non-empty `xoxb-` token. */
   readonly tokens?: readonly string[];
-  /** When given, only these channel ids exist; others answer channel_not_found. */
-  readonly channels?: readonly string[];
+  /**
+   * When given, only these channels exist; others answer channel_not_found. A bare id is a public
+   * channel the bot is in; see StandInChannel for private channels, DMs and archived channels.
+   */
+  readonly channels?: readonly (string | StandInChannel)[];
   /**
    * Milliseconds after files.completeUploadExternal during which image blocks referencing the file
    * fail with invalid_blocks, as they do on Slack while it processes a fresh upload. 0 by default.
@@ -130,7 +135,24 @@ export const KNOWN_METHODS: ReadonlySet<string> = new Set([
   'chat.postEphemeral',
   'files.getUploadURLExternal',
   'files.completeUploadExternal',
+  'conversations.info',
+  'apps.connections.open',
 ]);
+
+/** A stretch during which Slack answers 429 to a method (in one channel, or all). */
+export interface RateLimitSpec {
+  /** Retry-After in seconds; 1 by default. */
+  readonly retryAfterSeconds?: number;
+  /** Only calls into this channel; all of the method's calls when absent. */
+  readonly channel?: string;
+}
+
+/** Ends a rate-limit stretch. */
+export interface RateLimitStretch {
+  /** Calls answered 429 so far. */
+  readonly answered: number;
+  lift(): void;
+}
 
 function fromApi(answer: ApiAnswer): HttpAnswer {
   return { status: answer.status, json: answer.body };
@@ -149,8 +171,11 @@ export class SlackStandIn extends EventEmitter<SlackStandInEvents> {
   readonly apiUrl: string;
 
   private readonly workspace: Workspace;
+  /** Socket Mode connections (apps.connections.open and the WebSocket behind it). */
+  readonly socketMode: SocketModeServer;
   private readonly recorded: RecordedCall[] = [];
   private readonly faults = new Map<string, ActiveFault[]>();
+  private readonly stretches = new Set<{ readonly method: string; readonly spec: RateLimitSpec; answered: number }>();
   private readonly latency = new Map<string, number>();
   private readonly stopping = new AbortController();
   private stopped: Promise<void> | undefined;
@@ -165,6 +190,7 @@ export class SlackStandIn extends EventEmitter<SlackStandInEvents> {
     super();
     this.url = url;
     this.apiUrl = `${url}/api/`;
+    this.socketMode = new SocketModeServer(url.replace(/^http/, 'ws'));
     const identity: StandInIdentity = {
       botUserId: options.botUserId ?? 'U0STANDBOT',
       botId: options.botId ?? 'B0STANDBOT',
@@ -203,6 +229,9 @@ export class SlackStandIn extends EventEmitter<SlackStandInEvents> {
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       void standIn.handle(req, res);
     });
+    server.on('upgrade', (req: IncomingMessage, socket) => {
+      if (!standIn.socketMode.upgrade(req, socket)) socket.destroy();
+    });
     return standIn;
   }
 
@@ -210,6 +239,7 @@ export class SlackStandIn extends EventEmitter<SlackStandInEvents> {
   stop(): Promise<void> {
     this.stopped ??= new Promise<void>((resolve) => {
       this.stopping.abort();
+      this.socketMode.dropAll({ refuse: true });
       this.server.close(() => resolve());
       this.server.closeAllConnections();
     });
@@ -257,10 +287,16 @@ export class SlackStandIn extends EventEmitter<SlackStandInEvents> {
     return this.workspace.createResponseUrl(channel, user, options);
   }
 
-  /** Forgets messages, files, response URLs, recorded calls, faults and latencies. */
+  /** Adds a channel or changes one: archive it, invite the bot, make it private (see StandInChannel). */
+  setChannel(channel: StandInChannel): void {
+    this.workspace.setChannel(channel);
+  }
+
+  /** Forgets messages, files, response URLs, recorded calls, faults, rate limits and latencies. */
   reset(): void {
     this.recorded.length = 0;
     this.faults.clear();
+    this.stretches.clear();
     this.latency.clear();
     this.workspace.reset();
   }
@@ -368,15 +404,33 @@ export class SlackStandIn extends EventEmitter<SlackStandInEvents> {
     this.faults.set(method, queue);
   }
 
+  /**
+   * Answers every call to `method` (into `spec.channel`, when given) with 429 and Retry-After until
+   * the returned stretch is lifted, as Slack does while an app exceeds a method's rate limit.
+   */
+  rateLimit(method: string, spec: RateLimitSpec = {}): RateLimitStretch {
+    const retryAfter = spec.retryAfterSeconds ?? 1;
+    if (!Number.isInteger(retryAfter) || retryAfter < 0) throw new SlackStandInError('bad_fault', `rateLimit(${method}): retryAfterSeconds must be a whole number >= 0, got ${retryAfter}`);
+    const stretch = { method, spec, answered: 0 };
+    this.stretches.add(stretch);
+    return {
+      get answered() {
+        return stretch.answered;
+      },
+      lift: () => void this.stretches.delete(stretch),
+    };
+  }
+
   /** Delays every answer to `method` ('*' for all) by `ms`; 0 removes the delay. */
   setLatency(method: string, ms: number): void {
     if (ms > 0) this.latency.set(method, ms);
     else this.latency.delete(method);
   }
 
-  /** Drops queued faults and latencies. */
+  /** Drops queued faults, rate limits and latencies. */
   clearFaults(): void {
     this.faults.clear();
+    this.stretches.clear();
     this.latency.clear();
   }
 
@@ -391,7 +445,13 @@ export class SlackStandIn extends EventEmitter<SlackStandInEvents> {
   }
 
   /** The delay and (if any) the injected answer for a call that just arrived. */
-  private async applyFaults(method: string, apiStyle: boolean): Promise<HttpAnswer | undefined> {
+  private async applyFaults(method: string, apiStyle: boolean, args: Readonly<Record<string, unknown>> = {}): Promise<HttpAnswer | undefined> {
+    for (const stretch of this.stretches) {
+      const channel = args['channel'] ?? args['channel_id'];
+      if (stretch.method !== method || (stretch.spec.channel !== undefined && stretch.spec.channel !== channel)) continue;
+      stretch.answered++;
+      return { status: 429, json: { ok: false, error: 'ratelimited' }, headers: { 'retry-after': String(stretch.spec.retryAfterSeconds ?? 1) }, injected: true };
+    }
     const fault = this.takeFault(method);
     const delay = (this.latency.get(method) ?? this.latency.get('*') ?? 0) + (fault?.delayMs ?? 0);
     if (delay > 0) await sleep(delay, undefined, { signal: this.stopping.signal });
@@ -452,7 +512,7 @@ export class SlackStandIn extends EventEmitter<SlackStandInEvents> {
     }
     const decoded = await decodeArgs(body.bytes, req.headers['content-type'], url.searchParams);
     const call = this.begin(method, decoded.ok ? decoded.args : { raw_body: body.bytes.toString('utf8') }, headers);
-    const injected = await this.applyFaults(method, true);
+    const injected = await this.applyFaults(method, true, decoded.ok ? decoded.args : {});
     if (injected) {
       this.finish(call, res, injected);
       return;
@@ -466,12 +526,12 @@ export class SlackStandIn extends EventEmitter<SlackStandInEvents> {
       this.finish(call, res, fromApi(fail('unknown_method', [`the Slack stand-in does not implement ${method}`])));
       return;
     }
-    const authError = this.authenticate(req, args);
+    const authError = this.authenticate(req, args, method === 'apps.connections.open' ? 'app' : 'bot');
     if (authError) {
       this.finish(call, res, fromApi(fail(authError)));
       return;
     }
-    const answer = this.workspace.call(method, args) ?? fail('unknown_method');
+    const answer = method === 'apps.connections.open' ? { status: 200, body: { ok: true, url: this.socketMode.connectionUrl() } } : (this.workspace.call(method, args) ?? fail('unknown_method'));
     this.finish(call, res, fromApi(answer));
   }
 
@@ -571,11 +631,13 @@ export class SlackStandIn extends EventEmitter<SlackStandInEvents> {
     res.end(headOnly ? undefined : content.bytes);
   }
 
-  private authenticate(req: IncomingMessage, args: Readonly<Record<string, unknown>>): string | undefined {
+  /** Bot tokens for the Web API; apps.connections.open takes an app-level token (xapp-), as on Slack. */
+  private authenticate(req: IncomingMessage, args: Readonly<Record<string, unknown>>, kind: 'bot' | 'app'): string | undefined {
     const header = req.headers.authorization;
     const bearer = header !== undefined ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : undefined;
     const token = bearer ?? (typeof args['token'] === 'string' && args['token'] !== '' ? args['token'] : undefined);
     if (token === undefined) return 'not_authed';
+    if (kind === 'app') return /^xapp-\S+$/.test(token) ? undefined : 'not_allowed_token_type';
     const accepted = this.options.tokens !== undefined ? this.options.tokens.includes(token) : /^xoxb-\S+$/.test(token);
     return accepted ? undefined : 'invalid_auth';
   }

@@ -88,6 +88,22 @@ export interface ApiAnswer {
   readonly body: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * A conversation and the bot's place in it, which decide what Slack lets the bot do there:
+ * - public: the bot may post without being a member (chat:write.public);
+ * - private, mpim (group DM), im (DM): a conversation the bot is not in is hidden from it
+ *   (channel_not_found), as Slack does; an im the bot is in is the bot's own DM with someone;
+ * - archived: readable, but every post or edit answers is_archived.
+ */
+export interface StandInChannel {
+  readonly id: string;
+  readonly kind?: 'public' | 'private' | 'im' | 'mpim';
+  /** Whether the bot is in it; true by default. */
+  readonly member?: boolean;
+  readonly archived?: boolean;
+  readonly name?: string;
+}
+
 export interface WorkspaceOptions {
   readonly identity: StandInIdentity;
   /** Where links point (upload_url, url_private, response URLs): the server's public base URL, no trailing slash. */
@@ -95,8 +111,11 @@ export interface WorkspaceOptions {
   readonly now: () => number;
   /** Image blocks that reference a file completed less than this many milliseconds ago fail, as on Slack. */
   readonly fileProcessingMs: number;
-  /** When given, only these channel ids exist; others answer channel_not_found. */
-  readonly channels?: readonly string[];
+  /**
+   * When given, only these channels exist; others answer channel_not_found. A bare id is a public
+   * channel the bot is in.
+   */
+  readonly channels?: readonly (string | StandInChannel)[];
   readonly onChange: (change: StandInChange) => void;
 }
 
@@ -268,6 +287,8 @@ const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 export class Workspace {
   private readonly messagesByChannel = new Map<string, MessageRecord[]>();
+  /** Null: every channel id exists, as a public channel the bot is in. */
+  private readonly channelsById: Map<string, Required<StandInChannel>> | null;
   private readonly filesById = new Map<string, FileRecord>();
   private readonly responseUrls = new Map<string, ResponseUrlRecord>();
   private lastTsMicros = 0;
@@ -275,7 +296,23 @@ export class Workspace {
   private generatedIdCounter = 0;
   private responseUrlCounter = 0;
 
-  constructor(private readonly options: WorkspaceOptions) {}
+  constructor(private readonly options: WorkspaceOptions) {
+    this.channelsById = options.channels === undefined ? null : new Map();
+    for (const channel of options.channels ?? []) this.setChannel(typeof channel === 'string' ? { id: channel } : channel);
+  }
+
+  /** Adds a channel or changes one (archive it, invite the bot, ...). */
+  setChannel(channel: StandInChannel): void {
+    if (this.channelsById === null) throw new Error('setChannel needs a stand-in started with a channel list');
+    const old = this.channelsById.get(channel.id);
+    this.channelsById.set(channel.id, {
+      id: channel.id,
+      kind: channel.kind ?? old?.kind ?? 'public',
+      member: channel.member ?? old?.member ?? true,
+      archived: channel.archived ?? old?.archived ?? false,
+      name: channel.name ?? old?.name ?? channel.id.toLowerCase(),
+    });
+  }
 
   get identity(): StandInIdentity {
     return this.options.identity;
@@ -296,6 +333,8 @@ export class Workspace {
         return this.getUploadUrl(args);
       case 'files.completeUploadExternal':
         return this.completeUpload(args);
+      case 'conversations.info':
+        return this.conversationInfo(args);
       default:
         return undefined;
     }
@@ -364,6 +403,25 @@ export class Workspace {
       bot_id: id.botId,
       is_enterprise_install: false,
     });
+  }
+
+  private conversationInfo(raw: Readonly<Record<string, unknown>>): ApiAnswer {
+    const id = typeof raw['channel'] === 'string' || typeof raw['channel'] === 'number' ? String(raw['channel']) : '';
+    const channel = this.visibleChannel(id);
+    if (channel === undefined) return fail('channel_not_found');
+    const { kind } = channel;
+    const base = {
+      id: channel.id,
+      created: 1_700_000_000,
+      is_archived: channel.archived,
+      is_im: kind === 'im',
+      is_mpim: kind === 'mpim',
+      is_private: kind !== 'public',
+      is_channel: kind === 'public' || kind === 'private',
+      is_group: kind === 'private',
+    };
+    // Slack's objects for direct messages carry the other person instead of a name and membership.
+    return ok({ channel: kind === 'im' ? { ...base, user: 'U0SOMEONE1' } : { ...base, name: channel.name, is_member: channel.member } });
   }
 
   private postMessage(raw: Readonly<Record<string, unknown>>): ApiAnswer {
@@ -625,11 +683,24 @@ export class Workspace {
     return { mimetype: record.mimetype, ready };
   }
 
+  /** Whether the bot may post or edit in `channel`, as Slack decides it; undefined when it may. */
   private checkChannel(channel: string | undefined): ApiAnswer | undefined {
     if (channel === undefined || channel === '') return fail('channel_not_found', ['missing required field: channel']);
-    const known = this.options.channels;
-    if (known !== undefined && !known.includes(channel)) return fail('channel_not_found');
+    if (this.channelsById === null) return undefined;
+    const known = this.visibleChannel(channel);
+    if (known === undefined) return fail('channel_not_found');
+    if (known.archived) return fail('is_archived');
     return undefined;
+  }
+
+  /** The channel as the bot sees it: undefined when it does not exist or is hidden from the bot. */
+  private visibleChannel(id: string): Required<StandInChannel> | undefined {
+    if (this.channelsById === null) return id === '' ? undefined : { id, kind: 'public', member: true, archived: false, name: id.toLowerCase() };
+    const channel = this.channelsById.get(id);
+    if (channel === undefined) return undefined;
+    // Slack hides private conversations from a bot that is not in them.
+    if (channel.kind !== 'public' && !channel.member) return undefined;
+    return channel;
   }
 
   /** text/blocks of a new message, checked the way chat.postMessage checks them. */

@@ -180,13 +180,16 @@ function single(text: string): SlackMessage {
   return { text: text.replace(/[*_`]|:[a-z_]+:/g, '').trim(), blocks: [{ type: 'section', text: { type: 'mrkdwn', text: trimText(text, SLACK_LIMITS.sectionText) } }] };
 }
 
+/** Digests resumed by this subscription (they had been paused because pymem could not post here). */
+const RESUMED = ' Digests in this channel had been paused because pymem could not post here; they go out again from now on.';
+
 /** Replies to subscribe / unsubscribe / list. */
-export function subscriptionMessage(kind: 'added' | 'exists' | 'removed' | 'absent', service: string, schedule: string): SlackMessage {
+export function subscriptionMessage(kind: 'added' | 'exists' | 'removed' | 'absent', service: string, schedule: string, resumed = false): SlackMessage {
   switch (kind) {
     case 'added':
-      return single(`:white_check_mark: This channel now gets \`${service}\` in its memory digest (${schedule}).`);
+      return single(`:white_check_mark: This channel now gets \`${service}\` in its memory digest (${schedule}).${resumed ? RESUMED : ''}`);
     case 'exists':
-      return single(`:information_source: This channel already follows \`${service}\` in its digest (${schedule}).`);
+      return single(`:information_source: This channel already follows \`${service}\` in its digest (${schedule}).${resumed ? RESUMED : ''}`);
     case 'removed':
       return single(`:wave: \`${service}\` is out of this channel’s digest.`);
     case 'absent':
@@ -198,11 +201,25 @@ export function subscriptionMessage(kind: 'added' | 'exists' | 'removed' | 'abse
   }
 }
 
-export function subscriptionListMessage(services: readonly string[], schedule: string): SlackMessage {
+/** When a channel's digests are paused: since when (formatted), and why. */
+export interface PausedDigests {
+  readonly since: string;
+  readonly reason: string;
+}
+
+export function subscriptionListMessage(services: readonly string[], schedule: string, paused: PausedDigests | null = null): SlackMessage {
   if (services.length === 0) return single(`:memo: This channel follows no services. Add one with \`/pymem subscribe &lt;service&gt;\`; digests go out ${schedule}.`);
+  const pausedLine =
+    paused === null
+      ? []
+      : [`:double_vertical_bar: *Paused since ${paused.since}:* pymem could not post here (${paused.reason}). Fix that, then \`/pymem subscribe &lt;service&gt;\` any service to resume.`];
   return single(
     joinWithinLimit(
-      [`:memo: This channel’s digest (${schedule}) follows ${services.length} ${services.length === 1 ? 'service' : 'services'}:`, services.map((s) => `\`${s}\``).join(', ')],
+      [
+        `:memo: This channel’s digest (${schedule}) follows ${services.length} ${services.length === 1 ? 'service' : 'services'}:`,
+        ...pausedLine,
+        services.map((s) => `\`${s}\``).join(', '),
+      ],
       SLACK_LIMITS.sectionText,
       (left) => `…and ${left} more`,
     ),

@@ -1,56 +1,125 @@
-/** SlackGateway over @slack/web-api's WebClient (Bolt's app.client). */
+/**
+ * SlackGateway over @slack/web-api's WebClient (Bolt's app.client). The client is set up to reject a
+ * 429 at once and not to retry (see createBoltApp); waiting and retrying happen here, in lanes per
+ * method and channel, so one rate-limited channel does not hold up the others.
+ */
 
 import { ErrorCode, type WebClient } from '@slack/web-api';
+import { z } from 'zod';
 import type { SlackMessage } from './blocks';
-import { SlackCallError, type SlackGateway } from './gateway';
+import { SlackCallError, type ConversationInfo, type SlackGateway } from './gateway';
+import { SlackLanes, type AttemptFailure, type CallOptions } from './lanes';
 import { noTelemetry, type Telemetry } from '../observability/telemetry';
 
+export interface GatewayOptions {
+  /** How long a call keeps being retried after 429s and Slack-side failures, ms. */
+  readonly retryDeadlineMs?: number;
+  /** Calls in flight at once per method and channel. */
+  readonly laneConcurrency?: number;
+}
+
+/** Slack's errors that mean "try again shortly", besides HTTP 429 and 5xx. */
+const TRANSIENT_PLATFORM_ERRORS = new Set(['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
+
 export class WebApiGateway implements SlackGateway {
+  private readonly lanes: SlackLanes;
+
   constructor(
     private readonly client: WebClient,
     private readonly telemetry: Telemetry = noTelemetry,
-  ) {}
+    options: GatewayOptions = {},
+  ) {
+    this.lanes = new SlackLanes({
+      deadlineMs: options.retryDeadlineMs ?? 30_000,
+      concurrency: options.laneConcurrency ?? 3,
+      classify: classifyAttempt,
+      onRateLimited: (method) => this.telemetry.slackRateLimited(method),
+    });
+  }
 
   async postMessage(channel: string, message: SlackMessage, options: { threadTs?: string } = {}): Promise<{ ts: string }> {
-    const result = await this.call('chat.postMessage', () =>
-      this.client.chat.postMessage({
-        channel,
-        text: message.text,
-        blocks: message.blocks,
-        unfurl_links: false,
-        unfurl_media: false,
-        ...(options.threadTs ? { thread_ts: options.threadTs } : {}),
-      }),
+    // Not retried after a 5xx or a lost answer: Slack may have posted it, and a second report would
+    // split the checklist. A 429 is safe to retry (nothing was posted).
+    const result = await this.call(
+      'chat.postMessage',
+      channel,
+      () =>
+        this.client.chat.postMessage({
+          channel,
+          text: message.text,
+          blocks: message.blocks,
+          unfurl_links: false,
+          unfurl_media: false,
+          ...(options.threadTs ? { thread_ts: options.threadTs } : {}),
+        }),
+      { retryServerErrors: false },
     );
     if (typeof result.ts !== 'string') throw new SlackCallError('chat.postMessage', 'no_ts', 'chat.postMessage answered without a message ts');
     return { ts: result.ts };
   }
 
   async updateMessage(channel: string, ts: string, message: SlackMessage): Promise<void> {
-    await this.call('chat.update', () => this.client.chat.update({ channel, ts, text: message.text, blocks: message.blocks }));
+    await this.call('chat.update', channel, () => this.client.chat.update({ channel, ts, text: message.text, blocks: message.blocks }));
   }
 
   async postEphemeral(channel: string, user: string, message: SlackMessage): Promise<void> {
-    await this.call('chat.postEphemeral', () => this.client.chat.postEphemeral({ channel, user, text: message.text, blocks: message.blocks }));
+    await this.call('chat.postEphemeral', channel, () => this.client.chat.postEphemeral({ channel, user, text: message.text, blocks: message.blocks }), {
+      retryServerErrors: false,
+    });
   }
 
   async uploadImage(png: Buffer, filename: string, title: string): Promise<string> {
     // No channel: the file stays private to the bot and shows up only where a message references it.
-    const result = await this.call('files.uploadV2', () => this.client.filesUploadV2({ file: png, filename, title }));
+    // A retried upload starts over with a new file; an abandoned one is never shown anywhere.
+    const result = await this.call('files.uploadV2', null, () => this.client.filesUploadV2({ file: png, filename, title }));
     const id = fileIdOf(result);
     if (!id) throw new SlackCallError('files.uploadV2', 'no_file_id', 'the upload finished without a file id');
     return id;
   }
 
-  private async call<T>(method: string, fn: () => Promise<T>): Promise<T> {
+  async conversationInfo(channel: string, options: { deadlineMs?: number } = {}): Promise<ConversationInfo> {
+    const result = await this.call('conversations.info', channel, () => this.client.conversations.info({ channel }), options.deadlineMs !== undefined ? { deadlineMs: options.deadlineMs } : {});
+    const parsed = conversationShape.safeParse(result.channel);
+    if (!parsed.success) throw new SlackCallError('conversations.info', 'bad_response', `conversations.info answered without the channel's kind: ${z.prettifyError(parsed.error)}`);
+    const c = parsed.data;
+    const kind = c.is_im ? 'im' : c.is_mpim ? 'mpim' : c.is_private || c.is_group ? 'private' : 'public';
+    // A direct message the bot can read at all is one of its own.
+    return { id: c.id, kind, isArchived: c.is_archived ?? false, isMember: kind === 'im' ? true : (c.is_member ?? false) };
+  }
+
+  private async call<T>(method: string, channel: string | null, fn: () => Promise<T>, options: CallOptions = {}): Promise<T> {
     try {
-      return await fn();
+      return await this.lanes.run(method, channel, async () => {
+        try {
+          return await fn();
+        } catch (error) {
+          throw toSlackCallError(method, error);
+        }
+      }, options);
     } catch (error) {
-      const failure = toSlackCallError(method, error);
+      const failure = error instanceof SlackCallError ? error : toSlackCallError(method, error);
       this.telemetry.slackError(method, failure.code);
       throw failure;
     }
   }
+}
+
+const conversationShape = z.looseObject({
+  id: z.string(),
+  is_im: z.boolean().optional(),
+  is_mpim: z.boolean().optional(),
+  is_private: z.boolean().optional(),
+  is_group: z.boolean().optional(),
+  is_archived: z.boolean().optional(),
+  is_member: z.boolean().optional(),
+});
+
+/** Whether and when a failed attempt is worth repeating. */
+export function classifyAttempt(error: unknown): AttemptFailure {
+  if (!(error instanceof SlackCallError)) return { kind: 'final' };
+  if (error.code === 'ratelimited') return { kind: 'rate-limited', retryAfterMs: error.retryAfterMs ?? 1_000 };
+  if (error.code === 'transport' || /^http_5\d\d$/.test(error.code) || TRANSIENT_PLATFORM_ERRORS.has(error.code)) return { kind: 'retryable' };
+  return { kind: 'final' };
 }
 
 /** filesUploadV2 answers `{ files: [{ ok, files: [{ id }] }] }`: one completion per upload job. */
@@ -71,13 +140,22 @@ function fileIdOf(result: unknown): string | null {
   return null;
 }
 
-function toSlackCallError(method: string, error: unknown): SlackCallError {
-  const e = error as { code?: unknown; data?: { error?: unknown }; message?: unknown };
+/** @slack/web-api's coded errors as SlackCallErrors; rate limits keep their Retry-After. */
+export function toSlackCallError(method: string, error: unknown): SlackCallError {
+  if (error instanceof SlackCallError) return error;
+  const e = error as { code?: unknown; data?: { error?: unknown }; message?: unknown; retryAfter?: unknown; statusCode?: unknown };
   if (e.code === ErrorCode.PlatformError && typeof e.data?.error === 'string') {
     return new SlackCallError(method, e.data.error, `${method} failed: ${e.data.error}`, { cause: error });
   }
-  if (e.code === ErrorCode.RateLimitedError) return new SlackCallError(method, 'ratelimited', `${method} was rate limited by Slack`, { cause: error });
-  if (e.code === ErrorCode.RequestError || e.code === ErrorCode.HTTPError) {
+  if (e.code === ErrorCode.RateLimitedError) {
+    const seconds = typeof e.retryAfter === 'number' && Number.isFinite(e.retryAfter) && e.retryAfter >= 0 ? e.retryAfter : 1;
+    return new SlackCallError(method, 'ratelimited', `${method} was rate limited by Slack (retry after ${seconds} s)`, { cause: error, retryAfterMs: seconds * 1000 });
+  }
+  if (e.code === ErrorCode.HTTPError) {
+    const status = typeof e.statusCode === 'number' ? e.statusCode : 0;
+    return new SlackCallError(method, `http_${status}`, `${method} failed: Slack answered HTTP ${status}`, { cause: error });
+  }
+  if (e.code === ErrorCode.RequestError) {
     return new SlackCallError(method, 'transport', `${method} could not reach Slack: ${String(e.message ?? error)}`, { cause: error });
   }
   return new SlackCallError(method, 'unknown', `${method} failed: ${String(e.message ?? error)}`, { cause: error });

@@ -26,6 +26,7 @@ import {
   type IncidentRecord,
   type NewIncident,
   type Store,
+  type StoredSubscription,
   type Subscription,
   type TickEvent,
   type TickResult,
@@ -126,6 +127,28 @@ const MIGRATIONS: readonly Migration[] = [
         finished_at  BIGINT,
         PRIMARY KEY (channel_id, period_key)
       );
+    `,
+  },
+  {
+    version: 3,
+    sql: `
+      -- The report (tens of KB of JSON) moves out of incidents: every tick, every update recorded and
+      -- every attached message rewrote the whole row, report included.
+      CREATE TABLE incident_reports (
+        incident_id TEXT PRIMARY KEY REFERENCES incidents (id) ON DELETE CASCADE,
+        report_json TEXT NOT NULL
+      );
+      INSERT INTO incident_reports (incident_id, report_json) SELECT id, report_json FROM incidents;
+      ALTER TABLE incidents DROP COLUMN report_json;
+
+      -- The version Slack shows: below version, the last update did not arrive and the message is drawn again.
+      ALTER TABLE incidents ADD COLUMN rendered_version INTEGER NOT NULL DEFAULT 0;
+      UPDATE incidents SET rendered_version = version;
+      CREATE INDEX incidents_stale ON incidents (created_at) WHERE message_ts IS NOT NULL AND rendered_version < version;
+
+      -- A channel pymem cannot post in (archived, not invited) has its digests paused, not retried every day.
+      ALTER TABLE subscriptions ADD COLUMN paused_at BIGINT;
+      ALTER TABLE subscriptions ADD COLUMN paused_reason TEXT;
     `,
   },
 ];
@@ -239,12 +262,13 @@ export class PostgresStore implements Store {
   }
 
   async createIncident(incident: NewIncident): Promise<IncidentRecord> {
-    return this.run(`creating incident ${incident.id}`, async (pool) => {
-      await pool.query(
-        `INSERT INTO incidents (id, channel_id, message_ts, service, window_ms, end_ms, report_json, created_by, created_at, version)
-         VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, 0)`,
-        [incident.id, incident.channelId, incident.service, incident.windowMs, incident.endMs, JSON.stringify(incident.report), incident.createdBy, incident.createdAt],
+    return this.transaction(`creating incident ${incident.id}`, async (client) => {
+      await client.query(
+        `INSERT INTO incidents (id, channel_id, message_ts, service, window_ms, end_ms, created_by, created_at, version)
+         VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, 0)`,
+        [incident.id, incident.channelId, incident.service, incident.windowMs, incident.endMs, incident.createdBy, incident.createdAt],
       );
+      await client.query(`INSERT INTO incident_reports (incident_id, report_json) VALUES ($1, $2)`, [incident.id, JSON.stringify(incident.report)]);
       return newIncidentRecord(incident);
     });
   }
@@ -259,8 +283,21 @@ export class PostgresStore implements Store {
   /** Leaves `version` alone: it counts checklist changes, not report edits. */
   async replaceReport(incidentId: string, report: StoredReport): Promise<void> {
     await this.run(`replacing the report of incident ${incidentId}`, async (pool) => {
-      const result = await pool.query(`UPDATE incidents SET report_json = $1 WHERE id = $2`, [JSON.stringify(report), incidentId]);
+      const result = await pool.query(`UPDATE incident_reports SET report_json = $1 WHERE incident_id = $2`, [JSON.stringify(report), incidentId]);
       if (result.rowCount === 0) throw new StoreError('not-found', `${this.where}: no incident ${incidentId} whose report to replace.`);
+    });
+  }
+
+  async markRendered(incidentId: string, version: number): Promise<void> {
+    await this.run(`marking version ${version} of incident ${incidentId} as shown`, async (pool) => {
+      await pool.query(`UPDATE incidents SET rendered_version = GREATEST(rendered_version, $1) WHERE id = $2`, [version, incidentId]);
+    });
+  }
+
+  async staleIncidents(limit: number): Promise<IncidentRecord[]> {
+    return this.run('finding messages whose last update did not reach Slack', async (pool) => {
+      const { rows } = await pool.query(`${SELECT_INCIDENT} WHERE message_ts IS NOT NULL AND rendered_version < version ORDER BY created_at DESC, id LIMIT $1`, [limit]);
+      return rows.map((row) => this.#rows.incident(row));
     });
   }
 
@@ -338,14 +375,28 @@ export class PostgresStore implements Store {
     });
   }
 
-  async subscriptions(channelId: string): Promise<Subscription[]> {
+  async pauseChannel(channelId: string, reason: string, at: number): Promise<number> {
+    return this.run(`pausing the digests of ${channelId}`, async (pool) => {
+      const result = await pool.query(`UPDATE subscriptions SET paused_at = $1, paused_reason = $2 WHERE channel_id = $3 AND paused_at IS NULL`, [at, reason, channelId]);
+      return result.rowCount ?? 0;
+    });
+  }
+
+  async resumeChannel(channelId: string): Promise<number> {
+    return this.run(`resuming the digests of ${channelId}`, async (pool) => {
+      const result = await pool.query(`UPDATE subscriptions SET paused_at = NULL, paused_reason = NULL WHERE channel_id = $1 AND paused_at IS NOT NULL`, [channelId]);
+      return result.rowCount ?? 0;
+    });
+  }
+
+  async subscriptions(channelId: string): Promise<StoredSubscription[]> {
     return this.run(`reading the subscriptions of ${channelId}`, async (pool) => {
       const { rows } = await pool.query(`${SELECT_SUBSCRIPTION} WHERE channel_id = $1 ORDER BY service`, [channelId]);
       return rows.map((row) => this.#rows.subscription(row));
     });
   }
 
-  async allSubscriptions(): Promise<Subscription[]> {
+  async allSubscriptions(): Promise<StoredSubscription[]> {
     return this.run('reading all subscriptions', async (pool) => {
       const { rows } = await pool.query(`${SELECT_SUBSCRIPTION} ORDER BY channel_id, service`);
       return rows.map((row) => this.#rows.subscription(row));
@@ -469,6 +520,13 @@ export class PostgresStore implements Store {
       const client = await pool.connect();
       // A connection whose ROLLBACK failed is in an unknown state: destroy it rather than pool it.
       let broken: Error | undefined;
+      // pg-pool listens for errors only on idle connections: one the server drops while checked out
+      // (pg_terminate_backend, a failover) would emit 'error' with no listener and crash the process.
+      // The query in progress rejects as well, which is how the caller learns of it.
+      const onError = (error: Error): void => {
+        broken = error;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const result = await step(client);
@@ -480,6 +538,7 @@ export class PostgresStore implements Store {
         });
         throw error;
       } finally {
+        client.removeListener('error', onError);
         client.release(broken);
       }
     });
@@ -539,7 +598,8 @@ function toStoreError(error: unknown, where: string, what: string, secrets: read
     if (code === '23505') {
       return new StoreError('conflict', `${text}${error.detail === undefined ? '' : `: ${redact(error.detail, secrets)}`}.`, { cause: error });
     }
-    if (code === '42P01') return new StoreError('unavailable', `${text}; call migrate() before using the store.`, { cause: error });
+    // A table or (from a later migration) a column is missing: an older release's schema, not migrated yet.
+    if (code === '42P01' || code === '42703') return new StoreError('unavailable', `${text}; call migrate() before using the store.`, { cause: error });
     if (code.startsWith('08') || CONNECTION_LOST.has(code)) {
       return new StoreError('unavailable', `${text}; the server closed or refused the connection. Check that it is up and accepting connections, then retry.`, {
         cause: error,

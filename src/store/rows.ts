@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { CHECKLIST_STEP_IDS, type ChecklistStepId } from '../domain/checklist';
 import { upgradeStoredReport, type StoredReport } from '../domain/report';
-import { StoreError, type ChecklistState, type DigestRun, type IncidentRecord, type NewIncident, type StepState, type Subscription, type TickEvent } from './store';
+import { StoreError, type ChecklistState, type DigestRun, type IncidentRecord, type NewIncident, type StepState, type StoredSubscription, type TickEvent } from './store';
 
 /** Slack redelivers within minutes; a day of keys is ample and keeps the table small. */
 export const DELIVERY_RETENTION_MS = 24 * 60 * 60 * 1000;
@@ -16,8 +16,9 @@ export const DELIVERY_RETENTION_MS = 24 * 60 * 60 * 1000;
 export const DELIVERY_PRUNE_EVERY = 1000;
 
 /** The columns the row schemas below read, in one place so a query and its schema cannot drift apart. */
-export const SELECT_INCIDENT = `SELECT id, channel_id, message_ts, service, window_ms, end_ms, report_json, created_by, created_at, version FROM incidents`;
-export const SELECT_SUBSCRIPTION = `SELECT channel_id, service, created_by, created_at FROM subscriptions`;
+/** An incident with its report (kept in a table of its own: see migration 3). */
+export const SELECT_INCIDENT = `SELECT id, channel_id, message_ts, service, window_ms, end_ms, report_json, created_by, created_at, version, rendered_version FROM incidents JOIN incident_reports ON incident_reports.incident_id = incidents.id`;
+export const SELECT_SUBSCRIPTION = `SELECT channel_id, service, created_by, created_at, paused_at, paused_reason FROM subscriptions`;
 export const SELECT_DIGEST_RUN = `SELECT channel_id, period_key, status, owner, claimed_at, lease_until, message_ts, summary_json, finished_at FROM digest_runs`;
 
 /** How a driver returns the columns the two schemas type differently. */
@@ -49,6 +50,7 @@ function rowSchemas({ millis, checked }: ColumnTypes) {
       created_by: z.string(),
       created_at: millis,
       version: z.int(),
+      rendered_version: z.int(),
     }),
     tick,
     stepState: tick.pick({ step_id: true, user_id: true, checked: true, at: true }),
@@ -57,6 +59,8 @@ function rowSchemas({ millis, checked }: ColumnTypes) {
       service: z.string(),
       created_by: z.string(),
       created_at: millis,
+      paused_at: millis.nullable(),
+      paused_reason: z.string().nullable(),
     }),
     digestRun: z.object({
       channel_id: z.string(),
@@ -102,6 +106,7 @@ export function newIncidentRecord(incident: NewIncident): IncidentRecord {
     createdAt: incident.createdAt,
     messageTs: null,
     version: 0,
+    renderedVersion: 0,
   };
 }
 
@@ -149,6 +154,7 @@ export class RowReader {
       createdAt: r.created_at,
       messageTs: r.message_ts,
       version: r.version,
+      renderedVersion: r.rendered_version,
     };
   }
 
@@ -167,9 +173,9 @@ export class RowReader {
     return state;
   }
 
-  subscription(row: unknown): Subscription {
+  subscription(row: unknown): StoredSubscription {
     const r = this.parse(this.#schemas.subscription, row, 'a subscription');
-    return { channelId: r.channel_id, service: r.service, createdBy: r.created_by, createdAt: r.created_at };
+    return { channelId: r.channel_id, service: r.service, createdBy: r.created_by, createdAt: r.created_at, pausedAt: r.paused_at, pausedReason: r.paused_reason };
   }
 
   digestRun(row: unknown): DigestRun {

@@ -28,6 +28,7 @@ import {
   type IncidentRecord,
   type NewIncident,
   type Store,
+  type StoredSubscription,
   type Subscription,
   type TickEvent,
   type TickResult,
@@ -112,6 +113,28 @@ const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 3,
+    sql: `
+      -- The report (tens of KB of JSON) moves out of incidents: every tick, every update recorded and
+      -- every attached message rewrote the whole row, report included.
+      CREATE TABLE incident_reports (
+        incident_id TEXT PRIMARY KEY REFERENCES incidents (id) ON DELETE CASCADE,
+        report_json TEXT NOT NULL
+      ) STRICT;
+      INSERT INTO incident_reports (incident_id, report_json) SELECT id, report_json FROM incidents;
+      ALTER TABLE incidents DROP COLUMN report_json;
+
+      -- The version Slack shows: below version, the last update did not arrive and the message is drawn again.
+      ALTER TABLE incidents ADD COLUMN rendered_version INTEGER NOT NULL DEFAULT 0;
+      UPDATE incidents SET rendered_version = version;
+      CREATE INDEX incidents_stale ON incidents (created_at) WHERE message_ts IS NOT NULL AND rendered_version < version;
+
+      -- A channel pymem cannot post in (archived, not invited) has its digests paused, not retried every day.
+      ALTER TABLE subscriptions ADD COLUMN paused_at INTEGER;
+      ALTER TABLE subscriptions ADD COLUMN paused_reason TEXT;
+    `,
+  },
 ];
 
 /** better-sqlite3 returns INTEGER columns as numbers; tick_events.checked is stored as 0 or 1. */
@@ -122,14 +145,15 @@ const COLUMN_TYPES: ColumnTypes = {
 
 function prepareStatements(db: Database.Database) {
   return {
-    insertIncident: db.prepare<
-      [{ id: string; channelId: string; service: string; windowMs: number; endMs: number; reportJson: string; createdBy: string; createdAt: number }]
-    >(
-      `INSERT INTO incidents (id, channel_id, message_ts, service, window_ms, end_ms, report_json, created_by, created_at, version)
-       VALUES (@id, @channelId, NULL, @service, @windowMs, @endMs, @reportJson, @createdBy, @createdAt, 0)`,
+    insertIncident: db.prepare<[{ id: string; channelId: string; service: string; windowMs: number; endMs: number; createdBy: string; createdAt: number }]>(
+      `INSERT INTO incidents (id, channel_id, message_ts, service, window_ms, end_ms, created_by, created_at, version)
+       VALUES (@id, @channelId, NULL, @service, @windowMs, @endMs, @createdBy, @createdAt, 0)`,
     ),
+    insertReport: db.prepare<[string, string]>(`INSERT INTO incident_reports (incident_id, report_json) VALUES (?, ?)`),
     attachMessage: db.prepare<[string, string]>(`UPDATE incidents SET message_ts = ? WHERE id = ?`),
-    replaceReport: db.prepare<[string, string]>(`UPDATE incidents SET report_json = ? WHERE id = ?`),
+    replaceReport: db.prepare<[string, string]>(`UPDATE incident_reports SET report_json = ? WHERE incident_id = ?`),
+    markRendered: db.prepare<[number, string]>(`UPDATE incidents SET rendered_version = max(rendered_version, ?) WHERE id = ?`),
+    staleIncidents: db.prepare<[number]>(`${SELECT_INCIDENT} WHERE message_ts IS NOT NULL AND rendered_version < version ORDER BY created_at DESC, id LIMIT ?`),
     incidentById: db.prepare<[string]>(`${SELECT_INCIDENT} WHERE id = ?`),
     incidentByMessage: db.prepare<[string, string]>(`${SELECT_INCIDENT} WHERE channel_id = ? AND message_ts = ?`),
     incidentVersion: db.prepare<[string], unknown>(`SELECT version FROM incidents WHERE id = ?`).pluck(),
@@ -159,6 +183,8 @@ function prepareStatements(db: Database.Database) {
     unsubscribe: db.prepare<[string, string]>(`DELETE FROM subscriptions WHERE channel_id = ? AND service = ?`),
     subscriptions: db.prepare<[string]>(`${SELECT_SUBSCRIPTION} WHERE channel_id = ? ORDER BY service`),
     allSubscriptions: db.prepare<[]>(`${SELECT_SUBSCRIPTION} ORDER BY channel_id, service`),
+    pauseChannel: db.prepare<[number, string, string]>(`UPDATE subscriptions SET paused_at = ?, paused_reason = ? WHERE channel_id = ? AND paused_at IS NULL`),
+    resumeChannel: db.prepare<[string]>(`UPDATE subscriptions SET paused_at = NULL, paused_reason = NULL WHERE channel_id = ? AND paused_at IS NOT NULL`),
     digestRun: db.prepare<[string, string]>(`${SELECT_DIGEST_RUN} WHERE channel_id = ? AND period_key = ?`),
     insertDigestRun: db.prepare<[{ channelId: string; periodKey: string; owner: string; now: number; leaseUntil: number }]>(
       `INSERT INTO digest_runs (channel_id, period_key, status, owner, claimed_at, lease_until, message_ts, summary_json, finished_at)
@@ -197,6 +223,8 @@ interface DigestClaim {
 }
 
 type Statements = ReturnType<typeof prepareStatements> & {
+  /** The incident and its report, as one transaction. */
+  readonly createIncident: (incident: NewIncident) => void;
   /** The whole of recordTick, as one IMMEDIATE transaction. */
   readonly recordTick: (event: TickEvent) => TickResult;
   /** The whole of claimDigest, as one IMMEDIATE transaction. */
@@ -229,6 +257,10 @@ export class SqliteStore implements Store {
       // Readers never block the writer and vice versa; several processes can share the file.
       // (An in-memory database answers 'memory'; that is fine, nothing else can open it.)
       db.pragma('journal_mode = WAL');
+      // In WAL mode NORMAL skips the fsync on every commit (0.4 ms each here, on the event loop, for
+      // every claim, incident and tick) and syncs at checkpoints instead. A crash of pymem loses
+      // nothing; a power cut may lose the last commits, never the file's consistency.
+      db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
       return new SqliteStore(db, where, options.now ?? Date.now);
     } catch (error) {
@@ -265,16 +297,7 @@ export class SqliteStore implements Store {
 
   async createIncident(incident: NewIncident): Promise<IncidentRecord> {
     return this.guard(`creating incident ${incident.id}`, () => {
-      this.statements().insertIncident.run({
-        id: incident.id,
-        channelId: incident.channelId,
-        service: incident.service,
-        windowMs: incident.windowMs,
-        endMs: incident.endMs,
-        reportJson: JSON.stringify(incident.report),
-        createdBy: incident.createdBy,
-        createdAt: incident.createdAt,
-      });
+      this.statements().createIncident(incident);
       return newIncidentRecord(incident);
     });
   }
@@ -294,6 +317,20 @@ export class SqliteStore implements Store {
         throw new StoreError('not-found', `${this.where}: no incident ${incidentId} whose report to replace.`);
       }
     });
+  }
+
+  async markRendered(incidentId: string, version: number): Promise<void> {
+    this.guard(`marking version ${version} of incident ${incidentId} as shown`, () => {
+      this.statements().markRendered.run(version, incidentId);
+    });
+  }
+
+  async staleIncidents(limit: number): Promise<IncidentRecord[]> {
+    return this.guard('finding messages whose last update did not reach Slack', () =>
+      this.statements()
+        .staleIncidents.all(limit)
+        .map((row) => this.#rows.incident(row)),
+    );
   }
 
   async getIncident(id: string): Promise<IncidentRecord | null> {
@@ -340,7 +377,15 @@ export class SqliteStore implements Store {
     );
   }
 
-  async subscriptions(channelId: string): Promise<Subscription[]> {
+  async pauseChannel(channelId: string, reason: string, at: number): Promise<number> {
+    return this.guard(`pausing the digests of ${channelId}`, () => this.statements().pauseChannel.run(at, reason, channelId).changes);
+  }
+
+  async resumeChannel(channelId: string): Promise<number> {
+    return this.guard(`resuming the digests of ${channelId}`, () => this.statements().resumeChannel.run(channelId).changes);
+  }
+
+  async subscriptions(channelId: string): Promise<StoredSubscription[]> {
     return this.guard(`reading the subscriptions of ${channelId}`, () =>
       this.statements()
         .subscriptions.all(channelId)
@@ -348,7 +393,7 @@ export class SqliteStore implements Store {
     );
   }
 
-  async allSubscriptions(): Promise<Subscription[]> {
+  async allSubscriptions(): Promise<StoredSubscription[]> {
     return this.guard('reading all subscriptions', () =>
       this.statements()
         .allSubscriptions.all()
@@ -447,7 +492,24 @@ export class SqliteStore implements Store {
         }
         return { claimed: false, run };
       });
-      this.#statements = { ...s, recordTick: (event) => tx.immediate(event), claimDigest: (claim) => claimTx.immediate(claim) };
+      const createTx = this.db.transaction((incident: NewIncident): void => {
+        s.insertIncident.run({
+          id: incident.id,
+          channelId: incident.channelId,
+          service: incident.service,
+          windowMs: incident.windowMs,
+          endMs: incident.endMs,
+          createdBy: incident.createdBy,
+          createdAt: incident.createdAt,
+        });
+        s.insertReport.run(incident.id, JSON.stringify(incident.report));
+      });
+      this.#statements = {
+        ...s,
+        createIncident: (incident) => createTx.immediate(incident),
+        recordTick: (event) => tx.immediate(event),
+        claimDigest: (claim) => claimTx.immediate(claim),
+      };
     }
     return this.#statements;
   }
@@ -484,7 +546,8 @@ function toStoreError(error: unknown, where: string, what: string): unknown {
     if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE') {
       return new StoreError('conflict', `${text}.`, { cause: error });
     }
-    if (/no such table/i.test(error.message)) {
+    // An older release's database not migrated yet: a table or a column (from a later migration) is missing.
+    if (/no such (table|column)/i.test(error.message)) {
       return new StoreError('unavailable', `${text}; call migrate() before using the store.`, { cause: error });
     }
     // CANTOPEN, IOERR, READONLY, FULL, PERM, ...: the file cannot be used right now.

@@ -24,6 +24,11 @@ export interface IncidentRecord extends NewIncident {
   readonly messageTs: string | null;
   /** Bumped by every applied tick: renderers compare it to know whether they showed the latest state. */
   readonly version: number;
+  /**
+   * The newest version Slack is known to show (the message as posted shows version 0). Below `version`,
+   * the last update did not reach Slack and the message must be drawn again (after a restart too).
+   */
+  readonly renderedVersion: number;
 }
 
 export interface TickEvent {
@@ -57,6 +62,14 @@ export interface Subscription {
   readonly service: string;
   readonly createdBy: string;
   readonly createdAt: number;
+}
+
+/** A subscription as stored: digests for its channel may be paused because pymem could not post there. */
+export interface StoredSubscription extends Subscription {
+  /** When digests for the channel were paused; null while they go out. */
+  readonly pausedAt: number | null;
+  /** Why, in words (Slack's error and what it means). */
+  readonly pausedReason: string | null;
 }
 
 /**
@@ -93,6 +106,10 @@ export interface Store {
   attachMessage(incidentId: string, messageTs: string): Promise<void>;
   /** Replaces the stored report (the message went out differently than planned, e.g. without its chart). */
   replaceReport(incidentId: string, report: StoredReport): Promise<void>;
+  /** Records that Slack shows `version` of the incident's message; never moves backwards. */
+  markRendered(incidentId: string, version: number): Promise<void>;
+  /** Posted incidents whose message shows an older version than the stored one, newest first, at most `limit`. */
+  staleIncidents(limit: number): Promise<IncidentRecord[]>;
   getIncident(id: string): Promise<IncidentRecord | null>;
   findIncidentByMessage(channelId: string, messageTs: string): Promise<IncidentRecord | null>;
   /** Stores the event and bumps the incident's version in one transaction, unless the request key was seen. */
@@ -104,9 +121,13 @@ export interface Store {
   subscribe(subscription: Subscription): Promise<'added' | 'exists'>;
   unsubscribe(channelId: string, service: string): Promise<'removed' | 'absent'>;
   /** One channel's subscriptions, by service name. */
-  subscriptions(channelId: string): Promise<Subscription[]>;
-  /** Every subscription, by channel then service (the digest scheduler's work list). */
-  allSubscriptions(): Promise<Subscription[]>;
+  subscriptions(channelId: string): Promise<StoredSubscription[]>;
+  /** Every subscription, paused ones included, by channel then service (the digest scheduler's work list). */
+  allSubscriptions(): Promise<StoredSubscription[]>;
+  /** Pauses the digests of every subscription of a channel (pymem cannot post there); returns how many. Keeps the first pause's time and reason. */
+  pauseChannel(channelId: string, reason: string, at: number): Promise<number>;
+  /** Resumes a channel's paused subscriptions; returns how many were paused. */
+  resumeChannel(channelId: string): Promise<number>;
   /**
    * Claims a channel's digest for a period: true for exactly one caller across all replicas, unless
    * the holder's lease ran out before it posted, in which case the next caller takes it over.

@@ -245,19 +245,31 @@ describe('refusals and errors', () => {
 
   it('posts the report without the chart, and says so, when the upload fails', async () => {
     const since = h.slack.mark();
-    h.slack.failNext('files.getUploadURLExternal', { error: 'internal_error' });
+    // Refused for good (not a passing failure on Slack's side, which is retried).
+    h.slack.failNext('files.getUploadURLExternal', { error: 'file_uploads_disabled' });
     await h.command('lg-a');
     const report = await reportFor('lg-a', since);
     expect(report.blocks.some((b) => b.type === 'image')).toBe(false);
-    expect(blockText(report, 'chart_missing')).toContain('uploading the chart to Slack failed (internal_error)');
+    expect(blockText(report, 'chart_missing')).toContain('uploading the chart to Slack failed (file_uploads_disabled)');
     expect(blockText(report, 'verdict')).toContain('all-workers-large-stable');
+  }, 60_000);
+
+  it('retries an upload that failed on Slack\'s side, and shows the chart', async () => {
+    const since = h.slack.mark();
+    const callsBefore = h.slack.calls().length;
+    h.slack.failNext('files.getUploadURLExternal', { error: 'internal_error' });
+    await h.command('lg-a 24h');
+    const report = await reportFor('lg-a', since);
+    expect(report.blocks.some((b) => b.type === 'image')).toBe(true);
+    const attempts = h.slack.calls().slice(callsBefore).filter((c) => c.method === 'files.getUploadURLExternal');
+    expect(attempts.map((c) => c.response?.injected)).toEqual([true, false]);
   }, 60_000);
 
   it('tells the requester to invite pymem when Slack refuses the channel, and keeps serving', async () => {
     const since = h.slack.mark();
     h.slack.failNext('chat.postMessage', { error: 'not_in_channel' });
     await h.command('st-a');
-    const notice = await ephemeralContaining('Invite it first', since);
+    const notice = await ephemeralContaining('Invite it with `/invite @pymem`', since);
     expect(notice.visibleTo).toBe('U0RESPONDER');
     await h.command('st-a');
     await reportFor('st-a', since);

@@ -78,6 +78,44 @@ describe('health, readiness and metrics', () => {
   }, 60_000);
 });
 
+describe('Socket Mode health', () => {
+  it('reports whether the socket to Slack is connected', async () => {
+    const slack = await SlackStandIn.start({ channels: [CHANNEL] });
+    const h = await startBotHarness({ prometheusUrl: prom.url, nowMs: NOW, slack, env: { SLACK_APP_TOKEN: 'xapp-socket-test' } });
+    try {
+      const base = `http://127.0.0.1:${h.bot.port}`;
+      expect(h.bot.server).toBeNull();
+      expect(slack.socketMode.open).toBe(1);
+      expect(JSON.parse((await get(`${base}/readyz`)).body)).toEqual({ status: 'ready', store: 'ok', metricsBackend: 'ok', socket: 'connected' });
+      expect(await get(`${base}/healthz`)).toEqual({ status: 200, body: '{"status":"ok","socket":"connected"}' });
+
+      // Slack drops the connection and, for a while, takes no new one: no request can reach this replica.
+      slack.socketMode.dropAll({ refuse: true });
+      let ready = await get(`${base}/readyz`);
+      for (let i = 0; i < 200 && ready.status === 200; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        ready = await get(`${base}/readyz`);
+      }
+      expect(ready.status).toBe(503);
+      expect(JSON.parse(ready.body)).toMatchObject({ status: 'not ready', store: 'ok', metricsBackend: 'ok', socket: expect.stringMatching(/^(connecting|disconnected)$/) });
+      // Briefly down is not dead: liveness holds while the client reconnects.
+      const live = await get(`${base}/healthz`);
+      expect(live.status).toBe(200);
+      expect(JSON.parse(live.body).socket).toMatch(/^(connecting|disconnected)$/);
+
+      slack.socketMode.allow();
+      for (let i = 0; i < 600 && ready.status !== 200; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        ready = await get(`${base}/readyz`);
+      }
+      expect(JSON.parse(ready.body)).toMatchObject({ status: 'ready', socket: 'connected' });
+    } finally {
+      await h.stop();
+      await slack.stop();
+    }
+  }, 60_000);
+});
+
 describe('logs', () => {
   it('carry a request id and never a secret, even from axios errors', async () => {
     const lines: string[] = [];
@@ -168,6 +206,64 @@ describe('access control', () => {
   }, 120_000);
 });
 
+describe('rolling restarts', () => {
+  it('on SIGTERM turns not ready at once, keeps serving through the drain period, then exits 0', async () => {
+    const slack = await SlackStandIn.start({ channels: [CHANNEL] });
+    const dir = mkdtempSync(join(tmpdir(), 'pymem-drain-'));
+    const child = spawn(process.execPath, [join(__dirname, '..', '..', 'dist', 'src', 'main.js')], {
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        SLACK_BOT_TOKEN: 'xoxb-drain',
+        SLACK_SIGNING_SECRET: 'drain-secret',
+        SLACK_API_URL: slack.apiUrl,
+        PROMETHEUS_URL: prom.url,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        DATABASE_URL: join(dir, 'pymem.sqlite'),
+        // Long enough for the test to send a request after seeing readiness turn false.
+        PYMEM_SHUTDOWN_DRAIN: '5s',
+        PYMEM_SHUTDOWN_GRACE: '1s',
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => void (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    try {
+      for (let i = 0; i < 100 && !/"port":(\d+)/.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+      const base = `http://127.0.0.1:${Number(/"port":(\d+)/.exec(out)![1])}`;
+      expect((await get(`${base}/readyz`)).status).toBe(200);
+      const help = (): Promise<{ status: number; body: string }> =>
+        postToBot(
+          `${base}/slack/events`,
+          slashCommandBody({ command: '/pymem', text: 'help', user_id: 'U0DRAIN', channel_id: CHANNEL, team_id: 'T0TESTTEAM', trigger_id: newTriggerId(), response_url: slack.createResponseUrl(CHANNEL, 'U0DRAIN') }),
+          { signingSecret: 'drain-secret' },
+        );
+
+      child.kill('SIGTERM');
+      // Readiness goes first, so the load balancer stops sending...
+      let ready = await get(`${base}/readyz`);
+      for (let i = 0; i < 50 && ready.status === 200; i++) ready = await get(`${base}/readyz`);
+      expect(ready).toEqual({ status: 503, body: '{"status":"shutting down"}' });
+      // ...while a request it already sent is still answered, as is liveness.
+      const during = await help();
+      expect(during.status).toBe(200);
+      expect(JSON.parse(during.body).text).toContain('/pymem &lt;service&gt; [window]');
+      expect((await get(`${base}/healthz`)).status).toBe(200);
+      expect(out).not.toContain('stopped cleanly');
+
+      expect(await exited).toBe(0);
+      expect(out).toContain('stopped cleanly');
+      // The listener is closed once the drain is over.
+      await expect(help()).rejects.toThrow();
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await slack.stop();
+    }
+  }, 60_000);
+});
+
 describe('graceful shutdown', () => {
   it('on SIGTERM stops taking work, tells the requester of an unfinished analysis, and exits 0', async () => {
     const slack = await SlackStandIn.start({ channels: [CHANNEL] });
@@ -186,6 +282,7 @@ describe('graceful shutdown', () => {
         HOST: '127.0.0.1',
         DATABASE_URL: join(dir, 'pymem.sqlite'),
         PYMEM_SHUTDOWN_GRACE: '1s',
+        PYMEM_SHUTDOWN_DRAIN: '0s',
         LOG_LEVEL: 'info',
       },
       stdio: ['ignore', 'pipe', 'pipe'],

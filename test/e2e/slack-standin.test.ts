@@ -5,7 +5,7 @@
 import { createHmac } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, type Logger, LogLevel, verifySlackRequest } from '@slack/bolt';
+import { App, type Logger, LogLevel, SocketModeReceiver, verifySlackRequest } from '@slack/bolt';
 import { ErrorCode, WebClient, WebClientEvent } from '@slack/web-api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RESPONSE_URL_METHOD, SlackStandIn, UPLOAD_METHOD } from '../../src/slack-standin/server';
@@ -391,6 +391,112 @@ describe('fault injection', () => {
   it('refuses nonsense fault specs', () => {
     expect(() => standIn.failNext('chat.update', { times: 0 })).toThrow(/times must be a positive integer/);
     expect(() => standIn.failNext('chat.update', { status: 42 })).toThrow(/status must be an HTTP status code/);
+  });
+});
+
+describe('rate limits for a stretch', () => {
+  it('answers 429 with Retry-After to one method in one channel until lifted', async () => {
+    const other = 'C0OTHERCHAN';
+    const a = await client.chat.postMessage({ channel: CHANNEL, text: 'a' });
+    const b = await client.chat.postMessage({ channel: other, text: 'b' });
+    const stretch = standIn.rateLimit('chat.update', { channel: CHANNEL, retryAfterSeconds: 3 });
+    // WebClient as pymem configures it: a 429 is rejected at once, with the wait Slack asked for.
+    const strict = newClient({ rejectRateLimitedCalls: true });
+    for (let i = 0; i < 2; i++) {
+      await expect(strict.chat.update({ channel: CHANNEL, ts: a.ts!, text: 'a2' })).rejects.toMatchObject({ code: ErrorCode.RateLimitedError, retryAfter: 3 });
+    }
+    // Another channel, and another method in the same channel, are not limited.
+    expect((await strict.chat.update({ channel: other, ts: b.ts!, text: 'b2' })).ok).toBe(true);
+    expect((await strict.chat.postMessage({ channel: CHANNEL, text: 'c' })).ok).toBe(true);
+    expect(stretch.answered).toBe(2);
+    stretch.lift();
+    expect((await strict.chat.update({ channel: CHANNEL, ts: a.ts!, text: 'a2' })).ok).toBe(true);
+    expect(standIn.message(CHANNEL, a.ts!)).toMatchObject({ text: 'a2', edits: 1 });
+    expect(() => standIn.rateLimit('chat.update', { retryAfterSeconds: -1 })).toThrow(/retryAfterSeconds/);
+  });
+
+  it('limits every channel when none is named', async () => {
+    const stretch = standIn.rateLimit('chat.postMessage');
+    const strict = newClient({ rejectRateLimitedCalls: true });
+    await expect(strict.chat.postMessage({ channel: CHANNEL, text: 'x' })).rejects.toMatchObject({ code: ErrorCode.RateLimitedError, retryAfter: 1 });
+    await expect(strict.chat.postMessage({ channel: 'C0OTHERCHAN', text: 'x' })).rejects.toMatchObject({ code: ErrorCode.RateLimitedError });
+    stretch.lift();
+    expect(standIn.messages()).toEqual([]);
+  });
+});
+
+describe('kinds of conversation', () => {
+  let kinds: SlackStandIn;
+  let kindsClient: WebClient;
+  beforeAll(async () => {
+    kinds = await SlackStandIn.start({
+      channels: [
+        CHANNEL,
+        { id: 'C0PUBLICNM', kind: 'public', member: false },
+        { id: 'C0PRIVATE1', kind: 'private', member: true },
+        { id: 'C0PRIVATE2', kind: 'private', member: false },
+        { id: 'D0OWNDM001', kind: 'im', member: true },
+        { id: 'D0OTHERSDM', kind: 'im', member: false },
+        { id: 'C0GROUPDM1', kind: 'mpim', member: false },
+        { id: 'C0ARCHIVED', kind: 'public', archived: true },
+      ],
+    });
+    kindsClient = new WebClient('xoxb-test', { slackApiUrl: kinds.apiUrl, logger: silentLogger(), retryConfig: { retries: 0 } });
+  });
+  afterAll(async () => {
+    await kinds.stop();
+  });
+
+  const info = async (channel: string) => (await kindsClient.conversations.info({ channel })).channel as Record<string, unknown>;
+
+  it('describes what the bot may see with conversations.info, and hides the rest like Slack', async () => {
+    expect(await info('C0PUBLICNM')).toMatchObject({ id: 'C0PUBLICNM', is_channel: true, is_private: false, is_member: false, is_archived: false });
+    expect(await info('C0PRIVATE1')).toMatchObject({ is_channel: true, is_group: true, is_private: true, is_member: true });
+    expect(await info('D0OWNDM001')).toMatchObject({ is_im: true, user: expect.any(String) });
+    expect(await info('C0ARCHIVED')).toMatchObject({ is_archived: true });
+    for (const hidden of ['C0PRIVATE2', 'D0OTHERSDM', 'C0GROUPDM1', 'C0NOSUCH01']) {
+      expect((await platformError(kindsClient.conversations.info({ channel: hidden }))).error, hidden).toBe('channel_not_found');
+    }
+  });
+
+  it('lets the bot post in public channels without membership and where it is a member; refuses the rest', async () => {
+    for (const channel of [CHANNEL, 'C0PUBLICNM', 'C0PRIVATE1', 'D0OWNDM001']) {
+      expect((await kindsClient.chat.postMessage({ channel, text: 'hello' })).ok, channel).toBe(true);
+    }
+    for (const channel of ['C0PRIVATE2', 'D0OTHERSDM', 'C0GROUPDM1']) {
+      expect((await platformError(kindsClient.chat.postMessage({ channel, text: 'hello' }))).error, channel).toBe('channel_not_found');
+    }
+    expect((await platformError(kindsClient.chat.postMessage({ channel: 'C0ARCHIVED', text: 'hello' }))).error).toBe('is_archived');
+  });
+
+  it('changes with setChannel: an invitation, an archiving', async () => {
+    kinds.setChannel({ id: 'C0PRIVATE2', member: true });
+    expect((await kindsClient.chat.postMessage({ channel: 'C0PRIVATE2', text: 'invited' })).ok).toBe(true);
+    const posted = await kindsClient.chat.postMessage({ channel: 'C0PRIVATE1', text: 'before' });
+    kinds.setChannel({ id: 'C0PRIVATE1', archived: true });
+    expect((await platformError(kindsClient.chat.update({ channel: 'C0PRIVATE1', ts: posted.ts!, text: 'after' }))).error).toBe('is_archived');
+    expect(await info('C0PRIVATE1')).toMatchObject({ is_archived: true, is_private: true });
+    expect(() => standIn.setChannel({ id: 'C0ANY' })).toThrow(/channel list/);
+  });
+});
+
+describe('Socket Mode', () => {
+  it('hands a SocketModeClient a WebSocket that greets it, and can drop and refuse connections', async () => {
+    // Bolt's own Socket Mode client, as pymem runs it.
+    const socketClient = new SocketModeReceiver({ appToken: 'xapp-test', logger: silentLogger(), installerOptions: { clientOptions: { slackApiUrl: standIn.apiUrl } }, autoReconnectEnabled: false }).client;
+    await socketClient.start();
+    expect(standIn.socketMode.open).toBe(1);
+    const gone = new Promise<void>((resolve) => socketClient.once('disconnected', () => resolve()));
+    standIn.socketMode.dropAll({ refuse: true });
+    await gone;
+    expect(standIn.socketMode.open).toBe(0);
+    expect(await socketClient.start().then(() => 'connected', () => 'refused')).toBe('refused');
+    standIn.socketMode.allow();
+    await socketClient.start();
+    expect(standIn.socketMode.connections).toBe(2);
+    await socketClient.disconnect();
+    // Only app-level tokens open connections, as on Slack.
+    expect((await platformError(client.apiCall('apps.connections.open'))).error).toBe('not_allowed_token_type');
   });
 });
 

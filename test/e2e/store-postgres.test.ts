@@ -93,7 +93,7 @@ describe('PostgresStore', () => {
     await Promise.all(stores.map((s) => s.migrate()));
     await Promise.all(stores.map((s) => s.migrate()));
     const { rows } = await admin.query(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`);
-    expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
+    expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
     const { id } = await stores[0]!.createIncident(makeNewIncident());
     expect((await stores[2]!.getIncident(id))?.id).toBe(id);
   });
@@ -103,12 +103,43 @@ describe('PostgresStore', () => {
     const store = await connect(schema, { now: () => 1_700_000_000_000 });
     await store.migrate();
     const { rows } = await admin.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`, [schema]);
-    expect(rows.map((r: { table_name: string }) => r.table_name)).toEqual(['deliveries', 'digest_runs', 'incidents', 'schema_migrations', 'subscriptions', 'tick_events']);
+    expect(rows.map((r: { table_name: string }) => r.table_name)).toEqual(['deliveries', 'digest_runs', 'incident_reports', 'incidents', 'schema_migrations', 'subscriptions', 'tick_events']);
     const applied = await admin.query(`SELECT version, applied_at::text FROM ${schema}.schema_migrations ORDER BY version`);
     expect(applied.rows).toEqual([
       { version: 1, applied_at: '1700000000000' },
       { version: 2, applied_at: '1700000000000' },
+      { version: 3, applied_at: '1700000000000' },
     ]);
+  });
+
+  it('reports a connection terminated inside a transaction as unavailable, and keeps working', async () => {
+    const schema = newSchema();
+    const appName = `pymem-store-${randomBytes(4).toString('hex')}`;
+    const store = await connect(schema, {}, `${DATABASE_URL}${DATABASE_URL.includes('?') ? '&' : '?'}application_name=${appName}`);
+    await store.migrate();
+    const { id } = await store.createIncident(makeNewIncident());
+    // Another transaction holds the incident, so the tick waits inside its own transaction...
+    const locker = new Client({ connectionString: DATABASE_URL });
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query(`SELECT 1 FROM ${schema}.incidents WHERE id = $1 FOR UPDATE`, [id]);
+    const tick = store.recordTick({ incidentId: id, stepId: 'find-worker', userId: 'U0ALICE', checked: true, at: 1, requestKey: 'req-1' }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    // ...where the server drops it. Without a listener on the checked-out connection this crashed the process.
+    for (let terminated = 0; terminated === 0; ) {
+      const { rows } = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`, [appName]);
+      terminated = rows.length;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await locker.query('COMMIT');
+    await locker.end();
+    const error = await tick;
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).code).toBe('unavailable');
+    // The pool opens a new connection; the retry (same request key) is applied once.
+    expect(await store.recordTick({ incidentId: id, stepId: 'find-worker', userId: 'U0ALICE', checked: true, at: 1, requestKey: 'req-1' })).toEqual({ applied: true, version: 1 });
   });
 
   it('keeps two replicas (two pools) consistent while their ticks interleave', async () => {
@@ -221,7 +252,7 @@ describe('PostgresStore', () => {
     const store = await connect(schema);
     await store.migrate();
     const broken = await store.createIncident(makeNewIncident());
-    await admin.query(`UPDATE ${schema}.incidents SET report_json = $1 WHERE id = $2`, ['{"diagnosis": {"pattern": "stable"', broken.id]);
+    await admin.query(`UPDATE ${schema}.incident_reports SET report_json = $1 WHERE incident_id = $2`, ['{"diagnosis": {"pattern": "stable"', broken.id]);
     const notJson = await storeError(store.getIncident(broken.id));
     expect(notJson.code).toBe('corrupt');
     expect(notJson.message).toContain(broken.id);

@@ -27,7 +27,10 @@ export interface BotHarness {
   readonly store: Store;
   readonly eventsUrl: string;
   readonly dbPath: string;
-  command(text: string, options?: { user?: string; triggerId?: string; retryNum?: number; timestampSeconds?: number; signingSecret?: string }): Promise<CommandResult>;
+  command(
+    text: string,
+    options?: { user?: string; triggerId?: string; retryNum?: number; timestampSeconds?: number; signingSecret?: string; channel?: string; channelName?: string },
+  ): Promise<CommandResult>;
   click(message: StandInMessage, click: ActionClick, options?: { user?: string; triggerId?: string; actionTs?: string; retryNum?: number }): Promise<{ status: number; body: string; ms: number }>;
   restart(): Promise<BotHarness>;
   stop(): Promise<void>;
@@ -84,15 +87,17 @@ export async function startBotHarness(options: HarnessOptions): Promise<BotHarne
     dbPath,
     async command(text, o = {}) {
       const user = o.user ?? 'U0RESPONDER';
+      const channel = o.channel ?? CHANNEL;
       const triggerId = o.triggerId ?? newTriggerId();
       const body = slashCommandBody({
         command: '/pymem',
         text,
         user_id: user,
-        channel_id: CHANNEL,
+        channel_id: channel,
+        ...(o.channelName !== undefined ? { channel_name: o.channelName } : {}),
         team_id: TEAM,
         trigger_id: triggerId,
-        response_url: slack.createResponseUrl(CHANNEL, user),
+        response_url: slack.createResponseUrl(channel, user),
       });
       const result = await postToBot(eventsUrl, body, {
         signingSecret: o.signingSecret ?? SIGNING_SECRET,
@@ -133,8 +138,24 @@ export async function startBotHarness(options: HarnessOptions): Promise<BotHarne
 }
 
 /** The report message the bot posted for a service (not a thread reply). */
-export function reportOf(slack: SlackStandIn, service: string): StandInMessage | undefined {
-  return slack.messages(CHANNEL).find((m) => m.thread_ts === undefined && m.visibleTo === undefined && JSON.stringify(m.blocks).includes(`"text":"${service} — `));
+export function reportOf(slack: SlackStandIn, service: string, channel = CHANNEL): StandInMessage | undefined {
+  return slack.messages(channel).find((m) => m.thread_ts === undefined && m.visibleTo === undefined && JSON.stringify(m.blocks).includes(`"text":"${service} — `));
+}
+
+/** Whether a report message shows exactly the checklist the store holds for its incident. */
+export async function showsStoredState(store: Store, slack: SlackStandIn, channel: string, messageTs: string): Promise<boolean> {
+  const incident = await store.findIncidentByMessage(channel, messageTs);
+  const message = slack.message(channel, messageTs);
+  if (!incident || !message) return false;
+  const state = await store.checklistState(incident.id);
+  for (const step of incident.report.checklist) {
+    const block = JSON.stringify(message.blocks.find((b) => (b as { block_id?: string }).block_id === `step_${step.id}`) ?? null);
+    const status = JSON.stringify(message.blocks.find((b) => (b as { block_id?: string }).block_id === `status_${step.id}`) ?? null);
+    const stored = state[step.id];
+    if (block.includes('initial_options') !== (stored?.checked ?? false)) return false;
+    if (stored !== undefined && !status.includes(`<@${stored.userId}>`)) return false;
+  }
+  return true;
 }
 
 /** The text of one block by its block_id, for assertions. */

@@ -15,6 +15,7 @@ import {
   type NewIncident,
   type StepState,
   type Store,
+  type StoredSubscription,
   type Subscription,
   type TickEvent,
 } from '../../src/store/store';
@@ -135,6 +136,11 @@ function subscription(overrides: Partial<Subscription> = {}): Subscription {
   return { channelId: DIGEST_CHANNEL, service: 'checkout-api', createdBy: 'U0ALICE', createdAt: T0, ...overrides };
 }
 
+/** A subscription as the store reads it back: not paused unless said so. */
+function stored(sub: Subscription, paused: { pausedAt: number; pausedReason: string } | null = null): StoredSubscription {
+  return { ...sub, pausedAt: paused?.pausedAt ?? null, pausedReason: paused?.pausedReason ?? null };
+}
+
 /** What a run looks like right after `owner` claimed it at `at`. */
 function claimedRun(periodKey: string, owner: string, at: number, leaseUntil = at + LEASE_MS): DigestRun {
   return { channelId: DIGEST_CHANNEL, periodKey, status: 'claimed', owner, claimedAt: at, leaseUntil, messageTs: null, summary: null, finishedAt: null };
@@ -177,7 +183,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
     it('creates an incident, reads it back, and finds it by message once attached', async () => {
       const input = makeNewIncident();
       const created = await store.createIncident(input);
-      expect(created).toStrictEqual({ ...input, messageTs: null, version: 0 });
+      expect(created).toStrictEqual({ ...input, messageTs: null, version: 0, renderedVersion: 0 });
       expect(await store.getIncident(input.id)).toStrictEqual(created);
       expect(await store.findIncidentByMessage(input.channelId, '1741097100.000100')).toBeNull();
 
@@ -216,7 +222,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       await store.recordTick(tick(input.id, 'find-worker'));
       const withoutChart = makeStoredReport({ chartFileId: null, chartProblem: 'The chart upload timed out after 30 s; run /pymem again to retry.' });
       await store.replaceReport(input.id, withoutChart);
-      expect(await store.getIncident(input.id)).toStrictEqual({ ...input, report: withoutChart, messageTs: '1741097100.000100', version: 1 });
+      expect(await store.getIncident(input.id)).toStrictEqual({ ...input, report: withoutChart, messageTs: '1741097100.000100', version: 1, renderedVersion: 0 });
       await expectStoreError(store.replaceReport('inc-does-not-exist', withoutChart), 'not-found');
     });
 
@@ -335,7 +341,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       const first = subscription();
       expect(await store.subscribe(first)).toBe('added');
       expect(await store.subscribe({ ...first, createdBy: 'U0BOB', createdAt: T0 + 1000 })).toBe('exists');
-      expect(await store.subscriptions(DIGEST_CHANNEL)).toStrictEqual([first]);
+      expect(await store.subscriptions(DIGEST_CHANNEL)).toStrictEqual([stored(first)]);
       expect(await store.subscriptions('C0OTHER')).toStrictEqual([]);
 
       expect(await store.unsubscribe(DIGEST_CHANNEL, 'checkout-api')).toBe('removed');
@@ -346,7 +352,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
 
       const again = subscription({ createdBy: 'U0BOB', createdAt: T0 + 2000 });
       expect(await store.subscribe(again)).toBe('added');
-      expect(await store.allSubscriptions()).toStrictEqual([again]);
+      expect(await store.allSubscriptions()).toStrictEqual([stored(again)]);
     });
 
     it('lists subscriptions by service, and all of them by channel then service, in code point order', async () => {
@@ -373,7 +379,55 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         'C0B Billing',
         'C0B api',
       ]);
-      expect((await store.subscriptions('C0A-OPS'))[0]).toStrictEqual(subscription({ channelId: 'C0A-OPS', service: 'checkout-api', createdAt: T0 + 7 }));
+      expect((await store.subscriptions('C0A-OPS'))[0]).toStrictEqual(stored(subscription({ channelId: 'C0A-OPS', service: 'checkout-api', createdAt: T0 + 7 })));
+    });
+
+    it('tracks which version Slack shows, never backwards, and finds the messages whose update did not arrive', async () => {
+      const a = makeNewIncident({ createdAt: T0 });
+      const b = makeNewIncident({ createdAt: T0 + 1000 });
+      const unposted = makeNewIncident({ createdAt: T0 + 2000 });
+      for (const input of [a, b, unposted]) await store.createIncident(input);
+      await store.attachMessage(a.id, '1741097100.000100');
+      await store.attachMessage(b.id, '1741097100.000200');
+      // Posted and untouched: the message shows the stored state.
+      expect(await store.staleIncidents(10)).toEqual([]);
+
+      await store.recordTick(tick(a.id, 'find-worker', { requestKey: 'a-1' }));
+      await store.recordTick(tick(a.id, 'compare-drivers', { requestKey: 'a-2' }));
+      await store.recordTick(tick(b.id, 'find-worker', { requestKey: 'b-1' }));
+      // An incident never posted has no message to fix.
+      await store.recordTick(tick(unposted.id, 'find-worker', { requestKey: 'u-1' }));
+      expect((await store.staleIncidents(10)).map((i) => i.id)).toEqual([b.id, a.id]);
+      expect((await store.staleIncidents(1)).map((i) => i.id)).toEqual([b.id]);
+
+      await store.markRendered(a.id, 2);
+      await store.markRendered(a.id, 1); // a slower update finishing late does not move it back
+      expect(await store.getIncident(a.id)).toMatchObject({ version: 2, renderedVersion: 2 });
+      expect((await store.staleIncidents(10)).map((i) => i.id)).toEqual([b.id]);
+      await store.markRendered(b.id, 1);
+      expect(await store.staleIncidents(10)).toEqual([]);
+      await store.markRendered('inc-does-not-exist', 3); // nothing to mark: not an error
+    });
+
+    it('pauses and resumes all of a channel\'s digests, keeping the first pause', async () => {
+      await store.subscribe(subscription({ service: 'checkout-api' }));
+      await store.subscribe(subscription({ service: 'billing-worker' }));
+      await store.subscribe(subscription({ channelId: 'C0OTHER', service: 'checkout-api' }));
+      expect(await store.pauseChannel(DIGEST_CHANNEL, 'the channel is archived', NOW)).toBe(2);
+      expect(await store.pauseChannel(DIGEST_CHANNEL, 'a later failure', NOW + 1000)).toBe(0);
+      const paused = { pausedAt: NOW, pausedReason: 'the channel is archived' };
+      expect(await store.subscriptions(DIGEST_CHANNEL)).toStrictEqual([
+        stored(subscription({ service: 'billing-worker' }), paused),
+        stored(subscription({ service: 'checkout-api' }), paused),
+      ]);
+      expect((await store.allSubscriptions()).map((s) => [s.channelId, s.service, s.pausedAt])).toEqual([
+        ['C0DIGEST', 'billing-worker', NOW],
+        ['C0DIGEST', 'checkout-api', NOW],
+        ['C0OTHER', 'checkout-api', null],
+      ]);
+      expect(await store.resumeChannel(DIGEST_CHANNEL)).toBe(2);
+      expect(await store.resumeChannel(DIGEST_CHANNEL)).toBe(0);
+      expect(await store.subscriptions(DIGEST_CHANNEL)).toStrictEqual([stored(subscription({ service: 'billing-worker' })), stored(subscription({ service: 'checkout-api' }))]);
     });
 
     it('gives a digest to its first claimant and tells later ones who holds it', async () => {
@@ -557,6 +611,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       await store.recordTick(tick(input.id, 'find-worker', { requestKey: 'req-a', userId: 'U0ALICE' }));
       await store.recordTick(tick(input.id, 'find-worker', { requestKey: 'req-b', userId: 'U0BOB', checked: false }));
       await store.recordTick(tick(input.id, 'worker-changes', { requestKey: 'req-c' }));
+      await store.markRendered(input.id, 2);
       await store.claimDelivery('evt-before-restart', T0);
       await store.subscribe(subscription());
       await store.claimDigest(DIGEST_CHANNEL, period(2), 'replica-a', NOW, LEASE_MS);
@@ -568,14 +623,16 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
 
       const again = await reopen();
       await again.migrate();
-      expect(await again.getIncident(input.id)).toStrictEqual({ ...input, messageTs: '1741097100.000200', version: 3 });
+      expect(await again.getIncident(input.id)).toStrictEqual({ ...input, messageTs: '1741097100.000200', version: 3, renderedVersion: 2 });
       expect((await again.findIncidentByMessage(input.channelId, '1741097100.000200'))?.id).toBe(input.id);
       expect(await again.tickEvents(input.id)).toEqual(before.events);
       expect(await again.checklistState(input.id)).toEqual(before.state);
       expect((await again.checklistState(input.id))['find-worker']).toEqual({ checked: false, userId: 'U0BOB', at: T0 + 60_000 });
       expect(await again.recordTick(tick(input.id, 'find-worker', { requestKey: 'req-a' }))).toEqual({ applied: false, version: 3 });
       expect(await again.claimDelivery('evt-before-restart', T0 + 1000)).toBe(false);
-      expect(await again.allSubscriptions()).toStrictEqual([subscription()]);
+      expect(await again.allSubscriptions()).toStrictEqual([stored(subscription())]);
+      // The message showed version 2 of 3 when the process stopped: the new one finds it to draw again.
+      expect((await again.staleIncidents(10)).map((i) => i.id)).toEqual([input.id]);
       expect(await again.digestRuns(DIGEST_CHANNEL)).toStrictEqual(runs);
       // The claim survives the restart: another replica still cannot take it while the lease runs.
       expect(await again.claimDigest(DIGEST_CHANNEL, period(3), 'replica-b', NOW + 1000, LEASE_MS)).toStrictEqual({ claimed: false, run: runs[1] });
@@ -591,6 +648,10 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         ['createIncident', () => store.createIncident(makeNewIncident())],
         ['attachMessage', () => store.attachMessage(id, '1.000000')],
         ['replaceReport', () => store.replaceReport(id, makeStoredReport())],
+        ['markRendered', () => store.markRendered(id, 1)],
+        ['staleIncidents', () => store.staleIncidents(10)],
+        ['pauseChannel', () => store.pauseChannel(DIGEST_CHANNEL, 'is_archived', NOW)],
+        ['resumeChannel', () => store.resumeChannel(DIGEST_CHANNEL)],
         ['getIncident', () => store.getIncident(id)],
         ['findIncidentByMessage', () => store.findIncidentByMessage('C0INCIDENTS', '1.000000')],
         ['recordTick', () => store.recordTick(tick(id, 'find-worker'))],

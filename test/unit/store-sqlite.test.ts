@@ -53,6 +53,20 @@ function storeErrorSync(open: () => unknown): StoreError {
   throw new Error('expected a StoreError, got none');
 }
 
+/** Undoes migration 3 on a migrated database: what a version 2 release left behind (report_json moved to the end). */
+function backToVersion2(db: Database.Database): void {
+  db.exec(`
+    DROP INDEX incidents_stale;
+    ALTER TABLE incidents DROP COLUMN rendered_version;
+    ALTER TABLE incidents ADD COLUMN report_json TEXT NOT NULL DEFAULT '';
+    UPDATE incidents SET report_json = (SELECT report_json FROM incident_reports WHERE incident_id = incidents.id);
+    DROP TABLE incident_reports;
+    ALTER TABLE subscriptions DROP COLUMN paused_at;
+    ALTER TABLE subscriptions DROP COLUMN paused_reason;
+    DELETE FROM schema_migrations WHERE version = 3;
+  `);
+}
+
 describe('SqliteStore', () => {
   const toClose: Array<{ close(): unknown }> = [];
   afterEach(async () => {
@@ -82,6 +96,7 @@ describe('SqliteStore', () => {
     expect(db.prepare('SELECT version, applied_at FROM schema_migrations ORDER BY version').all()).toEqual([
       { version: 1, applied_at: 1_700_000_000_000 },
       { version: 2, applied_at: 1_700_000_000_000 },
+      { version: 3, applied_at: 1_700_000_000_000 },
     ]);
   });
 
@@ -93,6 +108,7 @@ describe('SqliteStore', () => {
     await old.close();
     // Back to what a version 1 release left behind.
     const db = raw(path);
+    backToVersion2(db);
     db.exec(`DROP TABLE subscriptions; DROP TABLE digest_runs; DELETE FROM schema_migrations WHERE version = 2`);
 
     const store = open(path, { now: () => 1_800_000_000_000 });
@@ -101,6 +117,27 @@ describe('SqliteStore', () => {
     expect(await store.getIncident(incident.id)).toStrictEqual(incident);
     expect(await store.subscribe({ channelId: 'C0DIGEST', service: 'checkout-api', createdBy: 'U0ALICE', createdAt: 1 })).toBe('added');
     expect(db.prepare('SELECT version, applied_at FROM schema_migrations WHERE version = 2').get()).toEqual({ version: 2, applied_at: 1_800_000_000_000 });
+  });
+
+  it('upgrades a version 2 database taking every posted message as up to date', async () => {
+    const path = freshPath();
+    const old = open(path);
+    await old.migrate();
+    const incident = await old.createIncident(makeNewIncident());
+    await old.attachMessage(incident.id, '1741097100.000100');
+    await old.recordTick({ incidentId: incident.id, stepId: 'find-worker', userId: 'U0ALICE', checked: true, at: 1, requestKey: 'req-1' });
+    await old.subscribe({ channelId: 'C0DIGEST', service: 'checkout-api', createdBy: 'U0ALICE', createdAt: 1 });
+    await old.close();
+    // Back to what a version 2 release left behind.
+    const db = raw(path);
+    backToVersion2(db);
+
+    const store = open(path);
+    await store.migrate();
+    // Nothing to redraw: the old release showed every tick it stored (or never knew otherwise).
+    expect(await store.getIncident(incident.id)).toMatchObject({ version: 1, renderedVersion: 1 });
+    expect(await store.staleIncidents(10)).toEqual([]);
+    expect(await store.subscriptions('C0DIGEST')).toMatchObject([{ service: 'checkout-api', pausedAt: null, pausedReason: null }]);
   });
 
   it('rejects a digest status outside claimed, posted and failed', async () => {
@@ -185,8 +222,8 @@ describe('SqliteStore', () => {
     const foreign = await store.createIncident(makeNewIncident());
     await store.attachMessage(broken.id, '1741097100.000300');
     const db = raw(path);
-    db.prepare('UPDATE incidents SET report_json = ? WHERE id = ?').run('{"diagnosis": {"pattern": "stable"', broken.id);
-    db.prepare('UPDATE incidents SET report_json = ? WHERE id = ?').run(JSON.stringify({ diagnosis: {}, checklist: [] }), foreign.id);
+    db.prepare('UPDATE incident_reports SET report_json = ? WHERE incident_id = ?').run('{"diagnosis": {"pattern": "stable"', broken.id);
+    db.prepare('UPDATE incident_reports SET report_json = ? WHERE incident_id = ?').run(JSON.stringify({ diagnosis: {}, checklist: [] }), foreign.id);
 
     const notJson = await storeError(store.getIncident(broken.id));
     expect(notJson.code).toBe('corrupt');
