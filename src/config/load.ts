@@ -9,7 +9,8 @@ import { z } from 'zod';
 import { checkTemplate, TemplateError } from '../domain/promql-template';
 import { parseServiceName } from '../domain/service-name';
 import type { AccessPolicy } from '../domain/access';
-import { DEFAULT_QUERIES, type BackendAuth, type PrometheusSettings, type QueryTemplates, type ServiceSettings } from './types';
+import { DETECTION_ORDER, PRESET_IDS, PRESETS, isPresetId, type PresetId } from './presets';
+import { DEFAULT_QUERIES, type BackendAuth, type PrometheusSettings, type QueryTemplates, type ServiceSettings, type SourceQueries } from './types';
 import { isTimeZone, parseDurationSetting, parseSize } from './units';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -22,7 +23,12 @@ export interface AnalysisSettings {
   readonly timeZone: string;
 }
 
+/** Which source to read a service's memory from: a preset, or `auto` (try them in order of precision). */
+export type SourceChoice = 'auto' | PresetId;
+
 export interface ServiceOverride {
+  /** null: the global choice. */
+  readonly source: SourceChoice | null;
   readonly queries: Partial<QueryTemplates>;
   readonly limitBytes: number | null;
   readonly workersPerInstance: number | null;
@@ -38,7 +44,12 @@ export interface DigestFileSettings {
 export interface AppConfig {
   /** Null when no backend is configured (demo data only). */
   readonly prometheus: PrometheusSettings | null;
+  /** The default source's queries with the file's overrides (what a service without settings is sent when a preset is pinned). */
   readonly queries: QueryTemplates;
+  /** `source` in the file: a preset, or auto. */
+  readonly source: SourceChoice;
+  /** `queries` in the file, as given: they apply on top of whichever source is used. */
+  readonly queryOverrides: Partial<QueryTemplates>;
   readonly services: Readonly<Record<string, ServiceOverride>>;
   readonly analysis: AnalysisSettings;
   readonly digest: DigestFileSettings;
@@ -83,7 +94,9 @@ const queriesSchema = z.strictObject({
   limit: template.nullable().optional(),
   presence: template.nullable().optional(),
   up: template.nullable().optional(),
+  restarts: template.nullable().optional(),
 });
+const sourceSchema = z.string().min(1);
 
 const fileSchema = z.strictObject({
   prometheus: z
@@ -98,6 +111,7 @@ const fileSchema = z.strictObject({
       minStep: duration.optional(),
     })
     .optional(),
+  source: sourceSchema.optional(),
   queries: queriesSchema.optional(),
   analysis: z
     .strictObject({
@@ -123,6 +137,7 @@ const fileSchema = z.strictObject({
     .record(
       z.string(),
       z.strictObject({
+        source: sourceSchema.optional(),
         queries: queriesSchema.optional(),
         limit: size.optional(),
         workersPerInstance: z.number().int().positive().optional(),
@@ -141,7 +156,9 @@ export function loadConfig(options: LoadOptions): AppConfig {
   const file = path ? readConfigFile(path, options.readFile ?? ((p) => readFileSync(p, 'utf8')), issues) : {};
   const where = (key: string): string => `${path ?? 'config file'}: ${key}`;
 
-  const queries = resolveQueries(DEFAULT_QUERIES, file.queries, where('queries'), issues) ?? DEFAULT_QUERIES;
+  const queryOverrides = file.queries ? partialQueries(file.queries, where('queries'), issues) : {};
+  const queries = { ...DEFAULT_QUERIES, ...queryOverrides };
+  const source = resolveSource(file.source, where('source'), issues) ?? 'auto';
   const services: Record<string, ServiceOverride> = {};
   for (const [name, raw] of Object.entries(file.services ?? {})) {
     const key = where(`services.${name}`);
@@ -150,7 +167,7 @@ export function loadConfig(options: LoadOptions): AppConfig {
     const own = raw.queries ? partialQueries(raw.queries, `${key}.queries`, issues) : {};
     const limitBytes = raw.limit === undefined ? null : parseSize(raw.limit);
     if (raw.limit !== undefined && limitBytes === null) issues.push(`${key}.limit: expected a size such as 8GiB or 512MiB, got ${JSON.stringify(raw.limit)}`);
-    services[name] = { queries: own, limitBytes, workersPerInstance: raw.workersPerInstance ?? null };
+    services[name] = { source: resolveSource(raw.source, `${key}.source`, issues), queries: own, limitBytes, workersPerInstance: raw.workersPerInstance ?? null };
   }
 
   const prometheus = resolvePrometheus(options, file, where, issues);
@@ -158,17 +175,38 @@ export function loadConfig(options: LoadOptions): AppConfig {
   const digest = resolveDigestFile(file, where, issues);
   const access = resolveAccess(file, where, issues);
   if (issues.length > 0) throw new ConfigError(issues);
-  return { prometheus, queries, services, analysis, digest, access, configFile: path ?? null };
+  return { prometheus, queries, source, queryOverrides, services, analysis, digest, access, configFile: path ?? null };
 }
 
-/** The settings one service is analysed with: its overrides on top of the defaults. */
+/**
+ * The settings one service is analysed with. A memory query of the config's own is used as it is;
+ * a named preset is used alone; otherwise every preset is tried in order of precision. The config's
+ * other query overrides apply on top of whichever source is used.
+ */
 export function serviceSettingsFor(config: AppConfig, service: string): ServiceSettings {
   const own = config.services[service];
+  const choice = own?.source ?? config.source;
+  const overrides: Partial<QueryTemplates> = { ...config.queryOverrides, ...(own?.queries ?? {}) };
+  const withOverrides = (id: PresetId): QueryTemplates => ({ ...PRESETS[id].queries, ...overrides });
+  const sources: SourceQueries[] =
+    overrides.memory !== undefined
+      ? [{ preset: 'custom', granularity: null, queries: withOverrides(choice === 'auto' ? 'prometheus-client' : choice) }]
+      : choice !== 'auto'
+        ? [{ preset: choice, granularity: PRESETS[choice].granularity, queries: withOverrides(choice) }]
+        : DETECTION_ORDER.map((id) => ({ preset: id, granularity: PRESETS[id].granularity, queries: withOverrides(id) }));
   return {
-    queries: { ...config.queries, ...(own?.queries ?? {}) },
+    sources,
+    queries: sources[0]!.queries,
     limitBytes: own?.limitBytes ?? null,
     workersPerInstance: own?.workersPerInstance ?? null,
   };
+}
+
+function resolveSource(raw: string | undefined, key: string, issues: string[]): SourceChoice | null {
+  if (raw === undefined) return null;
+  if (raw === 'auto' || isPresetId(raw)) return raw;
+  issues.push(`${key}: unknown source ${JSON.stringify(raw)}; use auto or one of ${PRESET_IDS.join(', ')}`);
+  return null;
 }
 
 function readConfigFile(path: string, read: (p: string) => string, issues: string[]): FileConfig {
@@ -197,14 +235,9 @@ function readConfigFile(path: string, read: (p: string) => string, issues: strin
   return parsed.data;
 }
 
-function resolveQueries(base: QueryTemplates, raw: FileConfig['queries'], key: string, issues: string[]): QueryTemplates | null {
-  if (!raw) return base;
-  return { ...base, ...partialQueries(raw, key, issues) };
-}
-
 function partialQueries(raw: NonNullable<FileConfig['queries']>, key: string, issues: string[]): Partial<QueryTemplates> {
   const out: { -readonly [K in keyof QueryTemplates]?: QueryTemplates[K] } = {};
-  for (const name of ['memory', 'traffic', 'jobs', 'limit', 'presence', 'up'] as const) {
+  for (const name of ['memory', 'traffic', 'jobs', 'limit', 'presence', 'up', 'restarts'] as const) {
     const value = raw[name];
     if (value === undefined) continue;
     if (value !== null) {

@@ -1,5 +1,7 @@
 /** Resolved, validated settings. Produced by `loadConfig`; everything else only reads them. */
 
+import { PRESETS, type Granularity, type PresetId } from './presets';
+
 /** PromQL templates with a `$service` placeholder (see domain/promql-template.ts). */
 export interface QueryTemplates {
   /** One series per worker process, bytes. Required. */
@@ -17,6 +19,8 @@ export interface QueryTemplates {
    * from "process gone". null disables it; gaps are then inferred from the memory series alone.
    */
   readonly up: string | null;
+  /** Container restarts per pod (a counter, e.g. kube-state-metrics'); null when the source has none. */
+  readonly restarts: string | null;
 }
 
 export type BackendAuth =
@@ -40,7 +44,23 @@ export interface PrometheusSettings {
   readonly minStepSeconds: number;
 }
 
+/** One way to read a service's memory: a preset's queries (with the config's overrides), or the config's own. */
+export interface SourceQueries {
+  /** The preset, or `custom` when the config sets its own memory query. */
+  readonly preset: PresetId | 'custom';
+  /** What one memory series stands for; null for custom queries (pymem tells from the labels). */
+  readonly granularity: Granularity | null;
+  readonly queries: QueryTemplates;
+}
+
 export interface ServiceSettings {
+  /**
+   * The sources to try, in order: the first whose memory query returns data is used. One entry
+   * when the config names a preset or sets its own memory query; the presets in detection order
+   * otherwise.
+   */
+  readonly sources: readonly SourceQueries[];
+  /** The first source's queries (what is sent when there is nothing to choose). */
   readonly queries: QueryTemplates;
   /** Static budget for all workers together, bytes; overrides the limit query. */
   readonly limitBytes: number | null;
@@ -48,11 +68,5 @@ export interface ServiceSettings {
   readonly workersPerInstance: number | null;
 }
 
-export const DEFAULT_QUERIES: QueryTemplates = {
-  memory: 'process_resident_memory_bytes{job="$service"}',
-  traffic: 'sum(rate(http_requests_total{job="$service"}[5m]))',
-  jobs: 'sum by (name) (rate(celery_task_started_total{job="$service"}[5m]))',
-  limit: 'sum(container_spec_memory_limit_bytes{container="$service"})',
-  presence: 'count({job="$service"})',
-  up: 'up{job="$service"}',
-};
+/** The queries used when nothing is configured: the prometheus-client preset's. */
+export const DEFAULT_QUERIES: QueryTemplates = PRESETS['prometheus-client'].queries;

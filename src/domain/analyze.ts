@@ -1,9 +1,10 @@
 /**
- * analyze(): first ask whether the data can answer "which worker grows?" at all, then classify.
- * A pod-level line or an empty answer gets an explanation of what to export, never a guess.
+ * analyze(): first ask whether there is data to answer with at all, then classify. An empty or
+ * too-thin answer gets an explanation of what to export, never a guess; pod-level data is
+ * diagnosed at pod granularity, with what it cannot separate said plainly.
  */
 
-import { gridEndMs, type ServiceSeries } from './series';
+import { gridEndMs, type Granularity, type ServiceSeries } from './series';
 import type { AnalysisOutcome, InsufficientData, InsufficientReason, TimeWindow } from './diagnosis';
 import { classifyWithFleet } from './classify';
 
@@ -22,28 +23,35 @@ const PID_LABELS = ['pid', 'process_id', 'worker_pid', 'worker', 'worker_id', 'p
 export function analyze(series: ServiceSeries, options: AnalyzeOptions = {}): AnalysisOutcome {
   const problem = sufficiency(series, options);
   if (problem) return { status: 'insufficient-data', insufficient: problem };
-  const { diagnosis, fleet } = classifyWithFleet(series, options.timeZone === undefined ? {} : { timeZone: options.timeZone });
+  const { diagnosis, fleet } = classifyWithFleet(series, {
+    ...(options.timeZone === undefined ? {} : { timeZone: options.timeZone }),
+    granularity: granularityOf(series, options),
+    onePerPod: options.workersPerInstance === 1,
+  });
   return { status: 'diagnosed', diagnosis, fleet };
 }
 
+/**
+ * What one memory series stands for. Pod-level data (one container line per pod, however many
+ * workers it runs) is diagnosed at pod granularity rather than refused; with one worker per pod
+ * (configured) a pod is a process.
+ */
+export function granularityOf(series: ServiceSeries, options: AnalyzeOptions = {}): Granularity {
+  const expected = options.workersPerInstance ?? null;
+  if (expected === 1) return 'process';
+  if (series.source.granularity !== null) return series.source.granularity;
+  if (series.memory.some((s) => PID_LABELS.some((l) => s.labels[l] !== undefined))) return 'process';
+  const names = new Set(series.memory.map((s) => s.labels['__name__'] ?? ''));
+  const containerLevel = [...names].some((n) => n.startsWith('container_')) || /\bcontainer_/.test(options.memoryQuery ?? '');
+  const instances = new Set(series.memory.map((s) => s.labels['instance'] ?? s.labels['pod'] ?? ''));
+  const onePerInstance = instances.size === series.memory.length;
+  return containerLevel || (expected !== null && expected > 1 && onePerInstance) ? 'pod' : 'process';
+}
+
 function sufficiency(series: ServiceSeries, options: AnalyzeOptions): InsufficientData | null {
-  const query = options.memoryQuery ?? 'the memory query';
+  const query = options.memoryQuery ?? series.source.queries.memory;
   if (series.memory.length === 0) {
     return insufficient(series, 'no-memory-series', `The memory query returned no series for ${series.service} in this window (${query}).`);
-  }
-  const perWorker = series.memory.some((s) => PID_LABELS.some((l) => s.labels[l] !== undefined));
-  if (!perWorker) {
-    const names = new Set(series.memory.map((s) => s.labels['__name__'] ?? ''));
-    const containerLevel = [...names].some((n) => n.startsWith('container_')) || /\bcontainer_/.test(query);
-    const instances = new Set(series.memory.map((s) => s.labels['instance'] ?? s.labels['pod'] ?? ''));
-    const onePerInstance = instances.size === series.memory.length;
-    const expected = options.workersPerInstance ?? null;
-    if (containerLevel || (expected !== null && expected > 1 && onePerInstance)) {
-      const why = containerLevel
-        ? 'these are container-level series: one line per pod, however many worker processes it runs'
-        : `the service runs ${expected} workers per instance but the query returns one series per instance`;
-      return insufficient(series, 'per-pod-only', `pymem cannot tell the workers of ${series.service} apart: ${why}.`);
-    }
   }
   let points = 0;
   for (const s of series.memory) {
@@ -94,8 +102,6 @@ export function guidanceFor(reason: InsufficientReason): string[] {
         'Check the service name and the window first: the name must match the `job` label (or whatever the memory query selects on).',
         ...perWorker,
       ];
-    case 'per-pod-only':
-      return perWorker;
     case 'too-few-points':
       return [
         'Use a longer window (for example `--window 24h`), or check that Prometheus scrapes the service regularly (the `up` series for its job).',

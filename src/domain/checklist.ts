@@ -43,7 +43,7 @@ export function buildChecklist(d: Diagnosis, timeZone = 'UTC'): ChecklistStep[] 
       id: 'find-worker',
       title: STEP_TITLES['find-worker'],
       found: findWorker(d, growers),
-      next: findWorkerNext(target),
+      next: d.granularity === 'pod' ? findProcessInPod(d, target) : findWorkerNext(target),
       focus: has('one-worker-growing') || has('all-workers-growing'),
     },
     {
@@ -51,7 +51,7 @@ export function buildChecklist(d: Diagnosis, timeZone = 'UTC'): ChecklistStep[] 
       title: STEP_TITLES['compare-drivers'],
       found: compareDrivers(d, timeZone),
       next: [
-        `Overlay memory and traffic in Prometheus: \`sum(process_resident_memory_bytes{job="${d.service}"})\` and \`sum(rate(http_requests_total{job="${d.service}"}[5m]))\``,
+        overlayLine(d),
         'If memory follows traffic, compare request and response sizes at the peaks (a request-size histogram, or access logs sorted by body size).',
         ...(d.job ? [`Look at what \`${d.job.name}\` loads and keeps: its input sizes and anything it stores on module level.`] : []),
       ],
@@ -82,9 +82,9 @@ export function buildChecklist(d: Diagnosis, timeZone = 'UTC'): ChecklistStep[] 
       id: 'allocation-paths',
       title: STEP_TITLES['allocation-paths'],
       found: target
-        ? `Start with ${target.worker.name}${target.grows ? `, which grows at ${formatRate(target.worker.growthMiBPerHour)}` : `, the largest live worker at ${formatBytes(target.worker.endBytes)}`}.`
+        ? `Start with ${target.worker.name}${target.grows ? `, which grows at ${formatRate(target.worker.growthMiBPerHour)}` : `, the largest live ${d.granularity === 'pod' ? 'pod' : 'worker'} at ${formatBytes(target.worker.endBytes)}`}.`
         : 'No live worker process to attach to in this window.',
-      next: allocationNext(target),
+      next: allocationNext(target, d),
       focus: has('one-worker-growing') || has('all-workers-growing') || has('job-driven'),
     },
   ];
@@ -94,6 +94,37 @@ export function buildChecklist(d: Diagnosis, timeZone = 'UTC'): ChecklistStep[] 
 interface Target {
   readonly worker: WorkerFigures;
   readonly grows: boolean;
+}
+
+/**
+ * Memory and traffic side by side, written with the queries that were actually sent: every PromQL
+ * line the checklist shows returns data on the team's backend.
+ */
+function overlayLine(d: Diagnosis): string {
+  const memory = `\`sum(${d.source.queries.memory})\``;
+  const traffic = d.source.queries.traffic;
+  return traffic === null ? `Plot the total memory in Prometheus: ${memory}` : `Overlay memory and traffic in Prometheus: ${memory} and \`${traffic}\``;
+}
+
+/** The pod to look inside, from a pod-level series name ("pod checkout-api-7d9f-x2"). */
+function podOf(target: Target | undefined): string {
+  const pod = target?.worker.labels['pod'];
+  return pod ?? '<pod>';
+}
+
+function namespaceFlag(target: Target | undefined): string {
+  const ns = target?.worker.labels['namespace'];
+  return ns === undefined ? '' : ` -n ${ns}`;
+}
+
+/** With one series per pod, step 1 is finding the process inside the pod that holds the memory. */
+function findProcessInPod(d: Diagnosis, target: Target | undefined): string[] {
+  const pod = podOf(target);
+  return [
+    `List the processes in ${target?.grows ? 'the pod that grows' : 'the largest pod'} by resident memory: \`kubectl exec ${pod}${namespaceFlag(target)} -- ps -eo pid,ppid,rss,etime,args --sort=-rss\``,
+    'Run it again a few minutes later: the pid whose RSS climbs is the one to chase; if every worker climbs, it is all of them.',
+    ...(d.source.preset === 'cadvisor' ? ['For one series per process from now on, add a per-worker RSS gauge or process-exporter (`pymem doctor ' + d.service + '` shows how).'] : []),
+  ];
 }
 
 function largestOf(workers: readonly WorkerFigures[]): Target | undefined {
@@ -171,8 +202,15 @@ function workerChanges(d: Diagnosis, timeZone: string): string {
   return `Worker count changed: ${list}.${limit}`;
 }
 
-function allocationNext(target: Target | undefined): string[] {
+function allocationNext(target: Target | undefined, d: Diagnosis): string[] {
   const pid = target?.worker.pid ?? '<pid>';
+  if (d.granularity === 'pod') {
+    const pod = podOf(target);
+    return [
+      `Inside the pod, with the pid step 1 found: \`kubectl exec ${pod}${namespaceFlag(target)} -- py-spy dump --pid <pid> --locals\` (py-spy must be in the image, or use an ephemeral debug container: \`kubectl debug -it ${pod} --image=<image with py-spy> --target=<container>\`)`,
+      'Or compare two tracemalloc snapshots a few minutes apart: start the process with `PYTHONTRACEMALLOC=25`, then `snapshot2.compare_to(snapshot1, "traceback")` shows which lines keep allocating.',
+    ];
+  }
   return [
     `Attach memray and watch live allocations: \`memray attach ${pid}\` (or \`memray attach --aggregate -o ${pid}.bin ${pid}\`, then \`memray flamegraph ${pid}.bin\`)`,
     'Or compare two tracemalloc snapshots a few minutes apart: start the process with `PYTHONTRACEMALLOC=25`, then `snapshot2.compare_to(snapshot1, "traceback")` shows which lines keep allocating.',

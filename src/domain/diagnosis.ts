@@ -1,6 +1,7 @@
 /** The analysis engine's output types: what a diagnosis says, for every renderer. */
 
 import type { Fleet } from './fleet';
+import type { Granularity, SeriesSource } from './series';
 
 export const PATTERN_IDS = [
   'stable',
@@ -163,6 +164,13 @@ export interface WorkerCountRun {
 export interface Diagnosis {
   readonly service: string;
   readonly window: TimeWindow;
+  /**
+   * What one memory series stands for: a worker process, or a pod (a container line, however many
+   * processes run in it). Pod-level findings say what such data cannot separate.
+   */
+  readonly granularity: Granularity;
+  /** Where the data came from: the source whose memory query found it, and the PromQL sent. */
+  readonly source: SeriesSource;
   readonly pattern: PatternId;
   /** 0..1 */
   readonly confidence: number;
@@ -193,7 +201,7 @@ export interface Diagnosis {
   readonly warnings: readonly string[];
 }
 
-export type InsufficientReason = 'no-memory-series' | 'per-pod-only' | 'too-few-points';
+export type InsufficientReason = 'no-memory-series' | 'too-few-points';
 
 /** Data that cannot answer the question: say so instead of guessing. */
 export interface InsufficientData {

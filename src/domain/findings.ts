@@ -10,6 +10,7 @@ import type { IdleScore } from './classify/scores';
 import type { IdleStretch } from './classify/idle';
 import { formatBytes, formatCorrelation, formatDuration, formatMiB, formatPercent, formatRate, formatTime, plural } from './format';
 import { patternTitle } from './pattern-names';
+import type { Granularity } from './series';
 
 export interface FindingsInput {
   readonly evidence: Evidence;
@@ -27,6 +28,10 @@ export interface FindingsInput {
   readonly trafficBy: 'level' | 'growth' | null;
   /** Per-worker swing no pattern explains, MiB, when it is material; null otherwise. */
   readonly unexplainedSwingMiB: number | null;
+  /** What one series stands for; pod-level findings say what such data cannot separate. */
+  readonly granularity: Granularity;
+  /** One worker per pod (configured): a pod is a process, nothing is lost. */
+  readonly onePerPod: boolean;
   readonly timeZone: string;
 }
 
@@ -47,23 +52,29 @@ export function describe(input: FindingsInput): { verdict: string; findings: str
 }
 
 function verdictOf(decision: Decision, input: FindingsInput): string {
-  const growers = input.evidence.growers.length;
+  const w = words(input.granularity);
+  const growers = input.focus.length || input.evidence.growers.length;
   const eligible = input.evidence.eligible.length;
   switch (decision.pattern) {
     case 'stable':
       return input.unexplainedSwingMiB !== null
-        ? `No sustained growth, but memory swings by about ${formatMiB(input.unexplainedSwingMiB)} per worker and neither traffic nor a job rate follows it: look at what runs on a schedule (cron, periodic tasks, batch imports).`
+        ? `No sustained growth, but memory swings by about ${formatMiB(input.unexplainedSwingMiB)} per ${w.one} and neither traffic nor a job rate follows it: look at what runs on a schedule (cron, periodic tasks, batch imports).`
         : 'Memory is stable: no sustained growth beyond normal noise. This is not a leak.';
     case 'one-worker-growing':
-      return growers === 1
+      if (input.granularity === 'pod') {
+        return `${growers <= 1 ? 'One pod keeps' : `${growers} of ${eligible} pods keep`} growing while the rest stay flat: find the process inside that grows, then the references it retains or the hot code path it runs.`;
+      }
+      return growers <= 1
         ? 'One worker keeps growing while its peers stay flat: look for references that process retains or one hot code path it runs.'
         : `${growers} of ${eligible} workers keep growing while the rest stay flat: look for retained references or a hot code path those processes run.`;
     case 'all-workers-growing':
-      return 'Every worker grows at a similar steady pace with time, not with traffic: something accumulates in all processes (module-level caches, globals, background state).';
+      return `Every ${w.one} grows at a similar steady pace with time, not with traffic: something accumulates in all processes (module-level caches, globals, background state).`;
     case 'all-workers-large-stable':
-      return 'Every worker is flat but large, and together they sit close to the memory limit: the process model multiplies a normal footprint. This is not a leak.';
+      return `Every ${w.one} is flat but large, and together they sit close to the memory limit: the ${input.granularity === 'pod' ? 'number of pods times the workers in each' : 'process model'} multiplies a normal footprint. This is not a leak.`;
     case 'worker-count-jump':
-      return 'Memory stepped up because more worker processes started; each worker is as large as before. This is not a leak.';
+      return input.granularity === 'pod'
+        ? 'Memory stepped up because more pods started (a rollout or the autoscaler); each pod is as large as before. This is not a leak.'
+        : 'Memory stepped up because more worker processes started; each worker is as large as before. This is not a leak.';
     case 'follows-traffic':
       return 'Memory follows traffic: it rises when requests rise and comes back or levels off when they fall. Suspect payload size or cache bounds before a leak.';
     case 'high-while-idle':
@@ -83,6 +94,7 @@ function verdictOf(decision: Decision, input: FindingsInput): string {
 
 function patternFindings(id: PatternId, input: FindingsInput): string[] {
   const e = input.evidence;
+  const w = words(input.granularity);
   switch (id) {
     case 'stable':
       return stableFindings(input);
@@ -94,17 +106,17 @@ function patternFindings(id: PatternId, input: FindingsInput): string[] {
       const workers = e.fleet.runs[e.fleet.runs.length - 1]?.value ?? e.eligible.length;
       const limit = input.limit;
       return [
-        `Each of the ${workers} workers holds a flat ~${formatMiB(e.typicalWorkerMiB)}; together ${formatMiB(e.totalNowMiB)}` +
+        `Each of the ${workers} ${w.many} holds a flat ~${formatMiB(e.typicalWorkerMiB)}; together ${formatMiB(e.totalNowMiB)}` +
           (limit ? `, ${formatPercent(limit.usedFraction)} of the ${formatBytes(limit.bytes)} limit.` : '.'),
-        `One more worker would add about ${formatMiB(e.typicalWorkerMiB)}; fewer workers, or less state per worker (preload and share read-only data, smaller caches), is what buys headroom.`,
+        `One more ${w.one} would add about ${formatMiB(e.typicalWorkerMiB)}; fewer ${w.many}, or less state per worker (preload and share read-only data, smaller caches), is what buys headroom.`,
       ];
     }
     case 'worker-count-jump': {
       const c = input.countChange;
       if (!c) return [];
       return [
-        `Workers went from ${c.from} to ${c.to} at ${formatTime(c.atMs, input.timeZone, e.series.grid.startMs + e.windowHours * 3_600_000)}; ` +
-          `total memory rose from ${formatBytes(c.totalBefore)} to ${formatBytes(c.totalAfter)} while each worker stayed near ${formatBytes(c.perWorkerAfter)}.`,
+        `${w.More} went from ${c.from} to ${c.to} at ${formatTime(c.atMs, input.timeZone, e.series.grid.startMs + e.windowHours * 3_600_000)}; ` +
+          `total memory rose from ${formatBytes(c.totalBefore)} to ${formatBytes(c.totalAfter)} while each ${w.one} stayed near ${formatBytes(c.perWorkerAfter)}.`,
       ];
     }
     case 'follows-traffic':
@@ -120,7 +132,7 @@ function patternFindings(id: PatternId, input: FindingsInput): string[] {
       }
       return [
         `Memory rises while the \`${j.name}\` job runs and comes back after (correlation ${formatCorrelation(j.correlation)}${other})` +
-          (j.swingMiB >= 1 ? `: about ${formatMiB(j.swingMiB)} per worker while it runs.` : '.'),
+          (j.swingMiB >= 1 ? `: about ${formatMiB(j.swingMiB)} per ${w.one} while it runs.` : '.'),
       ];
     }
     case 'mixed':
@@ -134,23 +146,25 @@ function patternFindings(id: PatternId, input: FindingsInput): string[] {
 
 function stableFindings(input: FindingsInput): string[] {
   const e = input.evidence;
+  const w = words(input.granularity);
   const deltas = e.eligible.map((w) => Math.abs(w.growthMiB));
   const worst = deltas.length > 0 ? Math.max(...deltas) : 0;
   const lines = [
     e.eligible.length > 0
-      ? `No sustained growth: every worker ended within ${formatMiB(Math.max(1, worst))} of where it started over ${formatDuration(e.windowHours * 3_600_000)}.`
-      : `No worker lived long enough in this window to show a trend; the per-worker average moved ${formatMiB(Math.abs(e.perWorkerTrend.slopeMiBPerHour * e.windowHours))}.`,
+      ? `No sustained growth: every ${w.one} ended within ${formatMiB(Math.max(1, worst))} of where it started over ${formatDuration(e.windowHours * 3_600_000)}.`
+      : `No ${w.one} lived long enough in this window to show a trend; the per-${w.one} average moved ${formatMiB(Math.abs(e.perWorkerTrend.slopeMiBPerHour * e.windowHours))}.`,
   ];
   const plateaued = e.eligible.filter((w) => w.trend === 'plateaued').length;
-  if (plateaued > 0) lines.push(`${plural(plateaued, 'worker')} warmed up and then levelled off: a bounded warm-up, not a leak.`);
+  if (plateaued > 0) lines.push(`${plural(plateaued, w.one)} warmed up and then levelled off: a bounded warm-up, not a leak.`);
   if (input.unexplainedSwingMiB !== null) {
-    lines.push(`The per-worker average moves by about ${formatMiB(input.unexplainedSwingMiB)} between its low and high points; no traffic or job series rises and falls with it.`);
+    lines.push(`The per-${w.one} average moves by about ${formatMiB(input.unexplainedSwingMiB)} between its low and high points; no traffic or job series rises and falls with it.`);
   }
   return lines;
 }
 
 function growerFindings(input: FindingsInput, everyone: boolean): string[] {
   const e = input.evidence;
+  const noun = words(input.granularity);
   // The workers the verdict is about: for one worker, the ones pulling away from their peers.
   const chosen = everyone ? e.growers : input.focus.map((i) => e.workers[i]!).filter((w) => w.eligible);
   // Numbers come from the diagnosis's own figures, so the text and the JSON never disagree.
@@ -175,17 +189,17 @@ function growerFindings(input: FindingsInput, everyone: boolean): string[] {
     if (peers > 0) {
       lines.push(
         peersGrow
-          ? `The other ${plural(peers, 'worker')} ${peers === 1 ? 'moves with the rest of the fleet' : 'move together'}; none pulls away.`
-          : `The other ${plural(peers, 'worker')} ${peers === 1 ? 'is' : 'are'} flat.`,
+          ? `The other ${plural(peers, noun.one)} ${peers === 1 ? 'moves with the rest of the fleet' : 'move together'}; none pulls away.`
+          : `The other ${plural(peers, noun.one)} ${peers === 1 ? 'is' : 'are'} flat.`,
       );
     }
   } else {
     const rates = growers.map((g) => figures(g).growthMiBPerHour);
     const top = figures(growers[0]!);
     lines.push(
-      `${growers.length} of ${plural(e.eligible.length, 'worker')} grew, at ${formatRate(Math.min(...rates))} to ${formatRate(Math.max(...rates))}; the largest is ${top.name}, up ${formatBytes(top.growthBytes)}.`,
+      `${growers.length} of ${plural(e.eligible.length, noun.one)} grew, at ${formatRate(Math.min(...rates))} to ${formatRate(Math.max(...rates))}; the largest is ${top.name}, up ${formatBytes(top.growthBytes)}.`,
     );
-    if (!everyone && peers > 0) lines.push(`The other ${plural(peers, 'worker')} ${peers === 1 ? 'does' : 'do'} not pull away.`);
+    if (!everyone && peers > 0) lines.push(`The other ${plural(peers, noun.one)} ${peers === 1 ? 'does' : 'do'} not pull away.`);
   }
   const recycled = e.workers.filter((w) => w.bornInWindow).length;
   if (recycled > 0 && e.workers.length > e.eligible.length) {
@@ -210,11 +224,11 @@ function trafficFindings(input: FindingsInput): string[] {
     ];
   }
   const lines = [
-    `Per-worker memory moves by about ${formatMiB(t.swingMiB)} between quiet and busy periods (correlation with traffic ${formatCorrelation(t.partialCorrelation)} once the time trend is taken out); traffic ranged up to ${round(t.peakRps)} req/s.`,
+    `Per-${words(input.granularity).one} memory moves by about ${formatMiB(t.swingMiB)} between quiet and busy periods (correlation with traffic ${formatCorrelation(t.partialCorrelation)} once the time trend is taken out); traffic ranged up to ${round(t.peakRps)} req/s.`,
   ];
   const fellBack = e.idle.find((s) => Number.isFinite(s.baselineMiB) && s.endMiB < s.startMiB - 0.3 * Math.max(0, s.startMiB - s.baselineMiB));
   if (fellBack) {
-    lines.push(`When traffic stopped, memory came back down from ${formatMiB(fellBack.startMiB)} to ${formatMiB(fellBack.endMiB)} per worker.`);
+    lines.push(`When traffic stopped, memory came back down from ${formatMiB(fellBack.startMiB)} to ${formatMiB(fellBack.endMiB)} per ${words(input.granularity).one}.`);
   }
   return lines;
 }
@@ -229,10 +243,10 @@ function idleFindings(input: FindingsInput): string[] {
   const to = formatTime(b.timesMs[s.to]! + b.bucketMs / 2, input.timeZone, ref);
   const when = `Traffic was near zero from ${from} to ${to} (${formatDuration(s.hours * 3_600_000)})`;
   if (input.idle.kind === 'kept-growing') {
-    return [`${when}, yet memory grew from ${formatMiB(s.startMiB)} to ${formatMiB(s.endMiB)} per worker (${formatRate(s.slopeMiBPerHour)}).`];
+    return [`${when}, yet memory grew from ${formatMiB(s.startMiB)} to ${formatMiB(s.endMiB)} per ${words(input.granularity).one} (${formatRate(s.slopeMiBPerHour)}).`];
   }
   const above = Number.isFinite(s.baselineMiB) ? `, ${formatMiB(s.endMiB - s.baselineMiB)} above its earlier level of ${formatMiB(s.baselineMiB)}` : '';
-  return [`${when}, but memory stayed at ${formatMiB(s.endMiB)} per worker${above}.`];
+  return [`${when}, but memory stayed at ${formatMiB(s.endMiB)} per ${words(input.granularity).one}${above}.`];
 }
 
 function contextFindings(input: FindingsInput): string[] {
@@ -259,7 +273,11 @@ function contextFindings(input: FindingsInput): string[] {
   }
   lines.push(...gapFindings(input));
   lines.push(...e.fleet.notes);
-  if (e.workers.length > 0 && e.workers.every((w) => w.pid === null) && e.workers.length === new Set(e.workers.map((w) => w.instance)).size) {
+  if (input.granularity === 'pod' && !input.onePerPod) {
+    lines.push(
+      'pymem sees one series per pod here, not one per process: it cannot tell one worker in a pod from all of them growing, and a container\'s working set also counts page cache the kernel keeps active. Step 1 finds the process inside the pod.',
+    );
+  } else if (input.granularity === 'process' && e.workers.length > 0 && e.workers.every((w) => w.pid === null) && e.workers.length === new Set(e.workers.map((w) => w.instance)).size) {
     lines.push('The memory series carry no pid label, so each instance is treated as one process.');
   }
   return lines;
@@ -325,3 +343,15 @@ function dedupe(lines: string[]): string[] {
   return [...new Set(lines.filter((l) => l.trim().length > 0))];
 }
 
+
+/** What a memory series is called in the text: a worker, or a pod. */
+interface Words {
+  readonly one: string;
+  readonly many: string;
+  /** Capitalised plural, to start a sentence. */
+  readonly More: string;
+}
+
+function words(granularity: Granularity): Words {
+  return granularity === 'pod' ? { one: 'pod', many: 'pods', More: 'Pods' } : { one: 'worker', many: 'workers', More: 'Workers' };
+}

@@ -21,7 +21,7 @@
  * sample at a grid point, so holes never count as workers leaving and coming back.
  */
 
-import { gridTimeMs, type Grid, type GridSeries, type Labels, type ServiceSeries } from './series';
+import { gridTimeMs, type Granularity, type Grid, type GridSeries, type Labels, type ServiceSeries } from './series';
 import { median } from './stats';
 
 export type ProcessRole = 'worker' | 'auxiliary';
@@ -129,7 +129,15 @@ const SETTLE_MS = 15 * 60_000;
 /** Auxiliary processes are under this share of the typical worker's size (a Gunicorn master is tens of MiB). */
 const AUXILIARY_SHARE = 0.45;
 
-export function workerIdentity(labels: Labels): { name: string; pid: string | null; instance: string | null; key: string } {
+export function workerIdentity(labels: Labels, granularity: Granularity = 'process'): { name: string; pid: string | null; instance: string | null; key: string } {
+  // A pod line is named by its pod; its instance stays the scrape target (a kubelet) for `up`.
+  if (granularity === 'pod' && labels['pod'] !== undefined) {
+    const rest = Object.keys(labels)
+      .filter((k) => k !== '__name__' && !COPY_LABELS.has(k))
+      .sort()
+      .map((k) => `${k}=${labels[k]}`);
+    return { name: `pod ${labels['pod']}`, pid: null, instance: labels['instance'] ?? labels['pod'], key: rest.join('\u0000') };
+  }
   const pidKey = PID_LABELS.find((k) => labels[k] !== undefined);
   const workerKey = WORKER_LABELS.find((k) => labels[k] !== undefined);
   const instanceKey = INSTANCE_LABELS.find((k) => labels[k] !== undefined);
@@ -155,8 +163,11 @@ function instanceOf(labels: Labels): string | null {
   return k ? labels[k]! : null;
 }
 
-/** Builds the fleet from one service's series. */
-export function buildFleet(series: ServiceSeries): Fleet {
+/**
+ * Builds the fleet from one service's series. At pod granularity each series is a pod, named by
+ * its pod label, and nothing is set aside as a master (a small pod is a pod).
+ */
+export function buildFleet(series: ServiceSeries, granularity: Granularity = 'process'): Fleet {
   const grid = series.grid;
   const n = grid.length;
   const notes: string[] = [];
@@ -168,7 +179,7 @@ export function buildFleet(series: ServiceSeries): Fleet {
     const cleaned = { labels: raw.labels, values: cleanedValues[k]! };
     // A series without one sample in the window is not a process we saw.
     if (firstFinite(cleaned.values) < 0) continue;
-    const identity = workerIdentity(raw.labels);
+    const identity = workerIdentity(raw.labels, granularity);
     const group = groups.get(identity.key);
     if (group) group.members.push(cleaned);
     else groups.set(identity.key, { identity, members: [cleaned] });
@@ -210,7 +221,7 @@ export function buildFleet(series: ServiceSeries): Fleet {
   }
 
   // 4. Masters and sidecars: much smaller than the workers beside them.
-  const { workers, auxiliary } = splitRoles(processes);
+  const { workers, auxiliary } = granularity === 'pod' ? { workers: processes, auxiliary: [] } : splitRoles(processes);
   if (auxiliary.length > 0) {
     notes.push(`${auxiliary.length} small ${auxiliary.length === 1 ? 'process' : 'processes'} (a master or sidecar, under half a worker's size and flat) ${auxiliary.length === 1 ? 'is' : 'are'} shown but not judged as ${auxiliary.length === 1 ? 'a worker' : 'workers'}.`);
   }

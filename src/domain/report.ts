@@ -28,6 +28,8 @@ export function upgradeStoredReport(report: StoredReport): StoredReport {
   const d = report.diagnosis as Partial<Diagnosis> & Diagnosis;
   const diagnosis: Diagnosis = {
     ...d,
+    granularity: d.granularity ?? 'process',
+    source: d.source ?? { preset: 'custom', granularity: null, queries: { memory: 'process_resident_memory_bytes', traffic: null, jobs: null, limit: null, up: null, restarts: null } },
     workerCounts: d.workerCounts ?? [],
     coverage: d.coverage ?? { missingShare: 0, gaps: [] },
     focusWorkers: d.focusWorkers ?? d.workers.flatMap((w, i) => (w.trend === 'growing' ? [i] : [])),

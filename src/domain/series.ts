@@ -28,6 +28,26 @@ export interface MemoryLimit {
   readonly source: LimitSource;
 }
 
+/** What one memory series stands for: one worker process, or one pod (however many processes it runs). */
+export type Granularity = 'process' | 'pod';
+
+/** Where the series came from: the source whose memory query found data, and the PromQL sent. */
+export interface SeriesSource {
+  /** A preset id (`prometheus-client`, `cadvisor`, ...), `custom` for the config's own queries, `demo`. */
+  readonly preset: string;
+  /** null when only the labels can tell (custom queries). */
+  readonly granularity: Granularity | null;
+  /** The PromQL sent, with the service filled in; null for a query that is off. */
+  readonly queries: {
+    readonly memory: string;
+    readonly traffic: string | null;
+    readonly jobs: string | null;
+    readonly limit: string | null;
+    readonly up: string | null;
+    readonly restarts: string | null;
+  };
+}
+
 /** Everything the classifier needs about one service over one window. */
 export interface ServiceSeries {
   readonly service: string;
@@ -45,6 +65,9 @@ export interface ServiceSeries {
    * data, not a process that ended.
    */
   readonly targets: readonly GridSeries[];
+  /** Container restarts per pod (a counter), where the source has them; empty otherwise. */
+  readonly restarts: readonly GridSeries[];
+  readonly source: SeriesSource;
   /** Non-fatal problems met while collecting (an optional query failed, ...). */
   readonly warnings: readonly string[];
 }

@@ -3,7 +3,7 @@
  * Prometheus, VictoriaMetrics, Thanos and Mimir all serve.
  */
 import axios, { type AxiosInstance, type AxiosRequestConfig } from 'axios';
-import { DEFAULT_QUERIES, type PrometheusSettings, type ServiceSettings } from '../config/types';
+import { DEFAULT_QUERIES, type PrometheusSettings, type ServiceSettings, type SourceQueries } from '../config/types';
 import { renderTemplate, TemplateError } from '../domain/promql-template';
 import { printable } from '../domain/service-name';
 import type { GridSeries, MemoryLimit, ServiceSeries } from '../domain/series';
@@ -28,6 +28,18 @@ import { planRange, type RangePlan } from './step';
 export interface PrometheusSourceOptions {
   /** The axios instance to send requests with (tests, proxies, custom agents). */
   readonly http?: AxiosInstance;
+}
+
+/** How long a source found for a service is tried first. */
+const DETECTION_TTL_MS = 10 * 60_000;
+
+/** The answers of a source's optional queries. */
+interface Companions {
+  readonly traffic: Optional<QueryAnswer | null>;
+  readonly jobs: Optional<QueryAnswer | null>;
+  readonly limit: Optional<QueryAnswer | null>;
+  readonly up: Optional<QueryAnswer | null>;
+  readonly restarts: Optional<QueryAnswer | null>;
 }
 
 /** Outcome of an optional query: its value, or the warning that replaces it. */
@@ -87,7 +99,6 @@ export class PrometheusSource implements MetricsSource {
   async fetchService(request: SeriesRequest): Promise<ServiceSeries> {
     const { service, window, signal } = request;
     const config = this.serviceSettings(service);
-    const { queries } = config;
     const plan = planRange(window, this.settings.minStepSeconds);
     // One controller for the whole request, so a fatal failure cancels the queries still in flight.
     const controller = new AbortController();
@@ -97,15 +108,31 @@ export class PrometheusSource implements MetricsSource {
     const run = async (query: QueryName, template: string): Promise<QueryAnswer> =>
       this.range(query, this.render(query, template, service), plan, controller.signal, signal);
     try {
-      // A limit set in the config wins; the limit query is not even sent.
-      const limitTemplate = config.limitBytes === null ? queries.limit : null;
-      const [memory, traffic, jobs, limit, up] = await Promise.all([
-        run('memory', queries.memory),
-        this.optional(queries.traffic, (t) => run('traffic', t)),
-        this.optional(queries.jobs, (t) => run('jobs', t)),
-        this.optional(limitTemplate, (t) => run('limit', t)),
-        this.optional(queries.up, (t) => run('up', t)),
-      ]).catch((error: unknown) => {
+      const sources = this.inDetectionOrder(service, config.sources);
+      // The first source's other queries go out with its memory query: it is the one that usually answers.
+      const first = sources[0]!;
+      const firstRest = this.companions(first, config, run);
+      firstRest.catch(() => undefined);
+      let chosen = first;
+      let memory = await run('memory', first.queries.memory).catch((error: unknown) => {
+        controller.abort();
+        throw error;
+      });
+      let rest: Promise<Companions> = firstRest;
+      for (const candidate of sources.slice(1)) {
+        if (memory.series.length > 0) break;
+        // A preset's query the backend refuses (a function it lacks) rules that preset out, nothing more.
+        const answer = await run('memory', candidate.queries.memory).catch((error: unknown) => {
+          if (error instanceof MetricsError && !isFatal(error.code)) return null;
+          throw error;
+        });
+        if (answer === null || answer.series.length === 0) continue;
+        chosen = candidate;
+        memory = answer;
+        rest = this.companions(candidate, config, run);
+      }
+      if (sources.length > 1 && memory.series.length > 0) this.detected.set(service, { preset: chosen.preset, atMs: Date.now() });
+      const { traffic, jobs, limit, up, restarts } = await rest.catch((error: unknown) => {
         controller.abort();
         throw error;
       });
@@ -115,10 +142,12 @@ export class PrometheusSource implements MetricsSource {
       const jobSeries = collect(jobs, warnings);
       const limitSeries = collect(limit, warnings);
       const upSeries = collect(up, warnings);
+      const restartSeries = collect(restarts, warnings);
       this.checkSeriesCount(service, memory.series.length);
       if (memory.series.length === 0) {
-        warnings.push(...(await this.checkPresence(service, config, plan, controller.signal, signal)));
+        warnings.push(...(await this.checkPresence(service, chosen.queries.presence, plan, controller.signal, signal)));
       }
+      const rendered = (query: QueryName, template: string | null): string | null => (template === null ? null : this.render(query, template, service));
       return {
         service,
         grid: plan.grid,
@@ -127,11 +156,49 @@ export class PrometheusSource implements MetricsSource {
         jobs: jobSeries ?? [],
         limit: config.limitBytes !== null ? { bytes: config.limitBytes, source: 'config' } : limitFrom(limitSeries ?? []),
         targets: upSeries ?? [],
+        restarts: restartSeries ?? [],
+        source: {
+          preset: chosen.preset,
+          granularity: chosen.granularity,
+          queries: {
+            memory: this.render('memory', chosen.queries.memory, service),
+            traffic: rendered('traffic', chosen.queries.traffic),
+            jobs: rendered('jobs', chosen.queries.jobs),
+            limit: config.limitBytes === null ? rendered('limit', chosen.queries.limit) : null,
+            up: rendered('up', chosen.queries.up),
+            restarts: rendered('restarts', chosen.queries.restarts),
+          },
+        },
         warnings,
       };
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** Sources a service was found on recently go first: one memory query instead of several. */
+  private readonly detected = new Map<string, { readonly preset: string; readonly atMs: number }>();
+
+  private inDetectionOrder(service: string, sources: readonly SourceQueries[]): readonly SourceQueries[] {
+    const known = this.detected.get(service);
+    if (!known || Date.now() - known.atMs > DETECTION_TTL_MS) return sources;
+    const hit = sources.find((s) => s.preset === known.preset);
+    return hit ? [hit, ...sources.filter((s) => s !== hit)] : sources;
+  }
+
+  /** The optional queries of one source, in parallel; a failure that leaves the backend usable becomes a warning. */
+  private async companions(source: SourceQueries, config: ServiceSettings, run: (query: QueryName, template: string) => Promise<QueryAnswer>): Promise<Companions> {
+    const { queries } = source;
+    // A limit set in the config wins; the limit query is not even sent.
+    const limitTemplate = config.limitBytes === null ? queries.limit : null;
+    const [traffic, jobs, limit, up, restarts] = await Promise.all([
+      this.optional(queries.traffic, (t) => run('traffic', t)),
+      this.optional(queries.jobs, (t) => run('jobs', t)),
+      this.optional(limitTemplate, (t) => run('limit', t)),
+      this.optional(queries.up, (t) => run('up', t)),
+      this.optional(queries.restarts, (t) => run('restarts', t)),
+    ]);
+    return { traffic, jobs, limit, up, restarts };
   }
 
   private checkSeriesCount(service: string, count: number): void {
@@ -151,12 +218,11 @@ export class PrometheusSource implements MetricsSource {
    */
   private async checkPresence(
     service: string,
-    config: ServiceSettings,
+    template: string | null,
     plan: RangePlan,
     signal: AbortSignal,
     callerSignal: AbortSignal | undefined,
   ): Promise<string[]> {
-    const template = config.queries.presence;
     if (template === null) return [];
     let promql = template;
     const presence = await this.optional(template, async (t) => {

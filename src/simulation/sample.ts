@@ -5,7 +5,7 @@
  * - `toMetricFamilies`: the raw scrapes, for backfilling a real Prometheus with promtool.
  */
 
-import type { Grid, GridSeries, ServiceSeries } from '../domain/series';
+import type { Grid, GridSeries, SeriesSource, ServiceSeries } from '../domain/series';
 import type { Incarnation, Simulation } from './model';
 
 const LOOKBACK_MS = 5 * 60_000;
@@ -49,7 +49,26 @@ export function toServiceSeries(sim: Simulation, grid: Grid): ServiceSeries {
     jobs,
     limit: sim.limitBytes === null ? null : { bytes: sim.limitBytes, source: 'metrics' },
     targets,
+    restarts: [],
+    source: simulatedSource(service),
     warnings: [],
+  };
+}
+
+/** What Prometheus would have been asked for with the default queries: the simulation answers those. */
+export function simulatedSource(service: string): SeriesSource {
+  const job = JSON.stringify(service);
+  return {
+    preset: 'prometheus-client',
+    granularity: 'process',
+    queries: {
+      memory: `process_resident_memory_bytes{job=${job}}`,
+      traffic: `sum(rate(http_requests_total{job=${job}}[5m]))`,
+      jobs: `sum by (name) (rate(celery_task_started_total{job=${job}}[5m]))`,
+      limit: `sum(container_spec_memory_limit_bytes{container=${job}})`,
+      up: `up{job=${job}}`,
+      restarts: null,
+    },
   };
 }
 

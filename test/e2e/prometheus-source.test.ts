@@ -98,8 +98,10 @@ function settings(url: string, overrides: Partial<PrometheusSettings> = {}): Pro
   };
 }
 
+/** One source, the default queries with these changed. */
 function services(queries: Partial<QueryTemplates> = {}, limitBytes: number | null = null): (s: string) => ServiceSettings {
-  return () => ({ queries: { ...DEFAULT_QUERIES, ...queries }, limitBytes, workersPerInstance: null });
+  const resolved = { ...DEFAULT_QUERIES, ...queries };
+  return () => ({ sources: [{ preset: 'prometheus-client', granularity: 'process', queries: resolved }], queries: resolved, limitBytes, workersPerInstance: null });
 }
 
 async function failure(promise: Promise<unknown>): Promise<MetricsError> {

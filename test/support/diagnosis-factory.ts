@@ -3,6 +3,7 @@
  * diagnosis (charts, messages) without running the classifier.
  */
 
+import { simulatedSource } from '../../src/simulation/sample';
 import { buildFleet } from '../../src/domain/fleet';
 import type { Diagnosis, PatternId, WorkerFigures, WorkerTrend } from '../../src/domain/diagnosis';
 import { MIB, type Grid, type GridSeries, type Labels, type ServiceSeries } from '../../src/domain/series';
@@ -33,7 +34,7 @@ export function makeSeries(grid: Grid, labels: Labels, value: (i: number, timeMs
 export function makeServiceSeries(
   overrides: Partial<ServiceSeries> & Pick<ServiceSeries, 'grid' | 'memory'>,
 ): ServiceSeries {
-  return { service: 'checkout-api', traffic: null, jobs: [], limit: null, targets: [], warnings: [], ...overrides };
+  return { service: 'checkout-api', traffic: null, jobs: [], limit: null, targets: [], restarts: [], source: simulatedSource('checkout-api'), warnings: [], ...overrides };
 }
 
 export function makeWorkerFigures(overrides: Partial<WorkerFigures> = {}): WorkerFigures {
@@ -66,6 +67,8 @@ export function makeDiagnosis(overrides: Partial<Diagnosis> = {}): Diagnosis {
       durationSeconds: 6 * 3600,
       stepSeconds: 30,
     },
+    granularity: 'process',
+    source: simulatedSource('checkout-api'),
     pattern: 'stable',
     confidence: 0.8,
     secondary: [],

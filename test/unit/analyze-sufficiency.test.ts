@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { simulatedSource } from '../../src/simulation/sample';
 import { analyze, guidanceFor, type AnalyzeOptions } from '../../src/domain/analyze';
 import type { AnalysisOutcome, InsufficientData, InsufficientReason } from '../../src/domain/diagnosis';
 import type { Grid, GridSeries, Labels, ServiceSeries } from '../../src/domain/series';
@@ -20,7 +21,9 @@ function flat(labels: Labels, mib: number): GridSeries {
 }
 
 function service(memory: readonly GridSeries[], grid: Grid = GRID): ServiceSeries {
-  return { service: 'checkout-api', grid, memory, traffic: null, jobs: [], limit: null, targets: [], warnings: [] };
+  // Custom queries: what a series stands for is read from its labels.
+  const source = { ...simulatedSource('checkout-api'), preset: 'custom', granularity: null };
+  return { service: 'checkout-api', grid, memory, traffic: null, jobs: [], limit: null, targets: [], restarts: [], source, warnings: [] };
 }
 
 function insufficient(outcome: AnalysisOutcome): InsufficientData {
@@ -56,42 +59,28 @@ describe('analyze: data that cannot answer the question', () => {
     expect(data.guidance[0]).toMatch(/service name/);
   });
 
-  it('names "the memory query" when none is given', () => {
-    expect(insufficient(analyze(service([]))).message).toContain('(the memory query)');
+  it('names the memory query that was sent when none is given', () => {
+    expect(insufficient(analyze(service([]))).message).toContain('(process_resident_memory_bytes{job="checkout-api"})');
   });
 
   it.each([
-    ['container series by __name__', [0, 1, 2].map((k) => flat({ __name__: 'container_memory_working_set_bytes', pod: `checkout-api-7d9f-${k}`, container: 'app' }, 2400))],
-    ['one container series', [flat({ __name__: 'container_memory_rss', pod: 'checkout-api-0' }, 1200)]],
-  ])('%s -> per-pod-only', (_name, memory) => {
-    const data = insufficient(analyze(service(memory)));
-    expect(data.reason).toBe('per-pod-only');
-    expect(data.message).toBe(
-      'pymem cannot tell the workers of checkout-api apart: these are container-level series: one line per pod, however many worker processes it runs.',
-    );
-    expect(data.guidance).toEqual(guidanceFor('per-pod-only'));
+    ['container series by __name__', [0, 1, 2].map((k) => flat({ __name__: 'container_memory_working_set_bytes', pod: `checkout-api-7d9f-${k}`, container: 'app' }, 2400)), {}],
+    ['a container_ memory query', [flat({ pod: 'checkout-api-0' }, 1200), flat({ pod: 'checkout-api-1' }, 1200)], { memoryQuery: 'sum by (pod) (container_memory_working_set_bytes{container="checkout-api"})' }],
+    ['one series per instance while 8 workers per instance are expected', perInstance(3), { workersPerInstance: 8 }],
+    ['pod labels while 4 workers per pod are expected', [0, 1].map((k) => flat({ pod: `checkout-api-${k}` }, 2400)), { workersPerInstance: 4 }],
+  ] as const)('%s: diagnosed at pod granularity, not refused', (_name, memory, options: AnalyzeOptions) => {
+    const outcome = analyze(service(memory), options);
+    expect(outcome.status).toBe('diagnosed');
+    if (outcome.status !== 'diagnosed') return;
+    expect(outcome.diagnosis.granularity).toBe('pod');
+    expect(outcome.diagnosis.pattern).toBe('stable');
+    expect(outcome.diagnosis.findings.join(' ')).toMatch(/one series per pod/);
   });
 
-  it('a container_ memory query is enough to know the data is per pod', () => {
-    const data = insufficient(
-      analyze(service([flat({ pod: 'checkout-api-0' }, 1200), flat({ pod: 'checkout-api-1' }, 1200)]), {
-        memoryQuery: 'sum by (pod) (container_memory_working_set_bytes{container="checkout-api"})',
-      }),
-    );
-    expect(data.reason).toBe('per-pod-only');
-  });
-
-  it('one series per instance while 8 workers per instance are expected -> per-pod-only', () => {
-    const data = insufficient(analyze(service(perInstance(3)), { workersPerInstance: 8 }));
-    expect(data.reason).toBe('per-pod-only');
-    expect(data.message).toBe(
-      'pymem cannot tell the workers of checkout-api apart: the service runs 8 workers per instance but the query returns one series per instance.',
-    );
-  });
-
-  it('the same with pod labels instead of instance', () => {
-    const memory = [0, 1].map((k) => flat({ pod: `checkout-api-${k}` }, 2400));
-    expect(insufficient(analyze(service(memory), { workersPerInstance: 4 })).reason).toBe('per-pod-only');
+  it('one worker per pod (configured) makes pod data as precise as process data', () => {
+    const memory = [0, 1, 2].map((k) => flat({ __name__: 'container_memory_working_set_bytes', pod: `checkout-api-${k}` }, 400));
+    const outcome = analyze(service(memory), { workersPerInstance: 1 });
+    expect(outcome.status === 'diagnosed' && outcome.diagnosis.granularity).toBe('process');
   });
 
   it('too few points -> too-few-points, counting the samples', () => {
@@ -113,9 +102,9 @@ describe('analyze: data that cannot answer the question', () => {
     expect(data.message).toMatch(/^Only 21 memory samples/);
   });
 
-  it('checks for per-pod data before counting points', () => {
+  it('too few points is too few at pod granularity too', () => {
     const sparse = series({ __name__: 'container_memory_working_set_bytes', pod: 'p' }, (i) => (i < 3 ? MIB : Number.NaN));
-    expect(insufficient(analyze(service([sparse]))).reason).toBe('per-pod-only');
+    expect(insufficient(analyze(service([sparse]))).reason).toBe('too-few-points');
   });
 });
 
@@ -163,22 +152,17 @@ describe('analyze: data that can answer', () => {
 describe('guidanceFor', () => {
   it.each([
     ['no-memory-series', 5],
-    ['per-pod-only', 4],
     ['too-few-points', 1],
   ] as const)('%s has %i items', (reason: InsufficientReason, count) => {
     expect(guidanceFor(reason)).toHaveLength(count);
   });
 
-  it('per-pod-only explains how to export a per-worker series', () => {
-    const text = guidanceFor('per-pod-only').join('\n');
+  it('no-memory-series explains the name check, then how to export a per-worker series', () => {
+    const text = guidanceFor('no-memory-series').join('\n');
+    expect(guidanceFor('no-memory-series')[0]).toMatch(/service name/);
     expect(text).toContain("multiprocess_mode='liveall'");
     expect(text).toContain('process-exporter');
-    expect(text).toContain('services.<name>.queries.memory');
     expect(text).toContain('$service');
-  });
-
-  it('no-memory-series adds the name check in front of the per-pod guidance', () => {
-    expect(guidanceFor('no-memory-series').slice(1)).toEqual(guidanceFor('per-pod-only'));
   });
 
   it('returns a fresh array each time', () => {

@@ -1,3 +1,4 @@
+import { simulatedSource } from '../../src/simulation/sample';
 import { describe, expect, it } from 'vitest';
 import { classify } from '../../src/domain/classify';
 import { PATTERN_IDS, type Diagnosis, type PatternId } from '../../src/domain/diagnosis';
@@ -99,6 +100,8 @@ describe('edge cases', () => {
     jobs: [],
     limit: null,
     targets: [],
+    restarts: [],
+    source: simulatedSource('edge'),
     warnings: [],
     ...extra,
   });

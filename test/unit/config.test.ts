@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, serviceSettingsFor, type AppConfig, type Env, type LoadOptions } from '../../src/config/load';
+import { PRESET_IDS, PRESETS } from '../../src/config/presets';
 import { DEFAULT_QUERIES } from '../../src/config/types';
+import { checkTemplate } from '../../src/domain/promql-template';
 import { isTimeZone, parseDurationSetting, parseSize } from '../../src/config/units';
 
 const GIB = 1024 ** 3;
@@ -46,6 +48,8 @@ describe('loadConfig: defaults', () => {
     expect(config).toEqual({
       prometheus: null,
       queries: DEFAULT_QUERIES,
+      source: 'auto',
+      queryOverrides: {},
       services: {},
       analysis: { defaultWindowMs: 6 * HOUR, maxWindowMs: 30 * DAY, timeZone: 'UTC' },
       digest: { cron: null, timeZone: null, channels: {} },
@@ -74,12 +78,18 @@ describe('loadConfig: defaults', () => {
     });
   });
 
-  it('serviceSettingsFor an unconfigured service gives the defaults', () => {
-    expect(serviceSettingsFor(loadConfig({ env: {} }), 'checkout-api')).toEqual({
-      queries: DEFAULT_QUERIES,
-      limitBytes: null,
-      workersPerInstance: null,
-    });
+  it('serviceSettingsFor an unconfigured service tries every preset, per process before per pod', () => {
+    const settings = serviceSettingsFor(loadConfig({ env: {} }), 'checkout-api');
+    expect(settings.sources.map((s) => [s.preset, s.granularity])).toEqual([
+      ['prometheus-client', 'process'],
+      ['multiprocess-gauge', 'process'],
+      ['process-exporter', 'process'],
+      ['cadvisor', 'pod'],
+    ]);
+    expect(settings.sources.map((s) => s.queries)).toEqual(PRESET_IDS.map((id) => PRESETS[id].queries));
+    expect(settings.queries).toEqual(DEFAULT_QUERIES);
+    expect(settings.limitBytes).toBeNull();
+    expect(settings.workersPerInstance).toBeNull();
   });
 });
 
@@ -338,6 +348,30 @@ describe('loadConfig: the YAML file', () => {
   });
 });
 
+describe('loadConfig: sources', () => {
+  it('pins a preset globally or per service; a pinned preset is the only source tried', () => {
+    const config = withFile('source: cadvisor\nqueries:\n  traffic: null\nservices:\n  api:\n    source: multiprocess-gauge\n  auto-one:\n    source: auto\n');
+    const pinned = serviceSettingsFor(config, 'other');
+    expect(pinned.sources).toEqual([{ preset: 'cadvisor', granularity: 'pod', queries: { ...PRESETS.cadvisor.queries, traffic: null } }]);
+    expect(serviceSettingsFor(config, 'api').sources.map((s) => s.preset)).toEqual(['multiprocess-gauge']);
+    expect(serviceSettingsFor(config, 'auto-one').sources).toHaveLength(4);
+  });
+
+  it('refuses an unknown source, naming the choices', () => {
+    const error = configError(() => withFile('source: grafana\nservices:\n  api:\n    source: nope\n'));
+    expect(error.issues).toEqual([
+      'cfg.yaml: source: unknown source "grafana"; use auto or one of prometheus-client, multiprocess-gauge, process-exporter, cadvisor',
+      'cfg.yaml: services.api.source: unknown source "nope"; use auto or one of prometheus-client, multiprocess-gauge, process-exporter, cadvisor',
+    ]);
+  });
+
+  it('every preset\'s queries are valid templates', () => {
+    for (const id of PRESET_IDS) {
+      for (const template of Object.values(PRESETS[id].queries)) if (template !== null) expect(() => checkTemplate(template), `${id}: ${template}`).not.toThrow();
+    }
+  });
+});
+
 describe('loadConfig: queries and per-service overrides', () => {
   const YAML = [
     'queries:',
@@ -368,32 +402,29 @@ describe('loadConfig: queries and per-service overrides', () => {
 
   it('merges a service override over the file queries', () => {
     const config = withFile(YAML);
-    expect(serviceSettingsFor(config, 'checkout-api')).toEqual({
-      queries: {
-        memory: 'python_worker_rss_bytes{service="$service"}',
-        traffic: 'sum(rate(req_total{service="$service"}[5m]))',
-        jobs: 'sum by (name) (rate(jobs_total{svc="$service"}[5m]))',
-        limit: DEFAULT_QUERIES.limit,
-        presence: DEFAULT_QUERIES.presence,
-        up: DEFAULT_QUERIES.up,
-      },
-      limitBytes: 8 * GIB,
-      workersPerInstance: 8,
-    });
-    expect(serviceSettingsFor(config, 'billing-worker')).toEqual({
-      queries: { ...DEFAULT_QUERIES, traffic: null, jobs: null },
-      limitBytes: 512 * MIB,
-      workersPerInstance: null,
-    });
-    expect(serviceSettingsFor(config, 'search-api')).toEqual({
-      queries: { ...DEFAULT_QUERIES, traffic: null, jobs: 'sum by (name) (rate(jobs_total{svc="$service"}[5m]))' },
-      limitBytes: null,
-      workersPerInstance: null,
-    });
+    // Its own memory query: used as it is, nothing detected.
+    const checkout = serviceSettingsFor(config, 'checkout-api');
+    const checkoutQueries = {
+      ...DEFAULT_QUERIES,
+      memory: 'python_worker_rss_bytes{service="$service"}',
+      traffic: 'sum(rate(req_total{service="$service"}[5m]))',
+      jobs: 'sum by (name) (rate(jobs_total{svc="$service"}[5m]))',
+    };
+    expect(checkout).toEqual({ sources: [{ preset: 'custom', granularity: null, queries: checkoutQueries }], queries: checkoutQueries, limitBytes: 8 * GIB, workersPerInstance: 8 });
+    // Other overrides apply on top of every preset tried.
+    const billing = serviceSettingsFor(config, 'billing-worker');
+    expect(billing.queries).toEqual({ ...DEFAULT_QUERIES, traffic: null, jobs: null });
+    expect(billing.sources.map((s) => s.queries.jobs)).toEqual([null, null, null, null]);
+    expect(billing.sources[3]!.queries.memory).toBe(PRESETS.cadvisor.queries.memory);
+    expect(billing.limitBytes).toBe(512 * MIB);
+    const search = serviceSettingsFor(config, 'search-api');
+    expect(search.queries).toEqual({ ...DEFAULT_QUERIES, traffic: null, jobs: 'sum by (name) (rate(jobs_total{svc="$service"}[5m]))' });
+    expect(search.sources).toHaveLength(4);
   });
 
   it('keeps the override table as parsed', () => {
     expect(withFile(YAML).services['checkout-api']).toEqual({
+      source: null,
       queries: { memory: 'python_worker_rss_bytes{service="$service"}', traffic: 'sum(rate(req_total{service="$service"}[5m]))' },
       limitBytes: 8 * GIB,
       workersPerInstance: 8,

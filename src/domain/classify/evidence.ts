@@ -2,7 +2,7 @@
  * Collects every measurement the pattern scores need, once, from the raw series.
  */
 
-import { MIB, gridEndMs, type ServiceSeries } from '../series';
+import { MIB, gridEndMs, type Granularity, type ServiceSeries } from '../series';
 import { buildFleet, type Fleet } from '../fleet';
 import { bucketMeans, makeBuckets, type Buckets } from './buckets';
 import { analyseWorker, type WorkerAnalysis } from './workers';
@@ -58,8 +58,8 @@ export interface Evidence {
 /** A driver with this much level evidence is held out of the per-worker trends. */
 const ADJUST_FROM = 0.5;
 
-export function gatherEvidence(series: ServiceSeries): Evidence {
-  const fleet = buildFleet(series);
+export function gatherEvidence(series: ServiceSeries, granularity: Granularity = 'process'): Evidence {
+  const fleet = buildFleet(series, granularity);
   const buckets = makeBuckets(series.grid);
   const windowHours = (gridEndMs(series.grid) - series.grid.startMs) / 3_600_000;
 

@@ -2,7 +2,7 @@
  * classify(): from one service's series to a diagnosis. Pure and deterministic.
  */
 
-import { MIB, gridEndMs, gridTimeMs, type ServiceSeries } from '../series';
+import { MIB, gridEndMs, gridTimeMs, type Granularity, type ServiceSeries } from '../series';
 import type { Fleet } from '../fleet';
 import type {
   ComponentPattern,
@@ -38,6 +38,10 @@ import { bucketMeans } from './buckets';
 export interface ClassifyOptions {
   /** IANA time zone for times in findings; UTC by default. */
   readonly timeZone?: string;
+  /** What one memory series stands for; `process` by default. */
+  readonly granularity?: Granularity;
+  /** The service runs one worker per pod (configured), so pod-level data loses nothing. */
+  readonly onePerPod?: boolean;
 }
 
 /** The diagnosis of one service over one window. */
@@ -48,7 +52,8 @@ export function classify(series: ServiceSeries, options: ClassifyOptions = {}): 
 /** The diagnosis and the fleet it was read from (the chart and the digest draw the same fleet). */
 export function classifyWithFleet(series: ServiceSeries, options: ClassifyOptions = {}): { diagnosis: Diagnosis; fleet: Fleet } {
   const timeZone = options.timeZone ?? 'UTC';
-  const e = gatherEvidence(series);
+  const granularity = options.granularity ?? 'process';
+  const e = gatherEvidence(series, granularity);
   const count = bestCountChange(e);
   const jobs = scoreJobs(e);
   const traffic = e.trafficRelation ? driverScore(e.trafficRelation, e) : null;
@@ -145,6 +150,8 @@ export function classifyWithFleet(series: ServiceSeries, options: ClassifyOption
     traffic: trafficFigures,
     trafficBy: traffic?.by ?? null,
     unexplainedSwingMiB: unexplained >= 0.5 ? swing.swingMiB : null,
+    granularity,
+    onePerPod: options.onePerPod === true,
     timeZone,
   });
   const grid = series.grid;
@@ -172,6 +179,8 @@ export function classifyWithFleet(series: ServiceSeries, options: ClassifyOption
   const diagnosis: Diagnosis = {
     service: series.service,
     window,
+    granularity,
+    source: series.source,
     pattern: decision.pattern,
     confidence,
     secondary: decision.secondary,

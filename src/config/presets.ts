@@ -1,0 +1,95 @@
+/**
+ * Source presets: the sets of queries for the metrics Python services usually have, with what
+ * each can tell. pymem tries them in order of precision (one series per process before one per
+ * pod) unless the config names one, and says in every report which one it used.
+ */
+
+import type { Granularity } from '../domain/series';
+import type { QueryTemplates } from './types';
+
+export const PRESET_IDS = ['prometheus-client', 'multiprocess-gauge', 'process-exporter', 'cadvisor'] as const;
+export type PresetId = (typeof PRESET_IDS)[number];
+
+export function isPresetId(value: string): value is PresetId {
+  return (PRESET_IDS as readonly string[]).includes(value);
+}
+
+export type { Granularity };
+
+export interface SourcePreset {
+  readonly id: PresetId;
+  /** One line for tables and footers. */
+  readonly title: string;
+  readonly granularity: Granularity;
+  readonly queries: QueryTemplates;
+  /** What the service must export for this preset to have data. */
+  readonly needs: string;
+}
+
+/** The traffic, job and presence queries most services share: the app's own counters, by job. */
+const APP_QUERIES = {
+  traffic: 'sum(rate(http_requests_total{job="$service"}[5m]))',
+  jobs: 'sum by (name) (rate(celery_task_started_total{job="$service"}[5m]))',
+  presence: 'count({job="$service"})',
+  up: 'up{job="$service"}',
+} as const;
+
+export const PRESETS: Readonly<Record<PresetId, SourcePreset>> = {
+  'prometheus-client': {
+    id: 'prometheus-client',
+    title: 'prometheus_client process metrics',
+    granularity: 'process',
+    queries: {
+      memory: 'process_resident_memory_bytes{job="$service"}',
+      ...APP_QUERIES,
+      limit: 'sum(container_spec_memory_limit_bytes{container="$service"})',
+      restarts: null,
+    },
+    needs: 'process_resident_memory_bytes from each worker process (a pid label, or one process per scrape target)',
+  },
+  'multiprocess-gauge': {
+    id: 'multiprocess-gauge',
+    title: 'per-worker RSS gauge (prometheus_client multiprocess, liveall)',
+    granularity: 'process',
+    queries: {
+      memory: 'python_worker_rss_bytes{job="$service"}',
+      ...APP_QUERIES,
+      limit: 'sum(container_spec_memory_limit_bytes{container="$service"})',
+      restarts: null,
+    },
+    needs: "a gauge python_worker_rss_bytes set by each worker, multiprocess_mode='liveall' (a pid label per worker)",
+  },
+  'process-exporter': {
+    id: 'process-exporter',
+    title: 'process-exporter, one group per pid',
+    granularity: 'process',
+    queries: {
+      // Group names like "checkout-api-4312" ({{.PID}} in the group name): one series per process.
+      memory: 'namedprocess_namegroup_memory_bytes{memtype="resident", groupname=~"$service-[0-9]+"}',
+      ...APP_QUERIES,
+      limit: 'sum(container_spec_memory_limit_bytes{container="$service"})',
+      // The exporter's own targets: a host whose exporter was down leaves its processes without data.
+      up: 'up{job=~"process-exporter|process_exporter"}',
+      restarts: null,
+    },
+    needs: 'process-exporter with a group per process: name "$service-{{.PID}}"',
+  },
+  cadvisor: {
+    id: 'cadvisor',
+    title: 'cAdvisor container memory, one series per pod',
+    granularity: 'pod',
+    queries: {
+      memory: 'container_memory_working_set_bytes{container="$service"}',
+      ...APP_QUERIES,
+      presence: 'count(container_memory_working_set_bytes{container="$service"})',
+      limit: 'sum(kube_pod_container_resource_limits{resource="memory", container="$service"})',
+      // The kubelets serving cAdvisor: a node whose kubelet was not scraped leaves its pods without data.
+      up: 'up{job=~"kubelet|cadvisor"}',
+      restarts: 'sum by (pod) (kube_pod_container_status_restarts_total{container="$service"})',
+    },
+    needs: 'cAdvisor (the kubelet) and kube-state-metrics; container named like the service',
+  },
+};
+
+/** Presets in the order pymem tries them: one series per process before one per pod. */
+export const DETECTION_ORDER: readonly PresetId[] = ['prometheus-client', 'multiprocess-gauge', 'process-exporter', 'cadvisor'];
