@@ -411,8 +411,6 @@ export function dropWrongSamples(series: readonly Float64Array[]): Float64Array[
 
 /** Per target and grid point: 1 scraped, 0 down, NaN unknown. */
 interface TargetStatus {
-  /** True where some target was down or nothing at all was scraped. */
-  readonly anyDown: Uint8Array;
   /** For one instance: 1 scraped, 0 not scraped (down or no data), NaN outside its target's life. */
   statusOf(instance: string | null): Float64Array;
   readonly instancesDown: ReadonlyMap<string, Uint8Array>;
@@ -446,7 +444,8 @@ function targetStatus(series: ServiceSeries, processes: readonly { instance: str
     if (!prev) upBy.set(instance, new Float64Array(t.values));
     else for (let i = 0; i < n; i++) if (!(prev[i]! >= t.values[i]!)) prev[i] = t.values[i]! === t.values[i]! ? t.values[i]! : prev[i]!;
   }
-  const instances = new Set<string>([...upBy.keys(), ...processes.map((p) => p.instance).filter((x): x is string => x !== null)]);
+  // Only our own targets: an up query can return every node of a cluster.
+  const instances = new Set<string>(processes.map((p) => p.instance).filter((x): x is string => x !== null));
   for (const instance of instances) {
     const status = new Float64Array(n).fill(NaN);
     const up = upBy.get(instance);
@@ -477,23 +476,17 @@ function targetStatus(series: ServiceSeries, processes: readonly { instance: str
     for (let i = 0; i < n; i++) if (nothing[i]) status[i] = 0;
     byInstance.set(instance, status);
   }
-  const anyDown = new Uint8Array(n);
   const instancesDown = new Map<string, Uint8Array>();
   for (const [instance, status] of byInstance) {
     const down = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
-      if (status[i] === 0) {
-        down[i] = 1;
-        anyDown[i] = 1;
-      }
+      if (status[i] === 0) down[i] = 1;
     }
     instancesDown.set(instance, down);
   }
-  for (let i = 0; i < n; i++) if (nothing[i]) anyDown[i] = 1;
   const unknown = new Float64Array(n).fill(NaN);
   for (let i = 0; i < n; i++) if (nothing[i]) unknown[i] = 0;
   return {
-    anyDown,
     instancesDown,
     nothing,
     statusOf: (instance) => (instance === null ? unknown : (byInstance.get(instance) ?? unknown)),

@@ -8,7 +8,9 @@
  * - matrix: the nuisance matrix from a second, independent generator (test/support/matrix/);
  * - recorded: real Python services recorded on this machine (test/fixtures/recorded/);
  * - subtle: the matrix again with every effect shrunk towards the noise. Not held to the accuracy
- *   bar (some cases are a coin toss by design): it is where confidence learns to come down.
+ *   bar (some cases are a coin toss by design): it is where confidence learns to come down;
+ * - pods: the matrix as a cluster with only cAdvisor sees it (one line per pod), found by source
+ *   detection and diagnosed at pod granularity.
  */
 
 import { createHash } from 'node:crypto';
@@ -20,13 +22,14 @@ import type { AnalysisOutcome, ComponentPattern, PatternId } from '../../src/dom
 import { PrometheusSource } from '../../src/metrics/prometheus';
 import { matrixCases } from './matrix/cases';
 import { emit } from './matrix/plan';
+import { emitPods } from './matrix/pods';
 import { type MetricFamily, writeOpenMetrics } from './openmetrics';
 import { backfill, startPrometheus, type RunningPrometheus } from './prometheus';
 import { SCENARIOS, SCENARIO_END_MS } from './scenario-set';
 import { familiesFor } from './scenario-metrics';
 import { loadRecordings, recordingCases } from './recorded-cases';
 
-export const SET_NAMES = ['own', 'recorded', 'matrix', 'subtle'] as const;
+export const SET_NAMES = ['own', 'recorded', 'matrix', 'subtle', 'pods'] as const;
 export type SetName = (typeof SET_NAMES)[number];
 
 export interface EvalCase {
@@ -72,7 +75,8 @@ export function casesOf(set: SetName): EvalCase[] {
       }));
     case 'matrix':
     case 'subtle':
-      return matrixCases(set === 'subtle' ? 4 : 16, set === 'subtle').map((c) => ({
+    case 'pods':
+      return matrixCases(set === 'matrix' ? 16 : 4, set === 'subtle', set === 'pods').map((c) => ({
         set,
         id: c.id,
         label: c.label,
@@ -82,7 +86,7 @@ export function casesOf(set: SetName): EvalCase[] {
         endMs: c.plan.endMs,
         windowMs: c.plan.windowMs,
         notes: c.notes,
-        families: () => emit(c.plan),
+        families: () => (set === 'pods' ? emitPods(c.plan) : emit(c.plan)),
       }));
     case 'recorded':
       return recordingCases(loadRecordings());
@@ -102,6 +106,7 @@ function generatorFiles(set: SetName): string[] {
       return ['test/support/scenario-set.ts', 'test/support/scenario-metrics.ts', ...dirFiles('src/simulation', '.ts')];
     case 'matrix':
     case 'subtle':
+    case 'pods':
       return dirFiles('test/support/matrix', '.ts');
     case 'recorded':
       return ['test/support/recorded-cases.ts', 'test/support/recordings.ts', ...dirFiles('test/fixtures/recorded', '.om'), ...dirFiles('test/fixtures/recorded', '.json')];

@@ -101,6 +101,11 @@ interface Frame {
    * label and show where confidence has to come down.
    */
   readonly strength: number;
+  /**
+   * The case will be read as pod-level data (one container line per pod): a leak in one worker
+   * is drawn large enough to show in its pod's total, and workers are added as pods.
+   */
+  readonly podLevel: boolean;
 }
 
 interface Behaviour {
@@ -195,7 +200,8 @@ function behaviour(recipe: Recipe, f: Frame): Behaviour {
       const growers = n <= 5 ? 1 : Math.min(Math.max(1, Math.floor(n / 4)), d.pick([1, 1, 2, 3]));
       const slots = pickSlots(d, n, growers);
       const from = d.chance(0.35) ? d.between(0.1, 0.45) : 0;
-      const growth = materialGrowth(f, 1.5 * f.baseMiB);
+      // In a pod's total one worker's leak is diluted by its peers: draw it that much larger.
+      const growth = materialGrowth(f, 1.5 * f.baseMiB) * (f.podLevel ? f.perInstance : 1);
       const steps = d.chance(0.3);
       return {
         ...base,
@@ -235,7 +241,8 @@ function behaviour(recipe: Recipe, f: Frame): Behaviour {
     }
     case 'worker-count-jump': {
       const when = at(f, d.between(0.3, 0.7));
-      const perInstance = d.chance(0.6) && f.perInstance < 64;
+      // Pod-level data shows pods, not workers: more workers per pod is only a higher line there.
+      const perInstance = !f.podLevel && d.chance(0.6) && f.perInstance < 64;
       const share = f.strength < 1 ? d.between(0.12, 0.35) : d.between(0.3, 1.5);
       const add = perInstance ? Math.max(1, Math.round(f.perInstance * share)) : Math.max(1, Math.round(f.instances * share));
       return {
@@ -542,7 +549,7 @@ function nuisanceEffect(nuisance: Exclude<Nuisance, 'several' | 'tiny-fleet' | '
   }
 }
 
-function frame(seed: number, recipe: Recipe, nuisance: Nuisance, subtle: boolean): Frame {
+function frame(seed: number, recipe: Recipe, nuisance: Nuisance, subtle: boolean, podLevel: boolean): Frame {
   const d = new Draw(seed);
   let windowMs = d.pick(WINDOWS);
   let total: number;
@@ -569,6 +576,7 @@ function frame(seed: number, recipe: Recipe, nuisance: Nuisance, subtle: boolean
     noiseMiB,
     wobbleMiB: noiseMiB + sawtooth / 2,
     strength: subtle ? d.between(0.35, 0.8) : 1,
+    podLevel,
   };
 }
 
@@ -585,12 +593,14 @@ function intervalFor(f: Frame): number {
   return f.d.pick([10_000, 15_000, 15_000, 30_000]);
 }
 
-function makeCase(recipe: Recipe, nuisance: Nuisance, draw: number, subtle: boolean): MatrixCase | null {
-  const id = `${subtle ? 'subtle:' : ''}${recipe}~${nuisance}~${draw}`;
+function makeCase(recipe: Recipe, nuisance: Nuisance, draw: number, subtle: boolean, podLevel: boolean): MatrixCase | null {
+  const id = `${subtle ? 'subtle:' : ''}${podLevel ? 'pods:' : ''}${recipe}~${nuisance}~${draw}`;
   const seed = keyOf(id);
-  const f = frame(seed, recipe, nuisance, subtle);
+  const f = frame(seed, recipe, nuisance, subtle, podLevel);
   const b = behaviour(recipe, f);
   if (workers(f) < b.minWorkers) return null;
+  // One pod among others, or pods that are many: at pod level the pods are the workers.
+  if (podLevel && b.minWorkers > 1 && f.instances < 2) return null;
   const intervalMs = intervalFor(f);
   const chosen: Exclude<Nuisance, 'several' | 'tiny-fleet' | 'huge-fleet'>[] =
     nuisance === 'several'
@@ -674,14 +684,14 @@ function pickMany<T>(d: Draw, items: readonly T[], k: number): T[] {
  * Every case of the matrix: each recipe x nuisance drawn `draws` times. Draws 0, 1, 4, 5, ... of every
  * cell are the tuning half, draws 2, 3, 6, 7, ... are held out: stratified by pattern and nuisance.
  */
-export function matrixCases(draws = 16, subtle = false): MatrixCase[] {
+export function matrixCases(draws = 16, subtle = false, podLevel = false): MatrixCase[] {
   const out: MatrixCase[] = [];
   for (const recipe of RECIPES) {
     for (const nuisance of NUISANCES) {
       for (let draw = 0; draw < draws; draw++) {
         // A draw the nuisance cannot apply to (no clear time, too few instances) tries a new seed.
         for (let attempt = 0; attempt < 6; attempt++) {
-          const c = makeCase(recipe, nuisance, draw + attempt * 100, subtle);
+          const c = makeCase(recipe, nuisance, draw + attempt * 100, subtle, podLevel);
           if (c) {
             out.push({ ...c, split: draw % 4 < 2 ? 'tune' : 'holdout' });
             break;
