@@ -7,7 +7,7 @@ import type { ReportService } from '../src/bot/reports';
 import type { Subscriptions } from '../src/bot/subscriptions';
 import { parseServiceName } from '../src/domain/service-name';
 import type { ActionKind, Telemetry } from '../src/observability/telemetry';
-import { ACTION_IDS, CHECKLIST_ACTION_PREFIX, noticeMessage } from '../src/slack/blocks';
+import { ACTION_IDS, CHECKLIST_ACTION_PREFIX, LINK_ACTION_PREFIX, noticeMessage } from '../src/slack/blocks';
 import { DIGEST_ACTIONS } from '../src/slack/digest-blocks';
 import { parseButtonValue, parseChecklistAction, parseMessageAction, parseSelectedValue, parseWindowAction } from '../src/slack/payloads';
 import { replyVia } from './command';
@@ -67,6 +67,12 @@ export function registerActions(app: App, deps: ActionDeps): void {
     }
     return deps.reports.rerun({ ...where.value, windowMs: window.value, deliveryKey: where.value.requestKey, reply, log });
   });
+
+  // Dashboard and runbook buttons (under reports and digest entries): Slack opens the URL itself and
+  // still sends the click; without an acknowledgement it shows a warning beside the button.
+  app.action({ type: 'block_actions', action_id: new RegExp(`^${LINK_ACTION_PREFIX}:`) }, async ({ ack }) => {
+    await ack();
+  });
 }
 
 export function registerDigestActions(app: App, deps: ActionDeps): void {
@@ -96,7 +102,8 @@ export function registerDigestActions(app: App, deps: ActionDeps): void {
  * ignored, instead of Bolt answering 404 after three seconds.
  */
 export function registerOtherActions(app: App): void {
-  app.action(/^(?!checklist|report_|digest_analyze)/, async ({ ack }) => {
+  // Not the ones registered above: a second ack of one request is an error in Bolt.
+  app.action(new RegExp(`^(?!${CHECKLIST_ACTION_PREFIX}|report_|digest_analyze|${LINK_ACTION_PREFIX}:)`), async ({ ack }) => {
     await ack();
   });
 }

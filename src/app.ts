@@ -24,7 +24,7 @@ import { DigestService, DIGEST_WINDOW_MS } from './digest/digest-service';
 import type { SlackGateway } from './slack/gateway';
 import { ReportService } from './bot/reports';
 import type { BotConfig, SlackSettings } from './config/bot';
-import { serviceSettingsFor } from './config/load';
+import { linksFor, serviceSettingsFor } from './config/load';
 import { boltLogger } from './logging';
 import type { MetricsSource } from './metrics/source';
 import { WebApiGateway } from './slack/web-gateway';
@@ -168,6 +168,7 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
     digestsAvailable: true,
     telemetry,
     access,
+    links: (ctx) => linksFor(config.app, ctx),
   });
   const digests = createDigestRunner(config, { ...deps, clock, telemetry, engine, channels }, slack);
   const subscriptions = new Subscriptions({
@@ -238,6 +239,7 @@ export function createDigestService(config: BotConfig, deps: DigestDeps): Digest
     serviceTimeoutMs: config.digest.serviceTimeoutMs,
     windowMs: DIGEST_WINDOW_MS,
     access: config.app.access,
+    links: (ctx) => linksFor(config.app, ctx),
   });
 }
 

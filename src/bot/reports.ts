@@ -15,6 +15,7 @@ import { SchedulerError } from '../analysis/scheduler';
 import { SharedResults, SharedResultsError } from '../analysis/shared-results';
 import { STEP_TITLES, type ChecklistStepId } from '../domain/checklist';
 import { formatDuration, formatWindow } from '../domain/format';
+import type { LinkContext, Links } from '../domain/links';
 import type { StoredReport } from '../domain/report';
 import { accessAllows, deniedText, type AccessPolicy } from '../domain/access';
 import { noTelemetry, type Telemetry } from '../observability/telemetry';
@@ -58,6 +59,8 @@ export interface ReportDeps {
   readonly telemetry?: Telemetry;
   /** Which channel may query which services; null for no restriction. */
   readonly access?: AccessPolicy | null;
+  /** The dashboard and runbook links for a service and window; none when absent. */
+  readonly links?: (ctx: LinkContext) => Links | null;
 }
 
 export interface CommandRequest {
@@ -457,7 +460,9 @@ export class ReportService {
 
   /** Uploads the chart once per shared analysis; a failure leaves a report without a chart that says why. */
   private async withChart(service: string, windowMs: number, shared: SharedReport, result: Extract<ReportJobOutput, { status: 'diagnosed' }>, log: Logger): Promise<StoredReport> {
-    const base = { diagnosis: result.diagnosis, checklist: result.checklist, sourceDescription: this.deps.sourceDescription, timeZone: this.deps.timeZone };
+    const window = result.diagnosis.window;
+    const links = this.deps.links?.({ service, startMs: Date.parse(window.start), endMs: Date.parse(window.end) }) ?? null;
+    const base = { diagnosis: result.diagnosis, checklist: result.checklist, sourceDescription: this.deps.sourceDescription, timeZone: this.deps.timeZone, links };
     const png = shared.png;
     if (png === null) return { ...base, chartFileId: null, chartProblem: 'the chart could not be drawn (logged on pymem’s side).' };
     if (shared.upload === null) {

@@ -3,7 +3,7 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { analyzeService } from '../analysis/analyze-service';
-import { loadConfig, serviceSettingsFor, type AppConfig, type Env } from '../config/load';
+import { linksFor, loadConfig, serviceSettingsFor, type AppConfig, type Env } from '../config/load';
 import { parseDuration } from '../domain/format';
 import { parseServiceName } from '../domain/service-name';
 import { DemoSource } from '../metrics/demo';
@@ -56,10 +56,12 @@ export async function runAnalyzeCommand(argv: readonly string[], env: Env, io: C
     throw error;
   }
 
-  const ctx = { sourceDescription: source.description, timeZone };
+  const window = result.status === 'insufficient-data' ? result.outcome.insufficient.window : result.outcome.diagnosis.window;
+  const links = linksFor(config, { service: args.service, startMs: Date.parse(window.start), endMs: Date.parse(window.end) });
+  const ctx = { sourceDescription: source.description, timeZone, links };
   if (result.status === 'insufficient-data') {
     const data = result.outcome.insufficient;
-    if (args.json) io.stdout(JSON.stringify({ status: 'insufficient-data', ...data }, null, 2) + '\n');
+    if (args.json) io.stdout(JSON.stringify({ status: 'insufficient-data', ...data, links }, null, 2) + '\n');
     else io.stdout(renderInsufficientText(data, ctx));
     io.stderr(`pymem: ${data.message}\n`);
     return EXIT.noData;
@@ -77,7 +79,7 @@ export async function runAnalyzeCommand(argv: readonly string[], env: Env, io: C
       return EXIT.failure;
     }
   }
-  if (args.json) io.stdout(JSON.stringify({ status: 'diagnosed', ...diagnosis, checklist: result.checklist }, null, 2) + '\n');
+  if (args.json) io.stdout(JSON.stringify({ status: 'diagnosed', ...diagnosis, checklist: result.checklist, links }, null, 2) + '\n');
   else {
     io.stdout(renderDiagnosisText(diagnosis, result.checklist, ctx));
     if (args.png !== undefined) io.stdout(`\nChart written to ${args.png}\n`);

@@ -3,12 +3,15 @@
 import type { Diagnosis, InsufficientData } from '../domain/diagnosis';
 import type { ChecklistStep } from '../domain/checklist';
 import { formatTime, formatWindow } from '../domain/format';
+import { LINK_KINDS, type Links } from '../domain/links';
 import { patternTitle } from '../domain/pattern-names';
 
 export interface ReportContext {
   readonly sourceDescription: string;
   readonly timeZone: string;
   readonly width?: number;
+  /** The dashboard and runbook URLs for this service and window, when configured. */
+  readonly links?: Links | null;
 }
 
 export function renderDiagnosisText(d: Diagnosis, checklist: readonly ChecklistStep[], ctx: ReportContext): string {
@@ -31,6 +34,7 @@ export function renderDiagnosisText(d: Diagnosis, checklist: readonly ChecklistS
     lines.push(...wrap(step.found, width, '     Found: ', '            '));
     step.next.forEach((n, k) => lines.push(...wrap(n, width, k === 0 ? '     Next:  ' : '            ', '              ')));
   });
+  lines.push(...linkLines(ctx.links ?? null));
   for (const w of d.warnings) lines.push(...wrap(`warning: ${w}`, width, ''));
   return lines.join('\n') + '\n';
 }
@@ -44,7 +48,15 @@ export function renderInsufficientText(data: InsufficientData, ctx: ReportContex
     'What to do',
   ];
   for (const g of data.guidance) lines.push(...wrap(g, ctx.width ?? 100, '  • ', '    '));
+  lines.push(...linkLines(ctx.links ?? null));
   return lines.join('\n') + '\n';
+}
+
+/** URLs stay whole on their line, however long, so a terminal can still open them. */
+function linkLines(links: Links | null): string[] {
+  if (links === null) return [];
+  const rows = LINK_KINDS.flatMap((kind) => (links[kind] === null ? [] : [`  ${`${kind[0]!.toUpperCase()}${kind.slice(1)}:`.padEnd(11)}${links[kind]}`]));
+  return rows.length > 0 ? ['', 'Links', ...rows] : [];
 }
 
 function windowLine(start: string, end: string, seconds: number, timeZone: string): string {

@@ -6,9 +6,11 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { checkLinkTemplate, LINK_KINDS, NO_LINKS, renderLinks, type LinkContext, type Links } from '../domain/links';
 import { checkTemplate, TemplateError } from '../domain/promql-template';
 import { parseServiceName } from '../domain/service-name';
 import type { AccessPolicy } from '../domain/access';
+import { SLACK_LIMITS } from '../slack/limits';
 import { DETECTION_ORDER, PRESET_IDS, PRESETS, isPresetId, type PresetId } from './presets';
 import { DEFAULT_QUERIES, type BackendAuth, type PrometheusSettings, type QueryTemplates, type ServiceSettings, type SourceQueries } from './types';
 import { isTimeZone, parseDurationSetting, parseSize } from './units';
@@ -32,6 +34,8 @@ export interface ServiceOverride {
   readonly queries: Partial<QueryTemplates>;
   readonly limitBytes: number | null;
   readonly workersPerInstance: number | null;
+  /** Link templates of this service's own; a key that is absent falls back to the global one, null switches it off. */
+  readonly links: Partial<Links>;
 }
 
 /** Digest schedules from the config file; the environment can override the default one. */
@@ -51,6 +55,8 @@ export interface AppConfig {
   /** `queries` in the file, as given: they apply on top of whichever source is used. */
   readonly queryOverrides: Partial<QueryTemplates>;
   readonly services: Readonly<Record<string, ServiceOverride>>;
+  /** URL templates for the buttons under reports and digest entries (domain/links.ts); null where not configured. */
+  readonly links: Links;
   readonly analysis: AnalysisSettings;
   readonly digest: DigestFileSettings;
   /** Which channel may query which services; null when not configured (every channel may query every service). */
@@ -97,6 +103,10 @@ const queriesSchema = z.strictObject({
   restarts: template.nullable().optional(),
 });
 const sourceSchema = z.string().min(1);
+const linksSchema = z.strictObject({
+  dashboard: template.nullable().optional(),
+  runbook: template.nullable().optional(),
+});
 
 const fileSchema = z.strictObject({
   prometheus: z
@@ -113,6 +123,7 @@ const fileSchema = z.strictObject({
     .optional(),
   source: sourceSchema.optional(),
   queries: queriesSchema.optional(),
+  links: linksSchema.optional(),
   analysis: z
     .strictObject({
       window: duration.optional(),
@@ -141,6 +152,7 @@ const fileSchema = z.strictObject({
         queries: queriesSchema.optional(),
         limit: size.optional(),
         workersPerInstance: z.number().int().positive().optional(),
+        links: linksSchema.optional(),
       }),
     )
     .optional(),
@@ -159,6 +171,7 @@ export function loadConfig(options: LoadOptions): AppConfig {
   const queryOverrides = file.queries ? partialQueries(file.queries, where('queries'), issues) : {};
   const queries = { ...DEFAULT_QUERIES, ...queryOverrides };
   const source = resolveSource(file.source, where('source'), issues) ?? 'auto';
+  const links: Links = { ...NO_LINKS, ...resolveLinks(file.links, null, where('links'), issues) };
   const services: Record<string, ServiceOverride> = {};
   for (const [name, raw] of Object.entries(file.services ?? {})) {
     const key = where(`services.${name}`);
@@ -167,7 +180,8 @@ export function loadConfig(options: LoadOptions): AppConfig {
     const own = raw.queries ? partialQueries(raw.queries, `${key}.queries`, issues) : {};
     const limitBytes = raw.limit === undefined ? null : parseSize(raw.limit);
     if (raw.limit !== undefined && limitBytes === null) issues.push(`${key}.limit: expected a size such as 8GiB or 512MiB, got ${JSON.stringify(raw.limit)}`);
-    services[name] = { source: resolveSource(raw.source, `${key}.source`, issues), queries: own, limitBytes, workersPerInstance: raw.workersPerInstance ?? null };
+    const ownLinks = raw.links ? resolveLinks(raw.links, parsed.ok ? name : null, `${key}.links`, issues) : {};
+    services[name] = { source: resolveSource(raw.source, `${key}.source`, issues), queries: own, limitBytes, workersPerInstance: raw.workersPerInstance ?? null, links: ownLinks };
   }
 
   const prometheus = resolvePrometheus(options, file, where, issues);
@@ -175,7 +189,7 @@ export function loadConfig(options: LoadOptions): AppConfig {
   const digest = resolveDigestFile(file, where, issues);
   const access = resolveAccess(file, where, issues);
   if (issues.length > 0) throw new ConfigError(issues);
-  return { prometheus, queries, source, queryOverrides, services, analysis, digest, access, configFile: path ?? null };
+  return { prometheus, queries, source, queryOverrides, services, links, analysis, digest, access, configFile: path ?? null };
 }
 
 /**
@@ -207,6 +221,16 @@ function resolveSource(raw: string | undefined, key: string, issues: string[]): 
   if (raw === 'auto' || isPresetId(raw)) return raw;
   issues.push(`${key}: unknown source ${JSON.stringify(raw)}; use auto or one of ${PRESET_IDS.join(', ')}`);
   return null;
+}
+
+/** The link templates for one service: its own on top of the global ones. */
+export function linkTemplatesFor(config: AppConfig, service: string): Links {
+  return { ...config.links, ...(config.services[service]?.links ?? {}) };
+}
+
+/** The rendered links for one service and window (a report's, a digest's); null when none is configured. */
+export function linksFor(config: AppConfig, ctx: LinkContext): Links | null {
+  return renderLinks(linkTemplatesFor(config, ctx.service), ctx, SLACK_LIMITS.buttonUrl);
 }
 
 function readConfigFile(path: string, read: (p: string) => string, issues: string[]): FileConfig {
@@ -254,6 +278,27 @@ function partialQueries(raw: NonNullable<FileConfig['queries']>, key: string, is
     } else {
       out[name] = value;
     }
+  }
+  return out;
+}
+
+/**
+ * Checks each link template; `service` is the service a per-service template belongs to (null for
+ * the global ones, or when the name itself is invalid and already reported).
+ */
+function resolveLinks(raw: FileConfig['links'], service: string | null, key: string, issues: string[]): Partial<Links> {
+  const out: { -readonly [K in keyof Links]?: Links[K] } = {};
+  for (const kind of LINK_KINDS) {
+    const value = raw?.[kind];
+    if (value === undefined) continue;
+    if (value !== null) {
+      const problem = checkLinkTemplate(value, service, SLACK_LIMITS.buttonUrl);
+      if (problem !== null) {
+        issues.push(`${key}.${kind}: ${problem}`);
+        continue;
+      }
+    }
+    out[kind] = value;
   }
   return out;
 }

@@ -15,6 +15,7 @@ import { postWithImage } from '../slack/post-with-image';
 import type { Store } from '../store/store';
 import type { DigestPanelInput } from '../charts/digest-spec';
 import { accessAllows, type AccessPolicy } from '../domain/access';
+import type { LinkContext, Links } from '../domain/links';
 import { unmeasuredPanel, type Measurement } from './measure';
 
 export type { Measurement };
@@ -32,6 +33,8 @@ export interface DigestDeps {
   readonly windowMs: number;
   /** Which channel may see which services; null for no restriction. */
   readonly access?: AccessPolicy | null;
+  /** The dashboard and runbook links for a service and window; none when absent. */
+  readonly links?: (ctx: LinkContext) => Links | null;
 }
 
 export interface ComposedDigest {
@@ -95,8 +98,9 @@ export class DigestService {
   /** The message for a composed digest, with its chart uploaded when there is a chart to show. */
   async render(digest: ComposedDigest, slack: SlackGateway | null): Promise<{ message: (image: { fileId: string | null; problem: string | null }) => SlackMessage; image: { fileId: string | null; problem: string | null }; png: Buffer | null }> {
     const timeZone = this.deps.timeZone;
+    const links = this.linksOf(digest);
     const build = (image: { fileId: string | null; problem: string | null }) =>
-      digestMessage({ entries: digest.entries, windowMs: this.deps.windowMs, endMs: digest.endMs, timeZone, chartFileId: image.fileId, chartProblem: image.problem });
+      digestMessage({ entries: digest.entries, windowMs: this.deps.windowMs, endMs: digest.endMs, timeZone, chartFileId: image.fileId, chartProblem: image.problem, links });
     const quiet = build({ fileId: null, problem: null }).blocks.length <= 1;
     if (quiet || digest.entries.length === 0) return { message: build, image: { fileId: null, problem: null }, png: null };
     const grew = digest.entries.filter((e) => e.kind === 'measured' && e.status === 'grew').length;
@@ -122,6 +126,20 @@ export class DigestService {
     const rendered = await this.render(digest, slack);
     const result = await postWithImage(slack, digest.channelId, rendered.image, rendered.message, { logger: this.deps.logger });
     return result.ok ? { ok: true, ts: result.ts } : { ok: false, code: result.code };
+  }
+
+  /** Each entry's links over the digest's window; none for a service the channel may not query. */
+  private linksOf(digest: ComposedDigest): Map<string, Links> {
+    const out = new Map<string, Links>();
+    const linksFor = this.deps.links;
+    if (!linksFor) return out;
+    const startMs = digest.endMs - this.deps.windowMs;
+    for (const entry of digest.entries) {
+      if (!this.allowed(digest.channelId, entry.service)) continue;
+      const links = linksFor({ service: entry.service, startMs, endMs: digest.endMs });
+      if (links !== null) out.set(entry.service, links);
+    }
+    return out;
   }
 
   allowed(channelId: string, service: string): boolean {

@@ -5,6 +5,7 @@
 
 import type { Diagnosis, InsufficientData } from './diagnosis';
 import type { ChecklistStep } from './checklist';
+import type { Links } from './links';
 
 export interface StoredReport {
   readonly diagnosis: Diagnosis;
@@ -15,6 +16,8 @@ export interface StoredReport {
   readonly chartProblem: string | null;
   readonly sourceDescription: string;
   readonly timeZone: string;
+  /** The dashboard and runbook URLs rendered for this report's service and window; null when none is configured. */
+  readonly links: Links | null;
 }
 
 export type { Diagnosis, InsufficientData };
@@ -22,9 +25,10 @@ export type { Diagnosis, InsufficientData };
 /**
  * A report stored by an earlier version of pymem, brought up to the current shape: fields added
  * since (coverage, worker counts, focus, auxiliary processes, the confidence note, how a job drives
- * memory) get the values that say "not known", so old messages still render after an upgrade.
+ * memory, links) get the values that say "not known", so old messages still render after an upgrade.
  */
 export function upgradeStoredReport(report: StoredReport): StoredReport {
+  const links = (report as Partial<StoredReport>).links ?? null;
   const d = report.diagnosis as Partial<Diagnosis> & Diagnosis;
   const diagnosis: Diagnosis = {
     ...d,
@@ -38,5 +42,5 @@ export function upgradeStoredReport(report: StoredReport): StoredReport {
     job: d.job ? { ...d.job, by: d.job.by ?? 'level' } : null,
     workers: d.workers.map((w) => ({ ...w, pullAwayBytes: w.pullAwayBytes ?? null })),
   };
-  return { ...report, diagnosis };
+  return { ...report, diagnosis, links };
 }

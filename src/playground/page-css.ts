@@ -205,6 +205,7 @@ b, strong { font-weight: 700; }
 .b-button.primary:hover { background: #148567; }
 .b-button.danger { color: #e01e5a; }
 .b-button:disabled, .b-select:disabled { opacity: 0.6; cursor: progress; }
+a.b-link-button { display: inline-block; box-sizing: border-box; text-decoration: none; }
 .b-select {
   -webkit-appearance: none; appearance: none; padding-right: 30px; font-weight: 400; max-width: 280px;
   background-image: url("data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='10' height='6' viewBox='0 0 10 6'%3E%3Cpath d='M1 1l4 4 4-4' fill='none' stroke='%231d1c1d' stroke-width='1.5' stroke-linecap='round' stroke-linejoin='round'/%3E%3C/svg%3E");

@@ -368,17 +368,19 @@ export const PAGE_SCRIPT = String.raw`'use strict';
     var wrap;
     switch (type) {
       case 'button': {
-        var button = h('button', {
-          type: 'button',
-          className: 'b-button' + (element.style === 'primary' ? ' primary' : element.style === 'danger' ? ' danger' : ''),
-          dataset: { actionId: element.action_id || '' }
-        });
+        // A button with a url is a link, as in Slack: the browser opens it in a new tab (and shows
+        // where it goes, copies it, opens it with a middle click); the click still reaches the bot.
+        var link = typeof element.url === 'string' && /^https?:\/\//i.test(element.url);
+        var className = 'b-button' + (element.style === 'primary' ? ' primary' : element.style === 'danger' ? ' danger' : '');
+        var button = link
+          ? h('a', { className: className + ' b-link-button', href: element.url, target: '_blank', rel: 'noopener noreferrer', dataset: { actionId: element.action_id || '' } })
+          : h('button', { type: 'button', className: className, dataset: { actionId: element.action_id || '' } });
+        if (typeof element.accessibility_label === 'string') button.setAttribute('aria-label', element.accessibility_label);
         emitPlain(plainText(element.text), button, false, element.text ? element.text.emoji !== false : true);
         button.addEventListener('click', function () {
-          if (element.url && /^https?:/i.test(element.url)) window.open(element.url, '_blank', 'noopener');
           var extra = {};
           if (typeof element.value === 'string') extra.value = element.value;
-          sendAction(message, blockId, element, extra, [button]);
+          sendAction(message, blockId, element, extra, link ? [] : [button]);
         });
         return button;
       }

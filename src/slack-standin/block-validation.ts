@@ -47,6 +47,7 @@ export const BLOCK_LIMITS = {
   buttonText: 75,
   buttonValue: 2000,
   url: 3000,
+  accessibilityLabel: 75,
   imageUrl: 3000,
   altText: 2000,
   imageTitle: 2000,
@@ -326,6 +327,7 @@ class Checker {
       this.text(element['text'], `${pointer}/text`, { max: BLOCK_LIMITS.buttonText, plainOnly: true, required: true });
       this.optionalString(element['value'], `${pointer}/value`, BLOCK_LIMITS.buttonValue);
       this.optionalString(element['url'], `${pointer}/url`, BLOCK_LIMITS.url);
+      this.optionalString(element['accessibility_label'], `${pointer}/accessibility_label`, BLOCK_LIMITS.accessibilityLabel);
       const style = element['style'];
       if (style !== undefined && style !== 'primary' && style !== 'danger') this.fail(`${pointer}/style`, 'must be primary or danger');
       return;

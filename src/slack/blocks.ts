@@ -7,6 +7,7 @@ import type { ActionsBlock, Button, Checkboxes, ContextBlock, KnownBlock, PlainT
 import type { InsufficientData } from '../domain/diagnosis';
 import { CHECKLIST_STEP_IDS, type ChecklistStep, type ChecklistStepId } from '../domain/checklist';
 import { formatDuration, formatTime } from '../domain/format';
+import { LINK_KINDS, type LinkKind, type Links } from '../domain/links';
 import { patternTitle } from '../domain/pattern-names';
 import type { StoredReport } from '../domain/report';
 import type { ChecklistState } from '../store/store';
@@ -27,6 +28,14 @@ export const WINDOW_CHOICES: readonly { readonly label: string; readonly ms: num
   { label: 'Last 24 hours', ms: 24 * 3_600_000 },
   { label: 'Last 7 days', ms: 7 * 24 * 3_600_000 },
 ];
+
+/**
+ * Every link button (dashboard, runbook) has an action_id starting with this. Slack opens the URL
+ * and still sends the click to the app, which only acknowledges it.
+ */
+export const LINK_ACTION_PREFIX = 'link';
+
+const LINK_LABELS: Readonly<Record<LinkKind, string>> = { dashboard: 'Dashboard', runbook: 'Runbook' };
 
 export function checklistActionId(step: ChecklistStepId): string {
   return `${CHECKLIST_ACTION_PREFIX}:${step}`;
@@ -148,7 +157,30 @@ function analysisBlocks(service: string, report: StoredReport, windowMs: number)
       elements: [{ type: 'mrkdwn', text: trimText(`:warning: ${d.warnings.map(escapeMrkdwn).join(' · ')}`, SLACK_LIMITS.contextElementText) }],
     });
   }
+  const links = report.links ? linkButtons(report.links, service, '') : [];
+  if (links.length > 0) blocks.push({ type: 'actions', block_id: 'links', elements: links });
   return blocks;
+}
+
+/**
+ * One button per configured link, in a fixed order. `idSuffix` keeps action_ids unique when a
+ * message has several sets (a digest: one per service). A URL over Slack's limit is left out (the
+ * configuration check makes that unlikely): Slack would refuse the whole message for it.
+ */
+export function linkButtons(links: Links, service: string, idSuffix: string): Button[] {
+  return LINK_KINDS.flatMap((kind): Button[] => {
+    const url = links[kind];
+    if (url === null || url.length > SLACK_LIMITS.buttonUrl) return [];
+    return [
+      {
+        type: 'button',
+        action_id: `${LINK_ACTION_PREFIX}:${kind}${idSuffix}`.slice(0, 255),
+        text: { type: 'plain_text', text: LINK_LABELS[kind] },
+        url,
+        accessibility_label: trimText(`Open the ${kind} for ${service}`, SLACK_LIMITS.accessibilityLabel),
+      },
+    ];
+  });
 }
 
 /**

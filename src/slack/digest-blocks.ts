@@ -4,7 +4,8 @@ import type { KnownBlock, PlainTextOption, SectionBlock } from '@slack/types';
 import type { DigestEntry } from '../domain/digest';
 import { isQuiet } from '../domain/digest';
 import { formatBytes, formatDuration, formatPercent, formatTime } from '../domain/format';
-import type { SlackMessage } from './blocks';
+import type { Links } from '../domain/links';
+import { linkButtons, type SlackMessage } from './blocks';
 import { escapeMrkdwn, joinWithinLimit, SLACK_LIMITS, trimText } from './limits';
 
 export const DIGEST_ACTIONS = {
@@ -15,6 +16,8 @@ export const DIGEST_ACTIONS = {
 
 /** Detail sections beyond this many are folded into the compact list (Slack allows 50 blocks). */
 const MAX_DETAILED = 35;
+/** Blocks kept for what follows the detail sections: the compact list and the menu. */
+const TAIL_BLOCKS = 2;
 /** Slack's static select takes at most 100 options. */
 const MAX_SELECT_OPTIONS = 100;
 
@@ -27,6 +30,8 @@ export interface DigestView {
   readonly timeZone: string;
   readonly chartFileId: string | null;
   readonly chartProblem: string | null;
+  /** Each service's dashboard and runbook links over the digest's window; a service without any is absent. */
+  readonly links?: ReadonlyMap<string, Links>;
 }
 
 export function digestMessage(view: DigestView): SlackMessage {
@@ -63,9 +68,23 @@ export function digestMessage(view: DigestView): SlackMessage {
   }
 
   const detailed = entries.filter((e) => !(e.kind === 'measured' && e.status !== 'grew'));
-  const shown = detailed.slice(0, MAX_DETAILED);
-  for (const entry of shown) blocks.push(entrySection(entry));
-  const compact = [...detailed.slice(MAX_DETAILED), ...entries.filter((e) => e.kind === 'measured' && e.status !== 'grew')];
+  // An entry with links takes two blocks (its section, and a row of link buttons under it): the
+  // entries that fit in what is left of Slack's 50 blocks are detailed, most important first, and
+  // the rest join the compact list (the menu at the bottom still analyses any of them).
+  let budget = SLACK_LIMITS.blocksPerMessage - blocks.length - TAIL_BLOCKS;
+  let shownCount = 0;
+  for (const entry of detailed) {
+    if (shownCount >= MAX_DETAILED) break;
+    const links = view.links?.get(entry.service);
+    const buttons = links ? linkButtons(links, entry.service, `:${entry.service}`) : [];
+    const cost = buttons.length > 0 ? 2 : 1;
+    if (cost > budget) break;
+    blocks.push(entrySection(entry));
+    if (buttons.length > 0) blocks.push({ type: 'actions', block_id: `digest_links_${entry.service}`.slice(0, 255), elements: buttons });
+    budget -= cost;
+    shownCount++;
+  }
+  const compact = [...detailed.slice(shownCount), ...entries.filter((e) => e.kind === 'measured' && e.status !== 'grew')];
   if (compact.length > 0) {
     blocks.push({
       type: 'section',

@@ -6,6 +6,12 @@ export const SLACK_LIMITS = {
   contextElementText: 2000,
   headerText: 150,
   buttonText: 75,
+  /** A button's `url`. */
+  buttonUrl: 3000,
+  /** Elements in one actions block. */
+  actionsElements: 25,
+  /** A button's accessibility_label. */
+  accessibilityLabel: 75,
   optionText: 75,
   placeholderText: 150,
   altText: 2000,

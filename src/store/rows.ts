@@ -87,6 +87,8 @@ const storedReportShape = z.object({
   chartProblem: z.string().nullable(),
   sourceDescription: z.string(),
   timeZone: z.string(),
+  // Absent in reports stored before links existed.
+  links: z.object({ dashboard: z.string().nullable(), runbook: z.string().nullable() }).nullable().optional(),
 });
 
 function isStoredReport(value: unknown): value is StoredReport {

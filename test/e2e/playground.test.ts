@@ -4,7 +4,7 @@
  * Everything the page does reaches the bot as a signed Slack request.
  */
 
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -32,7 +32,10 @@ const pageErrors: string[] = [];
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run ./scripts/setup.sh (it installs Debian's chromium)`);
   dir = await mkdtemp(join(tmpdir(), 'pymem-playground-'));
-  playground = await startPlayground({ port: 0, databasePath: join(dir, 'playground.sqlite'), logLevel: 'silent' });
+  // Links to a dashboard and a runbook, so that reports and digests carry link buttons.
+  const config = join(dir, 'pymem.yaml');
+  await writeFile(config, 'links:\n  dashboard: "https://grafana.example/d/memory?var-service=$service&from=$from_ms&to=$to_ms"\n  runbook: https://wiki.example/runbooks/$service\n');
+  playground = await startPlayground({ port: 0, databasePath: join(dir, 'playground.sqlite'), logLevel: 'silent', env: { PYMEM_CONFIG: config } });
   context = await chromium.launchPersistentContext(join(dir, 'profile'), {
     executablePath: CHROMIUM,
     headless: true,
@@ -116,6 +119,31 @@ describe('the playground in Chromium', () => {
     await expect(report().locator('[data-block-id="footer"]').textContent()).resolves.toMatch(/^Run by @Alice at /);
     await expect(report().locator('[data-block-id="step_find-worker"] [data-emoji="point_left"]').count()).resolves.toBe(1);
   }, 120_000);
+
+  it('draws a button with a url as a link that opens in a new tab, and still sends the click to the bot', async () => {
+    const links = report().locator('[data-block-id="links"] a.b-button');
+    await expect(links.allTextContents()).resolves.toEqual(['Dashboard', 'Runbook']);
+    const dashboard = links.first();
+    const href = (await dashboard.getAttribute('href'))!;
+    expect(href).toMatch(/^https:\/\/grafana\.example\/d\/memory\?var-service=checkout-api&from=\d{13}&to=\d{13}$/);
+    await expect(dashboard.getAttribute('target')).resolves.toBe('_blank');
+    await expect(dashboard.getAttribute('rel')).resolves.toBe('noopener noreferrer');
+    await expect(dashboard.getAttribute('aria-label')).resolves.toBe('Open the dashboard for checkout-api');
+    await expect(links.nth(1).getAttribute('href')).resolves.toBe('https://wiki.example/runbooks/checkout-api');
+
+    // Nothing leaves the machine: the dashboard is answered here.
+    await context.route('https://grafana.example/**', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<title>dashboard</title>' }));
+    const before = await report().innerHTML();
+    const [tab] = await Promise.all([context.waitForEvent('page'), dashboard.click()]);
+    await tab.waitForLoadState();
+    expect(tab.url()).toBe(href);
+    await tab.close();
+    // The click reached the bot (a refusal would show as a toast) and changed nothing in the report.
+    await page.waitForTimeout(2_000);
+    await expect(page.locator('.toast').allTextContents()).resolves.toEqual([]);
+    await expect(report().innerHTML()).resolves.toBe(before);
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
 
   it('records ticks by whoever clicks, live, without a reload', async () => {
     await tick('find-worker');

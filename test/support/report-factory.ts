@@ -21,6 +21,7 @@ export function reportFor(scenarioId: string, overrides: Partial<StoredReport> =
     chartProblem: null,
     sourceDescription: 'Prometheus at http://prometheus:9090',
     timeZone: 'UTC',
+    links: null,
     ...overrides,
   };
 }

@@ -76,6 +76,7 @@ export function makeStoredReport(overrides: Partial<StoredReport> = {}): StoredR
     chartProblem: null,
     sourceDescription: 'Prometheus at http://prometheus.internal:9090',
     timeZone: 'Europe/Berlin',
+    links: { dashboard: 'https://grafana.example/d/abc/memory?var-service=checkout-api&from=1772431200000&to=1772452800000', runbook: null },
     ...overrides,
   };
 }

@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Env } from '../../src/config/load';
 import type { CliIo } from '../../src/cli/io';
 import { main } from '../../src/cli/main';
@@ -259,5 +262,56 @@ describe('pymem analyze --demo', () => {
     const r = await run(['analyze', 'checkout-api', '--demo'], { PYMEM_TZ: 'Europe/Berlin' });
     expect(r.code).toBe(0);
     expect(lines(r.stdout)[0]).toContain('– 13:00 GMT+1)');
+  });
+});
+
+describe('pymem analyze: links to the dashboard and the runbook', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pymem-cli-links-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const configFile = (name: string, yaml: string): string => {
+    const path = join(dir, name);
+    writeFileSync(path, yaml);
+    return path;
+  };
+  const LINKS = configFile(
+    'links.yaml',
+    'links:\n  dashboard: "https://grafana.example/d/abc/memory?var-service=$service&from=$from_ms&to=$to_ms&tz=$from"\n  runbook: https://wiki.example/runbooks/$service\n',
+  );
+  const SIX_HOURS_AGO = NOW - 6 * 3_600_000;
+
+  it('--json has links: null when none is configured', async () => {
+    const r = await run(['analyze', 'checkout-api', '--demo', '--json']);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as Record<string, unknown>)['links']).toBeNull();
+  });
+
+  it('--json has the rendered URLs over the analysed window, in UTC whatever PYMEM_TZ says', async () => {
+    const r = await run(['analyze', 'checkout-api', '--demo', '--json', '--config', LINKS], { PYMEM_TZ: 'America/New_York' });
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { links: unknown; window: { start: string; end: string } };
+    expect(out.window.start).toBe(new Date(SIX_HOURS_AGO).toISOString());
+    expect(out.links).toEqual({
+      dashboard: `https://grafana.example/d/abc/memory?var-service=checkout-api&from=${SIX_HOURS_AGO}&to=${NOW}&tz=2026-03-02T06%3A00%3A00Z`,
+      runbook: 'https://wiki.example/runbooks/checkout-api',
+    });
+  });
+
+  it('the text report lists them, whole, after the checklist', async () => {
+    const r = await run(['analyze', 'checkout-api', '--demo', '--config', LINKS]);
+    expect(r.code).toBe(0);
+    const out = lines(r.stdout);
+    expect(out.indexOf('Links')).toBeGreaterThan(out.indexOf('Checklist'));
+    expect(out).toContain(`  Dashboard: https://grafana.example/d/abc/memory?var-service=checkout-api&from=${SIX_HOURS_AGO}&to=${NOW}&tz=2026-03-02T06%3A00%3A00Z`);
+    expect(out).toContain('  Runbook:   https://wiki.example/runbooks/checkout-api');
+    expect((await run(['analyze', 'checkout-api', '--demo'])).stdout).not.toContain('Links');
+  });
+
+  it('a bad template exits 3 with one line naming the setting', async () => {
+    const bad = configFile('bad.yaml', 'links:\n  runbook: https://wiki.example/$servce\n');
+    const r = await run(['analyze', 'checkout-api', '--demo', '--config', bad]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe('');
+    expect(lines(r.stderr)).toHaveLength(1);
+    expect(r.stderr.startsWith(`pymem: invalid configuration: ${bad}: links.runbook: unknown placeholder "$servce"; `)).toBe(true);
   });
 });

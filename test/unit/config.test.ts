@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, serviceSettingsFor, type AppConfig, type Env, type LoadOptions } from '../../src/config/load';
+import { ConfigError, linksFor, linkTemplatesFor, loadConfig, serviceSettingsFor, type AppConfig, type Env, type LoadOptions } from '../../src/config/load';
 import { PRESET_IDS, PRESETS } from '../../src/config/presets';
 import { DEFAULT_QUERIES } from '../../src/config/types';
 import { checkTemplate } from '../../src/domain/promql-template';
@@ -51,6 +51,7 @@ describe('loadConfig: defaults', () => {
       source: 'auto',
       queryOverrides: {},
       services: {},
+      links: { dashboard: null, runbook: null },
       analysis: { defaultWindowMs: 6 * HOUR, maxWindowMs: 30 * DAY, timeZone: 'UTC' },
       digest: { cron: null, timeZone: null, channels: {} },
       access: null,
@@ -428,6 +429,7 @@ describe('loadConfig: queries and per-service overrides', () => {
       queries: { memory: 'python_worker_rss_bytes{service="$service"}', traffic: 'sum(rate(req_total{service="$service"}[5m]))' },
       limitBytes: 8 * GIB,
       workersPerInstance: 8,
+      links: {},
     });
   });
 
@@ -480,6 +482,88 @@ describe('loadConfig: queries and per-service overrides', () => {
   it('refuses workersPerInstance that is not a positive integer', () => {
     expect(configError(() => withFile('services:\n  a:\n    workersPerInstance: 0\n')).issues[0]).toContain('services.a.workersPerInstance');
     expect(configError(() => withFile('services:\n  a:\n    workersPerInstance: 2.5\n')).issues[0]).toContain('services.a.workersPerInstance');
+  });
+});
+
+describe('loadConfig: links', () => {
+  const DASHBOARD = 'https://grafana.example/d/abc/memory?var-service=$service&from=$from_ms&to=$to_ms';
+  const YAML = [
+    'links:',
+    `  dashboard: "${DASHBOARD}"`,
+    '  runbook: https://wiki.example/runbooks/$service',
+    'services:',
+    '  search-api:',
+    '    links:',
+    '      runbook: https://wiki.example/search/${service}_memory',
+    '  batch-worker:',
+    '    links:',
+    '      dashboard: null',
+    '  shop:checkout.v2:',
+    '    limit: 1GiB',
+    '',
+  ].join('\n');
+  const WINDOW = { startMs: Date.UTC(2026, 2, 2, 6), endMs: Date.UTC(2026, 2, 2, 12) };
+
+  it('is off unless configured', () => {
+    const config = loadConfig({ env: {} });
+    expect(config.links).toEqual({ dashboard: null, runbook: null });
+    expect(linksFor(config, { service: 'checkout-api', ...WINDOW })).toBeNull();
+  });
+
+  it('keeps the global templates, and per service overrides key by key (null switches one off)', () => {
+    const config = withFile(YAML);
+    expect(config.links).toEqual({ dashboard: DASHBOARD, runbook: 'https://wiki.example/runbooks/$service' });
+    expect(linkTemplatesFor(config, 'checkout-api')).toEqual(config.links);
+    expect(linkTemplatesFor(config, 'search-api')).toEqual({ dashboard: DASHBOARD, runbook: 'https://wiki.example/search/${service}_memory' });
+    expect(linkTemplatesFor(config, 'batch-worker')).toEqual({ dashboard: null, runbook: 'https://wiki.example/runbooks/$service' });
+    expect(config.services['shop:checkout.v2']!.links).toEqual({});
+  });
+
+  it('renders them for a service and a window', () => {
+    const config = withFile(YAML);
+    expect(linksFor(config, { service: 'shop:checkout.v2', ...WINDOW })).toEqual({
+      dashboard: 'https://grafana.example/d/abc/memory?var-service=shop%3Acheckout.v2&from=1772431200000&to=1772452800000',
+      runbook: 'https://wiki.example/runbooks/shop%3Acheckout.v2',
+    });
+    expect(linksFor(config, { service: 'search-api', ...WINDOW })?.runbook).toBe('https://wiki.example/search/search-api_memory');
+    expect(linksFor(config, { service: 'batch-worker', ...WINDOW })?.dashboard).toBeNull();
+  });
+
+  it('does not change what an analysis is keyed on: links are not part of the service settings', () => {
+    const config = withFile(YAML);
+    expect(serviceSettingsFor(config, 'search-api')).toEqual(serviceSettingsFor(withFile(''), 'search-api'));
+  });
+
+  it('names each bad template, and says what to fix', () => {
+    const yaml = [
+      'links:',
+      '  dashboard: https://grafana.example/d/abc?var-service=$servce',
+      '  runbook: wiki.example/runbooks/$service',
+      'services:',
+      '  checkout-api:',
+      '    links:',
+      `      dashboard: "https://grafana.example/d/abc?pad=${'x'.repeat(3000)}"`,
+      '  shop:checkout:',
+      '    links:',
+      '      runbook: https://$service.wiki.example/',
+      '',
+    ].join('\n');
+    const error = configError(() => withFile(yaml));
+    expect(error.issues).toEqual([
+      'cfg.yaml: links.dashboard: unknown placeholder "$servce"; the placeholders are $service, $from, $to, $from_ms and $to_ms (or ${service}, ...); write $$ for a $ that should stay in the URL',
+      'cfg.yaml: links.runbook: with the service "checkout-api" it gives "wiki.example/runbooks/checkout-api", which is not a valid URL; check the characters around the placeholders (a name with ":" cannot go into a host name)',
+      expect.stringMatching(/^cfg\.yaml: services\.checkout-api\.links\.dashboard: with the service "checkout-api" it gives ".*", which is 3\d{3} characters long, over the 3000 a Slack button's URL may have; shorten the template$/),
+      expect.stringMatching(/^cfg\.yaml: services\.shop:checkout\.links\.runbook: with the service "shop:checkout" it gives "https:\/\/shop%3Acheckout\.wiki\.example\/", which is not a valid URL/),
+    ]);
+    expectOneLine(error);
+  });
+
+  it('refuses unknown keys, empty templates and a global $service in the host name', () => {
+    expect(configError(() => withFile('links:\n  grafana: https://g.example/\n')).issues[0]).toMatch(/^config file cfg\.yaml: links: Unrecognized key: "grafana"/);
+    expect(configError(() => withFile('links:\n  runbook: ""\n')).issues[0]).toMatch(/^config file cfg\.yaml: links\.runbook: /);
+    expect(configError(() => withFile('links:\n  dashboard: https://$service.grafana.example/\n')).issues).toEqual([
+      expect.stringMatching(/^cfg\.yaml: links\.dashboard: with a service name such as "shop:checkout\.v2" .* keep \$service out of the host name, or set the link per service under services\.<name>\.links$/),
+    ]);
   });
 });
 

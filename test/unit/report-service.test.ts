@@ -9,7 +9,9 @@ import type { AnalysisEngine, EngineStats } from '../../src/analysis/engine';
 import type { ReportJobInput, ReportJobOutput } from '../../src/analysis/jobs';
 import { ChannelCheck } from '../../src/bot/channel-check';
 import { ReportService } from '../../src/bot/reports';
+import { linksFor, loadConfig } from '../../src/config/load';
 import { buildChecklist } from '../../src/domain/checklist';
+import type { LinkContext, Links } from '../../src/domain/links';
 import type { SlackMessage } from '../../src/slack/blocks';
 import { SlackCallError, type ConversationInfo, type SlackGateway } from '../../src/slack/gateway';
 import { SqliteStore } from '../../src/store/sqlite';
@@ -72,7 +74,7 @@ class FakeSlack implements SlackGateway {
   }
 }
 
-async function service(options: { maxQueueWaitMs?: number } = {}) {
+async function service(options: { maxQueueWaitMs?: number; timeZone?: string; links?: (ctx: LinkContext) => Links | null } = {}) {
   const store = SqliteStore.open(':memory:');
   await store.migrate();
   const engine = new FakeEngine();
@@ -83,7 +85,7 @@ async function service(options: { maxQueueWaitMs?: number } = {}) {
     settingsKey: () => 'default queries',
     stepMs: () => 15_000,
     sourceDescription: 'a fake backend',
-    timeZone: 'UTC',
+    timeZone: options.timeZone ?? 'UTC',
     store,
     slack,
     channels: new ChannelCheck({ slack, logger, now: () => NOW }),
@@ -96,6 +98,7 @@ async function service(options: { maxQueueWaitMs?: number } = {}) {
     resultCacheTtlMs: 30_000,
     digestsAvailable: true,
     storeRetryDelaysMs: [1, 1],
+    ...(options.links ? { links: options.links } : {}),
   });
   const replies: { user: string; text: string }[] = [];
   const request = (user: string, extra: { channelId?: string; channelName?: string; service?: string } = {}) => ({
@@ -167,5 +170,38 @@ describe('ReportService', () => {
     expect(await reports.runCommand(request('U0POST'))).toBe('failed');
     expect(replies[0]!.text).toContain('Slack failed (HTTP 503) while posting the report');
     expect(replies[0]!.text).toContain('The finding was: *checkout-api is fine.*');
+  });
+
+  it('renders the links for the analysed window, keeps them with the report, and posts them as buttons', async () => {
+    const config = loadConfig({
+      env: { PYMEM_CONFIG: 'cfg.yaml', PYMEM_TZ: 'Europe/Berlin' },
+      readFile: () => 'links:\n  dashboard: "https://grafana.example/d/abc?var-service=$service&from=$from&to=$to_ms"\n',
+    });
+    const asked: LinkContext[] = [];
+    const { store, slack, reports, request } = await service({
+      timeZone: config.analysis.timeZone,
+      links: (ctx) => {
+        asked.push(ctx);
+        return linksFor(config, ctx);
+      },
+    });
+    expect(await reports.runCommand(request('U0LINK', { service: 'shop:checkout.v2' }))).toBe('posted');
+    const incident = (await store.getIncident('inc-1'))!;
+    const window = incident.report.diagnosis.window;
+    expect(asked).toEqual([{ service: 'shop:checkout.v2', startMs: Date.parse(window.start), endMs: Date.parse(window.end) }]);
+    // The time zone changes how times read in the message, not the instants in a link: RFC 3339 in UTC.
+    const dashboard = `https://grafana.example/d/abc?var-service=shop%3Acheckout.v2&from=${encodeURIComponent(window.start.replace('.000Z', 'Z'))}&to=${Date.parse(window.end)}`;
+    expect(window.start.endsWith('Z')).toBe(true);
+    expect(incident.report.links).toEqual({ dashboard, runbook: null });
+    const posted = JSON.stringify(slack.posts[0]!.message.blocks);
+    expect(posted).toContain(`"url":"${dashboard}"`);
+    expect(posted).toContain('"action_id":"link:dashboard"');
+  });
+
+  it('posts no link buttons when none is configured', async () => {
+    const { store, slack, reports, request } = await service();
+    expect(await reports.runCommand(request('U0NOLINK'))).toBe('posted');
+    expect((await store.getIncident('inc-1'))!.report.links).toBeNull();
+    expect(JSON.stringify(slack.posts[0]!.message.blocks)).not.toContain('link:');
   });
 });

@@ -182,6 +182,14 @@ describe('validateBlocks', () => {
     expect(pointers([{ type: 'divider', block_id: '' }])).toEqual(['/blocks/0/block_id']);
   });
 
+  it('limits a button’s url to 3000 characters and its accessibility_label to 75', () => {
+    const link = (url: string, label: string) => [{ type: 'actions', elements: [button('Dashboard', 'link:dashboard', { url, accessibility_label: label })] }];
+    const url = (n: number) => `https://g.example/?q=${'q'.repeat(n - 'https://g.example/?q='.length)}`;
+    expect(pointers(link(url(3000), 'l'.repeat(75)))).toEqual([]);
+    expect(pointers(link(url(3001), 'l'.repeat(75)))).toEqual(['/blocks/0/elements/0/url']);
+    expect(pointers(link(url(3000), 'l'.repeat(76)))).toEqual(['/blocks/0/elements/0/accessibility_label']);
+  });
+
   it.each([
     [
       'initial_options that are not among the options',
