@@ -147,7 +147,15 @@ export class PrometheusSource implements MetricsSource {
       if (memory.series.length === 0) {
         warnings.push(...(await this.checkPresence(service, chosen.queries.presence, plan, controller.signal, signal)));
       }
-      const rendered = (query: QueryName, template: string | null): string | null => (template === null ? null : this.render(query, template, service));
+      // A companion that could not be built was never sent (its warning says why): there is no PromQL to show.
+      const rendered = (query: QueryName, template: string | null): string | null => {
+        if (template === null) return null;
+        try {
+          return this.render(query, template, service);
+        } catch {
+          return null;
+        }
+      };
       return {
         service,
         grid: plan.grid,

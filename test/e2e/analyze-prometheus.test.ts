@@ -158,17 +158,27 @@ describe('the pymem binary', () => {
     expect(run.stdout).toContain('pid');
   }, 60_000);
 
-  it('refuses to guess from one line per pod', async () => {
+  it('diagnoses one line per pod at pod granularity instead of refusing', async () => {
     const dir = join(ARTIFACTS, 'config');
     mkdirSync(dir, { recursive: true });
     const config = join(dir, 'podded.yml');
     writeFileSync(config, 'services:\n  podded-api:\n    queries:\n      memory: container_memory_working_set_bytes{container="$service"}\n');
-    const run = await spawnCli(['analyze', 'podded-api', '--prometheus', prom.url, '--config', config, '--end', END_ISO, '--window', '6h', '--json']);
-    expect(run.code).toBe(5);
-    const out = JSON.parse(run.stdout) as { status: string; reason: string; guidance: string[] };
-    expect(out.status).toBe('insufficient-data');
-    expect(out.reason).toBe('per-pod-only');
-    expect(out.guidance.join(' ')).toMatch(/pid/);
+    type PodOut = { status: string; granularity: string; pattern: string; source: { preset: string | null; granularity: string | null }; workers: unknown[] };
+    const pinned = await spawnCli(['analyze', 'podded-api', '--prometheus', prom.url, '--config', config, '--end', END_ISO, '--window', '6h', '--json']);
+    expect(pinned.code, pinned.stderr).toBe(0);
+    const out = JSON.parse(pinned.stdout) as PodOut;
+    expect(out.status).toBe('diagnosed');
+    expect(out.granularity).toBe('pod');
+    expect(out.workers).toHaveLength(2);
+    expect(out.pattern).toBe('stable');
+
+    // With no config at all, the sources are tried in order and cAdvisor's answers.
+    const detected = await spawnCli(['analyze', 'podded-api', '--prometheus', prom.url, '--end', END_ISO, '--window', '6h', '--json']);
+    expect(detected.code, detected.stderr).toBe(0);
+    const auto = JSON.parse(detected.stdout) as PodOut;
+    expect(auto.granularity).toBe('pod');
+    expect(auto.source.preset).toBe('cadvisor');
+    expect(auto.pattern).toBe(out.pattern);
   }, 60_000);
 
   it('says when a service is unknown', async () => {

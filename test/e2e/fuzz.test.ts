@@ -12,6 +12,7 @@
 
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PRESETS } from '../../src/config/presets';
 import { DEFAULT_QUERIES } from '../../src/config/types';
 import { renderTemplate } from '../../src/domain/promql-template';
 import { ACTION_IDS, checklistActionId, WINDOW_CHOICES } from '../../src/slack/blocks';
@@ -527,16 +528,52 @@ function hostileRequests(rng: Rng): PlannedRequest[] {
 // Prometheus's query log
 // ---------------------------------------------------------------------------
 
-const DEFAULT_SHAPES = Object.values(DEFAULT_QUERIES)
-  .filter((t): t is string => t !== null)
-  .map((template) => ({ template, shape: JSON.stringify(queryShape(tokenizePromQL(renderTemplate(template, HARMLESS_NAME)))) }));
+/** Every template pymem ships: today's defaults and each source preset's queries. */
+const SHIPPED_TEMPLATES = [...new Set([DEFAULT_QUERIES, ...Object.values(PRESETS).map((p) => p.queries)].flatMap((q) => Object.values(q)))].filter(
+  (t): t is string => typeof t === 'string',
+);
 
 /**
- * A logged query is fine when it tokenizes, has exactly the shape of a default query, its one
- * string literal is a valid service name that some request carried, and it is that template
- * rendered with that name.
+ * Each shipped template as a shape plus its string literals rendered with a harmless name: a
+ * literal that holds the name is where a service goes (with whatever the template puts around
+ * it, like "-[0-9]+"); every other literal must come back exactly as shipped.
  */
-function checkQuery(query: string): { problem: null; service: string } | { problem: string } {
+const DEFAULT_SHAPES = SHIPPED_TEMPLATES.map((template) => {
+  const tokens = tokenizePromQL(renderTemplate(template, HARMLESS_NAME));
+  const literals = stringLiterals(tokens).map((l) => {
+    const at = l.value.indexOf(HARMLESS_NAME);
+    return at < 0 ? { fixed: l.value } : { prefix: l.value.slice(0, at), suffix: l.value.slice(at + HARMLESS_NAME.length) };
+  });
+  return { template, shape: JSON.stringify(queryShape(tokens)), literals };
+});
+
+/** The service a logged query carries under one template, or why it does not fit. */
+function serviceUnder(candidate: (typeof DEFAULT_SHAPES)[number], literals: readonly { value: string }[]): { service: string | null } | { problem: string } {
+  if (literals.length !== candidate.literals.length) return { problem: 'not the shape of a default query' };
+  let service: string | null = null;
+  for (const [i, expected] of candidate.literals.entries()) {
+    const value = literals[i]!.value;
+    if ('fixed' in expected) {
+      if (value !== expected.fixed) return { problem: `literal ${JSON.stringify(value)} is not the shipped ${JSON.stringify(expected.fixed)}` };
+      continue;
+    }
+    if (!value.startsWith(expected.prefix) || !value.endsWith(expected.suffix) || value.length < expected.prefix.length + expected.suffix.length) {
+      return { problem: 'not the shape of a default query' };
+    }
+    const name = value.slice(expected.prefix.length, value.length - expected.suffix.length);
+    if (service !== null && name !== service) return { problem: `two different service names (${JSON.stringify(service)}, ${JSON.stringify(name)})` };
+    service = name;
+  }
+  return { service };
+}
+
+/**
+ * A logged query is fine when it tokenizes, has exactly the shape of a shipped template, every
+ * literal is the template's own except the service name, that name is valid and some request
+ * carried it, and the query is that template rendered with that name. Templates that name no
+ * service (the kubelets' up) must match exactly.
+ */
+function checkQuery(query: string): { problem: null; service: string | null } | { problem: string } {
   let tokens;
   try {
     tokens = tokenizePromQL(query);
@@ -544,14 +581,30 @@ function checkQuery(query: string): { problem: null; service: string } | { probl
     return { problem: String(error) };
   }
   const shape = JSON.stringify(queryShape(tokens));
-  const match = DEFAULT_SHAPES.find((s) => s.shape === shape);
   const literals = stringLiterals(tokens);
-  const service = literals[0]?.value;
-  if (!match || literals.length !== 1 || service === undefined) return { problem: 'not the shape of a default query' };
-  if (!SERVICE_NAME_RE.test(service) || service.length > SERVICE_NAME_MAX) return { problem: `${JSON.stringify(service)} is not a valid service name` };
-  if (!sentNames.has(service)) return { problem: `${JSON.stringify(service)} is no name any request carried` };
-  if (renderTemplate(match.template, service) !== query) return { problem: `differs from the template rendered with ${JSON.stringify(service)}` };
-  return { problem: null, service };
+  let lastProblem = 'not the shape of a default query';
+  for (const candidate of DEFAULT_SHAPES.filter((s) => s.shape === shape)) {
+    const found = serviceUnder(candidate, literals);
+    if ('problem' in found) {
+      lastProblem = found.problem;
+      continue;
+    }
+    // Inside a regex matcher the name arrives regex-escaped ("a\\.b"): the render check decides which reading holds.
+    const service = found.service === null ? null : [found.service, found.service.replace(/\\(.)/g, '$1')].find((name) => renderTemplate(candidate.template, name) === query) ?? found.service;
+    if (service === null) {
+      if (candidate.template === query) return { problem: null, service: null };
+      lastProblem = 'differs from the shipped template';
+      continue;
+    }
+    if (!SERVICE_NAME_RE.test(service) || service.length > SERVICE_NAME_MAX) return { problem: `${JSON.stringify(service)} is not a valid service name` };
+    if (!sentNames.has(service)) return { problem: `${JSON.stringify(service)} is no name any request carried` };
+    if (renderTemplate(candidate.template, service) !== query) {
+      lastProblem = `differs from the template rendered with ${JSON.stringify(service)}`;
+      continue;
+    }
+    return { problem: null, service };
+  }
+  return { problem: lastProblem };
 }
 
 // ---------------------------------------------------------------------------
@@ -721,7 +774,7 @@ describe(`the running bot under fuzzed requests (seed ${SETTINGS.seed})`, () => 
     for (const query of queries) {
       const checked = checkQuery(query);
       if (checked.problem !== null) problems.push(`${JSON.stringify(query)}: ${checked.problem}`);
-      else services.add(checked.service);
+      else if (checked.service !== null) services.add(checked.service);
     }
     console.log(`[fuzz-e2e prometheus] queries=${queries.length} distinct services=${services.size} names sent=${sentNames.size}`);
     expect(queries.length).toBeGreaterThan(0);
@@ -734,10 +787,15 @@ describe(`the running bot under fuzzed requests (seed ${SETTINGS.seed})`, () => 
       'process_resident_memory_bytes{job="sslcheck-smuggled-svc x"}',
       'count({job="never-sent-by-the-fuzzer"})',
       'process_resident_memory_bytes{job="ow-a", job="st-a"}',
+      'namedprocess_namegroup_memory_bytes{memtype="virtual", groupname=~"ow-a-[0-9]+"}',
+      'namedprocess_namegroup_memory_bytes{memtype="resident", groupname=~"ow-a-.*"}',
+      'up{job=~"kubelet|.+"}',
     ]) {
       expect(checkQuery(bad).problem, bad).not.toBeNull();
     }
     expect(checkQuery('count({job="ow-a"})').problem).toBeNull();
+    expect(checkQuery('namedprocess_namegroup_memory_bytes{memtype="resident", groupname=~"ow-a-[0-9]+"}').problem).toBeNull();
+    expect(checkQuery('up{job=~"kubelet|cadvisor"}').problem).toBeNull();
   }, 60_000);
 
   it('still serves a normal report afterwards, and the fuzzed report matches its stored checklist', async () => {
