@@ -254,8 +254,13 @@ export function buildFleet(series: ServiceSeries, granularity: Granularity = 'pr
   const minRun = Math.max(3, Math.min(Math.ceil(SETTLE_MS / grid.stepMs), Math.ceil(n * 0.1)));
   // A count that changed in the last few minutes may be nothing but the lookback echo of processes
   // that just exited beside their replacements: the last run must outlast it to count.
-  const minLastRun = Math.max(minRun, Math.ceil((LOOKBACK_MS + 60_000) / grid.stepMs));
-  const runs = settleRuns(toRuns(known), minRun, minLastRun);
+  const rawRuns = toRuns(known);
+  // Unless nothing ended around it: an echo needs a process that exited, so a count that only
+  // went up, by processes starting while none stopped, is real however recent (workers added by
+  // SIGTTIN a few minutes before the end).
+  const proven = onlyStartsNearEnd(workers, rawRuns, Math.ceil((LOOKBACK_MS + 60_000) / grid.stepMs), n);
+  const minLastRun = proven ? minRun : Math.max(minRun, Math.ceil((LOOKBACK_MS + 60_000) / grid.stepMs));
+  const runs = settleRuns(rawRuns, minRun, minLastRun);
   const live = new Int32Array(n);
   for (const r of runs) live.fill(r.value, r.from, r.to + 1);
 
@@ -755,6 +760,23 @@ function toRuns(counts: Int32Array): CountRun[] {
     }
   }
   return runs;
+}
+
+/**
+ * The count's last change was an increase, and in the stretch from one lookback before the first
+ * run of that final level on, processes only started: none ended.
+ */
+function onlyStartsNearEnd(workers: readonly { readonly lifeFrom: number; readonly lifeTo: number }[], rawRuns: readonly CountRun[], lookbackPoints: number, n: number): boolean {
+  const last = rawRuns[rawRuns.length - 1];
+  if (last === undefined || last.value === 0 || rawRuns.length < 2) return false;
+  // The increase may have come in steps (one SIGTTIN at a time): go back over the rising runs.
+  let k = rawRuns.length - 1;
+  while (k > 0 && rawRuns[k - 1]!.value > 0 && rawRuns[k - 1]!.value < rawRuns[k]!.value) k--;
+  if (k === rawRuns.length - 1) return false; // the last change was not an increase
+  const from = Math.max(0, rawRuns[k]!.from - lookbackPoints);
+  const started = workers.filter((w) => w.lifeFrom >= from && w.lifeFrom > 0).length;
+  const ended = workers.filter((w) => w.lifeTo >= from && w.lifeTo < n - 1).length;
+  return started > 0 && ended === 0;
 }
 
 /**

@@ -170,6 +170,28 @@ describe('worker-count changes are processes starting or stopping', () => {
     const fleet = buildFleet(makeServiceSeries({ grid: GRID, memory }));
     expect(fleet.runs.map((r) => r.value)).toEqual([3]);
   });
+
+  // Ten minutes at 15 s: the window a responder asks for right after a change.
+  const SHORT = makeGrid('2026-03-02T06:00:00Z', 15, 41);
+  const shortWorker = (pid: number, instance: string, options: { from?: number; to?: number } = {}): GridSeries =>
+    makeSeries(SHORT, { job: 'api', instance, pid: String(pid) }, (i) =>
+      i < (options.from ?? 0) || i > (options.to ?? Infinity) ? Number.NaN : 186 * MIB + ((i * 7919) % 5) * 4096,
+    );
+  const six = [0, 1, 2, 3, 4, 5].map((k) => shortWorker(100 + k, `a:${k % 2}`));
+
+  it('counts workers added five minutes before the end when nothing stopped (SIGTTIN, one at a time)', () => {
+    const added = [0, 1, 2, 3, 4].map((k) => shortWorker(200 + k, `a:${k % 2}`, { from: 18 + k }));
+    const fleet = buildFleet(makeServiceSeries({ grid: SHORT, memory: [...six, ...added] }));
+    expect(fleet.runs.map((r) => r.value)).toEqual([6, 11]);
+    expect(classify(makeServiceSeries({ grid: SHORT, memory: [...six, ...added] })).pattern).toBe('worker-count-jump');
+  });
+
+  it('does not trust a count that rose near the end while other processes stopped (a deploy under way)', () => {
+    const ending = six.map((s, k) => (k < 3 ? shortWorker(100 + k, s.labels['instance']!, { to: 22 }) : s));
+    const fresh = [0, 1, 2, 3, 4, 5].map((k) => shortWorker(300 + k, `a:${k % 2}`, { from: 22 }));
+    const fleet = buildFleet(makeServiceSeries({ grid: SHORT, memory: [...ending, ...fresh] }));
+    expect(fleet.runs.map((r) => r.value)).toEqual([6]);
+  });
 });
 
 describe('wrong samples', () => {
