@@ -9,7 +9,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { confidenceFactors, confidenceInputOf, factorVector } from '../src/domain/classify/confidence';
+import { confidenceCeiling, confidenceFactors, confidenceInputOf, factorVector } from '../src/domain/classify/confidence';
 import { CALIBRATION, FACTOR_NAMES, type FactorName } from '../src/domain/classify/calibration';
 import { CONFIDENCE_BUCKETS, casesOf, diagnoseAll, serveSet, type EvalResult, type SetName } from '../test/support/evaluation';
 
@@ -21,7 +21,7 @@ interface Row {
   readonly current: number;
 }
 
-const SIGNS: Readonly<Partial<Record<FactorName, 1 | -1>>> = { strength: 1, margin: 1, missing: -1, fewWorkers: -1, shortWindow: -1 };
+const SIGNS: Readonly<Partial<Record<FactorName, 1 | -1>>> = { strength: 1, margin: 1, missing: -1, blindTraffic: -1, fewWorkers: -1, shortWindow: -1 };
 const L2 = 0.5;
 
 async function collect(): Promise<Row[]> {
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
   const heldOut = rows.filter((r) => r.split === 'holdout' || r.set === 'recorded');
   const w = fit(tuning);
   console.log(`fitted on ${tuning.length} verdicts: intercept ${w.intercept.toFixed(3)}, ${FACTOR_NAMES.map((n) => `${n} ${w.weights[n].toFixed(3)}`).join(', ')}`);
-  const cap = (p: number, x: Record<FactorName, number>): number => Math.min(0.99 - 0.8 * x.missing - (x.missing > 0 ? 0.02 : 0), p);
+  const cap = (p: number, x: Record<FactorName, number>): number => Math.min(confidenceCeiling(x), p);
   const pairs = (rs: readonly Row[], model: typeof w) => rs.map((r) => ({ p: Math.round(cap(predict(model, r.x), r.x) * 100) / 100, right: r.right }));
   console.log(table('tuning, refitted model', pairs(tuning, w)));
   for (const set of ['matrix', 'subtle', 'recorded']) {

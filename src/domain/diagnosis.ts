@@ -151,6 +151,12 @@ export interface DataGap {
 export interface Coverage {
   /** Share of the workers' lifetime inside the window without data, 0..1. */
   readonly missingShare: number;
+  /**
+   * Share of the window, where memory was read, without a usable traffic rate (a counter that
+   * appeared inside the window has no rate for its first five minutes; a target that was not
+   * scraped leaves none): a relation with traffic there cannot be seen. 0 without a traffic series.
+   */
+  readonly trafficMissingShare: number;
   readonly gaps: readonly DataGap[];
 }
 

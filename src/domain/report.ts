@@ -35,7 +35,7 @@ export function upgradeStoredReport(report: StoredReport): StoredReport {
     granularity: d.granularity ?? 'process',
     source: d.source ?? { preset: 'custom', granularity: null, queries: { memory: 'process_resident_memory_bytes', traffic: null, jobs: null, limit: null, up: null, restarts: null } },
     workerCounts: d.workerCounts ?? [],
-    coverage: d.coverage ?? { missingShare: 0, gaps: [] },
+    coverage: d.coverage ? { ...d.coverage, trafficMissingShare: d.coverage.trafficMissingShare ?? 0 } : { missingShare: 0, trafficMissingShare: 0, gaps: [] },
     focusWorkers: d.focusWorkers ?? d.workers.flatMap((w, i) => (w.trend === 'growing' ? [i] : [])),
     auxiliary: d.auxiliary ?? [],
     confidenceNote: d.confidenceNote ?? null,

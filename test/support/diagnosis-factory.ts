@@ -89,7 +89,7 @@ export function makeDiagnosis(overrides: Partial<Diagnosis> = {}): Diagnosis {
     job: null,
     limit: null,
     workerCounts: [],
-    coverage: { missingShare: 0, gaps: [] },
+    coverage: { missingShare: 0, trafficMissingShare: 0, gaps: [] },
     focusWorkers: [],
     auxiliary: [],
     confidenceNote: null,

@@ -4,10 +4,10 @@
  * held-out halves; re-run it after changing the classifier and commit the result.
  */
 
-export const FACTOR_NAMES = ['strength', 'margin', 'missing', 'fewWorkers', 'shortWindow', 'mixed', 'stable', 'driven'] as const;
+export const FACTOR_NAMES = ['strength', 'margin', 'missing', 'blindTraffic', 'fewWorkers', 'shortWindow', 'mixed', 'stable', 'driven'] as const;
 export type FactorName = (typeof FACTOR_NAMES)[number];
 
 export const CALIBRATION: { readonly intercept: number; readonly weights: Readonly<Record<FactorName, number>> } = {
   intercept: -0.745,
-  weights: { strength: 3.478, margin: 1.802, missing: 0, fewWorkers: 0, shortWindow: -0.429, mixed: 1.575, stable: -0.491, driven: 0.324 },
+  weights: { strength: 3.478, margin: 1.802, missing: 0, blindTraffic: 0, fewWorkers: 0, shortWindow: -0.429, mixed: 1.575, stable: -0.491, driven: 0.324 },
 };

@@ -23,6 +23,8 @@ export interface ConfidenceFactors {
   readonly rival: { readonly pattern: ComponentPattern; readonly score: number } | null;
   /** Share of worker lifetime inside the window without data. */
   readonly missingShare: number;
+  /** Share of the window without a usable traffic rate, where a traffic series exists. */
+  readonly trafficMissingShare: number;
   /** Workers whose trend could be judged (long enough lives). */
   readonly judgedWorkers: number;
   readonly windowHours: number;
@@ -33,6 +35,7 @@ export interface ConfidenceInput {
   readonly secondary: readonly ComponentPattern[];
   readonly scores: PatternScores;
   readonly missingShare: number;
+  readonly trafficMissingShare: number;
   readonly judgedWorkers: number;
   readonly windowHours: number;
 }
@@ -44,6 +47,7 @@ export function confidenceInputOf(d: Diagnosis): ConfidenceInput {
     secondary: d.secondary,
     scores: d.scores,
     missingShare: d.coverage.missingShare,
+    trafficMissingShare: d.coverage.trafficMissingShare,
     judgedWorkers: d.workers.filter((w) => w.trend !== 'too-short' && w.trend !== 'warming-up').length,
     windowHours: d.window.durationSeconds / 3600,
   };
@@ -80,6 +84,7 @@ export function confidenceFactors(input: ConfidenceInput): ConfidenceFactors {
     margin: finite01(strength) - finite01(rivalScore),
     rival,
     missingShare: finite01(input.missingShare),
+    trafficMissingShare: finite01(input.trafficMissingShare),
     judgedWorkers: input.judgedWorkers,
     windowHours: input.windowHours,
   };
@@ -91,6 +96,7 @@ export function factorVector(f: ConfidenceFactors): Record<FactorName, number> {
     strength: f.strength,
     margin: f.margin,
     missing: f.missingShare,
+    blindTraffic: f.trafficMissingShare,
     fewWorkers: f.judgedWorkers >= 4 ? 0 : (4 - Math.max(0, f.judgedWorkers)) / 4,
     shortWindow: f.windowHours >= 3 ? 0 : Math.min(1, Math.log2(3 / Math.max(f.windowHours, 1 / 6)) / Math.log2(18)),
     mixed: f.pattern === 'mixed' ? 1 : 0,
@@ -102,13 +108,21 @@ export function factorVector(f: ConfidenceFactors): Record<FactorName, number> {
 /** Never certain; and missing data always costs something. */
 const CEILING = 0.99;
 
+/**
+ * The most a verdict can claim, whatever the model says: missing memory data, and a window where
+ * the traffic rate was not known (any verdict may then miss a traffic component, as half of a
+ * 10-minute window after a counter first appeared does), each take their share off.
+ */
+export function confidenceCeiling(x: Readonly<Record<FactorName, number>>): number {
+  return CEILING - 0.8 * x.missing - (x.missing > 0 ? 0.02 : 0) - 0.6 * x.blindTraffic;
+}
+
 export function calibratedConfidence(f: ConfidenceFactors): number {
   const x = factorVector(f);
   let z = CALIBRATION.intercept;
   for (const name of FACTOR_NAMES) z += CALIBRATION.weights[name] * x[name];
   const p = 1 / (1 + Math.exp(-z));
-  const ceiling = Math.min(CEILING, CEILING - 0.8 * f.missingShare - (f.missingShare > 0 ? 0.02 : 0));
-  return Math.round(Math.max(0.05, Math.min(ceiling, p)) * 100) / 100;
+  return Math.round(Math.max(0.05, Math.min(confidenceCeiling(x), p)) * 100) / 100;
 }
 
 /**
@@ -118,12 +132,16 @@ export function calibratedConfidence(f: ConfidenceFactors): number {
 export function confidenceNote(f: ConfidenceFactors, confidence: number): string | null {
   if (confidence >= 0.95) return null;
   const x = factorVector(f);
-  const clean = factorVector({ ...f, strength: 1, margin: 1, missingShare: 0, judgedWorkers: 8, windowHours: 24 });
+  const clean = factorVector({ ...f, strength: 1, margin: 1, missingShare: 0, trafficMissingShare: 0, judgedWorkers: 8, windowHours: 24 });
   const cost = (name: FactorName): number => CALIBRATION.weights[name] * (clean[name] - x[name]);
   const reasons: { cost: number; text: string }[] = [];
   if (f.missingShare > 0) {
     const missingMs = f.missingShare * f.windowHours * 3_600_000;
     reasons.push({ cost: cost('missing') + 0.8 * f.missingShare * 4, text: `${formatDuration(missingMs)} of missing data in a ${formatDuration(f.windowHours * 3_600_000)} window` });
+  }
+  if (f.trafficMissingShare >= 0.05) {
+    const blindMs = f.trafficMissingShare * f.windowHours * 3_600_000;
+    reasons.push({ cost: cost('blindTraffic') + 0.6 * f.trafficMissingShare * 4, text: `no traffic rate for ${formatDuration(blindMs)} of the ${formatDuration(f.windowHours * 3_600_000)} window` });
   }
   if (x.fewWorkers > 0) {
     reasons.push({ cost: cost('fewWorkers'), text: f.judgedWorkers <= 1 ? 'only one worker to judge, none to compare it with' : `only ${f.judgedWorkers} workers to compare` });

@@ -37,6 +37,8 @@ export interface Evidence {
   /** Typical settled size of one worker, MiB. */
   readonly typicalWorkerMiB: number;
   readonly traffic: Float64Array | null;
+  /** Share of the buckets with memory data where a traffic series exists but gives no usable rate. */
+  readonly trafficMissingShare: number;
   /** How memory relates to traffic, when traffic varied enough to tell (null otherwise). */
   readonly trafficRelation: DriverRelation | null;
   /** The same relation computed regardless, for reporting figures. */
@@ -72,6 +74,7 @@ export function gatherEvidence(series: ServiceSeries, granularity: Granularity =
 
   const rawTraffic = series.traffic ? trustworthy(series.traffic.values) : null;
   const traffic = rawTraffic && rawTraffic.some((v) => Number.isFinite(v)) ? rawTraffic : null;
+  const trafficMissingShare = rawTraffic ? blindShare(rawTraffic, perWorkerMiB) : 0;
   const growth = fleetGrowth(fleet.workers, buckets);
   const workerMiB = fleet.workers.map((p) => bucketMeans(p.values, buckets, 1 / MIB));
   const trafficFigures = traffic ? relateToDriver(perWorkerMiB, traffic, buckets.hours, buckets.bucketMs, growth, workerMiB) : null;
@@ -112,6 +115,7 @@ export function gatherEvidence(series: ServiceSeries, granularity: Granularity =
     totalMiB,
     typicalWorkerMiB,
     traffic,
+    trafficMissingShare,
     trafficRelation,
     trafficFigures,
     idle,
@@ -141,6 +145,18 @@ function withoutRateWarmUp(values: Float64Array, stepMs: number): Float64Array {
   const out = new Float64Array(values);
   out.fill(NaN, first, Math.min(values.length, first + Math.ceil(RATE_WINDOW_MS / stepMs)));
   return out;
+}
+
+/** Of the buckets where memory is known, the share where the driver is not. */
+function blindShare(driver: Float64Array, memory: Float64Array): number {
+  let known = 0;
+  let blind = 0;
+  for (let i = 0; i < memory.length; i++) {
+    if (!Number.isFinite(memory[i]!)) continue;
+    known++;
+    if (!Number.isFinite(driver[i]!)) blind++;
+  }
+  return known === 0 ? 0 : blind / known;
 }
 
 function masked(values: Float64Array, keep: Uint8Array): Float64Array {

@@ -158,6 +158,7 @@ export function classifyWithFleet(series: ServiceSeries, options: ClassifyOption
   const at = (i: number): string => iso(gridTimeMs(grid, i));
   const coverage: Coverage = {
     missingShare: Math.round(e.fleet.missingShare * 1000) / 1000,
+    trafficMissingShare: Math.round(e.trafficMissingShare * 1000) / 1000,
     gaps: e.fleet.gaps.map((g) => ({
       start: at(g.from),
       end: at(Math.min(grid.length - 1, g.to + 1)),
@@ -172,6 +173,7 @@ export function classifyWithFleet(series: ServiceSeries, options: ClassifyOption
     secondary: decision.secondary,
     scores,
     missingShare: e.fleet.missingShare,
+    trafficMissingShare: e.trafficMissingShare,
     judgedWorkers: e.eligible.filter((w) => w.trend !== 'warming-up').length,
     windowHours: e.windowHours,
   });
