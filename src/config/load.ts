@@ -321,6 +321,9 @@ function resolvePrometheus(
   if (url === undefined) return null;
   if (!isHttpUrl(url)) {
     issues.push(`${urlSource}: expected an http(s) URL such as http://prometheus:9090, got ${JSON.stringify(redactUserInfo(url))}`);
+  } else if (/[?#]/.test(url)) {
+    // The API paths are appended to the URL as text: a query or fragment would swallow them.
+    issues.push(`${urlSource}: the URL cannot carry a query string or fragment (${JSON.stringify(redactUserInfo(url))}); give only scheme, host, port and any path prefix, such as https://mimir:8080/prometheus`);
   }
 
   const timeoutRaw = nonEmpty(env['PROMETHEUS_TIMEOUT']) ?? fileProm.timeout;

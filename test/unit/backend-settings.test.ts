@@ -97,6 +97,9 @@ describe('checkCaPem', () => {
     expect(checked.ok).toBe(false);
     if (!checked.ok) expect(checked.problem).toMatch(message);
   });
+  it('accepts a file with Windows line endings', () => {
+    expect(checkCaPem(CA_PEM.replace(/\n/g, '\r\n'), NOW)).toMatchObject({ ok: true, count: 1 });
+  });
   it('refuses an expired certificate', () => {
     const checked = checkCaPem(CA_PEM, Date.UTC(2200, 0, 1));
     expect(checked).toEqual({ ok: false, problem: expect.stringMatching(/CN=pymem test CA\) that expired on Nov 13/) });
@@ -118,6 +121,12 @@ describe('loadConfig: tenant, CA file, headers', () => {
 
   it('keeps a path prefix in the URL', () => {
     expect(load(HTTPS).prometheus?.url).toBe('https://mimir:8080/prometheus');
+  });
+
+  it.each(['https://mimir:8080/prometheus?tenant=a', 'https://u:secret@mimir:8080/prometheus#x'])('refuses a URL with a query or fragment: %s', (url) => {
+    const error = configError(() => load({ PROMETHEUS_URL: url }));
+    expect(error.issues).toEqual([expect.stringMatching(/^PROMETHEUS_URL: the URL cannot carry a query string or fragment/)]);
+    expect(error.message).not.toContain('secret');
   });
 
   it.each([
