@@ -89,6 +89,7 @@ export function checkCaPem(text: string, nowMs: number): CaCheck {
   if (blocks.length === 0) {
     return { ok: false, problem: 'is not a PEM certificate file (expected -----BEGIN CERTIFICATE-----; convert a DER file with `openssl x509 -inform der -in ca.der -out ca.pem`)' };
   }
+  const expired: string[] = [];
   for (const [i, block] of blocks.entries()) {
     let cert: X509Certificate;
     try {
@@ -97,9 +98,12 @@ export function checkCaPem(text: string, nowMs: number): CaCheck {
       const reason = error instanceof Error ? error.message : String(error);
       return { ok: false, problem: `has a certificate (${i + 1} of ${blocks.length}) that cannot be parsed (${reason}): is the file truncated or edited?` };
     }
-    if (Date.parse(cert.validTo) < nowMs) {
-      return { ok: false, problem: `has a certificate (${i + 1} of ${blocks.length}, ${cert.subject.replace(/\n/g, ', ')}) that expired on ${cert.validTo}` };
-    }
+    if (Date.parse(cert.validTo) < nowMs) expired.push(`${cert.subject.replace(/\n/g, ', ')}, expired on ${cert.validTo}`);
+  }
+  // A bundle may carry an old certificate next to its successor; only a file that can verify nothing is refused.
+  if (expired.length === blocks.length) {
+    const which = blocks.length === 1 ? `its certificate (${expired[0]})` : `all its ${blocks.length} certificates (the first: ${expired[0]})`;
+    return { ok: false, problem: `can verify nothing: ${which} has expired; replace it with the CA's current certificate` };
   }
   return { ok: true, pem: blocks.join('\n') + '\n', count: blocks.length };
 }

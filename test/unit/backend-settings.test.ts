@@ -17,6 +17,19 @@ Px30tfBQ68kg59sQ3wEVvEc1+Pj0ZGu2AiEA1S00wGQYVCqJ1+tjp9bjOwXYed4N
 jSFpA7kI2Dz3GVs=
 -----END CERTIFICATE-----
 `;
+/** Another, valid until December 2036 (-days 3650). */
+const OLD_CA_PEM = `-----BEGIN CERTIFICATE-----
+MIIBjTCCATOgAwIBAgIUFpCmzu4Sz6VvGU8b565KW5FO9ekwCgYIKoZIzj0EAwIw
+HDEaMBgGA1UEAwwRcHltZW0gb2xkIHRlc3QgQ0EwHhcNMjYxMjA3MjI0MTE3WhcN
+MzYxMjA0MjI0MTE3WjAcMRowGAYDVQQDDBFweW1lbSBvbGQgdGVzdCBDQTBZMBMG
+ByqGSM49AgEGCCqGSM49AwEHA0IABIK68o5/WdlEKxddIRFddJeByOsAIrnYEHk3
+aBdWDc3BbegN95udAX9sMDtIzImYkb54kbRK6mqqaLLE8mKyoNCjUzBRMB0GA1Ud
+DgQWBBR2D5x+ReASm0DtVraZvZByOgAp+jAfBgNVHSMEGDAWgBR2D5x+ReASm0Dt
+VraZvZByOgAp+jAPBgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0gAMEUCIQDe
+GvP0kd6K76+BpoBi3t5wUcPbo6QzQOSy9/cdbMpw6wIgUnrf01Z+CHY0mA6XFzkr
+nDHPwZEyEqWNrJILXeQOz8A=
+-----END CERTIFICATE-----
+`;
 const NOW = Date.UTC(2026, 11, 7);
 
 function configError(load: () => unknown): ConfigError {
@@ -100,9 +113,13 @@ describe('checkCaPem', () => {
   it('accepts a file with Windows line endings', () => {
     expect(checkCaPem(CA_PEM.replace(/\n/g, '\r\n'), NOW)).toMatchObject({ ok: true, count: 1 });
   });
+  it('accepts a bundle in which only some certificates have expired', () => {
+    expect(checkCaPem(`${OLD_CA_PEM}${CA_PEM}`, Date.UTC(2050, 0, 1))).toMatchObject({ ok: true, count: 2 });
+    expect(checkCaPem(`${OLD_CA_PEM}${CA_PEM}`, Date.UTC(2200, 0, 1))).toEqual({ ok: false, problem: expect.stringMatching(/^can verify nothing: all its 2 certificates \(the first: CN=pymem old test CA/) });
+  });
   it('refuses an expired certificate', () => {
     const checked = checkCaPem(CA_PEM, Date.UTC(2200, 0, 1));
-    expect(checked).toEqual({ ok: false, problem: expect.stringMatching(/CN=pymem test CA\) that expired on Nov 13/) });
+    expect(checked).toEqual({ ok: false, problem: expect.stringMatching(/^can verify nothing: its certificate \(CN=pymem test CA, expired on Nov 13 .* 2126 GMT\) has expired/) });
   });
 });
 
