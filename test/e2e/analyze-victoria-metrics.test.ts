@@ -15,7 +15,7 @@ import { PATTERN_IDS, type PatternId } from '../../src/domain/diagnosis';
 import { formatWindow } from '../../src/domain/format';
 import { SCENARIOS, SCENARIO_END_MS, type Scenario } from '../support/scenario-set';
 import { familiesFor } from '../support/scenario-metrics';
-import { startVictoriaMetrics, type RunningVictoriaMetrics } from '../support/victoria-metrics';
+import { importChunks, startVictoriaMetrics, type RunningVictoriaMetrics } from '../support/victoria-metrics';
 
 const ROOT = join(__dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'pymem.js');
@@ -60,6 +60,27 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await vm?.stop();
+});
+
+describe('the import writer', () => {
+  it('writes Prometheus text with _total counters, escaped labels and millisecond timestamps, in chunks, counting as it goes', () => {
+    const t = SCENARIO_END_MS / 1000;
+    const counts = { series: 0, samples: 0 };
+    const chunks = [
+      ...importChunks(
+        [
+          { name: 'jobs', type: 'counter', series: [{ labels: { job: 'a"b' }, samples: [{ tSeconds: t, value: 1 }, { tSeconds: t + 15.5, value: 2 }] }] },
+          { name: 'mem', type: 'gauge', series: [{ labels: {}, samples: [{ tSeconds: t, value: 3e9 }] }] },
+        ],
+        40,
+        counts,
+      ),
+    ];
+    expect(chunks.join('')).toBe(`jobs_total{job="a\\"b"} 1 ${SCENARIO_END_MS}\njobs_total{job="a\\"b"} 2 ${SCENARIO_END_MS + 15_500}\nmem 3000000000 ${SCENARIO_END_MS}\n`);
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(chunks.every((c) => c.endsWith('\n'))).toBe(true);
+    expect(counts).toEqual({ series: 2, samples: 3 });
+  });
 });
 
 describe('every scenario through VictoriaMetrics and the default queries', () => {
