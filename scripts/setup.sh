@@ -5,10 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # canvas (under chartjs-node-canvas) builds from source here and needs these; prometheus brings
-# the server and promtool the end-to-end tests start; DejaVu is the chart font; chromium is the
+# the server and promtool the end-to-end tests start; victoria-metrics the second backend they
+# run the scenarios against (test/support/victoria-metrics.ts); DejaVu is the chart font; chromium is the
 # headless browser the playground's end-to-end test drives (through playwright-core).
 PACKAGES=(build-essential python3 pkg-config libcairo2-dev libpango1.0-dev libgif-dev libjpeg-dev librsvg2-dev
-  fonts-dejavu-core prometheus chromium)
+  fonts-dejavu-core prometheus victoria-metrics chromium)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -12,7 +12,8 @@ import { parseServiceName } from '../domain/service-name';
 import type { AccessPolicy } from '../domain/access';
 import { SLACK_LIMITS } from '../slack/limits';
 import { DETECTION_ORDER, PRESET_IDS, PRESETS, isPresetId, type PresetId } from './presets';
-import { DEFAULT_QUERIES, type BackendAuth, type PrometheusSettings, type QueryTemplates, type ServiceSettings, type SourceQueries } from './types';
+import { checkCaPem, headerProblems, tenantProblem } from './backend-checks';
+import { DEFAULT_QUERIES, type BackendAuth, type CaBundle, type PrometheusSettings, type QueryTemplates, type ServiceSettings, type SourceQueries } from './types';
 import { isTimeZone, parseDurationSetting, parseSize } from './units';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -79,6 +80,8 @@ export interface LoadOptions {
   /** --prometheus on the command line; wins over the environment and the file. */
   readonly prometheusUrl?: string;
   readonly readFile?: (path: string) => string;
+  /** The clock, for checking that the CA file's certificates have not expired. */
+  readonly now?: () => number;
 }
 
 const DEFAULTS = {
@@ -116,6 +119,8 @@ const fileSchema = z.strictObject({
       bearerToken: z.string().optional(),
       basicAuth: z.strictObject({ username: z.string(), password: z.string() }).optional(),
       headers: z.record(z.string(), z.string()).optional(),
+      tenant: z.string().optional(),
+      caFile: z.string().optional(),
       maxResponseSize: size.optional(),
       maxSeries: z.number().int().positive().optional(),
       minStep: duration.optional(),
@@ -316,6 +321,9 @@ function resolvePrometheus(
   if (url === undefined) return null;
   if (!isHttpUrl(url)) {
     issues.push(`${urlSource}: expected an http(s) URL such as http://prometheus:9090, got ${JSON.stringify(redactUserInfo(url))}`);
+  } else if (/[?#]/.test(url)) {
+    // The API paths are appended to the URL as text: a query or fragment would swallow them.
+    issues.push(`${urlSource}: the URL cannot carry a query string or fragment (${JSON.stringify(redactUserInfo(url))}); give only scheme, host, port and any path prefix, such as https://mimir:8080/prometheus`);
   }
 
   const timeoutRaw = nonEmpty(env['PROMETHEUS_TIMEOUT']) ?? fileProm.timeout;
@@ -326,6 +334,14 @@ function resolvePrometheus(
   }
 
   const auth = resolveAuth(env, fileProm, where, issues);
+  const tenantKey = nonEmpty(env['PROMETHEUS_TENANT']) ? 'PROMETHEUS_TENANT' : where('prometheus.tenant');
+  const tenantRaw = nonEmpty(env['PROMETHEUS_TENANT']) ?? fileProm.tenant;
+  const tenantIssue = tenantRaw === undefined ? null : tenantProblem(tenantRaw);
+  if (tenantIssue !== null) issues.push(`${tenantKey}: ${tenantIssue}`);
+  const tenant = tenantRaw === undefined || tenantIssue !== null ? null : tenantRaw;
+  const headers = fileProm.headers ?? {};
+  for (const problem of headerProblems(headers, auth, tenantRaw ?? null)) issues.push(`${where('prometheus.headers')}.${problem}`);
+  const ca = resolveCa(env, fileProm, url, where, issues, options);
   const maxResponseBytes = fileProm.maxResponseSize === undefined ? DEFAULTS.maxResponseBytes : parseSize(fileProm.maxResponseSize);
   if (maxResponseBytes === null) issues.push(`${where('prometheus.maxResponseSize')}: expected a size such as 64MiB, got ${JSON.stringify(fileProm.maxResponseSize)}`);
   const minStepMs = fileProm.minStep === undefined ? DEFAULTS.minStepSeconds * 1000 : parseDurationSetting(fileProm.minStep);
@@ -335,12 +351,47 @@ function resolvePrometheus(
   return {
     url,
     auth,
-    headers: fileProm.headers ?? {},
+    headers,
+    tenant,
+    ca,
     timeoutMs: timeoutMs ?? DEFAULTS.timeoutMs,
     maxResponseBytes: maxResponseBytes ?? DEFAULTS.maxResponseBytes,
     maxSeries: fileProm.maxSeries ?? DEFAULTS.maxSeries,
     minStepSeconds: Math.max(1, Math.round((minStepMs ?? DEFAULTS.minStepSeconds * 1000) / 1000)),
   };
+}
+
+/** Reads and checks the private CA file, when one is set. */
+function resolveCa(
+  env: Env,
+  fileProm: NonNullable<FileConfig['prometheus']>,
+  url: string,
+  where: (key: string) => string,
+  issues: string[],
+  options: LoadOptions,
+): CaBundle | null {
+  const key = nonEmpty(env['PROMETHEUS_CA_FILE']) ? 'PROMETHEUS_CA_FILE' : where('prometheus.caFile');
+  const path = nonEmpty(env['PROMETHEUS_CA_FILE']) ?? nonEmpty(fileProm.caFile);
+  if (path === undefined) return null;
+  if (isHttpUrl(url) && !/^https:/i.test(url)) {
+    issues.push(`${key}: a CA file is only used for https:// URLs, and the backend URL is http://; use https:// or remove the CA file`);
+    return null;
+  }
+  let text: string;
+  try {
+    text = (options.readFile ?? ((p) => readFileSync(p, 'utf8')))(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    const hint = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'a directory, not a file' : code;
+    issues.push(`${key}: cannot read the CA file ${path} (${hint}); set it to the PEM file of the CA that signed the backend's certificate`);
+    return null;
+  }
+  const checked = checkCaPem(text, (options.now ?? Date.now)());
+  if (!checked.ok) {
+    issues.push(`${key}: ${path} ${checked.problem}`);
+    return null;
+  }
+  return { source: `${key} (${path})`, pem: checked.pem };
 }
 
 function resolveAuth(env: Env, fileProm: NonNullable<FileConfig['prometheus']>, where: (key: string) => string, issues: string[]): BackendAuth {

@@ -28,12 +28,27 @@ export type BackendAuth =
   | { readonly kind: 'bearer'; readonly token: string }
   | { readonly kind: 'basic'; readonly username: string; readonly password: string };
 
+/** The certificates of a CA file, and where they came from (for messages). */
+export interface CaBundle {
+  /** The setting it was read from and its path, e.g. `PROMETHEUS_CA_FILE (/etc/pymem/ca.pem)`. */
+  readonly source: string;
+  /** Only the PEM certificate blocks of the file. */
+  readonly pem: string;
+}
+
 export interface PrometheusSettings {
   /** Base URL, e.g. http://prometheus:9090 or a Mimir/Thanos query frontend prefix. */
   readonly url: string;
   readonly auth: BackendAuth;
-  /** Extra headers on every request, e.g. X-Scope-OrgID for Mimir tenants. */
+  /** Extra headers on every request (checked at start-up: valid names and values, no clash with auth or tenant). */
   readonly headers: Readonly<Record<string, string>>;
+  /** Tenant of a multi-tenant backend (Mimir, Cortex), sent as X-Scope-OrgID; null for none. */
+  readonly tenant: string | null;
+  /**
+   * A private CA to trust for https URLs, as PEM text read and checked at start-up: text, not a
+   * path, so it crosses to the worker threads as plain data. null: the system's CAs only.
+   */
+  readonly ca: CaBundle | null;
   /** Per-request time limit. */
   readonly timeoutMs: number;
   /** Largest response body accepted, bytes. */

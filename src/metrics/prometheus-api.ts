@@ -138,13 +138,7 @@ export interface HttpAnswer {
 export function interpretAnswer(answer: HttpAnswer, context: RequestContext, maxResponseBytes: number): ApiSuccess {
   const { status } = answer;
   if (Buffer.byteLength(answer.body, 'utf8') > maxResponseBytes) throw responseTooLarge(context, maxResponseBytes);
-  if (status === 401 || status === 403) {
-    throw new MetricsError(
-      'unauthorized',
-      `${context.backend} refused ${queryLabel(context.query)} with HTTP ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}: ` +
-        'check the credentials configured for it (bearer token, or basic auth username and password) and that they may read metrics.',
-    );
-  }
+  if (status === 401 || status === 403) throw refused(answer, context);
 
   let json: unknown;
   try {
@@ -162,6 +156,27 @@ export function interpretAnswer(answer: HttpAnswer, context: RequestContext, max
     throw notTheApi(answer, context, `a success envelope with HTTP ${status}`, undefined);
   }
   return { data: body.data, warnings: body.warnings ?? [] };
+}
+
+/**
+ * 401 and 403. Mimir and Cortex answer a request without a tenant with 401 "no org id", so a body
+ * that speaks of a tenant or org id points at the tenant setting rather than the credentials.
+ */
+function refused(answer: HttpAnswer, context: RequestContext): MetricsError {
+  const { status } = answer;
+  const said = answer.body.trim() === '' ? '' : ` ("${printable(answer.body.trim().split('\n')[0] ?? '', 100)}")`;
+  const head = `${context.backend} refused ${queryLabel(context.query)} with HTTP ${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}${said}`;
+  if (/org.?id|tenant/i.test(answer.body)) {
+    return new MetricsError(
+      'unauthorized',
+      `${head}: it wants a tenant; set PROMETHEUS_TENANT (prometheus.tenant) to the tenant id, sent as X-Scope-OrgID, and check that it may read metrics.`,
+    );
+  }
+  return new MetricsError(
+    'unauthorized',
+    `${head}: check the credentials configured for it (PROMETHEUS_BEARER_TOKEN, or PROMETHEUS_USERNAME and PROMETHEUS_PASSWORD), ` +
+      'the tenant (PROMETHEUS_TENANT) on a multi-tenant backend, and that they may read metrics.',
+  );
 }
 
 /** The matrix of a range query, or a 'bad-response' error when the backend answered with another result type. */
@@ -333,9 +348,27 @@ export function isFatal(code: MetricsErrorCode): boolean {
   }
 }
 
+/** Node's codes for a certificate chain that does not lead to a CA it trusts. */
+const UNTRUSTED_CERT = /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_UNTRUSTED|CERT_SIGNATURE_FAILURE)$/;
+
 function tlsReason(code: string): string | undefined {
-  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|EPROTO/.test(code)) {
-    return `TLS failed (${code}): check the URL's scheme and the server's certificate`;
+  if (UNTRUSTED_CERT.test(code)) {
+    return (
+      `TLS failed (${code}): the server's certificate is not signed by a CA pymem trusts; ` +
+      'set PROMETHEUS_CA_FILE (prometheus.caFile) to the PEM file of the CA that signed it'
+    );
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return `TLS failed (${code}): the server's certificate does not name the host in the URL; use the host name the certificate was issued for`;
+  }
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
+    return `TLS failed (${code}): the server's certificate is outside its validity period; renew it, or check the clocks`;
+  }
+  if (/^(EPROTO|ERR_SSL_WRONG_VERSION_NUMBER)$/.test(code)) {
+    return `TLS failed (${code}): the server does not seem to speak TLS on this port; check whether the URL should be http:// or https://`;
+  }
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL/.test(code)) {
+    return `TLS failed (${code}): check the URL's scheme, the server's certificate, and PROMETHEUS_CA_FILE if it is signed by a private CA`;
   }
   return undefined;
 }

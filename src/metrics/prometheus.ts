@@ -2,7 +2,10 @@
  * MetricsSource over the Prometheus HTTP API (`/api/v1/query_range`), which
  * Prometheus, VictoriaMetrics, Thanos and Mimir all serve.
  */
+import { Agent as HttpsAgent } from 'node:https';
+import { rootCertificates } from 'node:tls';
 import axios, { type AxiosInstance, type AxiosRequestConfig } from 'axios';
+import { TENANT_HEADER } from '../config/backend-checks';
 import { DEFAULT_QUERIES, type PrometheusSettings, type ServiceSettings, type SourceQueries } from '../config/types';
 import { renderTemplate, TemplateError } from '../domain/promql-template';
 import { printable } from '../domain/service-name';
@@ -66,8 +69,8 @@ export class PrometheusSource implements MetricsSource {
     const { baseUrl, urlAuth } = splitCredentials(settings.url);
     this.baseUrl = baseUrl;
     this.description = `Prometheus at ${baseUrl}`;
-    this.http = options.http ?? axios.create();
-    this.headers = { ...settings.headers, Accept: 'application/json' };
+    this.http = options.http ?? axios.create(settings.ca === null ? {} : { httpsAgent: httpsAgentTrusting(settings.ca.pem) });
+    this.headers = { ...settings.headers, ...(settings.tenant === null ? {} : { [TENANT_HEADER]: settings.tenant }), Accept: 'application/json' };
     switch (settings.auth.kind) {
       case 'bearer':
         this.headers['Authorization'] = `Bearer ${settings.auth.token}`;
@@ -375,6 +378,15 @@ function limitFrom(series: readonly GridSeries[]): MemoryLimit | null {
   if (first === undefined) return null;
   const bytes = lastValue(first.values);
   return bytes !== null && bytes > 0 && Number.isFinite(bytes) ? { bytes, source: 'metrics' } : null;
+}
+
+/**
+ * An agent that trusts the private CA as well as Node's bundled roots (what NODE_EXTRA_CA_CERTS
+ * does, for this backend only): `ca` alone would replace the roots. Built in whichever thread
+ * runs the source, from the PEM text the settings carry.
+ */
+function httpsAgentTrusting(pem: string): HttpsAgent {
+  return new HttpsAgent({ ca: [...rootCertificates, pem], keepAlive: true });
 }
 
 function splitCredentials(url: string): { baseUrl: string; urlAuth: { username: string; password: string } | undefined } {

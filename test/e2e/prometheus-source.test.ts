@@ -90,6 +90,8 @@ function settings(url: string, overrides: Partial<PrometheusSettings> = {}): Pro
     url,
     auth: { kind: 'none' },
     headers: {},
+    tenant: null,
+    ca: null,
     timeoutMs: 10_000,
     maxResponseBytes: 16 * MIB,
     maxSeries: 10,

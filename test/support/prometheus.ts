@@ -285,7 +285,7 @@ async function waitUntilReady(
  * A shell that waits for its stdin to close, then kills the server. Its stdin is a pipe
  * from this process, so it closes however this process ends, even on SIGKILL.
  */
-function startWatchdog(child: ChildProcess): ChildProcess | null {
+export function startWatchdog(child: ChildProcess): ChildProcess | null {
   if (child.pid === undefined) return null;
   const watchdog = spawn(
     'sh',
@@ -299,7 +299,7 @@ function startWatchdog(child: ChildProcess): ChildProcess | null {
   return watchdog;
 }
 
-function stopWatchdog(watchdog: ChildProcess | null): void {
+export function stopWatchdog(watchdog: ChildProcess | null): void {
   if (watchdog === null) return;
   // Kill the shell first so closing the pipe cannot make it kill a reused pid later.
   watchdog.kill('SIGKILL');

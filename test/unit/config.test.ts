@@ -72,6 +72,8 @@ describe('loadConfig: defaults', () => {
       url: 'http://prometheus:9090',
       auth: { kind: 'none' },
       headers: {},
+      tenant: null,
+      ca: null,
       timeoutMs: 15_000,
       maxResponseBytes: 64 * MIB,
       maxSeries: 512,

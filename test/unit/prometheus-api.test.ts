@@ -110,6 +110,15 @@ describe('interpretAnswer', () => {
     expect(failure(() => interpretAnswer(answer(403, { status: 'error' }), context, MAX)).code).toBe('unauthorized');
   });
 
+  it('points a 401 about a missing tenant at the tenant setting, and others at the credentials', () => {
+    const tenant = failure(() => interpretAnswer(answer(401, 'no org id\n', 'text/plain'), context, MAX));
+    expect(tenant.code).toBe('unauthorized');
+    expect(tenant.message).toContain('("no org id")');
+    expect(tenant.message).toContain('set PROMETHEUS_TENANT');
+    const credentials = failure(() => interpretAnswer(answer(401, '', 'text/plain'), context, MAX));
+    expect(credentials.message).toMatch(/HTTP 401 Unauthorized: check the credentials configured for it \(PROMETHEUS_BEARER_TOKEN/);
+  });
+
   it('maps HTML and schema mismatches to bad-response, keeping the cause', () => {
     const html = failure(() => interpretAnswer(answer(200, '<!DOCTYPE html><html>login</html>', 'text/html'), context, MAX));
     expect(html.code).toBe('bad-response');
@@ -188,6 +197,12 @@ describe('mapTransportError', () => {
     ['ENOTFOUND', 'unreachable', 'DNS'],
     ['ETIMEDOUT', 'timeout', '2.5 s'],
     ['ECONNABORTED', 'timeout', '2.5 s'],
+    ['SELF_SIGNED_CERT_IN_CHAIN', 'unreachable', 'set PROMETHEUS_CA_FILE'],
+    ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'unreachable', 'set PROMETHEUS_CA_FILE'],
+    ['DEPTH_ZERO_SELF_SIGNED_CERT', 'unreachable', 'set PROMETHEUS_CA_FILE'],
+    ['ERR_TLS_CERT_ALTNAME_INVALID', 'unreachable', 'does not name the host'],
+    ['CERT_HAS_EXPIRED', 'unreachable', 'validity period'],
+    ['EPROTO', 'unreachable', 'http:// or https://'],
   ])('%s -> %s', (code, expected, words) => {
     const error = mapTransportError(axiosError(code), context, facts);
     expect(error.code).toBe(expected);
