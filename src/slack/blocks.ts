@@ -5,6 +5,7 @@
 
 import type { ActionsBlock, Button, Checkboxes, ContextBlock, KnownBlock, PlainTextOption, SectionBlock, StaticSelect } from '@slack/types';
 import type { InsufficientData } from '../domain/diagnosis';
+import { sourceLine } from '../domain/doctor';
 import { CHECKLIST_STEP_IDS, type ChecklistStep, type ChecklistStepId } from '../domain/checklist';
 import { formatDuration, formatTime } from '../domain/format';
 import { LINK_KINDS, type LinkKind, type Links } from '../domain/links';
@@ -83,10 +84,17 @@ export function reportMessage(view: ReportView): SlackMessage {
           type: 'mrkdwn',
           text: `Run by <@${view.createdBy}> at ${formatTime(view.createdAt, report.timeZone, view.createdAt)} · data from ${escapeMrkdwn(report.sourceDescription)}`,
         },
+        sourceElement(d.source),
       ],
     },
   ];
   return { text: fallbackText(view.service, report, done), blocks: withinBlockLimit(blocks) };
+}
+
+/** Which source the series came from and the memory PromQL sent, for the footer. */
+function sourceElement(source: StoredReport['diagnosis']['source']): { type: 'mrkdwn'; text: string } {
+  const query = source.queries.memory.replace(/`/g, "'");
+  return { type: 'mrkdwn', text: trimText(`${escapeMrkdwn(sourceLine(source))} · memory: \`${escapeMrkdwn(query)}\``, SLACK_LIMITS.contextElementText) };
 }
 
 /** A fresh analysis posted in the incident's thread (re-run or another window); the checklist stays on the original. */
@@ -101,6 +109,7 @@ export function rerunMessage(service: string, windowMs: number, report: StoredRe
           type: 'mrkdwn',
           text: `Re-run by <@${requestedBy}> at ${formatTime(at, report.timeZone, at)} over the last ${formatDuration(windowMs)}. The checklist stays on the original message.`,
         },
+        sourceElement(report.diagnosis.source),
       ],
     },
   ];

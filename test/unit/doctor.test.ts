@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main';
+import { renderDiagnosisText } from '../../src/cli/text-report';
+import { reportFor } from '../support/report-factory';
 import {
   chooseSource,
   doctorReport,
@@ -176,5 +178,14 @@ describe('pymem doctor (in process, demo data)', () => {
     expect(r.code).toBe(code);
     expect(r.stderr).toMatch(message);
     expect(r.stderr.startsWith('pymem: ')).toBe(true);
+  });
+});
+
+describe('the CLI text report names its source', () => {
+  it('prints the source line and the memory PromQL', () => {
+    const report = reportFor('one-8w-6h');
+    const source = { ...report.diagnosis.source, preset: 'process-exporter', selection: 'pinned' as const, queries: { ...report.diagnosis.source.queries, memory: 'namedprocess_namegroup_memory_bytes{memtype="resident", groupname=~"ow-a-[0-9]+"}' } };
+    const text = renderDiagnosisText({ ...report.diagnosis, source }, report.checklist, { sourceDescription: 'Prometheus at http://p:9090', timeZone: 'UTC' });
+    expect(text).toContain('\nSource: process-exporter, one group per pid (pinned in the config)\n  Memory query: namedprocess_namegroup_memory_bytes{memtype="resident", groupname=~"ow-a-[0-9]+"}\n');
   });
 });
