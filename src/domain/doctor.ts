@@ -293,7 +293,7 @@ export function renderDoctorText(report: DoctorReport): string {
   const lines = [`${report.service} · ${report.window.start} – ${report.window.end} · ${report.backend}`, '', renderDoctorTable(report.rows), '', report.summary];
   for (const a of report.advice) {
     lines.push('', a.text);
-    if (a.code !== null) lines.push(...a.code.split('\n').map((l) => `    ${l}`));
+    if (a.code !== null) lines.push(...a.code.split('\n').map((l) => (l === '' ? '' : `    ${l}`)));
   }
   if (report.failures.length > 0) {
     lines.push('', 'Queries that failed (the backend refused them; those sources are ruled out):');
