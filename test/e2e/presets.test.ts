@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import axios from 'axios';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PresetId } from '../../src/config/presets';
+import { SLACK_LIMITS } from '../../src/slack/limits';
+import type { StandInMessage } from '../../src/slack-standin/workspace';
+import { startBotHarness, type BotHarness } from '../support/bot-harness';
 import type { MetricFamily, SeriesData } from '../support/openmetrics';
 import { startPrometheus, type RunningPrometheus } from '../support/prometheus';
 
@@ -225,5 +228,67 @@ describe('pymem doctor on a cAdvisor-only service', () => {
     expect(run.code).toBe(5);
     expect(run.stdout).toContain('The config pins prometheus-client, which found no memory series for k8s-api; cadvisor has data.');
     expect(run.stdout).toContain('    source: cadvisor');
+  }, 60_000);
+});
+
+describe('/pymem doctor through the bot', () => {
+  let h: BotHarness;
+
+  beforeAll(async () => {
+    h = await startBotHarness({ prometheusUrl: prom.url, nowMs: END_S * 1000 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  const ephemeralContaining = (text: string, since: string): Promise<StandInMessage> =>
+    h.slack.waitForMessage((m) => m.visibleTo !== undefined && (m.text + JSON.stringify(m.blocks)).includes(text), { after: since, timeoutMs: 60_000 });
+
+  it('acknowledges at once, then replies to the requester only with the table as Block Kit', async () => {
+    const since = h.slack.mark();
+    const ack = await h.command('doctor k8s-api');
+    expect(ack.status).toBe(200);
+    expect(JSON.parse(ack.body)).toMatchObject({ response_type: 'ephemeral', text: expect.stringContaining('Checking which metrics the backend has for k8s-api over the last 6 h') });
+    const reply = await ephemeralContaining('Which metrics pymem reads for', since);
+    expect(reply.visibleTo).toBe('U0RESPONDER');
+    expect(reply.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocksPerMessage);
+    const sections = reply.blocks.flatMap((b) => {
+      const text = (b as { type?: string; text?: { text?: unknown } }).text?.text;
+      return b['type'] === 'section' && typeof text === 'string' ? [text] : [];
+    });
+    for (const text of sections) expect(text.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
+    const table = sections.find((t) => t.startsWith('```'));
+    expect(table).toContain('&gt; cadvisor            4       pod      yes      1 type  yes    1 target');
+    expect(table).toContain('  prometheus-client   0       process');
+    const all = sections.join('\n');
+    expect(all).toContain('Would use cadvisor (cAdvisor container memory, one series per pod), auto-detected');
+    expect(all).toContain('source: cadvisor');
+    expect(all).toContain('python_worker_rss_bytes');
+    expect(all).toContain('k8s-api-{{.PID}}');
+    mkdirSync(ARTIFACTS, { recursive: true });
+    writeFileSync(join(ARTIFACTS, 'doctor-k8s-api-slack.json'), JSON.stringify(reply.blocks, null, 2));
+  }, 60_000);
+
+  it('a service with no memory anywhere gets what each source needs', async () => {
+    const since = h.slack.mark();
+    await h.command('doctor ghost-api 1h');
+    const reply = await ephemeralContaining('No source found memory series for ghost-api', since);
+    expect(JSON.stringify(reply.blocks)).toContain('cAdvisor (the kubelet) and kube-state-metrics');
+  }, 60_000);
+
+  it('bad input is answered in the acknowledgement, and help lists doctor', async () => {
+    for (const [text, expected] of [
+      ['doctor', 'Usage: doctor &lt;service&gt; [window]'],
+      ['doctor k8s-api 5m', 'shortest window'],
+      ['doctor k8s-api 6h extra', 'at most one window'],
+      ['doctor k8s-api"}', 'not a service name'],
+    ] as const) {
+      const res = await h.command(text);
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.body).text, text).toContain(expected);
+    }
+    const help = JSON.parse((await h.command('help')).body) as { text: string; blocks: unknown[] };
+    expect(JSON.stringify(help.blocks)).toContain('/pymem doctor &lt;service&gt; [window]');
   }, 60_000);
 });
