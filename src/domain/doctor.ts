@@ -101,13 +101,25 @@ export function doctorReport(probe: DoctorProbe): DoctorReport {
     summary: summaryFor(probe.service, choice),
     pinYaml: choice.kind === 'use' && choice.preset !== 'custom' ? pinYaml(probe.service, choice.preset) : null,
     advice: adviceFor(probe, choice),
-    failures: probe.presets.flatMap((p) =>
-      (['memory', 'traffic', 'jobs', 'limit', 'up'] as const).flatMap((q) => {
-        const count = p[q];
-        return count.status === 'failed' ? [`${p.preset} ${q}: ${count.reason}`] : [];
-      }),
-    ),
+    failures: failuresOf(probe.presets),
   };
+}
+
+/** One line per failed query and reason, naming every preset it failed for (the presets share some queries). */
+function failuresOf(presets: readonly PresetProbe[]): string[] {
+  const byReason = new Map<string, string[]>();
+  for (const p of presets) {
+    for (const q of ['memory', 'traffic', 'jobs', 'limit', 'up'] as const) {
+      const count = p[q];
+      if (count.status !== 'failed') continue;
+      const key = `${q}\u0000${count.reason}`;
+      byReason.set(key, [...(byReason.get(key) ?? []), p.preset]);
+    }
+  }
+  return [...byReason].map(([key, ids]) => {
+    const [query, reason] = key.split('\u0000') as [string, string];
+    return `${ids.join(', ')} ${query}: ${reason}`;
+  });
 }
 
 /**

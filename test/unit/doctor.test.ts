@@ -119,6 +119,16 @@ describe('doctorReport', () => {
     expect(renderDoctorText(report)).toContain('prometheus-client jobs: refused: unknown function');
   });
 
+  it('a shared query that fails is one line naming every preset it failed for', () => {
+    const p = probe(ALL_EMPTY);
+    const refused = { status: 'failed', reason: 'unknown function' } as const;
+    const presets = p.presets.map((x, i) => ({ ...x, traffic: refused, memory: i === 3 ? refused : x.memory }));
+    expect(doctorReport({ ...p, presets }).failures).toEqual([
+      'prometheus-client, multiprocess-gauge, process-exporter, cadvisor traffic: unknown function',
+      'cadvisor memory: unknown function',
+    ]);
+  });
+
   it('the table lines up and marks the chosen row', () => {
     const table = renderDoctorTable(doctorReport(probe({ ...ALL_EMPTY, cadvisor: 12 })).rows);
     const lines = table.split('\n');
