@@ -4,6 +4,8 @@ import { randomUUID } from 'node:crypto';
 import type { App, RespondFn } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { parseCommand } from '../src/bot/command';
+import type { DoctorService } from '../src/bot/doctor';
+import { doctorCheckingText } from '../src/bot/notices';
 import type { ReportService } from '../src/bot/reports';
 import type { Subscriptions } from '../src/bot/subscriptions';
 import type { Telemetry } from '../src/observability/telemetry';
@@ -14,7 +16,9 @@ import { escapeMrkdwn } from '../src/slack/limits';
 export interface CommandDeps {
   readonly reports: ReportService;
   readonly subscriptions: Subscriptions;
+  readonly doctor: DoctorService;
   readonly maxWindowMs: number;
+  readonly defaultWindowMs: number;
   readonly logger: Logger;
   readonly telemetry: Telemetry;
 }
@@ -78,6 +82,17 @@ export function registerCommand(app: App, deps: CommandDeps): void {
         await run(log, deps, 'analyze', accepted.run, respond);
         return;
       }
+      case 'doctor': {
+        await ack(ephemeral(noticeMessage(doctorCheckingText(parsed.service, parsed.windowMs ?? deps.defaultWindowMs))));
+        await new Promise((resolve) => setImmediate(resolve));
+        const job = async (): Promise<string> => {
+          const { outcome, message } = await deps.doctor.answer({ channelId: command.channel_id, service: parsed.service, windowMs: parsed.windowMs, log });
+          await respond({ response_type: 'ephemeral', replace_original: false, text: message.text, blocks: message.blocks });
+          return outcome;
+        };
+        await run(log, deps, 'doctor', job, respond);
+        return;
+      }
       default: {
         const unknown: never = parsed;
         throw new Error(`unhandled command ${JSON.stringify(unknown)}`);
@@ -86,13 +101,15 @@ export function registerCommand(app: App, deps: CommandDeps): void {
   });
 }
 
-function failedText(kind: 'analyze' | 'subscribe' | 'unsubscribe' | 'list'): string {
+type WorkKind = 'analyze' | 'doctor' | 'subscribe' | 'unsubscribe' | 'list';
+
+function failedText(kind: WorkKind): string {
   return kind === 'list' || kind === 'subscribe' || kind === 'unsubscribe'
     ? `:x: pymem could not ${kind === 'list' ? 'read this channel’s subscriptions' : `${kind} the service`}: its database did not answer or something unexpected failed (logged). Try again in a minute.`
     : ':x: Something unexpected went wrong on pymem’s side after it started (logged). Run the command again in a minute.';
 }
 
-async function run(log: Logger, deps: CommandDeps, kind: 'analyze' | 'subscribe' | 'unsubscribe' | 'list', job: () => Promise<string>, respond: RespondFn): Promise<void> {
+async function run(log: Logger, deps: CommandDeps, kind: WorkKind, job: () => Promise<string>, respond: RespondFn): Promise<void> {
   try {
     const outcome = await job();
     deps.telemetry.commandHandled(outcome === 'denied' ? 'denied' : kind, outcome);

@@ -14,6 +14,7 @@ import type { Telemetry } from './observability/telemetry';
 import type { Logger } from 'pino';
 import { registerActions, registerDigestActions, registerOtherActions } from '../handlers/actions';
 import { registerCommand } from '../handlers/command';
+import { DoctorService } from './bot/doctor';
 import { ChannelCheck } from './bot/channel-check';
 import { Subscriptions } from './bot/subscriptions';
 import { InlineEngine, type AnalysisEngine } from './analysis/engine';
@@ -179,8 +180,16 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
     channels,
     access,
   });
+  const doctor = new DoctorService({
+    engine,
+    clock,
+    defaultWindowMs: config.app.analysis.defaultWindowMs,
+    timeoutMs: config.analysisTimeoutMs,
+    access,
+    telemetry,
+  });
   const handlerDeps = { reports, subscriptions, logger: deps.logger, telemetry };
-  registerCommand(app, { ...handlerDeps, maxWindowMs: config.app.analysis.maxWindowMs });
+  registerCommand(app, { ...handlerDeps, doctor, maxWindowMs: config.app.analysis.maxWindowMs, defaultWindowMs: config.app.analysis.defaultWindowMs });
   registerActions(app, handlerDeps);
   registerDigestActions(app, handlerDeps);
   registerOtherActions(app);

@@ -7,7 +7,18 @@
 import type { DigestChartOptions, DigestPanelInput } from '../charts/digest-spec';
 import type { MeasureRequest, MeasureResult } from '../digest/measure';
 import type { AnalysisDeps } from './analyze-service';
-import { digestChartJob, measureJob, reportJob, type ChartRenderers, type JobContext, type ReportJobInput, type ReportJobOutput } from './jobs';
+import {
+  digestChartJob,
+  doctorJob,
+  measureJob,
+  reportJob,
+  type ChartRenderers,
+  type DoctorJobInput,
+  type DoctorJobOutput,
+  type JobContext,
+  type ReportJobInput,
+  type ReportJobOutput,
+} from './jobs';
 import { TaskScheduler, type JobPriority, type SchedulerStats } from './scheduler';
 
 export interface EngineStats extends SchedulerStats {
@@ -23,6 +34,8 @@ export interface JobOptions {
 export interface AnalysisEngine {
   /** Fetch, analyse and draw the chart for a report (interactive priority). */
   report(input: ReportJobInput, options?: JobOptions): Promise<ReportJobOutput>;
+  /** Probe every source preset for one service, `/pymem doctor` (interactive priority). */
+  doctor(input: DoctorJobInput, options?: JobOptions): Promise<DoctorJobOutput>;
   /** Measure one service for a digest (background priority). */
   measure(input: MeasureRequest, options?: JobOptions): Promise<MeasureResult>;
   /** Draw the digest's chart (background priority). */
@@ -59,6 +72,10 @@ export class InlineEngine implements AnalysisEngine {
 
   report(input: ReportJobInput, options: JobOptions = {}): Promise<ReportJobOutput> {
     return this.scheduler.run('interactive', () => reportJob(this.context, input), options.signal);
+  }
+
+  doctor(input: DoctorJobInput, options: JobOptions = {}): Promise<DoctorJobOutput> {
+    return this.scheduler.run('interactive', () => doctorJob(this.context, input), options.signal);
   }
 
   measure(input: MeasureRequest, options: JobOptions = {}): Promise<MeasureResult> {

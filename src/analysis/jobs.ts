@@ -8,6 +8,7 @@
 import type { DigestChartOptions, DigestPanelInput } from '../charts/digest-spec';
 import type { ChecklistStep } from '../domain/checklist';
 import type { Diagnosis, InsufficientData } from '../domain/diagnosis';
+import type { DoctorProbe } from '../domain/doctor';
 import type { Fleet } from '../domain/fleet';
 import type { ServiceSeries } from '../domain/series';
 import { isMetricsError, type MetricsErrorCode } from '../metrics/errors';
@@ -41,6 +42,11 @@ export type ReportJobOutput =
 
 export type { MeasureRequest, MeasureResult };
 
+/** `/pymem doctor`: which sources have data for a service over a window. */
+export type DoctorJobInput = ReportJobInput;
+
+export type DoctorJobOutput = { readonly status: 'probed'; readonly probe: DoctorProbe } | { readonly status: 'failed'; readonly failure: JobFailure };
+
 export interface DigestChartInput {
   readonly panels: readonly DigestPanelInput[];
   readonly options: DigestChartOptions;
@@ -50,12 +56,14 @@ export interface DigestChartInput {
 export type Job =
   | { readonly kind: 'report'; readonly input: ReportJobInput }
   | { readonly kind: 'measure'; readonly input: MeasureRequest }
-  | { readonly kind: 'digest-chart'; readonly input: DigestChartInput };
+  | { readonly kind: 'digest-chart'; readonly input: DigestChartInput }
+  | { readonly kind: 'doctor'; readonly input: DoctorJobInput };
 
 export type JobResult =
   | { readonly kind: 'report'; readonly output: ReportJobOutput }
   | { readonly kind: 'measure'; readonly output: MeasureResult }
-  | { readonly kind: 'digest-chart'; readonly output: { readonly png: Uint8Array } };
+  | { readonly kind: 'digest-chart'; readonly output: { readonly png: Uint8Array } }
+  | { readonly kind: 'doctor'; readonly output: DoctorJobOutput };
 
 /** The chart renderers of the thread the jobs run on (one per thread: a renderer is slow to build). */
 export interface ChartRenderers {
@@ -76,10 +84,27 @@ export async function runJob(context: JobContext, job: Job): Promise<JobResult> 
       return { kind: 'measure', output: await measureJob(context, job.input) };
     case 'digest-chart':
       return { kind: 'digest-chart', output: { png: await digestChartJob(context, job.input) } };
+    case 'doctor':
+      return { kind: 'doctor', output: await doctorJob(context, job.input) };
     default: {
       const unknown: never = job;
       throw new Error(`unknown job ${JSON.stringify(unknown)}`);
     }
+  }
+}
+
+/** Probe every source preset for one service; failures come back as values. */
+export async function doctorJob({ analysis }: JobContext, input: DoctorJobInput): Promise<DoctorJobOutput> {
+  try {
+    const probe = await analysis.source.probeService({
+      service: input.service,
+      window: { endMs: input.endMs, durationMs: input.windowMs },
+      signal: AbortSignal.timeout(input.timeoutMs),
+    });
+    return { status: 'probed', probe };
+  } catch (error) {
+    if (isMetricsError(error)) return { status: 'failed', failure: { kind: 'metrics', code: error.code, message: error.message } };
+    return { status: 'failed', failure: { kind: 'internal', message: error instanceof Error ? (error.stack ?? error.message) : String(error) } };
   }
 }
 

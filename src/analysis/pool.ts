@@ -13,7 +13,7 @@ import { Piscina } from 'piscina';
 import { DEFAULT_MAX_PANELS, type DigestChartOptions, type DigestPanelInput } from '../charts/digest-spec';
 import type { MeasureRequest, MeasureResult } from '../digest/measure';
 import { panelsToDraw, type AnalysisEngine, type EngineStats, type JobOptions } from './engine';
-import type { Job, JobResult, ReportJobInput, ReportJobOutput } from './jobs';
+import type { DoctorJobInput, DoctorJobOutput, Job, JobResult, ReportJobInput, ReportJobOutput } from './jobs';
 import { TaskScheduler, type JobPriority } from './scheduler';
 import type { AnalysisSpec } from './source';
 
@@ -71,6 +71,12 @@ export class WorkerPoolEngine implements AnalysisEngine {
   async report(input: ReportJobInput, options: JobOptions = {}): Promise<ReportJobOutput> {
     const result = await this.run('interactive', { kind: 'report', input }, options.signal);
     if (result.kind !== 'report') throw new PoolError(`a report job came back as ${result.kind}`);
+    return result.output;
+  }
+
+  async doctor(input: DoctorJobInput, options: JobOptions = {}): Promise<DoctorJobOutput> {
+    const result = await this.run('interactive', { kind: 'doctor', input }, options.signal);
+    if (result.kind !== 'doctor') throw new PoolError(`a doctor job came back as ${result.kind}`);
     return result.output;
   }
 

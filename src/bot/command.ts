@@ -8,6 +8,7 @@ export type BotCommand =
   | { readonly kind: 'subscribe' | 'unsubscribe'; readonly service: string }
   | { readonly kind: 'list' }
   | { readonly kind: 'analyze'; readonly service: string; readonly windowMs: number | null }
+  | { readonly kind: 'doctor'; readonly service: string; readonly windowMs: number | null }
   | { readonly kind: 'invalid'; readonly message: string };
 
 export const MIN_WINDOW_MS = 10 * 60_000;
@@ -27,13 +28,22 @@ export function parseCommand(text: string, maxWindowMs: number): BotCommand {
     if (!target.ok) return { kind: 'invalid', message: `${target.error}.` };
     return { kind: verb, service: target.name };
   }
-  const service = parseServiceName(first);
+  if (verb === 'doctor') {
+    if (rest.length === 0) return { kind: 'invalid', message: 'Usage: `doctor <service> [window]`: which metrics pymem finds for a service.' };
+    return serviceAndWindow('doctor', rest[0]!, rest.slice(1), maxWindowMs);
+  }
+  return serviceAndWindow('analyze', first, rest, maxWindowMs);
+}
+
+/** `<service> [window]`, for an analysis or the doctor. */
+function serviceAndWindow(kind: 'analyze' | 'doctor', name: string, rest: readonly string[], maxWindowMs: number): BotCommand {
+  const service = parseServiceName(name);
   if (!service.ok) return { kind: 'invalid', message: `${service.error}.` };
   if (rest.length > 1) return { kind: 'invalid', message: `Expected a service and at most one window, got \`${printable(rest.join(' '))}\` after the service.` };
-  if (rest.length === 0) return { kind: 'analyze', service: service.name, windowMs: null };
+  if (rest.length === 0) return { kind, service: service.name, windowMs: null };
   const windowMs = parseDuration(rest[0]!);
   if (windowMs === null) return { kind: 'invalid', message: `\`${printable(rest[0]!)}\` is not a window; use 1h, 6h, 24h or 7d.` };
   if (windowMs < MIN_WINDOW_MS) return { kind: 'invalid', message: 'The shortest window is 10m.' };
   if (windowMs > maxWindowMs) return { kind: 'invalid', message: `The longest window is ${formatWindow(maxWindowMs)}.` };
-  return { kind: 'analyze', service: service.name, windowMs };
+  return { kind, service: service.name, windowMs };
 }

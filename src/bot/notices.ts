@@ -64,3 +64,15 @@ export function tickNotSavedText(stepTitle: string | null, checked: boolean): st
 export function tooSlowText(timeoutMs: number): string {
   return `pymem did not finish within ${Math.round(timeoutMs / 1000)} s: the metrics backend was slow, or many analyses were waiting. Try a shorter window, or again in a minute.`;
 }
+
+/** The acknowledgement of `/pymem doctor`: the probing starts now. */
+export function doctorCheckingText(service: string, windowMs: number): string {
+  return `:stethoscope: Checking which metrics the backend has for \`${service}\` over the last ${formatDuration(windowMs)}…`;
+}
+
+/** The doctor could not ask the backend: what failed, and that nothing else was affected. */
+export function doctorFailedText(service: string, failure: { readonly kind: 'metrics'; readonly message: string } | { readonly kind: 'internal' }): string {
+  return failure.kind === 'metrics'
+    ? `:x: pymem could not check the metrics for \`${service}\`: ${escapeMrkdwn(trimText(failure.message, 1500))} Try again in a minute; if it keeps failing, whoever runs the metrics backend needs to look at it.`
+    : `:x: Something unexpected went wrong while checking the metrics for \`${service}\` (logged). Try again in a minute.`;
+}

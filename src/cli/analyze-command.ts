@@ -18,7 +18,7 @@ export const ANALYZE_USAGE =
 
 const MIN_WINDOW_MS = 10 * 60_000;
 
-interface AnalyzeArgs {
+export interface AnalyzeArgs {
   readonly service: string;
   readonly windowMs: number | null;
   readonly endMs: number;
@@ -30,7 +30,7 @@ interface AnalyzeArgs {
 }
 
 export async function runAnalyzeCommand(argv: readonly string[], env: Env, io: CliIo): Promise<number> {
-  const args = parseAnalyzeArgs(argv, io.now());
+  const args = parseAnalyzeArgs(argv, io.now(), ANALYZE_USAGE, true);
   const config = loadConfig({
     env,
     ...(args.config !== undefined ? { configPath: args.config } : {}),
@@ -87,7 +87,8 @@ export async function runAnalyzeCommand(argv: readonly string[], env: Env, io: C
   return EXIT.ok;
 }
 
-function parseAnalyzeArgs(argv: readonly string[], nowMs: number): AnalyzeArgs {
+/** The arguments `analyze` and `doctor` share (`--png` only where `png` says so), each checked with its usage in the message. */
+export function parseAnalyzeArgs(argv: readonly string[], nowMs: number, usage: string, png: boolean): AnalyzeArgs {
   let parsed;
   try {
     parsed = parseArgs({
@@ -101,15 +102,15 @@ function parseAnalyzeArgs(argv: readonly string[], nowMs: number): AnalyzeArgs {
         config: { type: 'string' },
         demo: { type: 'boolean' },
         json: { type: 'boolean' },
-        png: { type: 'string' },
+        ...(png ? { png: { type: 'string' as const } } : {}),
       },
     });
   } catch (error) {
-    throw new UsageError(`${firstLine(error instanceof Error ? error.message : String(error))}\n${ANALYZE_USAGE}`);
+    throw new UsageError(`${firstLine(error instanceof Error ? error.message : String(error))}\n${usage}`);
   }
   const { values, positionals } = parsed;
-  if (positionals.length === 0) throw new UsageError(`a service name is required\n${ANALYZE_USAGE}`);
-  if (positionals.length > 1) throw new UsageError(`one service at a time (got ${positionals.length}: ${positionals.join(' ')})\n${ANALYZE_USAGE}`);
+  if (positionals.length === 0) throw new UsageError(`a service name is required\n${usage}`);
+  if (positionals.length > 1) throw new UsageError(`one service at a time (got ${positionals.length}: ${positionals.join(' ')})\n${usage}`);
   const name = parseServiceName(positionals[0]!);
   if (!name.ok) throw new UsageError(name.error);
   if (values.demo && values.prometheus !== undefined) throw new UsageError('--demo and --prometheus exclude each other');
@@ -129,7 +130,7 @@ function parseAnalyzeArgs(argv: readonly string[], nowMs: number): AnalyzeArgs {
     json: values.json ?? false,
     ...(values.prometheus !== undefined ? { prometheus: values.prometheus } : {}),
     ...(values.config !== undefined ? { config: values.config } : {}),
-    ...(values.png !== undefined ? { png: values.png } : {}),
+    ...(typeof values.png === 'string' ? { png: values.png } : {}),
   };
 }
 
@@ -152,7 +153,7 @@ export function parseEnd(text: string): number {
   throw new UsageError(`--end: expected an RFC 3339 time such as 2026-03-02T12:00:00Z or unix seconds, got "${text}"`);
 }
 
-function pickSource(args: AnalyzeArgs, config: AppConfig): MetricsSource {
+export function pickSource(args: AnalyzeArgs, config: AppConfig): MetricsSource {
   if (args.demo) return new DemoSource();
   if (!config.prometheus) {
     throw new UsageError('no metrics backend: set PROMETHEUS_URL, pass --prometheus <url>, or try the built-in demo with --demo');
@@ -160,7 +161,7 @@ function pickSource(args: AnalyzeArgs, config: AppConfig): MetricsSource {
   return new PrometheusSource(config.prometheus, (s) => serviceSettingsFor(config, s));
 }
 
-function exitFor(code: MetricsErrorCode): number {
+export function exitFor(code: MetricsErrorCode): number {
   switch (code) {
     case 'unknown-service':
     case 'no-series':

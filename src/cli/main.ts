@@ -2,6 +2,7 @@
 
 import { ConfigError, type Env } from '../config/load';
 import { ANALYZE_USAGE, runAnalyzeCommand } from './analyze-command';
+import { DOCTOR_USAGE, runDoctorCommand } from './doctor-command';
 /** Kept here so `pymem help` does not load the Slack and digest code. */
 const DIGEST_USAGE = 'usage: pymem digest (--dry-run | --now) [--channel <channel id>]';
 import { EXIT, processIo, UsageError, type CliIo } from './io';
@@ -10,11 +11,13 @@ const HELP = `pymem: triage Python memory growth from Prometheus metrics
 
 Commands
   pymem analyze <service>   diagnose one service's memory growth pattern
+  pymem doctor <service>    which metric sources have data for a service, and which one pymem reads
   pymem digest --dry-run    print the daily digest each subscribed channel would get
   pymem digest --now        post it now (needs the Slack settings and DATABASE_URL)
   pymem help                this text
 
 ${ANALYZE_USAGE}
+${DOCTOR_USAGE}
 ${DIGEST_USAGE}
 
   --window   how far back to look (1h, 6h, 24h, 7d; default 6h or analysis.window)
@@ -22,7 +25,7 @@ ${DIGEST_USAGE}
   --prometheus  metrics backend URL (default: PROMETHEUS_URL or the config file)
   --config   YAML config file (default: PYMEM_CONFIG)
   --demo     use the built-in simulated services instead of a backend
-  --json     print the whole diagnosis as JSON
+  --json     print the whole diagnosis (or the doctor's table) as JSON
   --png      also render the chart to this PNG file
 
 Exit codes: 0 diagnosed, 2 bad usage, 3 bad configuration, 4 metrics backend failed, 5 no usable data.
@@ -34,6 +37,8 @@ export async function main(argv: readonly string[], env: Env = process.env, io: 
     switch (command) {
       case 'analyze':
         return await runAnalyzeCommand(rest, env, io);
+      case 'doctor':
+        return await runDoctorCommand(rest, env, io);
       case 'digest': {
         const { runDigestCommand } = await import('./digest-command.js');
         return await runDigestCommand(rest, env, io);

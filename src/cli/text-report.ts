@@ -2,6 +2,7 @@
 
 import type { Diagnosis, InsufficientData } from '../domain/diagnosis';
 import type { ChecklistStep } from '../domain/checklist';
+import { sourceLine } from '../domain/doctor';
 import { formatTime, formatWindow } from '../domain/format';
 import { LINK_KINDS, type Links } from '../domain/links';
 import { patternTitle } from '../domain/pattern-names';
@@ -35,6 +36,8 @@ export function renderDiagnosisText(d: Diagnosis, checklist: readonly ChecklistS
     step.next.forEach((n, k) => lines.push(...wrap(n, width, k === 0 ? '     Next:  ' : '            ', '              ')));
   });
   lines.push(...linkLines(ctx.links ?? null));
+  // The query stays whole on its line, however long, so it can be pasted into Prometheus.
+  lines.push('', sourceLine(d.source), `  Memory query: ${d.source.queries.memory}`);
   for (const w of d.warnings) lines.push(...wrap(`warning: ${w}`, width, ''));
   return lines.join('\n') + '\n';
 }

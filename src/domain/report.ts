@@ -33,7 +33,7 @@ export function upgradeStoredReport(report: StoredReport): StoredReport {
   const diagnosis: Diagnosis = {
     ...d,
     granularity: d.granularity ?? 'process',
-    source: d.source ?? { preset: 'custom', granularity: null, queries: { memory: 'process_resident_memory_bytes', traffic: null, jobs: null, limit: null, up: null, restarts: null } },
+    source: d.source ? { ...d.source, selection: d.source.selection ?? (d.source.preset === 'custom' ? 'custom' : 'auto') } : { preset: 'custom', granularity: null, selection: 'custom', queries: { memory: 'process_resident_memory_bytes', traffic: null, jobs: null, limit: null, up: null, restarts: null } },
     workerCounts: d.workerCounts ?? [],
     coverage: d.coverage ? { ...d.coverage, trafficMissingShare: d.coverage.trafficMissingShare ?? 0 } : { missingShare: 0, trafficMissingShare: 0, gaps: [] },
     focusWorkers: d.focusWorkers ?? d.workers.flatMap((w, i) => (w.trend === 'growing' ? [i] : [])),

@@ -37,6 +37,11 @@ export interface SeriesSource {
   readonly preset: string;
   /** null when only the labels can tell (custom queries). */
   readonly granularity: Granularity | null;
+  /**
+   * How the source was chosen: the first preset with data (`auto`), the one the config names
+   * (`pinned`), the config's own memory query (`custom`), or the demo's simulation (`simulated`).
+   */
+  readonly selection: 'auto' | 'pinned' | 'custom' | 'simulated';
   /** The PromQL sent, with the service filled in; null for a query that is off. */
   readonly queries: {
     readonly memory: string;

@@ -6,7 +6,9 @@ import { Agent as HttpsAgent } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import axios, { type AxiosInstance, type AxiosRequestConfig } from 'axios';
 import { TENANT_HEADER } from '../config/backend-checks';
+import { DETECTION_ORDER, PRESETS } from '../config/presets';
 import { DEFAULT_QUERIES, type PrometheusSettings, type ServiceSettings, type SourceQueries } from '../config/types';
+import type { DoctorProbe, PresetProbe, ProbeSelection, QueryCount } from '../domain/doctor';
 import { renderTemplate, TemplateError } from '../domain/promql-template';
 import { printable } from '../domain/service-name';
 import type { GridSeries, MemoryLimit, ServiceSeries } from '../domain/series';
@@ -171,6 +173,7 @@ export class PrometheusSource implements MetricsSource {
         source: {
           preset: chosen.preset,
           granularity: chosen.granularity,
+          selection: sources.length > 1 ? 'auto' : chosen.preset === 'custom' ? 'custom' : 'pinned',
           queries: {
             memory: this.render('memory', chosen.queries.memory, service),
             traffic: rendered('traffic', chosen.queries.traffic),
@@ -181,6 +184,80 @@ export class PrometheusSource implements MetricsSource {
           },
         },
         warnings,
+      };
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /**
+   * `pymem doctor`: every preset's memory query and companions over the window, each answer
+   * counted. Identical PromQL (the presets share their traffic and job queries) is sent once; a
+   * query the backend refuses becomes a failed count, a backend that is down an error.
+   */
+  async probeService(request: SeriesRequest): Promise<DoctorProbe> {
+    const { service, window, signal } = request;
+    const config = this.serviceSettings(service);
+    const plan = planRange(window, this.settings.minStepSeconds);
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort(signal?.reason);
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const sent = new Map<string, Promise<QueryCount>>();
+    const count = (query: QueryName, template: string | null): Promise<QueryCount> => {
+      if (template === null) return Promise.resolve({ status: 'off' });
+      let promql: string;
+      try {
+        promql = this.render(query, template, service);
+      } catch (error) {
+        return Promise.resolve({ status: 'failed', reason: error instanceof Error ? error.message : String(error) });
+      }
+      const known = sent.get(promql);
+      if (known) return known;
+      const answer = this.range(query, promql, plan, controller.signal, signal).then(
+        (a): QueryCount => ({ status: 'found', series: a.series.length }),
+        (error: unknown): QueryCount => {
+          if (error instanceof MetricsError && !isFatal(error.code)) return { status: 'failed', reason: error.message };
+          controller.abort();
+          throw error;
+        },
+      );
+      sent.set(promql, answer);
+      return answer;
+    };
+    const first = config.sources[0]!;
+    const selection: ProbeSelection = config.sources.length > 1 ? { kind: 'auto' } : first.preset === 'custom' ? { kind: 'custom' } : { kind: 'pinned', preset: first.preset };
+    // Every preset with the config's overrides where the config has them; its own memory query as one more row.
+    const candidates: SourceQueries[] = [
+      ...(first.preset === 'custom' ? [first] : []),
+      ...DETECTION_ORDER.map((id) => config.sources.find((s) => s.preset === id) ?? { preset: id, granularity: PRESETS[id].granularity, queries: PRESETS[id].queries }),
+    ];
+    const limitOn = config.limitBytes === null;
+    try {
+      const probes = candidates.map(async (c): Promise<PresetProbe> => {
+        const [memory, traffic, jobs, limit, up] = await Promise.all([
+          count('memory', c.queries.memory),
+          count('traffic', c.queries.traffic),
+          count('jobs', c.queries.jobs),
+          count('limit', limitOn ? c.queries.limit : null),
+          count('up', c.queries.up),
+        ]);
+        let memoryQuery = c.queries.memory;
+        try {
+          memoryQuery = this.render('memory', c.queries.memory, service);
+        } catch {
+          // Shown as the template: the failed count already says why it could not be built.
+        }
+        return { preset: c.preset, granularity: c.granularity, memoryQuery, memory, traffic, jobs, limit, up };
+      });
+      const presets = await Promise.all(probes);
+      return {
+        service,
+        backend: this.description,
+        window: { start: new Date(plan.grid.startMs).toISOString(), end: new Date(plan.endSeconds * 1000).toISOString() },
+        selection,
+        limitFromConfig: !limitOn,
+        presets,
       };
     } finally {
       signal?.removeEventListener('abort', onAbort);

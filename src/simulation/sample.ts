@@ -61,6 +61,7 @@ export function simulatedSource(service: string): SeriesSource {
   return {
     preset: 'prometheus-client',
     granularity: 'process',
+    selection: 'simulated',
     queries: {
       memory: `process_resident_memory_bytes{job=${job}}`,
       traffic: `sum(rate(http_requests_total{job=${job}}[5m]))`,

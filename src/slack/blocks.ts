@@ -5,6 +5,7 @@
 
 import type { ActionsBlock, Button, Checkboxes, ContextBlock, KnownBlock, PlainTextOption, SectionBlock, StaticSelect } from '@slack/types';
 import type { InsufficientData } from '../domain/diagnosis';
+import { renderDoctorTable, sourceLine, type DoctorReport } from '../domain/doctor';
 import { CHECKLIST_STEP_IDS, type ChecklistStep, type ChecklistStepId } from '../domain/checklist';
 import { formatDuration, formatTime } from '../domain/format';
 import { LINK_KINDS, type LinkKind, type Links } from '../domain/links';
@@ -83,10 +84,17 @@ export function reportMessage(view: ReportView): SlackMessage {
           type: 'mrkdwn',
           text: `Run by <@${view.createdBy}> at ${formatTime(view.createdAt, report.timeZone, view.createdAt)} · data from ${escapeMrkdwn(report.sourceDescription)}`,
         },
+        sourceElement(d.source),
       ],
     },
   ];
   return { text: fallbackText(view.service, report, done), blocks: withinBlockLimit(blocks) };
+}
+
+/** Which source the series came from and the memory PromQL sent, for the footer. */
+function sourceElement(source: StoredReport['diagnosis']['source']): { type: 'mrkdwn'; text: string } {
+  const query = source.queries.memory.replace(/`/g, "'");
+  return { type: 'mrkdwn', text: trimText(`${escapeMrkdwn(sourceLine(source))} · memory: \`${escapeMrkdwn(query)}\``, SLACK_LIMITS.contextElementText) };
 }
 
 /** A fresh analysis posted in the incident's thread (re-run or another window); the checklist stays on the original. */
@@ -101,6 +109,7 @@ export function rerunMessage(service: string, windowMs: number, report: StoredRe
           type: 'mrkdwn',
           text: `Re-run by <@${requestedBy}> at ${formatTime(at, report.timeZone, at)} over the last ${formatDuration(windowMs)}. The checklist stays on the original message.`,
         },
+        sourceElement(report.diagnosis.source),
       ],
     },
   ];
@@ -281,12 +290,60 @@ export function insufficientDataMessage(data: InsufficientData): SlackMessage {
 export function helpMessage(commandName: string): SlackMessage {
   const lines = [
     `*\`${commandName} &lt;service&gt; [window]\`* analyses a Python service's memory and posts the chart and an investigation checklist in this channel. Window: \`1h\`, \`6h\` (default), \`24h\`, \`7d\`.`,
+    `*\`${commandName} doctor &lt;service&gt; [window]\`* shows which metrics pymem finds for the service (per process or per pod), which it would read, and how to pin or improve that. Only you see the answer.`,
     `*\`${commandName} help\`* shows this.`,
   ];
   return noticeMessage(lines.join('\n'), [
     'Each checklist step shows what pymem already found and what to run next; tick it off when done, the whole channel sees who did what and when.',
     'Re-run or change the window from the buttons under the report; the fresh analysis goes into the thread.',
   ]);
+}
+
+/** `/pymem doctor`: the sources table as a code block, the choice, and what to pin or add; only the requester sees it. */
+export function doctorMessage(report: DoctorReport, windowMs: number): SlackMessage {
+  const blocks: KnownBlock[] = [
+    {
+      type: 'section',
+      block_id: 'doctor_title',
+      text: {
+        type: 'mrkdwn',
+        text: trimText(`*Which metrics pymem reads for \`${report.service}\`* · last ${formatDuration(windowMs)} · data from ${escapeMrkdwn(report.backend)}`, SLACK_LIMITS.sectionText),
+      },
+    },
+    codeSection('doctor_table', '', renderDoctorTable(report.rows)),
+    { type: 'section', block_id: 'doctor_choice', text: { type: 'mrkdwn', text: trimText(`*${escapeMrkdwn(report.summary)}*`, SLACK_LIMITS.sectionText) } },
+    ...report.advice.map((a, i) => (a.code === null ? noticeSection(`doctor_advice_${i}`, escapeMrkdwn(a.text)) : codeSection(`doctor_advice_${i}`, escapeMrkdwn(a.text), a.code))),
+  ];
+  if (report.failures.length > 0) {
+    blocks.push({
+      type: 'context',
+      block_id: 'doctor_failures',
+      elements: [{ type: 'mrkdwn', text: joinWithinLimit(['Queries the backend refused (those sources are ruled out):', ...report.failures.map((f) => `• ${escapeMrkdwn(f)}`)], SLACK_LIMITS.contextElementText, (left) => `_…and ${left} more_`) }],
+    });
+  }
+  return { text: trimText(`${report.service}: ${report.summary}`, SLACK_LIMITS.fallbackText), blocks: withinBlockLimit(blocks) };
+}
+
+function noticeSection(blockId: string, text: string): KnownBlock {
+  return { type: 'section', block_id: blockId, text: { type: 'mrkdwn', text: trimText(text, SLACK_LIMITS.sectionText) } };
+}
+
+/** Words, then a code block; the code is cut (by whole lines) so the closing fence always fits in 3,000 characters. */
+function codeSection(blockId: string, text: string, code: string): KnownBlock {
+  const intro = text === '' ? '' : `${trimText(text, 1000)}\n`;
+  const room = SLACK_LIMITS.sectionText - intro.length - '```\n```'.length;
+  const lines = escapeMrkdwn(code.replace(/```/g, "'''")).split('\n');
+  const kept: string[] = [];
+  let length = 0;
+  for (const line of lines) {
+    if (length + line.length + 1 > room - 2) {
+      kept.push('…');
+      break;
+    }
+    kept.push(line);
+    length += line.length + 1;
+  }
+  return { type: 'section', block_id: blockId, text: { type: 'mrkdwn', text: `${intro}\`\`\`${kept.join('\n')}\`\`\`` } };
 }
 
 function header(text: string): KnownBlock {

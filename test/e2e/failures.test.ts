@@ -300,6 +300,14 @@ describe('Prometheus stopped mid-command', () => {
     expect(notice).toContain('try again in a minute');
     expect(await incidentsBy('U0PROMGONE')).toBe(0);
 
+    // The doctor with the backend still gone: the requester hears what failed, after the acknowledgement.
+    const doctorAck = await h.command('doctor lg-a 1h', { user: 'U0DOCTOR' });
+    expect(JSON.parse(doctorAck.body).text).toContain('Checking which metrics the backend has for lg-a');
+    await until('the doctor’s requester is told', () => repliesTo('U0DOCTOR', since).length > 0);
+    const [doctorNotice] = repliesTo('U0DOCTOR', since);
+    expect(doctorNotice).toMatch(/could not check the metrics for `lg-a`: Could not reach Prometheus .*(refused|closed|reset)/is);
+    expect(doctorNotice).toContain('Try again in a minute');
+
     prom = await startPrometheus({ families: familiesFor(SPECS) });
     proxy.retarget(prom.url);
     await h.command('lg-a 1h', { user: 'U0PROMBACK' });

@@ -12,6 +12,8 @@ describe('parseCommand', () => {
     ['checkout-api', { kind: 'analyze', service: 'checkout-api', windowMs: null }],
     ['  checkout-api   24h ', { kind: 'analyze', service: 'checkout-api', windowMs: 86_400_000 }],
     ['checkout-api 7d', { kind: 'analyze', service: 'checkout-api', windowMs: WEEK }],
+    ['doctor checkout-api', { kind: 'doctor', service: 'checkout-api', windowMs: null }],
+    ['Doctor  checkout-api 24h', { kind: 'doctor', service: 'checkout-api', windowMs: 86_400_000 }],
   ])('%j', (text, expected) => {
     expect(parseCommand(text, 30 * 86_400_000)).toEqual(expected);
   });
@@ -24,6 +26,10 @@ describe('parseCommand', () => {
     ['checkout-api 60d', /longest window is 30d/],
     ['x'.repeat(600), /longer than any pymem command/],
     ['a\u0000b', /not a service name/],
+    ['doctor', /Usage: `doctor <service> \[window\]`/],
+    ['doctor checkout-api 5m', /shortest window is 10m/],
+    ['doctor checkout-api 6h more', /at most one window/],
+    ['doctor a"b', /not a service name/],
   ])('refuses %j', (text, message) => {
     const parsed = parseCommand(text, 30 * 86_400_000);
     expect(parsed.kind).toBe('invalid');

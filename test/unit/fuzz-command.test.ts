@@ -101,13 +101,14 @@ describe(`parseCommand fuzz (seed ${COMMANDS.seed}, ${COMMANDS.runs} texts)`, ()
           expect(CONTROL_CHARS.test(parsed.message), `raw control character in ${JSON.stringify(parsed.message)} for ${where}`).toBe(false);
           break;
         case 'analyze':
+        case 'doctor':
         case 'subscribe':
         case 'unsubscribe': {
           expect(parsed.service, where).toMatch(SERVICE_NAME_RE);
           expect(parsed.service.length, where).toBeLessThanOrEqual(SERVICE_NAME_MAX);
           // The name is a word the user typed, not something assembled from several.
           expect(text.includes(parsed.service), where).toBe(true);
-          if (parsed.kind === 'analyze' && parsed.windowMs !== null) {
+          if ((parsed.kind === 'analyze' || parsed.kind === 'doctor') && parsed.windowMs !== null) {
             expect(Number.isInteger(parsed.windowMs), where).toBe(true);
             expect(parsed.windowMs, where).toBeGreaterThanOrEqual(MIN_WINDOW_MS);
             expect(parsed.windowMs, where).toBeLessThanOrEqual(maxWindowMs);

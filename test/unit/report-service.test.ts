@@ -39,6 +39,9 @@ class FakeEngine implements AnalysisEngine {
   async measure(): Promise<never> {
     throw new Error('not used');
   }
+  async doctor(): Promise<never> {
+    throw new Error('not used');
+  }
   async digestChart(): Promise<Buffer> {
     throw new Error('not used');
   }

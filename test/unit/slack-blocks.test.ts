@@ -160,3 +160,34 @@ describe('trimming', () => {
     expect(joined).toBe('one\ntwo\n+2');
   });
 });
+
+describe('the source in the footer', () => {
+  const podSource = {
+    preset: 'cadvisor',
+    granularity: 'pod',
+    selection: 'auto',
+    queries: { memory: 'container_memory_working_set_bytes{container="ow-a"}', traffic: null, jobs: null, limit: null, up: null, restarts: null },
+  } as const;
+  const withSource = (): Parameters<typeof reportMessage>[0] => {
+    const report = reportFor('one-8w-6h');
+    return view({ report: { ...report, diagnosis: { ...report.diagnosis, source: podSource } } });
+  };
+
+  it('names the source, how it was chosen and the memory PromQL, in the report and a re-run', () => {
+    const footer = reportMessage(withSource()).blocks.find((b) => b.block_id === 'footer');
+    expect(JSON.stringify(footer)).toContain('Source: cAdvisor container memory, one series per pod (auto-detected) · memory: `container_memory_working_set_bytes{container=\\"ow-a\\"}`');
+    const rerun = rerunMessage('ow-a', 3_600_000, withSource().report, 'U0OTHER', T);
+    expect(JSON.stringify(rerun.blocks)).toContain('Source: cAdvisor container memory, one series per pod (auto-detected)');
+  });
+
+  it('a memory query with backticks or thousands of characters stays within the context limit', () => {
+    const base = withSource();
+    const memory = `sum(${'x`'.repeat(3000)})`;
+    const report = { ...base.report, diagnosis: { ...base.report.diagnosis, source: { ...podSource, queries: { ...podSource.queries, memory } } } };
+    const { blocks } = reportMessage({ ...base, report });
+    for (const t of texts(blocks)) expect(t.text.length).toBeLessThanOrEqual(SLACK_LIMITS.contextElementText);
+    const footer = JSON.stringify(blocks.find((b) => b.block_id === 'footer'));
+    expect(footer).toContain('Source: cAdvisor');
+    expect(footer).not.toContain('x`');
+  });
+});

@@ -1,0 +1,62 @@
+/** `/pymem doctor <service>`: the probe runs on the analysis engine; this turns its answer into the ephemeral reply. */
+
+import type { Logger } from 'pino';
+import type { AnalysisEngine } from '../analysis/engine';
+import { accessAllows, deniedText, type AccessPolicy } from '../domain/access';
+import { doctorReport } from '../domain/doctor';
+import { doctorMessage, noticeMessage, type SlackMessage } from '../slack/blocks';
+import type { Telemetry } from '../observability/telemetry';
+import { doctorFailedText } from './notices';
+
+export interface DoctorDeps {
+  readonly engine: AnalysisEngine;
+  readonly clock: () => number;
+  readonly defaultWindowMs: number;
+  /** Time limit for all of the probe's queries together. */
+  readonly timeoutMs: number;
+  readonly access?: AccessPolicy | null;
+  readonly telemetry?: Telemetry;
+}
+
+export interface DoctorRequest {
+  readonly channelId: string;
+  readonly service: string;
+  readonly windowMs: number | null;
+  readonly log: Logger;
+}
+
+export type DoctorOutcome = 'answered' | 'no-data' | 'denied' | 'failed';
+
+export class DoctorService {
+  constructor(private readonly deps: DoctorDeps) {}
+
+  /** The reply for one request; every failure is a message too, so the requester is never left waiting. */
+  async answer(request: DoctorRequest): Promise<{ readonly outcome: DoctorOutcome; readonly message: SlackMessage }> {
+    const { service, log } = request;
+    // The doctor shows a service's metrics: the same access list as an analysis applies.
+    if (!accessAllows(this.deps.access ?? null, request.channelId, service)) {
+      log.warn({ channelId: request.channelId, service }, 'service not allowed in this channel');
+      return { outcome: 'denied', message: noticeMessage(`:no_entry: ${deniedText(service)}`) };
+    }
+    const windowMs = request.windowMs ?? this.deps.defaultWindowMs;
+    const output = await this.deps.engine.doctor({ service, windowMs, endMs: this.deps.clock(), timeoutMs: this.deps.timeoutMs });
+    switch (output.status) {
+      case 'probed': {
+        const report = doctorReport(output.probe);
+        return { outcome: report.choice.kind === 'use' ? 'answered' : 'no-data', message: doctorMessage(report, windowMs) };
+      }
+      case 'failed':
+        if (output.failure.kind === 'metrics') {
+          this.deps.telemetry?.backendError(output.failure.code);
+          log.warn({ code: output.failure.code, service }, 'metrics backend failed during doctor');
+        } else {
+          log.error({ service, error: output.failure.message }, 'doctor failed');
+        }
+        return { outcome: 'failed', message: noticeMessage(doctorFailedText(service, output.failure)) };
+      default: {
+        const unknown: never = output;
+        throw new Error(`unknown doctor output ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,41 @@
+/** `pymem doctor <service> [...]`: which metric sources have data for a service, and which one pymem would read. */
+
+import { loadConfig, type Env } from '../config/load';
+import { doctorReport, renderDoctorText } from '../domain/doctor';
+import { isMetricsError } from '../metrics/errors';
+import { exitFor, parseAnalyzeArgs, pickSource } from './analyze-command';
+import { EXIT, UsageError, type CliIo } from './io';
+
+export const DOCTOR_USAGE = 'usage: pymem doctor <service> [--window 6h] [--end <RFC3339|unix seconds>] [--prometheus <url>] [--config <file>] [--demo] [--json]';
+
+export async function runDoctorCommand(argv: readonly string[], env: Env, io: CliIo): Promise<number> {
+  const args = parseAnalyzeArgs(argv, io.now(), DOCTOR_USAGE, false);
+  const config = loadConfig({
+    env,
+    ...(args.config !== undefined ? { configPath: args.config } : {}),
+    ...(args.prometheus !== undefined ? { prometheusUrl: args.prometheus } : {}),
+  });
+  const windowMs = args.windowMs ?? config.analysis.defaultWindowMs;
+  if (windowMs > config.analysis.maxWindowMs) {
+    throw new UsageError(`--window ${Math.round(windowMs / 3_600_000)}h is longer than the longest allowed window (analysis.maxWindow)`);
+  }
+  const source = pickSource(args, config);
+  let probe;
+  try {
+    probe = await source.probeService({ service: args.service, window: { endMs: args.endMs, durationMs: windowMs } });
+  } catch (error) {
+    if (isMetricsError(error)) {
+      io.stderr(`pymem: ${error.message}\n`);
+      return exitFor(error.code);
+    }
+    throw error;
+  }
+  const report = doctorReport(probe);
+  if (args.json) io.stdout(JSON.stringify({ ...report, probe }, null, 2) + '\n');
+  else io.stdout(renderDoctorText(report));
+  if (report.choice.kind === 'none') {
+    io.stderr(`pymem: ${report.summary}\n`);
+    return EXIT.noData;
+  }
+  return EXIT.ok;
+}
