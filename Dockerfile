@@ -6,8 +6,20 @@
 #
 # See README.md, "Deploying pymem", for every setting.
 
-# Node 20 on Debian 12, the platform pymem is developed and tested on. Pinned by tag; for
-# byte-for-byte repeatable builds pass a digest: --build-arg NODE_IMAGE=node:20-bookworm-slim@sha256:...
+# Node 20 on Debian 12, the platform pymem is developed and tested on. Not Node 24 yet, although
+# Node 20's support ended in April 2026: better-sqlite3 12 aborts the process on recent Node 24
+# (reported from 24.19 on; seen here on 24.21, in test/unit/store-sqlite.test.ts, two runs of
+# two): SIGABRT, "Assertion failed: (env) != nullptr" in RemoveEnvironmentCleanupHook, when a
+# garbage collection finalises a Statement. better-sqlite3 13 avoids it (the same tests pass on
+# 24.21) but needs Node 22 or later and crashes on 20. Moving means better-sqlite3 13 and Node 24
+# together, with the tests run on 24.
+#
+# Pinned by tag only: the digest could not be read where this was written (no registry access).
+# To pin it, on a machine that can pull, read the "Digest:" line (the multi-platform index) of
+#   docker buildx imagetools inspect node:20-bookworm-slim
+# and set the default below to node:20-bookworm-slim@sha256:<that digest>, or pass it per build
+# with --build-arg NODE_IMAGE=node:20-bookworm-slim@sha256:<digest>. Move the pin on purpose, for
+# Debian and Node security fixes.
 ARG NODE_IMAGE=node:20-bookworm-slim
 
 # ---------------------------------------------------------------------------------------------
@@ -52,7 +64,8 @@ RUN npm run build
 
 # Production dependencies only (prune keeps the compiled modules). What only the compiler used
 # goes too: object files, the static SQLite library and its sources, the test extension, about
-# 25 MB. The last line fails the build if either native module no longer loads.
+# 25 MB. The last line fails the build if either native module no longer loads (the runtime stage
+# checks again against its own, smaller set of libraries).
 RUN npm prune --omit=dev \
  && rm -rf node_modules/better-sqlite3/deps \
       node_modules/canvas/build/Release/obj.target \
@@ -93,8 +106,18 @@ COPY bin ./bin
 COPY manifest.yml ./
 # `docker run --rm pymem pymem analyze checkout-api --demo` runs the command line (chmod: a
 # checkout on a file system without modes would leave the script not executable).
+#
+# npm, npx, corepack and yarn go: the bot and the command line are started with node itself (CMD
+# below, and bin/pymem.js's `#!/usr/bin/env node`), so here they would only be attack surface.
+#
+# The last line fails the build unless canvas and better-sqlite3 load with this stage's libraries
+# only: a run-time library missing from the apt-get list above shows here, not at the first chart.
 RUN chmod 0755 /app/bin/pymem.js \
- && ln -s /app/bin/pymem.js /usr/local/bin/pymem
+ && ln -s /app/bin/pymem.js /usr/local/bin/pymem \
+ && rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
+      /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack \
+      /opt/yarn-v* /usr/local/bin/yarn /usr/local/bin/yarnpkg \
+ && node -e "require('canvas'); new (require('better-sqlite3'))(':memory:').close()"
 
 ENV NODE_ENV=production \
     DATABASE_URL=/data/pymem.sqlite
@@ -108,9 +131,10 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 
-# On SIGTERM pymem stops taking work, gives work in progress PYMEM_SHUTDOWN_GRACE (10s by
-# default) to finish, closes the database and exits; it exits at the latest 10s after the grace.
-# `docker stop` kills after 10s, so run with --stop-timeout 30 (Kubernetes waits 30s by default).
+# On SIGTERM pymem keeps serving, not ready, for PYMEM_SHUTDOWN_DRAIN (10s by default), gives work
+# in progress PYMEM_SHUTDOWN_GRACE (10s) to finish, closes the database and exits; at the latest
+# 10s after the grace, 30s in all. `docker stop` kills after 10s, so run with --stop-timeout 35
+# (deploy/kubernetes sets terminationGracePeriodSeconds: 35).
 # CMD starts node directly (the base image's entrypoint execs it), not through npm, so the signal
 # reaches pymem.
 STOPSIGNAL SIGTERM

@@ -1,6 +1,6 @@
 /** `npm start`: the bot; with no Slack tokens set, the local playground. */
 
-import { loadBotConfig, secretsOf, type BotConfig } from './config/bot';
+import { loadBotConfig, secretsOf, shutdownDeadlineMs, type BotConfig } from './config/bot';
 import { ConfigError } from './config/load';
 import { createLogger } from './logging';
 import { openStore } from './store/open';
@@ -47,7 +47,7 @@ async function main(): Promise<number> {
     setTimeout(() => {
       logger.error('shutdown took too long; exiting');
       process.exit(1);
-    }, config.shutdownDrainMs + config.shutdownGraceMs + 10_000).unref();
+    }, shutdownDeadlineMs(config)).unref();
     void bot
       .stop(config.shutdownGraceMs, config.shutdownDrainMs)
       .then(() => store.close())

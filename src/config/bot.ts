@@ -142,6 +142,14 @@ export function loadBotConfig(env: Env, machine: MachineFacts = { cores: availab
   };
 }
 
+/**
+ * How long after SIGTERM the process exits at the latest, whatever is still running: the drain, the
+ * grace, and 10 s to close. A supervisor's kill timeout (terminationGracePeriodSeconds) must be longer.
+ */
+export function shutdownDeadlineMs(config: Pick<BotConfig, 'shutdownDrainMs' | 'shutdownGraceMs'>): number {
+  return config.shutdownDrainMs + config.shutdownGraceMs + 10_000;
+}
+
 export const DEFAULT_DIGEST_CRON = '0 8 * * *';
 
 function resolveDigest(env: Env, app: AppConfig, issues: string[]): BotConfig['digest'] {
