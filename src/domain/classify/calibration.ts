@@ -8,6 +8,6 @@ export const FACTOR_NAMES = ['strength', 'margin', 'missing', 'blindTraffic', 'f
 export type FactorName = (typeof FACTOR_NAMES)[number];
 
 export const CALIBRATION: { readonly intercept: number; readonly weights: Readonly<Record<FactorName, number>> } = {
-  intercept: -0.745,
-  weights: { strength: 3.478, margin: 1.802, missing: 0, blindTraffic: 0, fewWorkers: 0, shortWindow: -0.429, mixed: 1.575, stable: -0.491, driven: 0.324 },
+  intercept: -0.717,
+  weights: { strength: 3.458, margin: 1.803, missing: 0, blindTraffic: -1.201, fewWorkers: 0, shortWindow: -0.278, mixed: 1.569, stable: -0.487, driven: 0.313 },
 };
