@@ -1,6 +1,7 @@
 import { simulatedSource } from '../../src/simulation/sample';
 import { describe, expect, it } from 'vitest';
 import { classify } from '../../src/domain/classify';
+import { divergers, type Divergence } from '../../src/domain/classify/divergence';
 import { PATTERN_IDS, type Diagnosis, type PatternId } from '../../src/domain/diagnosis';
 import { simulate } from '../../src/simulation/model';
 import { toServiceSeries } from '../../src/simulation/sample';
@@ -141,5 +142,21 @@ describe('edge cases', () => {
   it('uses only pattern ids from the table', () => {
     const ids: readonly PatternId[] = PATTERN_IDS;
     expect(ids).toEqual(['stable', 'one-worker-growing', 'all-workers-growing', 'all-workers-large-stable', 'worker-count-jump', 'follows-traffic', 'high-while-idle', 'job-driven', 'mixed']);
+  });
+});
+
+describe('a worker leaving the pack', () => {
+  // Eight workers watched over 6 h; worker 0 moved 21 MiB relative to the median worker, steadily.
+  const judged = Array.from({ length: 8 }, (_, index) => ({ index, startMiB: 130, growthMiB: index === 0 ? 21 : 0.5, measuredHours: 6 }));
+  const others: Divergence[] = Array.from({ length: 7 }, (_, k) => ({ growthMiB: (k % 3) * 0.4 - 0.4, endAboveMiB: 0, steadiness: 0.2, hours: 6 }));
+
+  it('is one that ends above the others', () => {
+    const leaver: Divergence = { growthMiB: 21, endAboveMiB: 20, steadiness: 0.8, hours: 6 };
+    expect(divergers([leaver, ...others], judged, 6)).toEqual([0]);
+  });
+
+  it('is not one that climbed from below to where the others are (a young worker catching up)', () => {
+    const catchingUp: Divergence = { growthMiB: 21, endAboveMiB: 0.5, steadiness: 0.8, hours: 6 };
+    expect(divergers([catchingUp, ...others], judged, 6)).toEqual([]);
   });
 });

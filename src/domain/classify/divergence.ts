@@ -14,6 +14,8 @@ import { fitLine, median, quantile, robustSd } from '../stats';
 export interface Divergence {
   /** How far the worker moved away from the fleet median over its measured life, MiB. */
   readonly growthMiB: number;
+  /** How far above the pack it ended, MiB (negative below it). */
+  readonly endAboveMiB: number;
   /** 0..1: how well a straight line explains the distance to the pack. */
   readonly steadiness: number;
   readonly hours: number;
@@ -75,9 +77,10 @@ export function divergences(workers: readonly FleetProcess[], buckets: Buckets, 
     }
     if (ys.length < 8) return null;
     const edge = Math.max(2, Math.ceil(ys.length * 0.1));
-    const growthMiB = median(ys.slice(-edge)) - median(ys.slice(0, edge));
+    const endAboveMiB = median(ys.slice(-edge));
+    const growthMiB = endAboveMiB - median(ys.slice(0, edge));
     const segments = Math.min(24, Math.max(2, Math.floor(ys.length / 2)));
-    return { growthMiB, steadiness: fitLine(coarsen(xs, segments), coarsen(ys, segments)).r2, hours: xs[xs.length - 1]! - xs[0]! };
+    return { growthMiB, endAboveMiB, steadiness: fitLine(coarsen(xs, segments), coarsen(ys, segments)).r2, hours: xs[xs.length - 1]! - xs[0]! };
   });
 }
 
@@ -101,8 +104,15 @@ export function divergers(
       if (!d) return false;
       const material = materialGrowthMiB(w.startMiB, 0);
       // It must grow itself (not only stand still while the pack drops, as at a deploy), over a
-      // good part of the window.
-      return d.growthMiB >= Math.max(material, 4 * spread) && d.steadiness >= 0.5 && w.growthMiB >= 0.5 * material && w.measuredHours >= 0.3 * windowHours;
+      // good part of the window, and end up above the pack: a young worker that climbs from below
+      // to where the others are is catching up, not leaving.
+      return (
+        d.growthMiB >= Math.max(material, 4 * spread) &&
+        d.endAboveMiB >= 0.5 * d.growthMiB &&
+        d.steadiness >= 0.5 &&
+        w.growthMiB >= 0.5 * material &&
+        w.measuredHours >= 0.3 * windowHours
+      );
     })
     .map((w) => w.index);
 }
