@@ -30,6 +30,7 @@ import { boltLogger } from './logging';
 import type { MetricsSource } from './metrics/source';
 import { WebApiGateway } from './slack/web-gateway';
 import type { Store } from './store/store';
+import { postedFailureText, type BackendFailure } from './domain/posted-failure';
 
 export interface BotDeps {
   readonly store: Store;
@@ -150,11 +151,16 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
   const clock = deps.clock ?? Date.now;
   const channels = new ChannelCheck({ slack, logger: deps.logger, now: clock });
   const access = config.app.access;
+  // What a channel is shown of the backend: its address and error texts only when the config says so.
+  const showSource = config.app.showSource || config.app.prometheus === null;
+  const postedSource = showSource ? source.description : 'the metrics backend';
+  const postedFailure = (failure: BackendFailure): string => postedFailureText(failure, { showSource, backendDescription: source.description });
   const reports = new ReportService({
     engine,
     settingsKey: (service) => JSON.stringify(serviceSettingsFor(config.app, service)),
     stepMs: (windowMs, endMs) => stepMsFor(spec, windowMs, endMs),
-    sourceDescription: source.description,
+    sourceDescription: postedSource,
+    postedFailure,
     timeZone: config.app.analysis.timeZone,
     store: deps.store,
     slack,
@@ -187,6 +193,8 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
     timeoutMs: config.analysisTimeoutMs,
     access,
     telemetry,
+    postedSource,
+    postedFailure,
   });
   const handlerDeps = { reports, subscriptions, logger: deps.logger, telemetry };
   registerCommand(app, { ...handlerDeps, doctor, maxWindowMs: config.app.analysis.maxWindowMs, defaultWindowMs: config.app.analysis.defaultWindowMs });
@@ -246,6 +254,7 @@ export function createDigestService(config: BotConfig, deps: DigestDeps): Digest
     logger: deps.logger,
     concurrency: config.digest.concurrency,
     serviceTimeoutMs: config.digest.serviceTimeoutMs,
+    showSource: config.app.showSource || config.app.prometheus === null,
     windowMs: DIGEST_WINDOW_MS,
     access: config.app.access,
     links: (ctx) => linksFor(config.app, ctx),

@@ -7,6 +7,7 @@ import { doctorReport } from '../domain/doctor';
 import { doctorMessage, noticeMessage, type SlackMessage } from '../slack/blocks';
 import type { Telemetry } from '../observability/telemetry';
 import { doctorFailedText } from './notices';
+import type { MetricsErrorCode } from '../metrics/errors';
 
 export interface DoctorDeps {
   readonly engine: AnalysisEngine;
@@ -16,6 +17,10 @@ export interface DoctorDeps {
   readonly timeoutMs: number;
   readonly access?: AccessPolicy | null;
   readonly telemetry?: Telemetry;
+  /** How the reply names the backend; the probe's own description when absent. */
+  readonly postedSource?: string;
+  /** What the reply says of a backend failure; the backend's message when absent. */
+  readonly postedFailure?: (failure: { readonly code: MetricsErrorCode; readonly message: string }) => string;
 }
 
 export interface DoctorRequest {
@@ -42,17 +47,19 @@ export class DoctorService {
     const output = await this.deps.engine.doctor({ service, windowMs, endMs: this.deps.clock(), timeoutMs: this.deps.timeoutMs });
     switch (output.status) {
       case 'probed': {
-        const report = doctorReport(output.probe);
+        const report = doctorReport(this.deps.postedSource === undefined ? output.probe : { ...output.probe, backend: this.deps.postedSource });
         return { outcome: report.choice.kind === 'use' ? 'answered' : 'no-data', message: doctorMessage(report, windowMs) };
       }
-      case 'failed':
+      case 'failed': {
         if (output.failure.kind === 'metrics') {
           this.deps.telemetry?.backendError(output.failure.code);
           log.warn({ code: output.failure.code, service }, 'metrics backend failed during doctor');
         } else {
           log.error({ service, error: output.failure.message }, 'doctor failed');
         }
-        return { outcome: 'failed', message: noticeMessage(doctorFailedText(service, output.failure)) };
+        const failure = output.failure.kind === 'metrics' && this.deps.postedFailure ? { ...output.failure, message: this.deps.postedFailure(output.failure) } : output.failure;
+        return { outcome: 'failed', message: noticeMessage(doctorFailedText(service, failure)) };
+      }
       default: {
         const unknown: never = output;
         throw new Error(`unknown doctor output ${JSON.stringify(unknown)}`);

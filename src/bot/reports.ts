@@ -18,6 +18,7 @@ import { formatDuration, formatWindow } from '../domain/format';
 import type { LinkContext, Links } from '../domain/links';
 import type { StoredReport } from '../domain/report';
 import { accessAllows, deniedText, type AccessPolicy } from '../domain/access';
+import type { MetricsErrorCode } from '../metrics/errors';
 import { noTelemetry, type Telemetry } from '../observability/telemetry';
 import { insufficientDataMessage, noticeMessage, rerunMessage, reportMessage, type SlackMessage } from '../slack/blocks';
 import { SlackCallError, type Reply, type SlackGateway } from '../slack/gateway';
@@ -36,6 +37,11 @@ export interface ReportDeps {
   readonly stepMs: (windowMs: number, endMs: number) => number;
   /** Where the data comes from, for the report's footer. */
   readonly sourceDescription: string;
+  /**
+   * What the channel is told when the backend failed (domain/posted-failure.ts: without the
+   * backend's address and error text unless the config shows them); the backend's message when absent.
+   */
+  readonly postedFailure?: (failure: { readonly code: MetricsErrorCode; readonly message: string }) => string;
   readonly timeZone: string;
   readonly store: Store;
   readonly slack: SlackGateway;
@@ -128,6 +134,7 @@ type Requester = { readonly reply: Reply; readonly channelId: string; readonly u
 
 export class ReportService {
   readonly updater: MessageUpdater;
+  private readonly posted: (failure: { readonly code: MetricsErrorCode; readonly message: string }) => string;
   private readonly telemetry: Telemetry;
   /** Aborted on shutdown: analyses still running give up and tell their requester. */
   private readonly stopping = new AbortController();
@@ -136,6 +143,7 @@ export class ReportService {
 
   constructor(private readonly deps: ReportDeps) {
     this.telemetry = deps.telemetry ?? noTelemetry;
+    this.posted = deps.postedFailure ?? ((failure) => failure.message);
     this.updater = new MessageUpdater({
       store: deps.store,
       slack: deps.slack,
@@ -419,8 +427,8 @@ export class ReportService {
             ? output.failure.code === 'aborted'
               ? `the metrics backend did not answer within ${Math.round(this.deps.analysisTimeoutMs / 1000)} s; try a shorter window, or again in a minute.`
               : TRANSIENT_BACKEND_FAILURES.has(output.failure.code)
-                ? `${output.failure.message} Nothing was posted; try again in a minute, and if it keeps failing, whoever runs the metrics backend needs to look at it.`
-                : output.failure.message
+                ? `${this.posted(output.failure)} Nothing was posted; try again in a minute, and if it keeps failing, whoever runs the metrics backend needs to look at it.`
+                : this.posted(output.failure)
             : 'something unexpected went wrong on pymem’s side; it has been logged. Run the command again.';
         await this.safeReply(who, noticeMessage(`:x: pymem could not analyse \`${service}\` over the last ${formatDuration(windowMs)}: ${reason}`));
         return { kind: 'failed' };

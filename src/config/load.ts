@@ -62,6 +62,11 @@ export interface AppConfig {
   readonly digest: DigestFileSettings;
   /** Which channel may query which services; null when not configured (every channel may query every service). */
   readonly access: AccessPolicy | null;
+  /**
+   * `report.showSource`: whether messages posted to Slack name the backend (its URL) and quote
+   * its error texts. Off by default: a channel is a wider audience than the logs.
+   */
+  readonly showSource: boolean;
   readonly configFile: string | null;
 }
 
@@ -129,6 +134,7 @@ const fileSchema = z.strictObject({
   source: sourceSchema.optional(),
   queries: queriesSchema.optional(),
   links: linksSchema.optional(),
+  report: z.strictObject({ showSource: z.boolean().optional() }).optional(),
   analysis: z
     .strictObject({
       window: duration.optional(),
@@ -194,7 +200,7 @@ export function loadConfig(options: LoadOptions): AppConfig {
   const digest = resolveDigestFile(file, where, issues);
   const access = resolveAccess(file, where, issues);
   if (issues.length > 0) throw new ConfigError(issues);
-  return { prometheus, queries, source, queryOverrides, services, links, analysis, digest, access, configFile: path ?? null };
+  return { prometheus, queries, source, queryOverrides, services, links, analysis, digest, access, showSource: file.report?.showSource ?? false, configFile: path ?? null };
 }
 
 /**

@@ -30,6 +30,8 @@ export interface DigestDeps {
   readonly concurrency: number;
   /** Time limit for measuring one service. */
   readonly serviceTimeoutMs: number;
+  /** Whether entries that could not be measured may quote the backend's error text (`report.showSource`). */
+  readonly showSource?: boolean;
   readonly windowMs: number;
   /** Which channel may see which services; null for no restriction. */
   readonly access?: AccessPolicy | null;
@@ -69,7 +71,7 @@ export class DigestService {
 
   async measure(service: string, endMs: number): Promise<Measurement> {
     try {
-      const { measurement, internalError } = await this.deps.engine.measure({ service, endMs, windowMs: this.deps.windowMs, timeoutMs: this.deps.serviceTimeoutMs });
+      const { measurement, internalError } = await this.deps.engine.measure({ service, endMs, windowMs: this.deps.windowMs, timeoutMs: this.deps.serviceTimeoutMs, showSource: this.deps.showSource === true });
       if (internalError !== null) this.deps.logger.error({ service, error: internalError }, 'digest measurement failed');
       return measurement;
     } catch (error) {

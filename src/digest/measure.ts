@@ -11,6 +11,7 @@ import { formatDuration } from '../domain/format';
 import type { Fleet } from '../domain/fleet';
 import type { ServiceSeries } from '../domain/series';
 import { isMetricsError } from '../metrics/errors';
+import { postedFailureText } from '../domain/posted-failure';
 
 export interface Measurement {
   readonly entry: DigestEntry;
@@ -23,6 +24,8 @@ export interface MeasureRequest {
   readonly windowMs: number;
   /** Time limit for fetching the service's series. */
   readonly timeoutMs: number;
+  /** Whether the digest may quote the backend's address and error texts (`report.showSource`); false when absent. */
+  readonly showSource?: boolean;
 }
 
 export interface MeasureResult {
@@ -46,7 +49,7 @@ export async function measureService(analysis: AnalysisDeps, request: MeasureReq
     const message = isMetricsError(error)
       ? error.code === 'aborted'
         ? `the metrics backend took longer than ${formatDuration(request.timeoutMs)}`
-        : error.message
+        : postedFailureText(error, { showSource: request.showSource === true, backendDescription: analysis.source.description })
       : 'an unexpected error (logged)';
     return {
       measurement: { entry: { kind: 'error', service, message, change: null }, panel: unmeasuredPanel(service, endMs, windowMs, 'not measured') },

@@ -55,6 +55,7 @@ describe('loadConfig: defaults', () => {
       analysis: { defaultWindowMs: 6 * HOUR, maxWindowMs: 30 * DAY, timeZone: 'UTC' },
       digest: { cron: null, timeZone: null, channels: {} },
       access: null,
+      showSource: false,
       configFile: null,
     });
   });
