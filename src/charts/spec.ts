@@ -242,6 +242,12 @@ const WORKERS: Noun = { one: 'worker', many: 'workers' };
  * "126 other workers" next to the subtitle's "64 workers" would read as a contradiction.
  */
 const WORKER_PROCESSES: Noun = { one: 'worker process', many: 'worker processes' };
+/** With one series per pod (cAdvisor), each line is a pod, whatever runs inside it. */
+const PODS: Noun = { one: 'pod', many: 'pods' };
+
+function countOf(n: number, noun: Noun): string {
+  return `${n} ${n === 1 ? noun.one : noun.many}`;
+}
 
 /**
  * A chart of per-worker memory with what the diagnosis found marked on it. It draws the fleet the
@@ -262,8 +268,9 @@ export function buildMemoryChartSpec(
   const xMin = grid.startMs;
   const xMax = grid.length > 1 ? gridEndMs(grid) : grid.startMs + Math.max(grid.stepMs, 60_000);
 
+  const unit = diagnosis.granularity === 'pod' ? PODS : WORKERS;
   const markers: MarkerSpec[] = diagnosis.workerCountChanges
-    .map((c) => ({ atMs: Date.parse(c.at), label: `${c.from}→${c.to} workers`, color: MARKER_COLOR }))
+    .map((c) => ({ atMs: Date.parse(c.at), label: `${c.from}→${c.to} ${unit.many}`, color: MARKER_COLOR }))
     .filter((m) => Number.isFinite(m.atMs) && m.atMs >= xMin && m.atMs <= xMax);
   const bands: BandSpec[] = diagnosis.idlePeriods
     .map((p) => ({
@@ -304,11 +311,11 @@ export function buildMemoryChartSpec(
   const liveCounts = fleet.live;
   const limitBytes = diagnosis.limit?.bytes ?? null;
   const rawSteps = limitBytes !== null && limitBytes > 0 ? perWorkerLimitSteps(grid, liveCounts, limitBytes) : [];
-  const otherNoun = pidsReplaced(fleet.workers.length, liveCounts) ? WORKER_PROCESSES : WORKERS;
+  const otherNoun = unit === PODS ? PODS : pidsReplaced(fleet.workers.length, liveCounts) ? WORKER_PROCESSES : WORKERS;
 
   // Marker and band labels sit along the top of the plot: leave them room above the lines.
   const topHeadroom = markers.length + bands.length > 0 ? 0.14 : 0.05;
-  const memoryAxis = memoryAxisFor(axisRows, rawSteps, maxIntervals, topHeadroom);
+  const memoryAxis = memoryAxisFor(axisRows, rawSteps, maxIntervals, topHeadroom, unit);
   const unitBytes = memoryAxis.bytesPerUnit;
 
   const lines: LineSpec[] = [];
@@ -350,7 +357,7 @@ export function buildMemoryChartSpec(
     median = {
       id: 'others-median',
       role: 'median',
-      label: `median of ${others.length} ${anyGrowing ? 'other ' : ''}workers`,
+      label: `median of ${others.length} ${anyGrowing ? 'other ' : ''}${others.length === 1 ? unit.one : unit.many}`,
       axis: 'memory',
       color: anyGrowing ? OTHER_MEDIAN_COLOR : ALL_MEDIAN_COLOR,
       width: lineWidth(anyGrowing ? 1.4 : 2),
@@ -410,7 +417,7 @@ export function buildMemoryChartSpec(
     const steps = rawSteps.map((s) => ({ ...s, value: s.bytes / unitBytes }));
     limit = {
       totalBytes: limitBytes,
-      label: limitLabel(steps, memoryAxis.max),
+      label: limitLabel(steps, memoryAxis.max, unit),
       color: LIMIT_COLOR,
       width: lineWidth(2),
       dash: [8, 5],
@@ -432,8 +439,8 @@ export function buildMemoryChartSpec(
     gridColor: '#e9ecef',
     fonts,
     timeZone: options.timeZone,
-    title: `${series.service} — ${chartPatternTitle(diagnosis)}`,
-    subtitle: subtitleFor(diagnosis, options.timeZone),
+    title: `${series.service} — ${chartPatternTitle(diagnosis)}${unit === PODS ? ' (seen per pod)' : ''}`,
+    subtitle: subtitleFor(diagnosis, options.timeZone, unit),
     x: { min: xMin, max: xMax, stepMs: timeTicks.stepMs, ticks: timeTicks.ticks },
     memoryAxis,
     trafficAxis,
@@ -720,17 +727,17 @@ function perWorkerLimitSteps(grid: Grid, counts: Int32Array, limitBytes: number)
   return steps;
 }
 
-function limitLabel(steps: readonly LimitStep[], axisMax: number): string {
+function limitLabel(steps: readonly LimitStep[], axisMax: number, unit: Noun): string {
   const counts: number[] = [];
   for (const s of steps) if (counts[counts.length - 1] !== s.workers) counts.push(s.workers);
   const first = steps[0];
   let label: string;
   if (counts.length === 1 && first !== undefined) {
-    label = `limit ÷ ${first.workers} ${first.workers === 1 ? 'worker' : 'workers'} = ${formatBytes(first.bytes)}`;
+    label = `limit ÷ ${countOf(first.workers, unit)} = ${formatBytes(first.bytes)}`;
   } else if (counts.length === 2) {
-    label = `limit ÷ ${counts[0]}→${counts[1]} workers`;
+    label = `limit ÷ ${counts[0]}→${counts[1]} ${unit.many}`;
   } else {
-    label = `limit ÷ live workers (${Math.min(...counts)}–${Math.max(...counts)})`;
+    label = `limit ÷ live ${unit.many} (${Math.min(...counts)}–${Math.max(...counts)})`;
   }
   if (steps.every((s) => s.value > axisMax)) label += ', above chart';
   return label;
@@ -746,6 +753,7 @@ function memoryAxisFor(
   limitSteps: readonly Omit<LimitStep, 'value'>[],
   maxIntervals: number,
   topHeadroom: number,
+  noun: Noun,
 ): MemoryAxisSpec {
   let bottom = Math.min(...rows.map((r) => r.minBytes));
   let top = Math.max(...rows.map((r) => r.maxBytes));
@@ -771,7 +779,7 @@ function memoryAxisFor(
   const perUnit = BYTES_PER_UNIT[unit];
   const scale = niceScale(lo / perUnit, hi / perUnit, maxIntervals);
   return {
-    title: 'memory per worker',
+    title: `memory per ${noun.one}`,
     unit,
     bytesPerUnit: perUnit,
     min: scale.min,
@@ -795,15 +803,14 @@ function trafficAxisFor(values: Float64Array, intervals: number): ValueAxisSpec 
 }
 
 /** When, how many workers, how much memory: worded like the text report (src/domain/format.ts). */
-function subtitleFor(diagnosis: Diagnosis, timeZone: string): string {
+function subtitleFor(diagnosis: Diagnosis, timeZone: string, unit: Noun): string {
   const parts: string[] = [];
   const start = Date.parse(diagnosis.window.start);
   const end = Date.parse(diagnosis.window.end);
   if (Number.isFinite(start) && Number.isFinite(end)) {
     parts.push(`${formatTimeRange(start, end, timeZone)} (${formatDuration(diagnosis.window.durationSeconds * 1000)})`);
   }
-  const workers = diagnosis.totals.workersAtEnd;
-  parts.push(`${workers} ${workers === 1 ? 'worker' : 'workers'}`);
+  parts.push(countOf(diagnosis.totals.workersAtEnd, unit));
   const limit = diagnosis.limit;
   if (limit !== null) {
     parts.push(`total ${formatBytes(limit.currentTotalBytes)} of ${formatBytes(limit.bytes)} limit (${formatPercent(limit.usedFraction)})`);

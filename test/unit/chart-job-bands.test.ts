@@ -32,3 +32,19 @@ describe('job bands on the memory chart', () => {
     expect(spec.bands.filter((b) => b.fill.includes('245, 159, 0'))).toHaveLength(0);
   });
 });
+
+describe('a chart of pod-level data', () => {
+  it('names pods, not workers, in the title, subtitle, axis and legend', () => {
+    const sc = SCENARIOS.find((s) => s.id.startsWith('one-'))!;
+    const series = toServiceSeries(simulate(sc.spec), planRange({ endMs: sc.spec.endMs, durationMs: sc.spec.windowMs }, 15).grid);
+    const outcome = analyze({ ...series, source: { ...series.source, granularity: 'pod' } });
+    if (outcome.status !== 'diagnosed') throw new Error('not diagnosed');
+    expect(outcome.diagnosis.granularity).toBe('pod');
+    const spec = buildMemoryChartSpec(series, outcome.diagnosis, outcome.fleet, { timeZone: 'UTC' });
+    const words = [spec.title, spec.subtitle, spec.memoryAxis.title, ...spec.lines.map((l) => l.label), ...spec.legend.map((l) => l.label), spec.limit?.label ?? '', ...spec.markers.map((m) => m.label)].join(' | ');
+    expect(spec.title).toContain('seen per pod');
+    expect(spec.memoryAxis.title).toBe('memory per pod');
+    expect(spec.subtitle).toMatch(/\d+ pods/);
+    expect(words).not.toMatch(/\bworkers?\b(?! growing)/);
+  });
+});
