@@ -53,7 +53,7 @@ export class DoctorService {
       case 'failed': {
         if (output.failure.kind === 'metrics') {
           this.deps.telemetry?.backendError(output.failure.code);
-          log.warn({ code: output.failure.code, service }, 'metrics backend failed during doctor');
+          log.warn({ code: output.failure.code, service, error: output.failure.message }, 'metrics backend failed during doctor');
         } else {
           log.error({ service, error: output.failure.message }, 'doctor failed');
         }

@@ -454,7 +454,7 @@ export class ReportService {
     if (output.status === 'failed') {
       if (output.failure.kind === 'metrics') {
         this.telemetry.backendError(output.failure.code);
-        log.warn({ code: output.failure.code, service }, 'metrics backend failed');
+        log.warn({ code: output.failure.code, service, error: output.failure.message }, 'metrics backend failed');
       } else {
         log.error({ service, error: output.failure.message }, 'analysis failed');
       }

@@ -71,8 +71,9 @@ export class DigestService {
 
   async measure(service: string, endMs: number): Promise<Measurement> {
     try {
-      const { measurement, internalError } = await this.deps.engine.measure({ service, endMs, windowMs: this.deps.windowMs, timeoutMs: this.deps.serviceTimeoutMs, showSource: this.deps.showSource === true });
+      const { measurement, internalError, backendError } = await this.deps.engine.measure({ service, endMs, windowMs: this.deps.windowMs, timeoutMs: this.deps.serviceTimeoutMs, showSource: this.deps.showSource === true });
       if (internalError !== null) this.deps.logger.error({ service, error: internalError }, 'digest measurement failed');
+      if (backendError) this.deps.logger.warn({ service, code: backendError.code, error: backendError.message }, 'metrics backend failed during the digest');
       return measurement;
     } catch (error) {
       // The pool itself failed (a thread died, or pymem is shutting down): the service is listed as not measured.

@@ -32,6 +32,8 @@ export interface MeasureResult {
   readonly measurement: Measurement;
   /** Set when something other than the backend failed: the caller logs it (a worker thread has no logger). */
   readonly internalError: string | null;
+  /** The backend's failure in full, for the logs: the entry's message may leave its details out (`showSource`). */
+  readonly backendError?: { readonly code: string; readonly message: string } | null;
 }
 
 export async function measureService(analysis: AnalysisDeps, request: MeasureRequest): Promise<MeasureResult> {
@@ -54,6 +56,7 @@ export async function measureService(analysis: AnalysisDeps, request: MeasureReq
     return {
       measurement: { entry: { kind: 'error', service, message, change: null }, panel: unmeasuredPanel(service, endMs, windowMs, 'not measured') },
       internalError: isMetricsError(error) ? null : error instanceof Error ? (error.stack ?? error.message) : String(error),
+      backendError: isMetricsError(error) ? { code: error.code, message: error.message } : null,
     };
   }
 }

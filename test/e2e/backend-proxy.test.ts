@@ -202,11 +202,13 @@ describe('pymem analyze through an HTTPS proxy with a tenant, credentials and a 
 
 describe('the analysis threads', () => {
   it('trust the CA file and send the tenant and credentials (a digest measurement on a worker thread)', async () => {
-    const measure = async (env: Record<string, string>): Promise<string> => {
+    const measure = async (env: Record<string, string>, showSource = true): Promise<string> => {
       const engine = new WorkerPoolEngine({ app: loadConfig({ env }), demo: false }, { threads: 1, maxConcurrent: 1, backgroundConcurrent: 1 });
       try {
-        const { measurement, internalError } = await engine.measure({ service: SCENARIO.spec.service, endMs: SCENARIO_END_MS, windowMs: 86_400_000, timeoutMs: 30_000 });
+        const { measurement, internalError, backendError } = await engine.measure({ service: SCENARIO.spec.service, endMs: SCENARIO_END_MS, windowMs: 86_400_000, timeoutMs: 30_000, showSource });
         expect(internalError).toBeNull();
+        // Whatever the digest may show, the full backend error comes back for the logs.
+        if (measurement.entry.kind === 'error') expect(backendError?.message).toMatch(/PROMETHEUS_CA_FILE/);
         return measurement.entry.kind === 'error' ? `error: ${measurement.entry.message}` : measurement.entry.kind;
       } finally {
         await engine.close();
@@ -217,5 +219,7 @@ describe('the analysis threads', () => {
     expect(seen.length).toBeGreaterThan(0);
     const { PROMETHEUS_CA_FILE: _, ...withoutCa } = good();
     expect(await measure(withoutCa)).toMatch(/^error: .*set PROMETHEUS_CA_FILE/);
+    // Posted to a channel by default, the entry leaves the address and the TLS details to the logs.
+    expect(await measure(withoutCa, false)).toBe('error: The metrics backend could not be reached; the details are in pymem’s logs.');
   }, 120_000);
 });
