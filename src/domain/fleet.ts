@@ -680,7 +680,10 @@ function splitRoles(processes: readonly FleetProcess[]): { workers: FleetProcess
   processes.forEach((p, k) => {
     const size = sizes[k]!;
     // Small and flat all along, with bigger processes beside it on the same target.
-    const small = Number.isFinite(size) && size < AUXILIARY_SHARE * typical && maxOf(p.values) < AUXILIARY_SHARE * 1.3 * typical && flat[k]!;
+    // A process started in the window that is climbing is a young worker (a replacement, minutes
+    // old at the window's end), however small it still is: masters and sidecars sit flat.
+    const climbing = p.bornInWindow && rose(p.values);
+    const small = Number.isFinite(size) && size < AUXILIARY_SHARE * typical && maxOf(p.values) < AUXILIARY_SHARE * 1.3 * typical && flat[k]! && !climbing;
     const hasBiggerSibling = processes.some((o, j) => j !== k && o.instance === p.instance && sizes[j]! >= typical * 0.5);
     if ((small && hasBiggerSibling) || masters.has(k)) auxiliary.push(p);
     else workers.push(p);
@@ -713,6 +716,16 @@ function perTargetMasters(processes: readonly FleetProcess[], sizes: readonly nu
   const smallestOther = Math.min(...others.map((k) => sizes[k]!));
   const clearlyApart = largestSmall < 0.8 * smallestOther && median(smallest.map((k) => sizes[k]!)) < 0.6 * median(others.map((k) => sizes[k]!));
   return clearlyApart && smallest.every((k) => flat[k]) ? chosen : new Set();
+}
+
+/** From its first samples to its last, up by at least 24 MiB and a tenth. */
+function rose(values: Float64Array): boolean {
+  const finite: number[] = [];
+  for (let i = 0; i < values.length; i++) if (values[i] === values[i]) finite.push(values[i]!);
+  if (finite.length < 6) return false;
+  const first = median(finite.slice(0, 3));
+  const last = median(finite.slice(-3));
+  return last - first >= 24 * 1024 * 1024 && last - first >= 0.1 * first;
 }
 
 function maxOf(values: Float64Array): number {

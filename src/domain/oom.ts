@@ -53,6 +53,9 @@ const CEILING_LATE_SHARE = 0.15;
 const CEILING_TOLERANCE = 0.05;
 /** ...and spread by at most this share of how far the lives climbed (a recycle at an age spreads more). */
 const CEILING_SPREAD_OF_CLIMB = 0.2;
+/** A life seen in part joins the ceiling when it rose this much over its last third (and ended there). */
+const CEILING_PARTIAL_RISE_MIN_BYTES = 16 * MIB;
+const CEILING_PARTIAL_RISE_SHARE = 0.03;
 /** At least this many lives must end at the ceiling: one end at some size is not a pattern. */
 const CEILING_MIN_LIVES = 2;
 /** A deploy: at least this share of the live workers (and at least 3) ending within DEPLOY_SPAN_MS. */
@@ -127,7 +130,8 @@ function replacedEndings(fleet: Fleet): Ending[] {
     // A life extended across a stretch without scrapes did not visibly end: it may have run on.
     if (last < 0 || last !== p.lifeTo) return;
     if (fleet.gaps.some((g) => (g.instance === null || g.instance === p.instance) && g.from <= last + 2 && g.to >= last - 1)) return;
-    const replaced = fleet.workers.some((o, j) => j !== k && o.instance === p.instance && o.bornInWindow && o.lifeFrom > last - within && o.lifeFrom <= last + within);
+    // A replacement minutes old at the window's end can still be too small to count as a worker yet.
+    const replaced = [...fleet.workers, ...fleet.auxiliary].some((o) => o !== p && o.instance === p.instance && o.bornInWindow && o.lifeFrom > last - within && o.lifeFrom <= last + within);
     if (!replaced) return;
     const bytes = tailMax(p.values, last, 3);
     const first = firstFinite(p.values);
@@ -164,7 +168,12 @@ function ceilingOf(endings: readonly Ending[]): { bytes: number; members: Ending
   const ends = members.map((e) => e.bytes);
   const spread = Math.max(...ends) - Math.min(...ends);
   if (spread > CEILING_SPREAD_OF_CLIMB * median(members.map((e) => e.climb))) return null;
-  return { bytes: ceiling, members };
+  // Lives seen only in part (running when the window opened) that were still climbing when they
+  // ended at that size: the same kill, their start was before the window.
+  const partial = endings.filter(
+    (e) => !members.includes(e) && !e.process.bornInWindow && e.lateClimb >= Math.max(CEILING_PARTIAL_RISE_MIN_BYTES, CEILING_PARTIAL_RISE_SHARE * e.bytes) && Math.abs(e.bytes - ceiling) <= CEILING_TOLERANCE * ceiling,
+  );
+  return { bytes: ceiling, members: [...members, ...partial] };
 }
 
 /**

@@ -162,6 +162,7 @@ export function classifyWithFleet(series: ServiceSeries, options: ClassifyOption
     unexplainedSwingMiB: unexplained >= 0.5 ? swing.swingMiB : null,
     granularity,
     onePerPod: options.onePerPod === true,
+    kills,
     timeZone,
   });
   const grid = series.grid;
