@@ -50,7 +50,7 @@ const CEILING_CLIMB_MIN_BYTES = 64 * MIB;
 /** Ceiling: still climbing when it ended, by this share of its climb over the last third of its life (a steady climb: a third). */
 const CEILING_LATE_SHARE = 0.15;
 /** Ceiling: the ends lie within this share of their median... */
-const CEILING_TOLERANCE = 0.05;
+const CEILING_TOLERANCE = 0.03;
 /** ...and spread by at most this share of how far the lives climbed (a recycle at an age spreads more). */
 const CEILING_SPREAD_OF_CLIMB = 0.2;
 /** A life seen in part joins the ceiling when it rose this much over its last third (and ended there). */
@@ -163,8 +163,8 @@ function ceilingOf(endings: readonly Ending[]): { bytes: number; members: Ending
   if (climbing.length < CEILING_MIN_LIVES) return null;
   const ceiling = median(climbing.map((e) => e.bytes));
   const members = climbing.filter((e) => Math.abs(e.bytes - ceiling) <= CEILING_TOLERANCE * ceiling);
-  // Most climbing lives must end there: one bunch near the middle of a wide spread is chance.
-  if (members.length < CEILING_MIN_LIVES || members.length < 0.6 * climbing.length) return null;
+  // Nearly every climbing life must end there: two of three recycled lives ending close by is chance.
+  if (members.length < CEILING_MIN_LIVES || members.length < 0.8 * climbing.length) return null;
   const ends = members.map((e) => e.bytes);
   const spread = Math.max(...ends) - Math.min(...ends);
   if (spread > CEILING_SPREAD_OF_CLIMB * median(members.map((e) => e.climb))) return null;
