@@ -221,7 +221,7 @@ export function buildFleet(series: ServiceSeries, granularity: Granularity = 'pr
   }
 
   // 4. Masters and sidecars: much smaller than the workers beside them.
-  const { workers, auxiliary } = granularity === 'pod' ? { workers: processes, auxiliary: [] } : splitRoles(processes);
+  const { workers, auxiliary } = granularity === 'pod' ? { workers: processes, auxiliary: [] } : splitRoles(processes, grid.stepMs);
   if (auxiliary.length > 0) {
     notes.push(`${auxiliary.length} small ${auxiliary.length === 1 ? 'process' : 'processes'} (a master or sidecar, under half a worker's size and flat) ${auxiliary.length === 1 ? 'is' : 'are'} shown but not judged as ${auxiliary.length === 1 ? 'a worker' : 'workers'}.`);
   }
@@ -670,7 +670,11 @@ function lifeOf(
   };
 }
 
-function splitRoles(processes: readonly FleetProcess[]): { workers: FleetProcess[]; auxiliary: FleetProcess[] } {
+/** A process started in the window less than this long before its end is too young to call a master. */
+const YOUNG_MS = 15 * 60_000;
+
+function splitRoles(processes: readonly FleetProcess[], stepMs: number): { workers: FleetProcess[]; auxiliary: FleetProcess[] } {
+  const youngPoints = Math.ceil(YOUNG_MS / stepMs);
   const sizes = processes.map((p) => median(p.values));
   const typical = median(sizes.filter((s) => Number.isFinite(s)));
   const flat = processes.map((p, k) => maxOf(p.values) < sizes[k]! * 1.15);
@@ -682,7 +686,8 @@ function splitRoles(processes: readonly FleetProcess[]): { workers: FleetProcess
     // Small and flat all along, with bigger processes beside it on the same target.
     // A process started in the window that is climbing is a young worker (a replacement, minutes
     // old at the window's end), however small it still is: masters and sidecars sit flat.
-    const climbing = p.bornInWindow && rose(p.values);
+    // One that started minutes before the window's end has not had the time to show either.
+    const climbing = p.bornInWindow && (rose(p.values) || (!p.exitedInWindow && p.lifeTo - p.lifeFrom < youngPoints));
     const small = Number.isFinite(size) && size < AUXILIARY_SHARE * typical && maxOf(p.values) < AUXILIARY_SHARE * 1.3 * typical && flat[k]! && !climbing;
     const hasBiggerSibling = processes.some((o, j) => j !== k && o.instance === p.instance && sizes[j]! >= typical * 0.5);
     if ((small && hasBiggerSibling) || masters.has(k)) auxiliary.push(p);

@@ -99,6 +99,16 @@ describe('a life that ends near its share of the limit and is replaced', () => {
     expect(findKills(buildFleet(series), series)).toEqual([]);
   });
 
+  it('is a kill minutes before the window ends, its small young replacement a worker rather than a master', () => {
+    const big = [201, 202, 203].map((pid) => life(pid, 'web-1', 0, LAST, 1000, 1002));
+    const series = service([life(100, 'web-1', 0, at(352), 1200, 2000), life(104, 'web-1', at(352) + 1, LAST, 300, 302), ...big], { limit: { bytes: 8 * GIB, source: 'config' } });
+    const fleet = buildFleet(series);
+    expect(fleet.workers.map((w) => w.pid)).toContain('104');
+    expect(fleet.auxiliary).toEqual([]);
+    expect(findKills(fleet, series).map((k) => [k.pid, k.evidence])).toEqual([['100', 'near-limit']]);
+    expect(classify(series).findings.join('\n')).not.toMatch(/master or sidecar/);
+  });
+
   it('is measured against the share of the live workers: the same size under a twice larger share is no kill', () => {
     const series = service(killed, { limit: { bytes: 8 * GIB, source: 'config' } });
     expect(findKills(buildFleet(series), series)).toEqual([]);
