@@ -437,8 +437,11 @@ export function buildMemoryChartSpec(
     .map((k) => ({ atMs: Date.parse(k.at), value: k.bytes / unitBytes, color: KILL_COLOR, radius: Math.round(fonts.legendPx * 0.45), width: lineWidth(2.2) }))
     .filter((k) => Number.isFinite(k.atMs) && Number.isFinite(k.value) && k.atMs >= xMin && k.atMs <= xMax);
   if (kills.length > 0) {
-    const noun = diagnosis.granularity === 'pod' ? 'pod restart' : 'worker';
-    legend.push({ label: `${kills.length === 1 ? `${noun} probably` : `${kills.length} ${noun}s probably`} killed for memory`, kind: 'cross', color: KILL_COLOR, fill: null, width: lineWidth(2.2), dash: [] });
+    const label =
+      diagnosis.granularity === 'pod'
+        ? `${kills.length === 1 ? 'a container restart' : `${kills.length} container restarts`} (probably killed for memory)`
+        : `${kills.length === 1 ? 'a worker' : `${kills.length} workers`} probably killed for memory`;
+    legend.push({ label, kind: 'cross', color: KILL_COLOR, fill: null, width: lineWidth(2.2), dash: [] });
   }
   if (trafficAxis !== null) {
     legend.push({ label: 'traffic (req/s)', kind: 'area', color: TRAFFIC_LINE, fill: TRAFFIC_FILL, width: 1, dash: [] });

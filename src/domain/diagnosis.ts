@@ -169,7 +169,7 @@ export interface KilledWorker {
   readonly at: string;
   /** Resident bytes at its last samples. */
   readonly bytes: number;
-  /** near-limit: its share of the limit then; ceiling: the size the killed lives share; null for a counter. */
+  /** near-limit: its share of the limit then; ceiling: the size the killed lives share; a counter: either when its life also ended there, else null. */
   readonly thresholdBytes: number | null;
   readonly evidence: 'near-limit' | 'ceiling' | 'restart-counter';
 }

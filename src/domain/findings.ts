@@ -308,7 +308,7 @@ function killFindings(input: FindingsInput): string[] {
         case 'ceiling':
           return `${k.worker} ended at ${formatBytes(k.bytes)} at ${time(k)} and was replaced, at the size other ${w.many} also climbed to and ended at: probably killed for memory.`;
         case 'restart-counter':
-          return `${k.worker}'s container restarted at ${time(k)} (its restart counter went up) after reaching ${formatBytes(k.bytes)}: probably killed for memory.`;
+          return `The container of ${k.worker} restarted at ${time(k)} (its restart counter went up) after reaching ${formatBytes(k.bytes)}${k.thresholdBytes !== null ? `, near its ${formatBytes(k.thresholdBytes)} share` : ''}: probably killed for memory.`;
         default: {
           const unknown: never = k.evidence;
           return unknown;

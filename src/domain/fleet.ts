@@ -207,10 +207,17 @@ export function buildFleet(series: ServiceSeries, granularity: Granularity = 'pr
 
   // 3. Split labels reused by a new process (a restart in a fresh pid namespace).
   const restarts = containerRestarts(merged.map((m) => ({ instance: m.identity.instance, values: m.values })));
+  const counted = countedRestarts(series);
   const processes: FleetProcess[] = [];
   let reused = 0;
   for (const m of merged) {
-    const pieces = splitReused(m.values, scraped.statusOf(m.identity.instance), restarts.get(m.identity.instance ?? '') ?? []);
+    const seen = (restarts.get(m.identity.instance ?? '') ?? []).map((r): RestartWindow => [r - 2, r + 2]);
+    const pod = m.labels['pod'];
+    // The container restarted inside its pod (kube-state-metrics' counter went up): memory falls
+    // at the restart, at most a counter scrape before the counter says so.
+    const lag = Math.ceil(COUNTER_LAG_MS / grid.stepMs);
+    const told = pod === undefined ? [] : (counted.get(pod) ?? []).map((c): RestartWindow => [c - lag, c + 2]);
+    const pieces = splitReused(m.values, scraped.statusOf(m.identity.instance), [...seen, ...told]);
     pieces.forEach((values, k) => {
       if (k > 0) reused++;
       processes.push(lifeOf(m.identity, m.labels, values, m.sources, k > 0, scraped.statusOf(m.identity.instance), grid));
@@ -586,7 +593,32 @@ function stillLow(values: Float64Array, i: number, before: number): boolean {
  * target being down) far smaller than it went in, or falls at a container restart, as a new
  * process does. Splits there.
  */
-function splitReused(values: Float64Array, status: Float64Array, restartsAt: readonly number[]): Float64Array[] {
+/** Grid indices, inclusive, around a container restart: a sharp fall in memory there is a new process. */
+type RestartWindow = readonly [number, number];
+
+/** How long a restart counter can trail the restart it counts (kube-state-metrics' scrape, plus one). */
+const COUNTER_LAG_MS = 2 * 60_000;
+
+/** Per pod, the grid indices where its container restart counter went up (a counter that falls starts over). */
+function countedRestarts(series: ServiceSeries): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const counter of series.restarts) {
+    const pod = counter.labels['pod'];
+    if (pod === undefined) continue;
+    const at: number[] = [];
+    let prev = NaN;
+    for (let i = 0; i < counter.values.length; i++) {
+      const v = counter.values[i]!;
+      if (!(v === v)) continue;
+      if (prev === prev && v > prev + 0.5) at.push(i);
+      prev = v;
+    }
+    if (at.length > 0) out.set(pod, [...(out.get(pod) ?? []), ...at]);
+  }
+  return out;
+}
+
+function splitReused(values: Float64Array, status: Float64Array, restartsAt: readonly RestartWindow[]): Float64Array[] {
   const cuts: number[] = [];
   let i = firstFinite(values);
   if (i < 0) return [values];
@@ -597,7 +629,7 @@ function splitReused(values: Float64Array, status: Float64Array, restartsAt: rea
     const v = values[i]!;
     if (!(v === v)) continue;
     const hole = i - lastIndex > 1 || (lastIndex < i && hasZero(status, lastIndex, i));
-    const restart = restartsAt.some((r) => Math.abs(r - i) <= 2);
+    const restart = restartsAt.some(([from, to]) => i >= from && i <= to);
     const before = median(recent.slice(-8));
     if ((hole && dropAcrossHole(before, v)) || (restart && bigDrop(before, v))) {
       cuts.push(i);

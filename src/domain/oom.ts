@@ -35,7 +35,10 @@ export interface WorkerKill {
   readonly atMs: number;
   /** Resident bytes at its last samples before the kill (the highest of them). */
   readonly bytes: number;
-  /** near-limit: the per-worker share of the limit at that moment; ceiling: the size the killed lives share; null for a counter. */
+  /**
+   * near-limit: the per-worker share of the limit at that moment; ceiling: the size the killed lives
+   * share; restart-counter: the share or ceiling its life also ended at, else null.
+   */
   readonly thresholdBytes: number | null;
   readonly evidence: KillEvidence;
 }
@@ -99,7 +102,11 @@ export function findKills(fleet: Fleet, series: ServiceSeries): WorkerKill[] {
   for (const k of counterKills(fleet, series)) {
     // The counter and a life that ended at the limit can tell of the same kill: keep the counter's word.
     const same = kills.findIndex((o) => o.evidence !== 'restart-counter' && sameTarget(fleet, o.worker, k.worker) && Math.abs(o.atMs - k.atMs) <= REPLACED_WITHIN_MS);
-    if (same >= 0) kills[same] = { ...k, bytes: Math.max(k.bytes, kills[same]!.bytes), name: kills[same]!.name, pid: kills[same]!.pid, worker: kills[same]!.worker };
+    // It keeps the share the life ended near, if it did: a kill at a size, not just a restart.
+    if (same >= 0) {
+      const o = kills[same]!;
+      kills[same] = { ...k, bytes: Math.max(k.bytes, o.bytes), name: o.name, pid: o.pid, worker: o.worker, index: o.index, atMs: o.atMs, thresholdBytes: o.thresholdBytes };
+    }
     else kills.push(k);
   }
   return kills.sort((a, b) => a.atMs - b.atMs || a.name.localeCompare(b.name));
@@ -193,11 +200,17 @@ function counterKills(fleet: Fleet, series: ServiceSeries): WorkerKill[] {
       const v = counter.values[i]!;
       if (!(v === v)) continue;
       if (prev === prev && v > prev + 0.5) {
-        // The life that ran up to the restart: the one with the last sample at or before i.
+        // The life the restart ended (the fleet cut the pod's series there), else the one running through it.
         let best: { p: FleetProcess; k: number; last: number } | null = null;
         for (const { p, k } of lives) {
-          const last = lastFiniteAtOrBefore(p.values, i);
-          if (last >= 0 && i - last <= lookback * 4 && (best === null || last > best.last)) best = { p, k, last };
+          const last = lastFinite(p.values);
+          if (p.exitedInWindow && last >= i - lookback && last <= i + 2 && (best === null || last > best.last)) best = { p, k, last };
+        }
+        if (best === null) {
+          for (const { p, k } of lives) {
+            const last = lastFiniteAtOrBefore(p.values, i);
+            if (last >= 0 && i - last <= lookback * 4 && (best === null || last > best.last)) best = { p, k, last };
+          }
         }
         if (best !== null) {
           const from = Math.max(0, i - lookback);

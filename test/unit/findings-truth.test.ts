@@ -91,6 +91,11 @@ describe('findings state the diagnosis’s own figures', () => {
       expect(k, m[0]).toBeDefined();
       expect([m[2], m[3]]).toEqual([formatBytes(k!.bytes), time(d, k!.at)]);
     }
+    for (const m of text.matchAll(/^The container of (.+?) restarted at (.+? UTC) \(its restart counter went up\) after reaching (\S+ \S+)(?:, near its (\S+ \S+) share)?:/gm)) {
+      const k = d.kills.find((x) => x.worker === m[1] && x.evidence === 'restart-counter' && time(d, x.at) === m[2]);
+      expect(k, m[0]).toBeDefined();
+      expect([m[3], m[4]]).toEqual([formatBytes(k!.bytes), k!.thresholdBytes === null ? undefined : formatBytes(k!.thresholdBytes)]);
+    }
     const count = (evidence: string): number => d.kills.filter((k) => k.evidence === evidence).length;
     for (const m of text.matchAll(/^(\d+) (?:worker process(?:es)?|pods?) ended within 10% of .*?, up to (\S+ \S+):/gm)) {
       expect(Number(m[1]), m[0]).toBe(count('near-limit'));

@@ -177,8 +177,28 @@ describe('pod granularity: the container restart counter', () => {
     expect(kills[0]!.bytes / MIB).toBeCloseTo(950, -1);
     expect(Math.abs(kills[0]!.index - restartAt)).toBeLessThanOrEqual(2);
     expect(d.kills).toHaveLength(1);
-    expect(d.findings.join('\n')).toMatch(/^pod web-abc\S*'s container restarted at 0[78]:\d\d UTC \(its restart counter went up\) after reaching 9\d\d MiB: probably killed for memory\.$/m);
+    expect(d.findings.join('\n')).toMatch(/^The container of pod web-abc restarted at 0[78]:\d\d UTC \(its restart counter went up\) after reaching 9\d\d MiB: probably killed for memory\.$/m);
     expect(buildChecklist(d).find((s) => s.id === 'worker-changes')!.next.join('\n')).toContain('kubectl describe pod web-abc');
+  });
+
+  it('splits the pod at each counted restart, so a leak its container restarts keep cutting short reads as one growing', () => {
+    const r1 = at(120);
+    const r2 = at(250);
+    const climb = (i: number, from: number, to: number): number => 500 + (450 * (i - from)) / (to - from);
+    const leaking = pod('web-abc', (i) => (i < r1 ? climb(i, 0, r1) : i < r2 ? climb(i, r1, r2) : climb(i, r2, r2 + (r2 - r1))));
+    const flat = ['web-def', 'web-ghi', 'web-jkl'].map((name, k) => pod(name, () => 470 + 10 * k));
+    const series = makeServiceSeries({
+      grid: GRID,
+      memory: [leaking, ...flat],
+      limit: { bytes: 4 * GIB, source: 'metrics' },
+      restarts: [counter('web-abc', (i) => (i < r1 + 2 ? 0 : i < r2 + 2 ? 1 : 2)), ...flat.map((f) => counter(f.labels['pod']!, () => 0))],
+    });
+    const { diagnosis: d, fleet } = classifyWithFleet(series, { granularity: 'pod' });
+    expect(fleet.workers.filter((w) => w.labels['pod'] === 'web-abc')).toHaveLength(3);
+    expect(d.pattern).toBe('one-worker-growing');
+    // The counter's word, with the share the life also ended near.
+    expect(d.kills.map((k) => [k.evidence, k.thresholdBytes])).toEqual([['restart-counter', GIB], ['restart-counter', GIB]]);
+    expect(d.findings.join('\n')).toMatch(/restarted at 0[78]:\d\d UTC \(its restart counter went up\) after reaching 9\d\d MiB, near its 1 GiB share: probably killed for memory\./);
   });
 
   it('reads a counter that starts over (kube-state-metrics restarted, the pod recreated) as no kill', () => {

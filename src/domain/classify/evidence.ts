@@ -96,7 +96,8 @@ export function gatherEvidence(series: ServiceSeries, granularity: Granularity =
     .map((r) => ({ values: r.smoothed, miBPerUnit: r.coefficient }));
   const pack = packLevel(fleet.workers, buckets);
   // A life that ended at the limit or a shared ceiling was cut short: its size is no mark its replacement warms up to.
-  const killedAtSize = new Set(kills.filter((k) => k.evidence !== 'restart-counter').map((k) => k.worker));
+  // A restart at an ordinary size is no such cut: the new process climbing back to it is a warm-up.
+  const killedAtSize = new Set(kills.filter((k) => k.thresholdBytes !== null).map((k) => k.worker));
   const workers = markWarmingUp(fleet.workers.map((p, i) => analyseWorker(p, i, buckets, windowHours, drivers)), pack, killedAtSize);
   const eligible = workers.filter((w) => w.eligible);
   const growers = eligible.filter((w) => w.trend === 'growing');
