@@ -43,8 +43,13 @@ export interface WorkerKill {
   readonly evidence: KillEvidence;
 }
 
-/** Last samples within this share of the per-worker limit share count as "at the limit". */
-const NEAR_LIMIT = 0.9;
+/**
+ * Last samples within 10% either side of the per-worker share count as "at the limit". Far above
+ * it the share is not what bit: a fleet already over its limit recycles workers larger than
+ * their share at whatever age max_requests says.
+ */
+const NEAR_LIMIT_LOW = 0.9;
+const NEAR_LIMIT_HIGH = 1.1;
 /** A replacement has to start within this long of the last sample (a respawn, a container restart with back-off). */
 const REPLACED_WITHIN_MS = 10 * 60_000;
 /** Ceiling: each life climbed at least this share of where it ended, and at least this much. */
@@ -90,7 +95,7 @@ export function findKills(fleet: Fleet, series: ServiceSeries): WorkerKill[] {
   for (const e of endings) {
     if (inDeploy.has(e.worker)) continue;
     const share = shareAt(e.last);
-    if (share !== null && e.bytes >= NEAR_LIMIT * share) {
+    if (share !== null && e.bytes >= NEAR_LIMIT_LOW * share && e.bytes <= NEAR_LIMIT_HIGH * share) {
       kills.push(killOf(fleet, e, 'near-limit', share));
       claimed.add(e.worker);
     }

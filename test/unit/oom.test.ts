@@ -74,6 +74,12 @@ describe('a life that ends near its share of the limit and is replaced', () => {
     expect(buildChecklist(d).map((s) => s.next.join('\n')).join('\n')).not.toMatch(/OOMKilled|dmesg/);
   });
 
+  it('is not a kill when it ended far above its share (a fleet over its limit, recycled at an age)', () => {
+    // 1.5 GiB against a 1 GiB share: the share is not what ended it.
+    const series = service([life(100, 'web-1', 0, at(180), 1100, 1536), life(104, 'web-1', at(180) + 1, LAST, 400, 520), ...PEERS]);
+    expect(findKills(buildFleet(series), series)).toEqual([]);
+  });
+
   it('is not a kill when nothing took its place (a scale-down)', () => {
     const series = service([life(100, 'web-1', 0, at(180), 600, 1000), ...PEERS]);
     expect(findKills(buildFleet(series), series)).toEqual([]);
