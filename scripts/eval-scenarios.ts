@@ -53,6 +53,11 @@ async function main(): Promise<void> {
         }
       }
       console.log(formatSummary(`${set}${split === 'all' ? '' : ` (${split})`}`, summarise(results)));
+      // Kills (issue 11): how many cases report one, by evidence; a generator that kills nothing makes each a false alarm.
+      const killed = results.flatMap((r) => (r.outcome?.status === 'diagnosed' && r.outcome.diagnosis.kills.length > 0 ? [r.outcome.diagnosis.kills] : []));
+      const byEvidence = new Map<string, number>();
+      for (const kills of killed) for (const k of kills) byEvidence.set(k.evidence, (byEvidence.get(k.evidence) ?? 0) + 1);
+      console.log(`  kills reported in ${killed.length} of ${results.length} cases (${[...byEvidence].map(([e, n]) => `${e} ${n}`).join(', ') || 'none'})`);
       console.log(`  ${results.length} cases in ${(ms / 1000).toFixed(1)} s\n`);
     } finally {
       await prom.stop();
@@ -65,6 +70,7 @@ async function main(): Promise<void> {
       confidence: r.outcome?.status === 'diagnosed' ? r.outcome.diagnosis.confidence : null,
       secondary: r.outcome?.status === 'diagnosed' ? r.outcome.diagnosis.secondary : [],
       scores: r.outcome?.status === 'diagnosed' ? r.outcome.diagnosis.scores : null,
+      kills: r.outcome?.status === 'diagnosed' ? r.outcome.diagnosis.kills.map((k) => k.evidence) : [],
     })), null, 2));
   }
 }

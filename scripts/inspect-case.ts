@@ -41,6 +41,7 @@ async function main(): Promise<void> {
       console.log(`  ${w.name.padEnd(36)} ${w.trend.padEnd(11)} ${(w.startBytes / 2 ** 20).toFixed(0).padStart(6)} -> ${(w.endBytes / 2 ** 20).toFixed(0).padStart(6)} MiB ${w.growthMiBPerHour.toFixed(2).padStart(8)} MiB/h steady ${w.steadiness} ${w.firstSeen.slice(5, 16)}..${w.lastSeen.slice(5, 16)}${w.alive ? '' : ' exited'}`);
     }
     console.log(`traffic: ${JSON.stringify(d.traffic)}\nidle: ${JSON.stringify(d.idlePeriods)}\njob: ${JSON.stringify(d.job)}\nlimit: ${JSON.stringify(d.limit)}`);
+    for (const k of d.kills) console.log(`  killed? ${k.worker.padEnd(36)} ${k.evidence.padEnd(15)} ${(k.bytes / 2 ** 20).toFixed(0).padStart(6)} MiB at ${k.at.slice(5, 16)}${k.thresholdBytes === null ? '' : ` (threshold ${(k.thresholdBytes / 2 ** 20).toFixed(0)} MiB)`}`);
     if (pngAt > 0) {
       writeFileSync(process.argv[pngAt + 1]!, await renderMemoryChartPng(series, d, outcome.fleet, 'UTC'));
     }

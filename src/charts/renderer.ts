@@ -167,9 +167,9 @@ export function memoryChartConfig(spec: MemoryChartSpec): ChartConfiguration<'li
     fillStyle: entry.fill ?? entry.color,
     strokeStyle: entry.color,
     // A range swatch gets its line from drawRangeSwatchLines; its box keeps a hairline edge.
-    lineWidth: entry.kind === 'line' ? Math.max(entry.width, 2) : entry.kind === 'range' ? 0.75 : entry.width,
+    lineWidth: entry.kind === 'line' || entry.kind === 'cross' ? Math.max(entry.width, 2) : entry.kind === 'range' ? 0.75 : entry.width,
     lineDash: [...entry.dash],
-    pointStyle: entry.kind === 'line' ? 'line' : 'rect',
+    pointStyle: entry.kind === 'line' ? 'line' : entry.kind === 'cross' ? 'crossRot' : 'rect',
     hidden: false,
     fontColor: spec.textColor,
   }));
@@ -313,6 +313,7 @@ function annotationPlugin(spec: MemoryChartSpec): Plugin<'line'> {
     },
     afterDatasetsDraw(chart) {
       drawLimit(chart, spec);
+      drawKills(chart, spec);
       drawAnnotationLabels(chart, spec.bands, spec.markers, spec.fonts.family, spec.fonts.annotationPx, spec.background);
     },
     afterDraw(chart) {
@@ -382,6 +383,35 @@ function drawLimit(chart: Chart<'line'>, spec: MemoryChartSpec): void {
     previousEnd = step.endMs;
   }
   ctx.stroke();
+  ctx.restore();
+}
+
+/** An ✕ where each killed worker's line ended, on top of the lines and the limit it reached. */
+function drawKills(chart: Chart<'line'>, spec: MemoryChartSpec): void {
+  const x = chart.scales['x'];
+  const y = chart.scales['memory'];
+  if (spec.kills.length === 0 || x === undefined || y === undefined) return;
+  const { ctx } = chart;
+  ctx.save();
+  clipToArea(chart);
+  ctx.setLineDash([]);
+  ctx.lineCap = 'round';
+  for (const kill of spec.kills) {
+    const px = x.getPixelForValue(kill.atMs);
+    const py = y.getPixelForValue(kill.value);
+    const r = kill.radius;
+    // A white halo first, so the mark reads on top of a coloured line.
+    for (const [color, width] of [[spec.background, kill.width + 2.5], [kill.color, kill.width]] as const) {
+      ctx.strokeStyle = color;
+      ctx.lineWidth = width;
+      ctx.beginPath();
+      ctx.moveTo(px - r, py - r);
+      ctx.lineTo(px + r, py + r);
+      ctx.moveTo(px - r, py + r);
+      ctx.lineTo(px + r, py - r);
+      ctx.stroke();
+    }
+  }
   ctx.restore();
 }
 

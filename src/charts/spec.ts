@@ -119,10 +119,10 @@ export interface RangeSpec {
   readonly points: readonly RangePoint[];
 }
 
-/** range: a filled box with the median's line through it (the renderer draws the line). */
+/** range: a filled box with the median's line through it (the renderer draws the line); cross: the kill mark. */
 export interface LegendEntry {
   readonly label: string;
-  readonly kind: 'line' | 'area' | 'range';
+  readonly kind: 'line' | 'area' | 'range' | 'cross';
   readonly color: string;
   readonly fill: string | null;
   readonly width: number;
@@ -153,6 +153,17 @@ export interface MarkerSpec {
   readonly atMs: number;
   readonly label: string;
   readonly color: string;
+}
+
+/** A worker probably killed for memory: an ✕ where its line ended (its last sample). */
+export interface KillMarkSpec {
+  readonly atMs: number;
+  /** Its size then, in the memory axis' unit. */
+  readonly value: number;
+  readonly color: string;
+  /** Half the width of the ✕, px. */
+  readonly radius: number;
+  readonly width: number;
 }
 
 export interface BandSpec {
@@ -194,6 +205,8 @@ export interface MemoryChartSpec {
   readonly legend: readonly LegendEntry[];
   readonly limit: LimitLineSpec | null;
   readonly markers: readonly MarkerSpec[];
+  /** Workers probably killed for memory, drawn above every line. */
+  readonly kills: readonly KillMarkSpec[];
   readonly bands: readonly BandSpec[];
 }
 
@@ -214,6 +227,8 @@ const ALL_MEDIAN_COLOR = '#5c6773';
 const TRAFFIC_LINE = 'rgba(51, 133, 214, 0.55)';
 const TRAFFIC_FILL = 'rgba(51, 133, 214, 0.10)';
 const MARKER_COLOR = '#495057';
+/** Near-black: apart from every worker colour, the grey band and the red limit it often sits on. */
+const KILL_COLOR = '#212529';
 const JOB_FILL = 'rgba(245, 159, 0, 0.14)';
 const JOB_LABEL = '#a65300';
 const IDLE_FILL = 'rgba(134, 142, 150, 0.13)';
@@ -425,6 +440,16 @@ export function buildMemoryChartSpec(
     };
     legend.push({ label: limit.label, kind: 'line', color: LIMIT_COLOR, fill: null, width: limit.width, dash: limit.dash });
   }
+  const kills: KillMarkSpec[] = diagnosis.kills
+    .map((k) => ({ atMs: Date.parse(k.at), value: k.bytes / unitBytes, color: KILL_COLOR, radius: Math.round(fonts.legendPx * 0.45), width: lineWidth(2.2) }))
+    .filter((k) => Number.isFinite(k.atMs) && Number.isFinite(k.value) && k.atMs >= xMin && k.atMs <= xMax);
+  if (kills.length > 0) {
+    const label =
+      diagnosis.granularity === 'pod'
+        ? `${kills.length === 1 ? 'a container restart' : `${kills.length} container restarts`} (probably killed for memory)`
+        : `${kills.length === 1 ? 'a worker' : `${kills.length} workers`} probably killed for memory`;
+    legend.push({ label, kind: 'cross', color: KILL_COLOR, fill: null, width: lineWidth(2.2), dash: [] });
+  }
   if (trafficAxis !== null) {
     legend.push({ label: 'traffic (req/s)', kind: 'area', color: TRAFFIC_LINE, fill: TRAFFIC_FILL, width: 1, dash: [] });
   }
@@ -449,6 +474,7 @@ export function buildMemoryChartSpec(
     legend,
     limit,
     markers,
+    kills,
     bands,
   };
 }

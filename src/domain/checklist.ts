@@ -71,12 +71,13 @@ export function buildChecklist(d: Diagnosis, timeZone = 'UTC'): ChecklistStep[] 
     {
       id: 'worker-changes',
       title: STEP_TITLES['worker-changes'],
-      found: workerChanges(d, timeZone),
+      found: workerChanges(d, timeZone) + killsFound(d, timeZone),
       next: [
+        ...killsNext(d, has('one-worker-growing') || has('all-workers-growing')),
         `Check what changed around then: \`kubectl rollout history deployment/${d.service}\`, autoscaler events, Gunicorn \`--workers\`/\`--threads\`, Celery \`--concurrency\`.`,
         'Memory per worker times the worker count must fit the limit: fewer workers, or less state per worker (gunicorn --preload to share read-only data), buys headroom.',
       ],
-      focus: has('worker-count-jump') || has('all-workers-large-stable'),
+      focus: has('worker-count-jump') || has('all-workers-large-stable') || d.kills.length > 0,
     },
     {
       id: 'allocation-paths',
@@ -200,6 +201,30 @@ function workerChanges(d: Diagnosis, timeZone: string): string {
     .map((c) => `${c.from}→${c.to} at ${formatTime(Date.parse(c.at), timeZone, ref)} (total ${formatBytes(c.totalBeforeBytes)} → ${formatBytes(c.totalAfterBytes)})`)
     .join('; ');
   return `Worker count changed: ${list}.${limit}`;
+}
+
+/** Kills in the window, appended to what step 4 found; empty when there were none. */
+function killsFound(d: Diagnosis, timeZone: string): string {
+  const kills = d.kills;
+  const last = kills[kills.length - 1];
+  if (last === undefined) return '';
+  const when = formatTime(Date.parse(last.at), timeZone, Date.parse(d.window.end));
+  const what = kills.length === 1 ? `${last.worker} was probably killed for memory` : `${plural(kills.length, d.granularity === 'pod' ? 'pod restart' : 'worker')} probably killed for memory`;
+  return ` ${what}${kills.length === 1 ? '' : `, the last ${last.worker}`} at ${formatBytes(last.bytes)} at ${when}.`;
+}
+
+/** How to confirm a kill: the container's last state, or the kernel's log. */
+function killsNext(d: Diagnosis, growing: boolean): string[] {
+  const last = d.kills[d.kills.length - 1];
+  if (last === undefined) return [];
+  const pod = d.workers.find((w) => w.name === last.worker)?.labels['pod'] ?? (d.granularity === 'pod' || d.source.preset === 'cadvisor' ? '<pod>' : null);
+  const lines = [
+    pod !== null
+      ? `Confirm the kill: \`kubectl describe pod ${pod}\` shows \`Last State: Terminated, Reason: OOMKilled\` (and \`kubectl get events --field-selector reason=OOMKilling\`).`
+      : `Confirm the kill on ${last.instance ?? 'the host'}: \`dmesg -T | grep -iE "out of memory|oom-kill|killed process"\` (or \`journalctl -k | grep -i oom\`) names the pid and its size.`,
+  ];
+  if (growing) lines.push('A leak the OOM killer keeps cutting short is still a leak: each new process starts small and climbs again, so find what grows (steps 1 and 5) rather than raising the limit.');
+  return lines;
 }
 
 function allocationNext(target: Target | undefined, d: Diagnosis): string[] {

@@ -160,6 +160,26 @@ export interface Coverage {
   readonly gaps: readonly DataGap[];
 }
 
+/**
+ * A worker (or pod) that was probably killed for memory. near-limit: its life ended within 10% of
+ * its share of the limit and a new process took its place on the same instance; ceiling: several
+ * lives climbed to about the same size and ended there, each replaced; restart-counter: the pod's
+ * container restart counter went up.
+ */
+export interface KilledWorker {
+  /** Human name: "pid 4312 on web-2", "pod web-7d9f-x2". */
+  readonly worker: string;
+  readonly instance: string | null;
+  readonly pid: string | null;
+  /** Its last sample before the kill (ISO 8601, UTC); the kill came before the next scrape. */
+  readonly at: string;
+  /** Resident bytes at its last samples. */
+  readonly bytes: number;
+  /** near-limit: its share of the limit then; ceiling: the size the killed lives share; a counter: either when its life also ended there, else null. */
+  readonly thresholdBytes: number | null;
+  readonly evidence: 'near-limit' | 'ceiling' | 'restart-counter';
+}
+
 /** The live worker count as lasting runs: the one count the text, the chart and the limit line use. */
 export interface WorkerCountRun {
   readonly start: string;
@@ -191,6 +211,8 @@ export interface Diagnosis {
   readonly traffic: TrafficFigures | null;
   readonly idlePeriods: readonly IdlePeriod[];
   readonly workerCountChanges: readonly WorkerCountChange[];
+  /** Workers probably killed for memory, in time order; empty when the data shows none. */
+  readonly kills: readonly KilledWorker[];
   readonly job: JobAssociation | null;
   readonly limit: LimitFigures | null;
   /** Live workers over the window; a change between runs is a real start or stop of processes. */

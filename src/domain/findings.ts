@@ -2,7 +2,7 @@
  * The words of a diagnosis: one plain verdict and short findings with numbers a responder can act on.
  */
 
-import type { JobAssociation, LimitFigures, PatternId, PatternScores, TrafficFigures, WorkerFigures } from './diagnosis';
+import type { JobAssociation, KilledWorker, LimitFigures, PatternId, PatternScores, TrafficFigures, WorkerFigures } from './diagnosis';
 import type { Evidence } from './classify/evidence';
 import type { Decision } from './classify/decide';
 import type { CountChange } from './fleet';
@@ -32,6 +32,8 @@ export interface FindingsInput {
   readonly granularity: Granularity;
   /** One worker per pod (configured): a pod is a process, nothing is lost. */
   readonly onePerPod: boolean;
+  /** Workers probably killed for memory, as the diagnosis reports them. */
+  readonly kills: readonly KilledWorker[];
   readonly timeZone: string;
 }
 
@@ -251,7 +253,7 @@ function idleFindings(input: FindingsInput): string[] {
 
 function contextFindings(input: FindingsInput): string[] {
   const e = input.evidence;
-  const lines: string[] = [];
+  const lines: string[] = [...killFindings(input)];
   const limit = input.limit;
   if (limit) {
     const head = `Total ${formatBytes(limit.currentTotalBytes)} of the ${formatBytes(limit.bytes)} limit (${formatPercent(limit.usedFraction)})`;
@@ -279,6 +281,59 @@ function contextFindings(input: FindingsInput): string[] {
     );
   } else if (input.granularity === 'process' && e.workers.length > 0 && e.workers.every((w) => w.pid === null) && e.workers.length === new Set(e.workers.map((w) => w.instance)).size) {
     lines.push('The memory series carry no pid label, so each instance is treated as one process.');
+  }
+  return lines;
+}
+
+/** Up to this many kills get a sentence each; more are summarised per kind of evidence. */
+const KILLS_NAMED = 2;
+
+/**
+ * Workers probably killed for memory: each with its size and time when there are few, a summary
+ * per kind of evidence when there are many. "Probably": the data shows where a process ended and
+ * that another took its place, not the kernel's log.
+ */
+function killFindings(input: FindingsInput): string[] {
+  const kills = input.kills;
+  if (kills.length === 0) return [];
+  const e = input.evidence;
+  const ref = e.series.grid.startMs + e.windowHours * 3_600_000;
+  const time = (k: KilledWorker): string => formatTime(Date.parse(k.at), input.timeZone, ref);
+  const w = words(input.granularity);
+  if (kills.length <= KILLS_NAMED) {
+    return kills.map((k) => {
+      switch (k.evidence) {
+        case 'near-limit':
+          return `${k.worker} ended at ${formatBytes(k.bytes)} at ${time(k)}, within 10% of its ${formatBytes(k.thresholdBytes ?? 0)} share of the limit, and was replaced: probably killed for memory.`;
+        case 'ceiling':
+          return `${k.worker} ended at ${formatBytes(k.bytes)} at ${time(k)} and was replaced, at the size other ${w.many} also climbed to and ended at: probably killed for memory.`;
+        case 'restart-counter':
+          return `The container of ${k.worker} restarted at ${time(k)} (its restart counter went up) after reaching ${formatBytes(k.bytes)}${k.thresholdBytes !== null ? `, near its ${formatBytes(k.thresholdBytes)} share` : ''}: probably killed for memory.`;
+        default: {
+          const unknown: never = k.evidence;
+          return unknown;
+        }
+      }
+    });
+  }
+  const lines: string[] = [];
+  const [one, many] = input.granularity === 'pod' ? ['pod', 'pods'] : ['worker process', 'worker processes'];
+  const span = (group: readonly KilledWorker[]): string =>
+    group.length === 1 ? `at ${time(group[0]!)}` : `between ${time(group[0]!)} and ${time(group[group.length - 1]!)}`;
+  const nearLimit = kills.filter((k) => k.evidence === 'near-limit');
+  if (nearLimit.length > 0) {
+    const shares = [...new Set(nearLimit.map((k) => formatBytes(k.thresholdBytes ?? 0)))];
+    const share = shares.length === 1 ? `their ${shares[0]} share of the limit` : 'their share of the limit';
+    lines.push(`${plural(nearLimit.length, one, many)} ended within 10% of ${share} and ${nearLimit.length === 1 ? 'was' : 'were'} replaced ${span(nearLimit)}, up to ${formatBytes(Math.max(...nearLimit.map((k) => k.bytes)))}: probably killed for memory.`);
+  }
+  const ceiling = kills.filter((k) => k.evidence === 'ceiling');
+  if (ceiling.length > 0) {
+    lines.push(`${plural(ceiling.length, one, many)} each climbed to about ${formatBytes(ceiling[0]!.thresholdBytes ?? ceiling[0]!.bytes)} and ended there, replaced ${span(ceiling)}: probably killed for memory at a limit of about that size.`);
+  }
+  const counted = kills.filter((k) => k.evidence === 'restart-counter');
+  if (counted.length > 0) {
+    const pods = new Set(counted.map((k) => k.worker)).size;
+    lines.push(`Containers restarted ${plural(counted.length, 'time')} in ${plural(pods, w.one)} ${span(counted)} (the restart counter went up), up to ${formatBytes(Math.max(...counted.map((k) => k.bytes)))} before: probably killed for memory.`);
   }
   return lines;
 }

@@ -207,10 +207,17 @@ export function buildFleet(series: ServiceSeries, granularity: Granularity = 'pr
 
   // 3. Split labels reused by a new process (a restart in a fresh pid namespace).
   const restarts = containerRestarts(merged.map((m) => ({ instance: m.identity.instance, values: m.values })));
+  const counted = countedRestarts(series);
   const processes: FleetProcess[] = [];
   let reused = 0;
   for (const m of merged) {
-    const pieces = splitReused(m.values, scraped.statusOf(m.identity.instance), restarts.get(m.identity.instance ?? '') ?? []);
+    const seen = (restarts.get(m.identity.instance ?? '') ?? []).map((r): RestartWindow => [r - 2, r + 2]);
+    const pod = m.labels['pod'];
+    // The container restarted inside its pod (kube-state-metrics' counter went up): memory falls
+    // at the restart, at most a counter scrape before the counter says so.
+    const lag = Math.ceil(COUNTER_LAG_MS / grid.stepMs);
+    const told = pod === undefined ? [] : (counted.get(pod) ?? []).map((c): RestartWindow => [c - lag, c + 2]);
+    const pieces = splitReused(m.values, scraped.statusOf(m.identity.instance), [...seen, ...told]);
     pieces.forEach((values, k) => {
       if (k > 0) reused++;
       processes.push(lifeOf(m.identity, m.labels, values, m.sources, k > 0, scraped.statusOf(m.identity.instance), grid));
@@ -221,7 +228,7 @@ export function buildFleet(series: ServiceSeries, granularity: Granularity = 'pr
   }
 
   // 4. Masters and sidecars: much smaller than the workers beside them.
-  const { workers, auxiliary } = granularity === 'pod' ? { workers: processes, auxiliary: [] } : splitRoles(processes);
+  const { workers, auxiliary } = granularity === 'pod' ? { workers: processes, auxiliary: [] } : splitRoles(processes, grid.stepMs);
   if (auxiliary.length > 0) {
     notes.push(`${auxiliary.length} small ${auxiliary.length === 1 ? 'process' : 'processes'} (a master or sidecar, under half a worker's size and flat) ${auxiliary.length === 1 ? 'is' : 'are'} shown but not judged as ${auxiliary.length === 1 ? 'a worker' : 'workers'}.`);
   }
@@ -591,7 +598,32 @@ function stillLow(values: Float64Array, i: number, before: number): boolean {
  * target being down) far smaller than it went in, or falls at a container restart, as a new
  * process does. Splits there.
  */
-function splitReused(values: Float64Array, status: Float64Array, restartsAt: readonly number[]): Float64Array[] {
+/** Grid indices, inclusive, around a container restart: a sharp fall in memory there is a new process. */
+type RestartWindow = readonly [number, number];
+
+/** How long a restart counter can trail the restart it counts (kube-state-metrics' scrape, plus one). */
+const COUNTER_LAG_MS = 2 * 60_000;
+
+/** Per pod, the grid indices where its container restart counter went up (a counter that falls starts over). */
+function countedRestarts(series: ServiceSeries): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const counter of series.restarts) {
+    const pod = counter.labels['pod'];
+    if (pod === undefined) continue;
+    const at: number[] = [];
+    let prev = NaN;
+    for (let i = 0; i < counter.values.length; i++) {
+      const v = counter.values[i]!;
+      if (!(v === v)) continue;
+      if (prev === prev && v > prev + 0.5) at.push(i);
+      prev = v;
+    }
+    if (at.length > 0) out.set(pod, [...(out.get(pod) ?? []), ...at]);
+  }
+  return out;
+}
+
+function splitReused(values: Float64Array, status: Float64Array, restartsAt: readonly RestartWindow[]): Float64Array[] {
   const cuts: number[] = [];
   let i = firstFinite(values);
   if (i < 0) return [values];
@@ -602,7 +634,7 @@ function splitReused(values: Float64Array, status: Float64Array, restartsAt: rea
     const v = values[i]!;
     if (!(v === v)) continue;
     const hole = i - lastIndex > 1 || (lastIndex < i && hasZero(status, lastIndex, i));
-    const restart = restartsAt.some((r) => Math.abs(r - i) <= 2);
+    const restart = restartsAt.some(([from, to]) => i >= from && i <= to);
     const before = median(recent.slice(-8));
     if ((hole && dropAcrossHole(before, v)) || (restart && bigDrop(before, v))) {
       cuts.push(i);
@@ -675,7 +707,11 @@ function lifeOf(
   };
 }
 
-function splitRoles(processes: readonly FleetProcess[]): { workers: FleetProcess[]; auxiliary: FleetProcess[] } {
+/** A process started in the window less than this long before its end is too young to call a master. */
+const YOUNG_MS = 15 * 60_000;
+
+function splitRoles(processes: readonly FleetProcess[], stepMs: number): { workers: FleetProcess[]; auxiliary: FleetProcess[] } {
+  const youngPoints = Math.ceil(YOUNG_MS / stepMs);
   const sizes = processes.map((p) => median(p.values));
   const typical = median(sizes.filter((s) => Number.isFinite(s)));
   const flat = processes.map((p, k) => maxOf(p.values) < sizes[k]! * 1.15);
@@ -685,7 +721,11 @@ function splitRoles(processes: readonly FleetProcess[]): { workers: FleetProcess
   processes.forEach((p, k) => {
     const size = sizes[k]!;
     // Small and flat all along, with bigger processes beside it on the same target.
-    const small = Number.isFinite(size) && size < AUXILIARY_SHARE * typical && maxOf(p.values) < AUXILIARY_SHARE * 1.3 * typical && flat[k]!;
+    // A process started in the window that is climbing is a young worker (a replacement, minutes
+    // old at the window's end), however small it still is: masters and sidecars sit flat.
+    // One that started minutes before the window's end has not had the time to show either.
+    const climbing = p.bornInWindow && (rose(p.values) || (!p.exitedInWindow && p.lifeTo - p.lifeFrom < youngPoints));
+    const small = Number.isFinite(size) && size < AUXILIARY_SHARE * typical && maxOf(p.values) < AUXILIARY_SHARE * 1.3 * typical && flat[k]! && !climbing;
     const hasBiggerSibling = processes.some((o, j) => j !== k && o.instance === p.instance && sizes[j]! >= typical * 0.5);
     if ((small && hasBiggerSibling) || masters.has(k)) auxiliary.push(p);
     else workers.push(p);
@@ -718,6 +758,16 @@ function perTargetMasters(processes: readonly FleetProcess[], sizes: readonly nu
   const smallestOther = Math.min(...others.map((k) => sizes[k]!));
   const clearlyApart = largestSmall < 0.8 * smallestOther && median(smallest.map((k) => sizes[k]!)) < 0.6 * median(others.map((k) => sizes[k]!));
   return clearlyApart && smallest.every((k) => flat[k]) ? chosen : new Set();
+}
+
+/** From its first samples to its last, up by at least 24 MiB and a tenth. */
+function rose(values: Float64Array): boolean {
+  const finite: number[] = [];
+  for (let i = 0; i < values.length; i++) if (values[i] === values[i]) finite.push(values[i]!);
+  if (finite.length < 6) return false;
+  const first = median(finite.slice(0, 3));
+  const last = median(finite.slice(-3));
+  return last - first >= 24 * 1024 * 1024 && last - first >= 0.1 * first;
 }
 
 function maxOf(values: Float64Array): number {

@@ -24,7 +24,7 @@ export type { Diagnosis, InsufficientData };
 
 /**
  * A report stored by an earlier version of pymem, brought up to the current shape: fields added
- * since (coverage, worker counts, focus, auxiliary processes, the confidence note, how a job drives
+ * since (coverage, worker counts, kills, focus, auxiliary processes, the confidence note, how a job drives
  * memory, links) get the values that say "not known", so old messages still render after an upgrade.
  */
 export function upgradeStoredReport(report: StoredReport): StoredReport {
@@ -35,6 +35,7 @@ export function upgradeStoredReport(report: StoredReport): StoredReport {
     granularity: d.granularity ?? 'process',
     source: d.source ? { ...d.source, selection: d.source.selection ?? (d.source.preset === 'custom' ? 'custom' : 'auto') } : { preset: 'custom', granularity: null, selection: 'custom', queries: { memory: 'process_resident_memory_bytes', traffic: null, jobs: null, limit: null, up: null, restarts: null } },
     workerCounts: d.workerCounts ?? [],
+    kills: d.kills ?? [],
     coverage: d.coverage ? { ...d.coverage, trafficMissingShare: d.coverage.trafficMissingShare ?? 0 } : { missingShare: 0, trafficMissingShare: 0, gaps: [] },
     focusWorkers: d.focusWorkers ?? d.workers.flatMap((w, i) => (w.trend === 'growing' ? [i] : [])),
     auxiliary: d.auxiliary ?? [],

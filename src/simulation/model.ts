@@ -52,6 +52,11 @@ export interface WorkerLifecycle {
   readonly recycleEveryMs?: number;
   /** The number of workers per instance changes at these times. */
   readonly scale?: readonly { readonly atMs: number; readonly workersPerInstance: number }[];
+  /**
+   * A process is killed for memory (the kernel's OOM killer at its share of the limit) when it
+   * reaches this many MiB (before scrape noise); a new pid takes its slot a couple of seconds later.
+   */
+  readonly oomKillAtMiB?: number;
 }
 
 export interface ScenarioSpec {
@@ -166,6 +171,11 @@ export function simulate(spec: ScenarioSpec): Simulation {
     return miB;
   };
 
+  if (spec.lifecycle?.oomKillAtMiB !== undefined) {
+    const killed = killAtCeiling(incarnations, spec, spec.lifecycle.oomKillAtMiB, memoryMiB);
+    incarnations.splice(0, incarnations.length, ...killed);
+  }
+
   const inGap = (t: number): boolean => (spec.scrapeGaps ?? []).some((g) => t >= g.fromMs && t < g.toMs);
 
   return {
@@ -234,6 +244,41 @@ function integrate(rate: RateFn, fromMs: number, toMs: number, stepMs: number): 
       return cumulative[lo]! + (cumulative[lo + 1]! - cumulative[lo]!) * (pos - lo);
     },
   };
+}
+
+/** Resolution of the search for the moment a process reaches the kill size. */
+const KILL_SCAN_MS = 5_000;
+
+/**
+ * Cuts each process at the first moment its memory reaches `atMiB` and starts a replacement in its
+ * slot (a new pid, warm-up and leaks from zero), which may in turn be killed; the slot's later
+ * processes (a recycle, a deploy) keep their times.
+ */
+function killAtCeiling(incarnations: readonly Incarnation[], spec: ScenarioSpec, atMiB: number, memoryMiB: (inc: Incarnation, t: number) => number): Incarnation[] {
+  let nextPid = Math.max(0, ...incarnations.map((i) => i.pid)) + 1;
+  const out: Incarnation[] = [];
+  for (const original of incarnations) {
+    let inc: Incarnation = original;
+    for (;;) {
+      const end = inc.diedMs ?? spec.endMs;
+      let killedAt: number | null = null;
+      for (let t = inc.bornMs; t < end; t += KILL_SCAN_MS) {
+        if (memoryMiB(inc, t) >= atMiB) {
+          killedAt = t;
+          break;
+        }
+      }
+      if (killedAt === null) {
+        out.push(inc);
+        break;
+      }
+      out.push({ ...inc, diedMs: killedAt });
+      const born = killedAt + 1_500 + 1_000 * uniform(spec.seed, 29, inc.slot, inc.generation);
+      if (born >= end) break;
+      inc = { slot: inc.slot, instance: inc.instance, pid: nextPid++, bornMs: born, diedMs: inc.diedMs, generation: inc.generation + 1 };
+    }
+  }
+  return out;
 }
 
 function buildIncarnations(spec: ScenarioSpec, fromMs: number): Incarnation[] {

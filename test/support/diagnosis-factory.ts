@@ -86,6 +86,7 @@ export function makeDiagnosis(overrides: Partial<Diagnosis> = {}): Diagnosis {
     traffic: null,
     idlePeriods: [],
     workerCountChanges: [],
+    kills: [],
     job: null,
     limit: null,
     workerCounts: [],

@@ -304,4 +304,23 @@ add('stable-step-once-8w-6h', 'stable', 'a one-off 20 MiB step when a config rel
   workersPerInstance: 8, terms: [{ slots: 'all', term: stepUp(at(6 * H, 0.3), 20) }],
 }));
 
+// Killed for memory (issue 11): a leak the OOM killer keeps cutting short is still a leak. Each
+// process climbs to its share of the limit, is killed and replaced, and the next one climbs again:
+// a sawtooth of short lives that all end at the same size.
+add('all-oom-sawtooth-4w-12h', 'all-workers-growing', 'every worker leaks 300 MiB/h and is killed at its 1.5 GiB share of the limit, then replaced', spec('oom-a', 12 * H, {
+  workersPerInstance: 4, baseMiB: 400, limitMiB: 4 * 1536, lifecycle: { oomKillAtMiB: 1536 },
+  terms: [{ slots: 'all', term: leak(300) }],
+}));
+add('one-oom-sawtooth-4w-12h', 'one-worker-growing', 'one worker leaks 300 MiB/h and is killed at its 1.5 GiB share again and again; its peers stay flat', spec('oom-b', 12 * H, {
+  workersPerInstance: 4, baseMiB: 400, limitMiB: 4 * 1536, lifecycle: { oomKillAtMiB: 1536 },
+  terms: [{ slots: [1], term: leak(300) }],
+}));
+add('all-oom-ceiling-8w-12h', 'all-workers-growing', 'eight workers leak 200 MiB/h and die at 1.4 GiB; no limit is known, only the ceiling they all reach', spec('oom-c', 12 * H, {
+  instances: 2, workersPerInstance: 4, baseMiB: 350, limitMiB: null, lifecycle: { oomKillAtMiB: 1400 },
+  terms: [{ slots: 'all', term: leak(200) }],
+}));
+add('stable-recycled-limit-8w-12h', 'stable', 'max_requests recycles every ~40 min at an ordinary 400 MiB, far under the 1.5 GiB share: no kills', spec('oom-d', 12 * H, {
+  instances: 2, workersPerInstance: 4, baseMiB: 400, limitMiB: 8 * 1536, warmup: { MiB: 40, tauMs: 5 * MIN }, lifecycle: { recycleEveryMs: 40 * MIN },
+}));
+
 export const SCENARIOS: readonly Scenario[] = scenarios;

@@ -79,6 +79,34 @@ describe('findings state the diagnosis’s own figures', () => {
     for (const m of text.matchAll(/Traffic was near zero from (.+? UTC) to (.+? UTC) \(/g)) {
       expect(d.idlePeriods.some((p) => time(d, p.start) === m[1] && time(d, p.end) === m[2]), m[0]).toBe(true);
     }
+    // Kills: each one named is one of the diagnosis's kills, with its size, time and share; a
+    // summary counts them right; no kill is claimed that the diagnosis does not hold.
+    for (const m of text.matchAll(/^(.+?) ended at (\S+ \S+) at (.+? UTC), within 10% of its (\S+ \S+) share of the limit, and was replaced: probably killed for memory\.$/gm)) {
+      const k = d.kills.find((x) => x.worker === m[1] && x.evidence === 'near-limit');
+      expect(k, m[0]).toBeDefined();
+      expect([m[2], m[3], m[4]]).toEqual([formatBytes(k!.bytes), time(d, k!.at), formatBytes(k!.thresholdBytes!)]);
+    }
+    for (const m of text.matchAll(/^(.+?) ended at (\S+ \S+) at (.+? UTC) and was replaced, at the size other/gm)) {
+      const k = d.kills.find((x) => x.worker === m[1] && x.evidence === 'ceiling');
+      expect(k, m[0]).toBeDefined();
+      expect([m[2], m[3]]).toEqual([formatBytes(k!.bytes), time(d, k!.at)]);
+    }
+    for (const m of text.matchAll(/^The container of (.+?) restarted at (.+? UTC) \(its restart counter went up\) after reaching (\S+ \S+)(?:, near its (\S+ \S+) share)?:/gm)) {
+      const k = d.kills.find((x) => x.worker === m[1] && x.evidence === 'restart-counter' && time(d, x.at) === m[2]);
+      expect(k, m[0]).toBeDefined();
+      expect([m[3], m[4]]).toEqual([formatBytes(k!.bytes), k!.thresholdBytes === null ? undefined : formatBytes(k!.thresholdBytes)]);
+    }
+    const count = (evidence: string): number => d.kills.filter((k) => k.evidence === evidence).length;
+    for (const m of text.matchAll(/^(\d+) (?:worker process(?:es)?|pods?) ended within 10% of .*?, up to (\S+ \S+):/gm)) {
+      expect(Number(m[1]), m[0]).toBe(count('near-limit'));
+      expect(m[2]).toBe(formatBytes(Math.max(...d.kills.filter((k) => k.evidence === 'near-limit').map((k) => k.bytes))));
+    }
+    for (const m of text.matchAll(/^(\d+) (?:worker process(?:es)?|pods?) each climbed to about (\S+ \S+)/gm)) {
+      expect(Number(m[1]), m[0]).toBe(count('ceiling'));
+      expect(d.kills.some((k) => k.evidence === 'ceiling' && formatBytes(k.thresholdBytes!) === m[2]), m[0]).toBe(true);
+    }
+    if (d.kills.length === 0) expect(text).not.toMatch(/killed for memory/);
+    else expect(text).toMatch(/killed for memory/);
     // Gaps named are the coverage's gaps.
     for (const m of text.matchAll(/(?:was not scraped|Nothing at all was stored|No target was scraped) from (.+? UTC) to (.+? UTC)/g)) {
       expect(d.coverage.gaps.some((g) => time(d, g.start) === m[1] && time(d, g.end) === m[2]), m[0]).toBe(true);
@@ -102,6 +130,9 @@ describe('nothing is named as a driver or a lead the verdict does not stand behi
     }
     if (!named.includes('follows-traffic')) expect(text).not.toMatch(/grows faster when traffic is higher|moves by about .* between quiet and busy/);
     if (!named.includes('high-while-idle')) expect(text).not.toMatch(/yet memory grew|but memory stayed at/);
+    // How to confirm a kill only when there is one; "still a leak" only when the verdict is growth.
+    if (d.kills.length === 0) expect(stepText).not.toMatch(/OOMKilled|dmesg|killed for memory/);
+    if (!named.includes('one-worker-growing') && !named.includes('all-workers-growing')) expect(stepText).not.toMatch(/still a leak/);
     // "Confirm it" and py-spy on a pid only for a worker the verdict is about.
     const focusPids = new Set(d.focusWorkers.map((i) => d.workers[i]!.pid));
     for (const m of stepText.matchAll(/Confirm it.*-p (\d+)`/g)) expect(focusPids, m[0]).toContain(m[1]);

@@ -11,6 +11,7 @@ import { findIdleStretches, type IdleStretch } from './idle';
 import { fleetGrowth, type FleetGrowth } from './growth-rate';
 import { divergences, packLevel, type Divergence, type Pack } from './divergence';
 import { fitLine, median, quantile, ramp, robustSlope } from '../stats';
+import { findKills, type WorkerKill } from '../oom';
 
 export interface JobRelation {
   readonly name: string;
@@ -21,6 +22,8 @@ export interface Evidence {
   readonly series: ServiceSeries;
   /** The processes, their lives, the live count and what was missing: shared with the chart and digest. */
   readonly fleet: Fleet;
+  /** Lives that ended killed for memory (or pods whose container restarted), in time order. */
+  readonly kills: readonly WorkerKill[];
   readonly buckets: Buckets;
   readonly windowHours: number;
   readonly workers: readonly WorkerAnalysis[];
@@ -62,6 +65,7 @@ const ADJUST_FROM = 0.5;
 
 export function gatherEvidence(series: ServiceSeries, granularity: Granularity = 'process'): Evidence {
   const fleet = buildFleet(series, granularity);
+  const kills = findKills(fleet, series);
   const buckets = makeBuckets(series.grid);
   const windowHours = (gridEndMs(series.grid) - series.grid.startMs) / 3_600_000;
 
@@ -94,7 +98,10 @@ export function gatherEvidence(series: ServiceSeries, granularity: Granularity =
     .filter((r): r is DriverRelation => r !== null && levelEvidence(r, typicalWorkerMiB) * ramp(r.followShare, 0.35, 0.6) >= ADJUST_FROM)
     .map((r) => ({ values: r.smoothed, miBPerUnit: r.coefficient }));
   const pack = packLevel(fleet.workers, buckets);
-  const workers = markWarmingUp(fleet.workers.map((p, i) => analyseWorker(p, i, buckets, windowHours, drivers)), pack);
+  // A life that ended at the limit or a shared ceiling was cut short: its size is no mark its replacement warms up to.
+  // A restart at an ordinary size is no such cut: the new process climbing back to it is a warm-up.
+  const killedAtSize = new Set(kills.filter((k) => k.thresholdBytes !== null).map((k) => k.worker));
+  const workers = markWarmingUp(fleet.workers.map((p, i) => analyseWorker(p, i, buckets, windowHours, drivers)), pack, killedAtSize);
   const eligible = workers.filter((w) => w.eligible);
   const growers = eligible.filter((w) => w.trend === 'growing');
 
@@ -104,6 +111,7 @@ export function gatherEvidence(series: ServiceSeries, granularity: Granularity =
   return {
     series,
     fleet,
+    kills,
     buckets,
     windowHours,
     workers,
@@ -205,7 +213,7 @@ function joinsThePack(w: WorkerAnalysis, pack: Pack): boolean {
  * not leaking, while it has not outgrown either the process it replaced on the same instance or
  * the established workers that are not growing.
  */
-function markWarmingUp(workers: WorkerAnalysis[], pack: Pack): WorkerAnalysis[] {
+function markWarmingUp(workers: WorkerAnalysis[], pack: Pack, killedAtSize: ReadonlySet<number>): WorkerAnalysis[] {
   const established = workers.filter((w) => w.eligible && !w.bornInWindow);
   const settled = established.filter((w) => w.trend !== 'growing');
   // When most established workers grow too, a new one growing is more of the same, not a warm-up.
@@ -222,7 +230,7 @@ function markWarmingUp(workers: WorkerAnalysis[], pack: Pack): WorkerAnalysis[] 
       return slowing && w.startMiB < settledFloor && w.endMiB <= ceiling ? { ...w, trend: 'warming-up' } : w;
     }
     const predecessor = w.instance === null ? undefined : workers.find((p) => p !== w && p.instance === w.instance && !p.alive && p.lastBucket >= w.firstBucket - 3 && p.lastBucket <= w.firstBucket + 1 && Number.isFinite(p.endMiB));
-    const belowPredecessor = predecessor !== undefined && w.endMiB <= predecessor.endMiB * 1.02;
+    const belowPredecessor = predecessor !== undefined && !killedAtSize.has(predecessor.index) && w.endMiB <= predecessor.endMiB * 1.02;
     return belowPredecessor || w.endMiB <= ceiling ? { ...w, trend: 'warming-up' } : w;
   });
 }

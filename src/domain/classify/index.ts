@@ -10,6 +10,7 @@ import type {
   Diagnosis,
   IdlePeriod,
   JobAssociation,
+  KilledWorker,
   LimitFigures,
   PatternScores,
   TrafficFigures,
@@ -126,6 +127,15 @@ export function classifyWithFleet(series: ServiceSeries, options: ClassifyOption
       perWorkerBeforeBytes: c.perWorkerBefore,
       perWorkerAfterBytes: c.perWorkerAfter,
     }));
+  const kills = e.kills.map((k): KilledWorker => ({
+    worker: k.name,
+    instance: k.instance,
+    pid: k.pid,
+    at: iso(k.atMs),
+    bytes: k.bytes,
+    thresholdBytes: k.thresholdBytes,
+    evidence: k.evidence,
+  }));
   const trafficFigures = trafficFiguresOf(e);
   const named = (id: ComponentPattern): boolean => decision.pattern === id || decision.secondary.includes(id);
   const job = jobAssociation(e, jobs, named('job-driven'));
@@ -152,6 +162,7 @@ export function classifyWithFleet(series: ServiceSeries, options: ClassifyOption
     unexplainedSwingMiB: unexplained >= 0.5 ? swing.swingMiB : null,
     granularity,
     onePerPod: options.onePerPod === true,
+    kills,
     timeZone,
   });
   const grid = series.grid;
@@ -200,6 +211,7 @@ export function classifyWithFleet(series: ServiceSeries, options: ClassifyOption
     traffic: trafficFigures,
     idlePeriods,
     workerCountChanges,
+    kills,
     job,
     limit,
     workerCounts: e.fleet.runs.map((r) => ({ start: at(r.from), end: at(r.to), workers: r.value })),
