@@ -193,7 +193,7 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
     timeoutMs: config.analysisTimeoutMs,
     access,
     telemetry,
-    postedSource,
+    showSource,
     postedFailure,
   });
   const handlerDeps = { reports, subscriptions, logger: deps.logger, telemetry };

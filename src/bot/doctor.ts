@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import type { AnalysisEngine } from '../analysis/engine';
 import { accessAllows, deniedText, type AccessPolicy } from '../domain/access';
-import { doctorReport } from '../domain/doctor';
+import { doctorReport, type DoctorProbe, type QueryCount } from '../domain/doctor';
 import { doctorMessage, noticeMessage, type SlackMessage } from '../slack/blocks';
 import type { Telemetry } from '../observability/telemetry';
 import { doctorFailedText } from './notices';
@@ -17,8 +17,12 @@ export interface DoctorDeps {
   readonly timeoutMs: number;
   readonly access?: AccessPolicy | null;
   readonly telemetry?: Telemetry;
-  /** How the reply names the backend; the probe's own description when absent. */
-  readonly postedSource?: string;
+  /**
+   * Whether the reply may name the backend and quote its refusals (`report.showSource`); when
+   * false the backend is "the metrics backend" and each refused query's reason goes to the logs.
+   * True when absent.
+   */
+  readonly showSource?: boolean;
   /** What the reply says of a backend failure; the backend's message when absent. */
   readonly postedFailure?: (failure: { readonly code: MetricsErrorCode; readonly message: string }) => string;
 }
@@ -47,7 +51,7 @@ export class DoctorService {
     const output = await this.deps.engine.doctor({ service, windowMs, endMs: this.deps.clock(), timeoutMs: this.deps.timeoutMs });
     switch (output.status) {
       case 'probed': {
-        const report = doctorReport(this.deps.postedSource === undefined ? output.probe : { ...output.probe, backend: this.deps.postedSource });
+        const report = doctorReport(this.deps.showSource === false ? withoutBackendDetails(output.probe, log) : output.probe);
         return { outcome: report.choice.kind === 'use' ? 'answered' : 'no-data', message: doctorMessage(report, windowMs) };
       }
       case 'failed': {
@@ -66,4 +70,19 @@ export class DoctorService {
       }
     }
   }
+}
+
+const REFUSED = 'refused by the metrics backend (the reason is in pymem’s logs)';
+
+/** The probe as a channel may see it: no backend address, and each refusal's text logged instead of shown. */
+function withoutBackendDetails(probe: DoctorProbe, log: Logger): DoctorProbe {
+  const presets = probe.presets.map((p) => {
+    const hide = (count: QueryCount, query: string): QueryCount => {
+      if (count.status !== 'failed') return count;
+      log.warn({ service: probe.service, preset: p.preset, query, error: count.reason }, 'a doctor query failed');
+      return { status: 'failed', reason: REFUSED };
+    };
+    return { ...p, memory: hide(p.memory, 'memory'), traffic: hide(p.traffic, 'traffic'), jobs: hide(p.jobs, 'jobs'), limit: hide(p.limit, 'limit'), up: hide(p.up, 'up') };
+  });
+  return { ...probe, backend: 'the metrics backend', presets };
 }

@@ -75,6 +75,23 @@ describe('DoctorService', () => {
     expect(message.text).toContain('pymem could not check the metrics for k8s-api: Prometheus at http://prom:9090 is unreachable (ECONNREFUSED). Try again in a minute');
   });
 
+  it('without report.showSource, names neither the backend nor what it said when refusing a query', async () => {
+    const refusing = (r: SeriesRequest): DoctorProbe => {
+      const probe = probeFor(r.service, true);
+      const refused = { status: 'failed', reason: 'bad_data: parse error at char 9 on prom-7.internal:9090' } as const;
+      return { ...probe, presets: probe.presets.map((p, i) => (i === 2 ? { ...p, memory: refused } : p)) };
+    };
+    const source = new FakeSource(async (r) => refusing(r));
+    const engine = new InlineEngine({ source, settings: () => { throw new Error('not used'); }, timeZone: 'UTC' });
+    const quiet = new DoctorService({ engine, clock: () => NOW, defaultWindowMs: 6 * 3_600_000, timeoutMs: 5_000, showSource: false });
+    const hidden = JSON.stringify((await quiet.answer({ channelId: 'C1', service: 'k8s-api', windowMs: null, log })).message);
+    expect(hidden).not.toMatch(/prom:9090|prom-7\.internal|parse error/);
+    expect(hidden).toContain('refused by the metrics backend');
+    // With the default (shown), the same answer carries both, as the CLI does.
+    const shown = JSON.stringify((await service(source).answer({ channelId: 'C1', service: 'k8s-api', windowMs: null, log })).message);
+    expect(shown).toContain('parse error');
+  });
+
   it('an unexpected error is a message too, without its stack', async () => {
     const source = new FakeSource(async () => {
       throw new TypeError('boom');
