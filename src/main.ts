@@ -73,9 +73,15 @@ async function main(): Promise<number> {
  */
 async function startLocalPlayground(config: BotConfig): Promise<number> {
   const { startPlayground } = await import('./playground/playground.js');
+  const { playgroundHost } = await import('./playground/host-policy.js');
+  const host = playgroundHost(process.env['HOST'] ? config.host : null, process.env['PYMEM_PLAYGROUND_PUBLIC']);
+  if (!host.ok) {
+    process.stderr.write(`pymem: ${host.message}\n`);
+    return 2;
+  }
   const port = process.env['PORT'] ? config.port : undefined;
   const playground = await startPlayground({
-    host: process.env['HOST'] ? config.host : '127.0.0.1',
+    host: host.host,
     ...(port !== undefined ? { port } : {}),
     prometheusUrl: config.demo ? null : (config.app.prometheus?.url ?? null),
     ...(config.database.kind === 'sqlite' && process.env['DATABASE_URL'] ? { databasePath: config.database.path } : {}),
