@@ -45,7 +45,7 @@ export class DoctorService {
     // The doctor shows a service's metrics: the same access list as an analysis applies.
     if (!accessAllows(this.deps.access ?? null, request.channelId, service)) {
       log.warn({ channelId: request.channelId, service }, 'service not allowed in this channel');
-      return { outcome: 'denied', message: noticeMessage(`:no_entry: ${deniedText(service)}`) };
+      return { outcome: 'denied', message: noticeMessage(`:no_entry: ${deniedText(service, request.channelId)}`) };
     }
     const windowMs = request.windowMs ?? this.deps.defaultWindowMs;
     const output = await this.deps.engine.doctor({ service, windowMs, endMs: this.deps.clock(), timeoutMs: this.deps.timeoutMs });

@@ -212,7 +212,7 @@ export class ReportService {
     }
     if (!accessAllows(this.deps.access ?? null, request.channelId, request.service)) {
       log.warn({ channelId: request.channelId, service: request.service }, 'service not allowed in this channel');
-      await this.safeReply(who, noticeMessage(`:no_entry: ${deniedText(request.service)}`));
+      await this.safeReply(who, noticeMessage(`:no_entry: ${deniedText(request.service, request.channelId)}`));
       return 'denied';
     }
     // Before any work: no analysis, chart or incident for a message that could never be posted.
@@ -286,7 +286,7 @@ export class ReportService {
       return 'unknown-message';
     }
     if (!accessAllows(this.deps.access ?? null, request.channelId, incident.service)) {
-      await this.safeReply(who, noticeMessage(`:no_entry: ${deniedText(incident.service)}`));
+      await this.safeReply(who, noticeMessage(`:no_entry: ${deniedText(incident.service, request.channelId)}`));
       return 'denied';
     }
     const hint: ChannelHint = { channelId: request.channelId };

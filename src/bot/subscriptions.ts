@@ -26,7 +26,7 @@ export class Subscriptions {
 
   /** Adds the service to the channel's digest, once pymem knows it can post there; resumes a paused channel. */
   async subscribe(channelId: string, service: string, userId: string, channelName: string | null = null): Promise<SlackMessage> {
-    if (!accessAllows(this.deps.access ?? null, channelId, service)) return noticeMessage(`:no_entry: ${deniedText(service)}`);
+    if (!accessAllows(this.deps.access ?? null, channelId, service)) return noticeMessage(`:no_entry: ${deniedText(service, channelId)}`);
     const known = this.deps.knownServices();
     if (known && !known.includes(service)) {
       return noticeMessage(`:warning: There is no service called \`${service}\` here; known ones: ${known.map((s) => `\`${s}\``).join(', ')}.`);

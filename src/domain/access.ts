@@ -22,6 +22,7 @@ function matches(pattern: string, service: string): boolean {
   return regex.test(service);
 }
 
-export function deniedText(service: string): string {
-  return `This channel is not allowed to query \`${service}\`. Ask the pymem operators to add it to the channel's access list, or run the command in the channel that owns the service.`;
+/** The refusal, naming the setting that would grant it (the operators edit the config file, not Slack). */
+export function deniedText(service: string, channelId: string): string {
+  return `This channel is not allowed to query \`${service}\`. Access is granted in pymem's config file: \`access.channels.${channelId}\` lists the services (or patterns like \`checkout-*\`) this channel may query. Ask the pymem operators to add it there, or run the command in the channel that owns the service.`;
 }

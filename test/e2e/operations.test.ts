@@ -185,6 +185,8 @@ describe('access control', () => {
       await h.command('st-a', { user: 'U0NOPE' });
       const denied = await h.slack.waitForMessage((m) => m.visibleTo === 'U0NOPE', { after: since, timeoutMs: 30_000 });
       expect(denied.text + JSON.stringify(denied.blocks)).toContain('not allowed to query `st-a`');
+      // It names the setting that grants access, for this channel.
+      expect(denied.text + JSON.stringify(denied.blocks)).toContain(`access.channels.${CHANNEL}`);
       await h.command('subscribe st-a', { user: 'U0NOPE2' });
       await h.slack.waitForMessage((m) => JSON.stringify(m.blocks).includes('not allowed to query `st-a`') && m.visibleTo === undefined, { after: since, timeoutMs: 30_000 });
       expect(await h.store.subscriptions(CHANNEL)).toEqual([]);
