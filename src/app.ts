@@ -151,8 +151,7 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
   const clock = deps.clock ?? Date.now;
   const channels = new ChannelCheck({ slack, logger: deps.logger, now: clock });
   const access = config.app.access;
-  // What a channel is shown of the backend: its address and error texts only when the config says so.
-  const showSource = config.app.showSource || config.app.prometheus === null;
+  const showSource = showsSource(config);
   const postedSource = showSource ? source.description : 'the metrics backend';
   const postedFailure = (failure: BackendFailure): string => postedFailureText(failure, { showSource, backendDescription: source.description });
   const reports = new ReportService({
@@ -244,6 +243,14 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
   };
 }
 
+/**
+ * What a channel is shown of the backend: its address and error texts only when the config says
+ * so (the demo data has no backend to hide).
+ */
+function showsSource(config: BotConfig): boolean {
+  return config.app.showSource || config.app.prometheus === null;
+}
+
 type DigestDeps = { readonly store: Store; readonly logger: Logger; readonly engine: AnalysisEngine };
 
 export function createDigestService(config: BotConfig, deps: DigestDeps): DigestService {
@@ -254,7 +261,7 @@ export function createDigestService(config: BotConfig, deps: DigestDeps): Digest
     logger: deps.logger,
     concurrency: config.digest.concurrency,
     serviceTimeoutMs: config.digest.serviceTimeoutMs,
-    showSource: config.app.showSource || config.app.prometheus === null,
+    showSource: showsSource(config),
     windowMs: DIGEST_WINDOW_MS,
     access: config.app.access,
     links: (ctx) => linksFor(config.app, ctx),
