@@ -122,20 +122,25 @@ export function classifyAttempt(error: unknown): AttemptFailure {
   return { kind: 'final' };
 }
 
-/** filesUploadV2 answers `{ files: [{ ok, files: [{ id }] }] }`: one completion per upload job. */
-function fileIdOf(result: unknown): string | null {
-  const outer = (result as { files?: unknown }).files;
-  if (!Array.isArray(outer)) return null;
-  for (const job of outer) {
-    const inner = (job as { files?: unknown }).files;
-    if (Array.isArray(inner)) {
-      for (const file of inner) {
-        const id = (file as { id?: unknown }).id;
-        if (typeof id === 'string') return id;
-      }
+/**
+ * filesUploadV2 answers `{ files: [{ ok, files: [{ id }] }] }`: one completion per upload job
+ * (older versions put the id on the job itself). Parsed like every other boundary; anything else
+ * is "no file id", which the caller reports.
+ */
+const withId = z.object({ id: z.string() });
+const uploadResult = z.object({
+  files: z.array(z.object({ id: z.string().optional(), files: z.array(z.unknown()).optional() })),
+});
+
+export function fileIdOf(result: unknown): string | null {
+  const parsed = uploadResult.safeParse(result);
+  if (!parsed.success) return null;
+  for (const job of parsed.data.files) {
+    for (const file of job.files ?? []) {
+      const inner = withId.safeParse(file);
+      if (inner.success) return inner.data.id;
     }
-    const direct = (job as { id?: unknown }).id;
-    if (typeof direct === 'string') return direct;
+    if (job.id !== undefined) return job.id;
   }
   return null;
 }
