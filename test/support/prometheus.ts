@@ -9,13 +9,13 @@
  * - A test that crashes must not leave the server running: every child is killed on
  *   process exit, and a watchdog kills it when this process dies without running handlers.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { guardChild, type ChildExit } from './child-servers';
 import { type MetricFamily, writeOpenMetrics } from './openmetrics';
 
 const execFileAsync = promisify(execFile);
@@ -57,23 +57,6 @@ export interface RunningPrometheus {
   stop(): Promise<void>;
 }
 
-/** Servers still running, each with its watchdog. */
-const running = new Map<ChildProcess, { readonly watchdog: ChildProcess | null; readonly dir: string }>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const [child, { watchdog, dir }] of running) {
-      stopWatchdog(watchdog);
-      child.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-}
-
-/** A port nobody listens on right now (listen on port 0, read it, close). */
 export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
@@ -148,9 +131,8 @@ async function launch(dir: string, options: StartPrometheusOptions): Promise<Run
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
-  installExitHook();
-  const watchdog = startWatchdog(child);
-  running.set(child, { watchdog, dir });
+  const guarded = guardChild(child, dir);
+  const exited = guarded.exited;
 
   let stderr = '';
   child.stderr?.setEncoding('utf8');
@@ -158,27 +140,12 @@ async function launch(dir: string, options: StartPrometheusOptions): Promise<Run
     // Keep the tail only: enough to explain a failure.
     stderr = (stderr + text).slice(-20_000);
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => {
-      running.delete(child);
-      resolve({ code, signal });
-    });
-  });
   child.once('error', (error) => {
     stderr += `\n${error.message}`;
   });
 
-  let stopped = false;
   const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
-    stopWatchdog(watchdog);
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await guarded.stop();
     await rm(dir, { recursive: true, force: true });
   };
 
@@ -253,12 +220,12 @@ function parseQueryLogLine(line: string): QueryLogEntry {
 
 async function waitUntilReady(
   url: string,
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>,
+  exited: Promise<ChildExit>,
   stderr: () => string,
   timeoutMs: number,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  let exit: ChildExit | null = null;
   void exited.then((e) => {
     exit = e;
   });
@@ -279,29 +246,4 @@ async function waitUntilReady(
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`prometheus at ${url} was not ready after ${timeoutMs} ms (${lastProblem}):\n${stderr()}`);
-}
-
-/**
- * A shell that waits for its stdin to close, then kills the server. Its stdin is a pipe
- * from this process, so it closes however this process ends, even on SIGKILL.
- */
-export function startWatchdog(child: ChildProcess): ChildProcess | null {
-  if (child.pid === undefined) return null;
-  const watchdog = spawn(
-    'sh',
-    ['-c', 'cat >/dev/null; kill -TERM "$1" 2>/dev/null; sleep 5; kill -KILL "$1" 2>/dev/null', 'pymem-watchdog', String(child.pid)],
-    { stdio: ['pipe', 'ignore', 'ignore'] },
-  );
-  watchdog.on('error', () => undefined);
-  // Neither the watchdog nor its pipe may keep the test process alive.
-  watchdog.unref();
-  (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-  return watchdog;
-}
-
-export function stopWatchdog(watchdog: ChildProcess | null): void {
-  if (watchdog === null) return;
-  // Kill the shell first so closing the pipe cannot make it kill a reused pid later.
-  watchdog.kill('SIGKILL');
-  watchdog.stdin?.destroy();
 }

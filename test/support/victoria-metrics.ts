@@ -10,16 +10,16 @@
  * - Query results are cached per query; a test that imports and queries again would read stale
  *   answers, so the cache is off (`-search.disableCache`).
  * - Retention counts back from the wall clock and fixtures use fixed historical timestamps: 100y.
- * - A test that crashes must not leave the server running: the same exit hook and watchdog as
- *   the Prometheus harness.
+ * - A test that crashes must not leave the server running: child-servers.ts guards it, as it
+ *   does the Prometheus harness.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatLabels, formatValue, type MetricFamily } from './openmetrics';
-import { freePort, startWatchdog, stopWatchdog } from './prometheus';
+import { guardChild } from './child-servers';
+import { freePort } from './prometheus';
 
 export interface StartVictoriaMetricsOptions {
   /** Families to import (the same shape the Prometheus harness backfills). */
@@ -38,21 +38,6 @@ export interface RunningVictoriaMetrics {
   readonly imported: { readonly series: number; readonly samples: number };
   /** SIGTERM, wait for exit, remove the temporary directory. */
   stop(): Promise<void>;
-}
-
-const running = new Map<ChildProcess, { readonly watchdog: ChildProcess | null; readonly dir: string }>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const [child, { watchdog, dir }] of running) {
-      stopWatchdog(watchdog);
-      child.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
 }
 
 /**
@@ -92,45 +77,26 @@ export async function startVictoriaMetrics(options: StartVictoriaMetricsOptions 
     [`-storageDataPath=${dataDir}`, `-httpListenAddr=127.0.0.1:${port}`, '-retentionPeriod=100y', '-search.disableCache', '-loggerLevel=ERROR'],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
-  installExitHook();
-  const watchdog = startWatchdog(child);
-  running.set(child, { watchdog, dir });
+  const guarded = guardChild(child, dir);
 
   let stderr = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (text: string) => {
     stderr = (stderr + text).slice(-20_000);
   });
-  let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', (code, signal) => {
-      exit = { code, signal };
-      running.delete(child);
-      resolve();
-    });
-  });
   child.once('error', (error) => {
     stderr += `\n${binary}: ${error.message}${(error as NodeJS.ErrnoException).code === 'ENOENT' ? ' (install the Debian package victoria-metrics: ./scripts/setup.sh)' : ''}`;
   });
 
-  let stopped = false;
   const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
-    stopWatchdog(watchdog);
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await guarded.stop();
     await rm(dir, { recursive: true, force: true });
   };
 
   try {
     const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
     const failedEarly = (): string | null => {
-      const e = exit as { code: number | null; signal: NodeJS.Signals | null } | null;
+      const e = guarded.exit();
       return e === null ? null : `victoria-metrics exited (code ${e.code}, signal ${e.signal}) before it was ready:\n${stderr}`;
     };
     await waitFor(url, '/health', (status) => status === 200, deadline, failedEarly);
