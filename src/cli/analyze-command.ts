@@ -31,16 +31,7 @@ export interface AnalyzeArgs {
 
 export async function runAnalyzeCommand(argv: readonly string[], env: Env, io: CliIo): Promise<number> {
   const args = parseAnalyzeArgs(argv, io.now(), ANALYZE_USAGE, true);
-  const config = loadConfig({
-    env,
-    ...(args.config !== undefined ? { configPath: args.config } : {}),
-    ...(args.prometheus !== undefined ? { prometheusUrl: args.prometheus } : {}),
-  });
-  const windowMs = args.windowMs ?? config.analysis.defaultWindowMs;
-  if (windowMs > config.analysis.maxWindowMs) {
-    throw new UsageError(`--window ${Math.round(windowMs / 3_600_000)}h is longer than the longest allowed window (analysis.maxWindow)`);
-  }
-  const source = pickSource(args, config);
+  const { config, windowMs, source } = commandSettings(args, env);
   const timeZone = config.analysis.timeZone;
   let result;
   try {
@@ -153,7 +144,21 @@ export function parseEnd(text: string): number {
   throw new UsageError(`--end: expected an RFC 3339 time such as 2026-03-02T12:00:00Z or unix seconds, got "${text}"`);
 }
 
-export function pickSource(args: AnalyzeArgs, config: AppConfig): MetricsSource {
+/** What `analyze` and `doctor` both start from: the config the flags point at, the window checked against it, and the source. */
+export function commandSettings(args: AnalyzeArgs, env: Env): { readonly config: AppConfig; readonly windowMs: number; readonly source: MetricsSource } {
+  const config = loadConfig({
+    env,
+    ...(args.config !== undefined ? { configPath: args.config } : {}),
+    ...(args.prometheus !== undefined ? { prometheusUrl: args.prometheus } : {}),
+  });
+  const windowMs = args.windowMs ?? config.analysis.defaultWindowMs;
+  if (windowMs > config.analysis.maxWindowMs) {
+    throw new UsageError(`--window ${Math.round(windowMs / 3_600_000)}h is longer than the longest allowed window (analysis.maxWindow)`);
+  }
+  return { config, windowMs, source: pickSource(args, config) };
+}
+
+function pickSource(args: AnalyzeArgs, config: AppConfig): MetricsSource {
   if (args.demo) return new DemoSource();
   if (!config.prometheus) {
     throw new UsageError('no metrics backend: set PROMETHEUS_URL, pass --prometheus <url>, or try the built-in demo with --demo');

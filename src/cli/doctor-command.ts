@@ -1,25 +1,16 @@
 /** `pymem doctor <service> [...]`: which metric sources have data for a service, and which one pymem would read. */
 
-import { loadConfig, type Env } from '../config/load';
+import type { Env } from '../config/load';
 import { doctorReport, renderDoctorText } from '../domain/doctor';
 import { isMetricsError } from '../metrics/errors';
-import { exitFor, parseAnalyzeArgs, pickSource } from './analyze-command';
-import { EXIT, UsageError, type CliIo } from './io';
+import { commandSettings, exitFor, parseAnalyzeArgs } from './analyze-command';
+import { EXIT, type CliIo } from './io';
 
 export const DOCTOR_USAGE = 'usage: pymem doctor <service> [--window 6h] [--end <RFC3339|unix seconds>] [--prometheus <url>] [--config <file>] [--demo] [--json]';
 
 export async function runDoctorCommand(argv: readonly string[], env: Env, io: CliIo): Promise<number> {
   const args = parseAnalyzeArgs(argv, io.now(), DOCTOR_USAGE, false);
-  const config = loadConfig({
-    env,
-    ...(args.config !== undefined ? { configPath: args.config } : {}),
-    ...(args.prometheus !== undefined ? { prometheusUrl: args.prometheus } : {}),
-  });
-  const windowMs = args.windowMs ?? config.analysis.defaultWindowMs;
-  if (windowMs > config.analysis.maxWindowMs) {
-    throw new UsageError(`--window ${Math.round(windowMs / 3_600_000)}h is longer than the longest allowed window (analysis.maxWindow)`);
-  }
-  const source = pickSource(args, config);
+  const { windowMs, source } = commandSettings(args, env);
   let probe;
   try {
     probe = await source.probeService({ service: args.service, window: { endMs: args.endMs, durationMs: windowMs } });
