@@ -106,10 +106,7 @@ export class PrometheusSource implements MetricsSource {
     const config = this.serviceSettings(service);
     const plan = planRange(window, this.settings.minStepSeconds);
     // One controller for the whole request, so a fatal failure cancels the queries still in flight.
-    const controller = new AbortController();
-    const onAbort = (): void => controller.abort(signal?.reason);
-    if (signal?.aborted) onAbort();
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const { controller, release } = followCaller(signal);
     const run = async (query: QueryName, template: string): Promise<QueryAnswer> =>
       this.range(query, this.render(query, template, service), plan, controller.signal, signal);
     try {
@@ -153,14 +150,7 @@ export class PrometheusSource implements MetricsSource {
         warnings.push(...(await this.checkPresence(service, chosen.queries.presence, plan, controller.signal, signal)));
       }
       // A companion that could not be built was never sent (its warning says why): there is no PromQL to show.
-      const rendered = (query: QueryName, template: string | null): string | null => {
-        if (template === null) return null;
-        try {
-          return this.render(query, template, service);
-        } catch {
-          return null;
-        }
-      };
+      const rendered = (query: QueryName, template: string | null): string | null => (template === null ? null : this.renderedOrNull(query, template, service));
       return {
         service,
         grid: plan.grid,
@@ -186,7 +176,7 @@ export class PrometheusSource implements MetricsSource {
         warnings,
       };
     } finally {
-      signal?.removeEventListener('abort', onAbort);
+      release();
     }
   }
 
@@ -199,10 +189,7 @@ export class PrometheusSource implements MetricsSource {
     const { service, window, signal } = request;
     const config = this.serviceSettings(service);
     const plan = planRange(window, this.settings.minStepSeconds);
-    const controller = new AbortController();
-    const onAbort = (): void => controller.abort(signal?.reason);
-    if (signal?.aborted) onAbort();
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const { controller, release } = followCaller(signal);
     const sent = new Map<string, Promise<QueryCount>>();
     const count = (query: QueryName, template: string | null): Promise<QueryCount> => {
       if (template === null) return Promise.resolve({ status: 'off' });
@@ -242,12 +229,8 @@ export class PrometheusSource implements MetricsSource {
           count('limit', limitOn ? c.queries.limit : null),
           count('up', c.queries.up),
         ]);
-        let memoryQuery = c.queries.memory;
-        try {
-          memoryQuery = this.render('memory', c.queries.memory, service);
-        } catch {
-          // Shown as the template: the failed count already says why it could not be built.
-        }
+        // A memory query that cannot be built is shown as its template: the failed count says why.
+        const memoryQuery = this.renderedOrNull('memory', c.queries.memory, service) ?? c.queries.memory;
         return { preset: c.preset, granularity: c.granularity, memoryQuery, memory, traffic, jobs, limit, up };
       });
       const presets = await Promise.all(probes);
@@ -260,7 +243,7 @@ export class PrometheusSource implements MetricsSource {
         presets,
       };
     } finally {
-      signal?.removeEventListener('abort', onAbort);
+      release();
     }
   }
 
@@ -344,6 +327,15 @@ export class PrometheusSource implements MetricsSource {
         `Could not build ${queryLabel(query)} for "${printable(service)}" (${error.message}): fix the ${query} query template in the config.`,
         { cause: error },
       );
+    }
+  }
+
+  /** The PromQL, or null when the service name cannot go into the template (render says why, where that matters). */
+  private renderedOrNull(query: QueryName, template: string, service: string): string | null {
+    try {
+      return this.render(query, template, service);
+    } catch {
+      return null;
     }
   }
 
@@ -477,4 +469,13 @@ function splitCredentials(url: string): { baseUrl: string; urlAuth: { username: 
   if (parsed.username === '' && parsed.password === '') return { baseUrl: trimmed, urlAuth: undefined };
   const urlAuth = { username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) };
   return { baseUrl: redactUrl(trimmed).replace(/\/+$/, ''), urlAuth };
+}
+
+/** A controller of the request's own that also aborts when the caller's signal does; release when done. */
+function followCaller(signal: AbortSignal | undefined): { readonly controller: AbortController; release(): void } {
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort(signal?.reason);
+  if (signal?.aborted) onAbort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  return { controller, release: () => signal?.removeEventListener('abort', onAbort) };
 }
