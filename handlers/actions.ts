@@ -87,14 +87,14 @@ export function registerDigestActions(app: App, deps: ActionDeps): void {
   });
 
   // "Analyse" next to a service in a digest, or picked from its menu: a full report in the channel.
-  const analyse = async ({ body, action, respond }: ActionArgs, log: Logger, service: string | null): Promise<string> => {
+  const analyze = async ({ body, action, respond }: ActionArgs, log: Logger, service: string | null): Promise<string> => {
     const where = parseMessageAction(body, action);
     const name = parseServiceName(service ?? '');
     if (!where.ok || !name.ok) return 'unreadable';
     return deps.reports.runCommand({ channelId: where.value.channelId, userId: where.value.userId, service: name.name, windowMs: null, deliveryKey: where.value.requestKey, reply: replyVia(respond), log });
   };
-  on(app, deps, new RegExp(`^${DIGEST_ACTIONS.analyzePrefix}:`), 'digest-analyze', (args, log) => analyse(args, log, parseButtonValue(args.action)));
-  on(app, deps, DIGEST_ACTIONS.analyzeSelect, 'digest-analyze', (args, log) => analyse(args, log, parseSelectedValue(args.action)));
+  on(app, deps, new RegExp(`^${DIGEST_ACTIONS.analyzePrefix}:`), 'digest-analyze', (args, log) => analyze(args, log, parseButtonValue(args.action)));
+  on(app, deps, DIGEST_ACTIONS.analyzeSelect, 'digest-analyze', (args, log) => analyze(args, log, parseSelectedValue(args.action)));
 }
 
 /**

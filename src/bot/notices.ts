@@ -8,7 +8,7 @@ import { escapeMrkdwn, trimText } from '../slack/limits';
 import { cannotPostText, reasonFromError, type ChannelHint } from '../slack/postability';
 
 /** The acknowledgement of a request: the work starts now. */
-export function analysingText(service: string, windowMs: number): string {
+export function analyzingText(service: string, windowMs: number): string {
   return `:hourglass_flowing_sand: Analysing \`${service}\` over the last ${formatDuration(windowMs)}…`;
 }
 

@@ -27,7 +27,7 @@ import { cannotPostText, CANNOT_POST_CODES, type ChannelHint } from '../slack/po
 import { StoreError, type IncidentRecord, type Store } from '../store/store';
 import type { ChannelCheck } from './channel-check';
 import { MessageUpdater } from './message-updater';
-import { analysingText, busyText, postFailureText, storeUnavailableText, tickNotSavedText, tooSlowText, type StoreStep } from './notices';
+import { analyzingText, busyText, postFailureText, storeUnavailableText, tickNotSavedText, tooSlowText, type StoreStep } from './notices';
 
 export interface ReportDeps {
   readonly engine: AnalysisEngine;
@@ -188,7 +188,7 @@ export class ReportService {
     const windowMs = request.windowMs ?? this.deps.defaultWindowMs;
     const busy = this.busy(request.service, windowMs);
     if (busy !== null) return { kind: 'busy', ack: noticeMessage(busy) };
-    return { kind: 'accepted', ack: noticeMessage(analysingText(request.service, windowMs)), run: () => this.runCommand(request, true) };
+    return { kind: 'accepted', ack: noticeMessage(analyzingText(request.service, windowMs)), run: () => this.runCommand(request, true) };
   }
 
   /** `/pymem <service> [window]`: analyse and post the report with its checklist in the channel. */
@@ -230,10 +230,10 @@ export class ReportService {
         return 'busy';
       }
     }
-    const analysed = await this.analyse(request.service, windowMs, who);
-    if (analysed.kind !== 'ok') return analysed.kind;
+    const analyzed = await this.analyze(request.service, windowMs, who);
+    if (analyzed.kind !== 'ok') return analyzed.kind;
 
-    const report = await this.withChart(request.service, windowMs, analysed.shared, analysed.diagnosed, log);
+    const report = await this.withChart(request.service, windowMs, analyzed.shared, analyzed.diagnosed, log);
     const incidentId = this.deps.newId();
     const createdAt = this.deps.clock();
     try {
@@ -301,9 +301,9 @@ export class ReportService {
       await this.safeReply(who, noticeMessage(busy));
       return 'busy';
     }
-    const analysed = await this.analyse(incident.service, windowMs, who);
-    if (analysed.kind !== 'ok') return analysed.kind;
-    const report = await this.withChart(incident.service, windowMs, analysed.shared, analysed.diagnosed, log);
+    const analyzed = await this.analyze(incident.service, windowMs, who);
+    if (analyzed.kind !== 'ok') return analyzed.kind;
+    const report = await this.withChart(incident.service, windowMs, analyzed.shared, analyzed.diagnosed, log);
     const at = this.deps.clock();
     const posted = await this.postWithImageFallback(hint, report, (r) => rerunMessage(incident.service, windowMs, r, request.userId, at), who, incident.messageTs ?? undefined);
     return posted ? 'posted' : 'failed';
@@ -390,7 +390,7 @@ export class ReportService {
     return JSON.stringify([service, windowMs, endMs, this.deps.settingsKey(service)]);
   }
 
-  private async analyse(
+  private async analyze(
     service: string,
     windowMs: number,
     who: Requester,

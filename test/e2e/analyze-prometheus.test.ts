@@ -69,7 +69,7 @@ function spawnCli(args: readonly string[], env: Record<string, string> = {}): Pr
   });
 }
 
-const analyseArgs = (sc: Scenario, extra: string[] = []): string[] => [
+const analyzeArgs = (sc: Scenario, extra: string[] = []): string[] => [
   'analyze',
   sc.spec.service,
   '--prometheus',
@@ -95,7 +95,7 @@ describe('every scenario through a real Prometheus and the default queries', () 
     const wrong: string[] = [];
     const confusion = new Map<string, number>();
     for (const sc of SCENARIOS) {
-      const run = await inProcess(analyseArgs(sc));
+      const run = await inProcess(analyzeArgs(sc));
       expect(run.code, `${sc.id}: ${run.stderr}`).toBe(0);
       const out = JSON.parse(run.stdout) as { pattern: PatternId; secondary: string[]; service: string; confidence: number; findings: string[] };
       expect(out.service).toBe(sc.spec.service);
@@ -124,7 +124,7 @@ describe('the pymem binary', () => {
   const onePerPattern = PATTERN_IDS.map((id) => SCENARIOS.find((s) => s.label === id)!);
 
   it.each(onePerPattern.map((sc) => [sc.label, sc] as const))('diagnoses a %s scenario', async (_label, sc) => {
-    const run = await spawnCli(analyseArgs(sc));
+    const run = await spawnCli(analyzeArgs(sc));
     expect(run.code, run.stderr).toBe(0);
     const out = JSON.parse(run.stdout) as { pattern: string; window: { end: string; durationSeconds: number }; findings: string[]; checklist: unknown[] };
     expect(out.pattern).toBe(sc.label);
@@ -137,7 +137,7 @@ describe('the pymem binary', () => {
     const sc = SCENARIOS.find((s) => s.id === 'one-diurnal-16w-24h')!;
     mkdirSync(ARTIFACTS, { recursive: true });
     const png = join(ARTIFACTS, `e2e-${sc.id}.png`);
-    const args = analyseArgs(sc, ['--png', png]).filter((a) => a !== '--json');
+    const args = analyzeArgs(sc, ['--png', png]).filter((a) => a !== '--json');
     const run = await spawnCli(args);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('Pattern: one worker growing');

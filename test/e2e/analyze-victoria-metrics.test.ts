@@ -44,7 +44,7 @@ function spawnCli(args: readonly string[], env: Record<string, string> = {}): Pr
   });
 }
 
-const analyseArgs = (sc: Scenario): string[] => ['analyze', sc.spec.service, '--prometheus', vm.url, '--end', END_ISO, '--window', formatWindow(sc.spec.windowMs), '--json'];
+const analyzeArgs = (sc: Scenario): string[] => ['analyze', sc.spec.service, '--prometheus', vm.url, '--end', END_ISO, '--window', formatWindow(sc.spec.windowMs), '--json'];
 
 async function inProcess(args: readonly string[]): Promise<Run> {
   let stdout = '';
@@ -97,7 +97,7 @@ describe('every scenario through VictoriaMetrics and the default queries', () =>
     const wrong: string[] = [];
     const confusion = new Map<string, number>();
     for (const sc of SCENARIOS) {
-      const run = await inProcess(analyseArgs(sc));
+      const run = await inProcess(analyzeArgs(sc));
       expect(run.code, `${sc.id}: ${run.stderr}`).toBe(0);
       const out = JSON.parse(run.stdout) as { pattern: PatternId; secondary: string[]; service: string };
       expect(out.service).toBe(sc.spec.service);
@@ -115,7 +115,7 @@ describe('every scenario through VictoriaMetrics and the default queries', () =>
 
 describe('the pymem binary against VictoriaMetrics', () => {
   it.each(ONE_PER_PATTERN.map((sc) => [sc.label, sc] as const))('diagnoses a %s scenario', async (_label, sc) => {
-    const run = await spawnCli(analyseArgs(sc));
+    const run = await spawnCli(analyzeArgs(sc));
     expect(run.code, run.stderr).toBe(0);
     const out = JSON.parse(run.stdout) as { pattern: string; secondary: string[]; window: { end: string; durationSeconds: number }; checklist: unknown[] };
     expect(out.pattern, `${sc.id}: ${sc.why}`).toBe(sc.label);

@@ -98,7 +98,7 @@ function spawnCli(args: readonly string[], env: Record<string, string>): Promise
   });
 }
 
-const analyse = (env: Record<string, string>, extra: readonly string[] = []): Promise<Run> =>
+const analyze = (env: Record<string, string>, extra: readonly string[] = []): Promise<Run> =>
   spawnCli(['analyze', SCENARIO.spec.service, '--end', END_ISO, '--window', formatWindow(SCENARIO.spec.windowMs), '--json', ...extra], env);
 
 /** Every setting right, basic auth. */
@@ -139,7 +139,7 @@ afterAll(async () => {
 describe('pymem analyze through an HTTPS proxy with a tenant, credentials and a private CA', () => {
   it('diagnoses with basic auth, the tenant and the CA file, keeping the /prometheus prefix on every request', async () => {
     seen.length = 0;
-    const run = await analyse(good());
+    const run = await analyze(good());
     expect(run.code, run.stderr).toBe(0);
     expect((JSON.parse(run.stdout) as { pattern: string }).pattern).toBe(SCENARIO.label);
     expect(seen.length).toBeGreaterThanOrEqual(4);
@@ -156,7 +156,7 @@ describe('pymem analyze through an HTTPS proxy with a tenant, credentials and a 
       `prometheus:\n  url: ${proxyUrl}/prometheus/\n  tenant: ${TENANT}\n  caFile: ${caFile}\n  bearerToken: ${TOKEN}\n  headers:\n    X-Team: payments\n`,
     );
     seen.length = 0;
-    const run = await analyse({ PYMEM_CONFIG: config });
+    const run = await analyze({ PYMEM_CONFIG: config });
     expect(run.code, run.stderr).toBe(0);
     expect((JSON.parse(run.stdout) as { pattern: string }).pattern).toBe(SCENARIO.label);
     expect(seen.length).toBeGreaterThan(0);
@@ -169,24 +169,24 @@ describe('pymem analyze through an HTTPS proxy with a tenant, credentials and a 
 
   it('without the tenant: exit 4, and the line says to set PROMETHEUS_TENANT', async () => {
     const { PROMETHEUS_TENANT: _, ...env } = good();
-    expectOneLineFailure(await analyse(env), 4, /HTTP 401 Unauthorized \("no org id"\): it wants a tenant; set PROMETHEUS_TENANT/);
+    expectOneLineFailure(await analyze(env), 4, /HTTP 401 Unauthorized \("no org id"\): it wants a tenant; set PROMETHEUS_TENANT/);
   }, 60_000);
 
   it('with the wrong password: exit 4, and the line says to check the credentials', async () => {
-    expectOneLineFailure(await analyse({ ...good(), PROMETHEUS_PASSWORD: 'wrong' }), 4, /HTTP 401 Unauthorized \("Unauthorized"\): check the credentials/);
+    expectOneLineFailure(await analyze({ ...good(), PROMETHEUS_PASSWORD: 'wrong' }), 4, /HTTP 401 Unauthorized \("Unauthorized"\): check the credentials/);
   }, 60_000);
 
   it('with a tenant the proxy does not allow: exit 4, Forbidden', async () => {
-    expectOneLineFailure(await analyse({ ...good(), PROMETHEUS_TENANT: 'team-b' }), 4, /HTTP 403 Forbidden/);
+    expectOneLineFailure(await analyze({ ...good(), PROMETHEUS_TENANT: 'team-b' }), 4, /HTTP 403 Forbidden/);
   }, 60_000);
 
   it('without the CA file: exit 4, a TLS error that says to set PROMETHEUS_CA_FILE', async () => {
     const { PROMETHEUS_CA_FILE: _, ...env } = good();
-    expectOneLineFailure(await analyse(env), 4, /TLS failed \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\).*set PROMETHEUS_CA_FILE/);
+    expectOneLineFailure(await analyze(env), 4, /TLS failed \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\).*set PROMETHEUS_CA_FILE/);
   }, 60_000);
 
   it('without the path prefix: exit 4, and the line mentions the path prefix', async () => {
-    expectOneLineFailure(await analyse({ ...good(), PROMETHEUS_URL: proxyUrl }), 4, /path prefix/);
+    expectOneLineFailure(await analyze({ ...good(), PROMETHEUS_URL: proxyUrl }), 4, /path prefix/);
   }, 60_000);
 
   it.each([
@@ -195,7 +195,7 @@ describe('pymem analyze through an HTTPS proxy with a tenant, credentials and a 
     ['a tenant with a newline', { PROMETHEUS_TENANT: 'team-a\nX-Evil: 1' }, /PROMETHEUS_TENANT: contains a control character/],
   ])('refuses %s at start-up: exit 3, one line naming the setting', async (_what, bad, pattern) => {
     seen.length = 0;
-    expectOneLineFailure(await analyse({ ...good(), ...bad }), 3, pattern);
+    expectOneLineFailure(await analyze({ ...good(), ...bad }), 3, pattern);
     expect(seen).toHaveLength(0);
   }, 60_000);
 });

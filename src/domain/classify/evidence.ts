@@ -5,7 +5,7 @@
 import { MIB, gridEndMs, type Granularity, type ServiceSeries } from '../series';
 import { buildFleet, type Fleet } from '../fleet';
 import { bucketMeans, makeBuckets, type Buckets } from './buckets';
-import { analyseWorker, type WorkerAnalysis } from './workers';
+import { analyzeWorker, type WorkerAnalysis } from './workers';
 import { driverVaries, levelEvidence, relateToDriver, type DriverRelation } from './drivers';
 import { findIdleStretches, type IdleStretch } from './idle';
 import { fleetGrowth, type FleetGrowth } from './growth-rate';
@@ -101,7 +101,7 @@ export function gatherEvidence(series: ServiceSeries, granularity: Granularity =
   // A life that ended at the limit or a shared ceiling was cut short: its size is no mark its replacement warms up to.
   // A restart at an ordinary size is no such cut: the new process climbing back to it is a warm-up.
   const killedAtSize = new Set(kills.filter((k) => k.thresholdBytes !== null).map((k) => k.worker));
-  const workers = markWarmingUp(fleet.workers.map((p, i) => analyseWorker(p, i, buckets, windowHours, drivers)), pack, killedAtSize);
+  const workers = markWarmingUp(fleet.workers.map((p, i) => analyzeWorker(p, i, buckets, windowHours, drivers)), pack, killedAtSize);
   const eligible = workers.filter((w) => w.eligible);
   const growers = eligible.filter((w) => w.trend === 'growing');
 

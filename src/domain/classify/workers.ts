@@ -46,7 +46,7 @@ const WARMUP_MAX_MS = 30 * 60_000;
  * effect is taken out before judging the trend, so a worker that swings with traffic while it
  * leaks is judged on the leak, and one that only swings is judged flat.
  */
-export function analyseWorker(
+export function analyzeWorker(
   process: FleetProcess,
   index: number,
   buckets: Buckets,
