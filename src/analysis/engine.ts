@@ -20,6 +20,7 @@ import {
   type ReportJobOutput,
 } from './jobs';
 import { TaskScheduler, type JobPriority, type SchedulerStats } from './scheduler';
+import { verifyJob, type VerifyEngine, type VerifyJobInput, type VerifyJobOutput } from './verify-service';
 
 export interface EngineStats extends SchedulerStats {
   /** Threads computing (0: the calling thread). */
@@ -57,10 +58,14 @@ export const lazyCharts: ChartRenderers = {
     const { renderDigestChartPng } = await import('../charts/render-digest-chart.js');
     return renderDigestChartPng(panels, options);
   },
+  async verify(verification, fleet, timeZone) {
+    const { renderVerifyChartPng } = await import('../charts/render-verify-chart.js');
+    return renderVerifyChartPng(verification, fleet, timeZone);
+  },
 };
 
 /** The jobs on the calling thread, `slots` at a time. */
-export class InlineEngine implements AnalysisEngine {
+export class InlineEngine implements AnalysisEngine, VerifyEngine {
   private readonly scheduler: TaskScheduler;
   private readonly context: JobContext;
 
@@ -80,6 +85,10 @@ export class InlineEngine implements AnalysisEngine {
 
   measure(input: MeasureRequest, options: JobOptions = {}): Promise<MeasureResult> {
     return this.scheduler.run('background', () => measureJob(this.context, input), options.signal);
+  }
+
+  verify(input: VerifyJobInput, options: JobOptions = {}): Promise<VerifyJobOutput> {
+    return this.scheduler.run('interactive', () => verifyJob(this.context, input), options.signal);
   }
 
   digestChart(panels: readonly DigestPanelInput[], options: DigestChartOptions): Promise<Buffer> {

@@ -13,7 +13,9 @@ import type { Fleet } from '../domain/fleet';
 import type { ServiceSeries } from '../domain/series';
 import { isMetricsError, type MetricsErrorCode } from '../metrics/errors';
 import { measureService, type MeasureRequest, type MeasureResult } from '../digest/measure';
+import type { Verification } from '../domain/verify';
 import { analyzeService, type AnalysisDeps } from './analyze-service';
+import { verifyJob, type VerifyJobInput, type VerifyJobOutput } from './verify-service';
 
 export interface ReportJobInput {
   /** Already validated with parseServiceName. */
@@ -57,18 +59,21 @@ export type Job =
   | { readonly kind: 'report'; readonly input: ReportJobInput }
   | { readonly kind: 'measure'; readonly input: MeasureRequest }
   | { readonly kind: 'digest-chart'; readonly input: DigestChartInput }
-  | { readonly kind: 'doctor'; readonly input: DoctorJobInput };
+  | { readonly kind: 'doctor'; readonly input: DoctorJobInput }
+  | { readonly kind: 'verify'; readonly input: VerifyJobInput };
 
 export type JobResult =
   | { readonly kind: 'report'; readonly output: ReportJobOutput }
   | { readonly kind: 'measure'; readonly output: MeasureResult }
   | { readonly kind: 'digest-chart'; readonly output: { readonly png: Uint8Array } }
-  | { readonly kind: 'doctor'; readonly output: DoctorJobOutput };
+  | { readonly kind: 'doctor'; readonly output: DoctorJobOutput }
+  | { readonly kind: 'verify'; readonly output: VerifyJobOutput };
 
 /** The chart renderers of the thread the jobs run on (one per thread: a renderer is slow to build). */
 export interface ChartRenderers {
   memory(series: ServiceSeries, diagnosis: Diagnosis, fleet: Fleet, timeZone: string): Promise<Buffer>;
   digest(panels: readonly DigestPanelInput[], options: DigestChartOptions): Promise<Buffer>;
+  verify(verification: Verification, fleet: Fleet, timeZone: string): Promise<Buffer>;
 }
 
 export interface JobContext {
@@ -86,6 +91,8 @@ export async function runJob(context: JobContext, job: Job): Promise<JobResult> 
       return { kind: 'digest-chart', output: { png: await digestChartJob(context, job.input) } };
     case 'doctor':
       return { kind: 'doctor', output: await doctorJob(context, job.input) };
+    case 'verify':
+      return { kind: 'verify', output: await verifyJob(context, job.input) };
     default: {
       const unknown: never = job;
       throw new Error(`unknown job ${JSON.stringify(unknown)}`);

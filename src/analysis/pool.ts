@@ -16,6 +16,7 @@ import { panelsToDraw, type AnalysisEngine, type EngineStats, type JobOptions } 
 import type { DoctorJobInput, DoctorJobOutput, Job, JobResult, ReportJobInput, ReportJobOutput } from './jobs';
 import { TaskScheduler, type JobPriority } from './scheduler';
 import type { AnalysisSpec } from './source';
+import type { VerifyEngine, VerifyJobInput, VerifyJobOutput } from './verify-service';
 
 export interface PoolOptions {
   /** Worker threads. */
@@ -36,7 +37,7 @@ export class PoolError extends Error {
   }
 }
 
-export class WorkerPoolEngine implements AnalysisEngine {
+export class WorkerPoolEngine implements AnalysisEngine, VerifyEngine {
   private readonly pool: Piscina;
   private readonly scheduler: TaskScheduler;
 
@@ -77,6 +78,12 @@ export class WorkerPoolEngine implements AnalysisEngine {
   async doctor(input: DoctorJobInput, options: JobOptions = {}): Promise<DoctorJobOutput> {
     const result = await this.run('interactive', { kind: 'doctor', input }, options.signal);
     if (result.kind !== 'doctor') throw new PoolError(`a doctor job came back as ${result.kind}`);
+    return result.output;
+  }
+
+  async verify(input: VerifyJobInput, options: JobOptions = {}): Promise<VerifyJobOutput> {
+    const result = await this.run('interactive', { kind: 'verify', input }, options.signal);
+    if (result.kind !== 'verify') throw new PoolError(`a verify job came back as ${result.kind}`);
     return result.output;
   }
 
