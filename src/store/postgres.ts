@@ -30,7 +30,11 @@ import {
   type Subscription,
   type TickEvent,
   type TickResult,
+  type NewScheduledCheck,
+  type ScheduledCheck,
+  type VerificationRecord,
 } from './store';
+import { MAX_CHECK_ATTEMPTS, SELECT_SCHEDULED_CHECK, SELECT_VERIFICATION, VerifyRowReader, resultToJson, verificationTablesSql } from './verify-rows';
 
 export interface PostgresStoreOptions {
   /**
@@ -151,6 +155,8 @@ const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE subscriptions ADD COLUMN paused_reason TEXT;
     `,
   },
+  // Fix verifications and scheduled re-checks (issue 13).
+  { version: 4, sql: verificationTablesSql('postgres') },
 ];
 
 /** BIGINT arrives as a decimal string (it may exceed 2^53); anything beyond a safe integer is not ours. */
@@ -176,6 +182,7 @@ export class PostgresStore implements Store {
   #closed = false;
   #claims = 0;
   readonly #rows: RowReader;
+  readonly #verifyRows: VerifyRowReader;
 
   private constructor(
     private readonly pool: Pool,
@@ -185,6 +192,7 @@ export class PostgresStore implements Store {
     private readonly now: () => number,
   ) {
     this.#rows = new RowReader(where, COLUMN_TYPES);
+    this.#verifyRows = new VerifyRowReader(where, COLUMN_TYPES);
   }
 
   /**
@@ -492,6 +500,84 @@ export class PostgresStore implements Store {
     this.#closed = true;
     await this.pool.end();
   }
+  async recordVerification(record: VerificationRecord): Promise<void> {
+    const json = resultToJson(record.result);
+    await this.run(`recording a verification of incident ${record.incidentId}`, async (pool) => {
+      await pool.query(`INSERT INTO verifications (incident_id, since, verdict, result_json, requested_by, at) VALUES ($1, $2, $3, $4, $5, $6)`, [
+        record.incidentId,
+        record.since,
+        record.verdict,
+        json,
+        record.requestedBy,
+        record.at,
+      ]);
+    });
+  }
+
+  async latestVerification(incidentId: string): Promise<VerificationRecord | null> {
+    return this.run(`reading the latest verification of incident ${incidentId}`, async (pool) => {
+      const [row] = (await pool.query(`${SELECT_VERIFICATION} WHERE incident_id = $1 ORDER BY at DESC, id DESC LIMIT 1`, [incidentId])).rows;
+      return row === undefined ? null : this.#verifyRows.verification(row);
+    });
+  }
+
+  async scheduleCheck(check: NewScheduledCheck): Promise<'added' | 'exists'> {
+    return this.run(`scheduling check ${check.id} of incident ${check.incidentId}`, async (pool) => {
+      const result = await pool.query(
+        `INSERT INTO scheduled_checks (id, incident_id, due_at, requested_by, created_at, status, owner, lease_until, attempts, finished_at)
+         VALUES ($1, $2, $3, $4, $5, 'scheduled', NULL, NULL, 0, NULL) ON CONFLICT (id) DO NOTHING`,
+        [check.id, check.incidentId, check.dueAt, check.requestedBy, check.createdAt],
+      );
+      return result.rowCount === 1 ? 'added' : 'exists';
+    });
+  }
+
+  async claimDueChecks(owner: string, now: number, leaseMs: number, limit: number): Promise<ScheduledCheck[]> {
+    return this.run(`claiming due checks for ${owner}`, async (pool) => {
+      // SKIP LOCKED: a row another replica is claiming right now is left to it, never returned twice; the
+      // outer WHERE is re-checked on the row's latest version, so a row claimed meanwhile is not taken again.
+      const { rows } = await pool.query(
+        `UPDATE scheduled_checks AS c SET status = 'claimed', owner = $1, lease_until = $2, attempts = c.attempts + 1
+         WHERE c.id IN (
+           SELECT id FROM scheduled_checks
+           WHERE attempts < $3 AND ((status = 'scheduled' AND due_at <= $4) OR (status = 'claimed' AND lease_until < $4))
+           ORDER BY due_at, id LIMIT $5
+           FOR UPDATE SKIP LOCKED
+         )
+         AND c.attempts < $3 AND ((c.status = 'scheduled' AND c.due_at <= $4) OR (c.status = 'claimed' AND c.lease_until < $4))
+         RETURNING c.id, c.incident_id, c.due_at, c.requested_by, c.created_at, c.status, c.owner, c.lease_until, c.attempts, c.finished_at`,
+        [owner, now + leaseMs, MAX_CHECK_ATTEMPTS, now, limit],
+      );
+      return rows.map((row) => this.#verifyRows.check(row)).sort((a, b) => a.dueAt - b.dueAt || a.id.localeCompare(b.id));
+    });
+  }
+
+  async renewCheckClaim(id: string, owner: string, leaseUntil: number): Promise<boolean> {
+    return this.run(`renewing ${owner}'s claim on check ${id}`, async (pool) => {
+      const result = await pool.query(`UPDATE scheduled_checks SET lease_until = $1 WHERE id = $2 AND owner = $3 AND status = 'claimed'`, [leaseUntil, id, owner]);
+      return result.rowCount === 1;
+    });
+  }
+
+  async finishCheck(id: string, owner: string, outcome: { readonly status: 'done' | 'failed'; readonly at: number }): Promise<boolean> {
+    return this.run(`marking check ${id} ${outcome.status}`, async (pool) => {
+      const result = await pool.query(`UPDATE scheduled_checks SET status = $1, finished_at = $2 WHERE id = $3 AND owner = $4 AND status = 'claimed'`, [
+        outcome.status,
+        outcome.at,
+        id,
+        owner,
+      ]);
+      return result.rowCount === 1;
+    });
+  }
+
+  async scheduledChecks(incidentId: string): Promise<ScheduledCheck[]> {
+    return this.run(`reading the scheduled checks of incident ${incidentId}`, async (pool) => {
+      const { rows } = await pool.query(`${SELECT_SCHEDULED_CHECK} WHERE incident_id = $1 ORDER BY due_at, id`, [incidentId]);
+      return rows.map((row) => this.#verifyRows.check(row));
+    });
+  }
+
 
   /** Creates the schema unless it exists; replicas connecting at once take turns (concurrent CREATE SCHEMA IF NOT EXISTS can fail). */
   private async createSchema(schema: string): Promise<void> {

@@ -32,7 +32,11 @@ import {
   type Subscription,
   type TickEvent,
   type TickResult,
+  type NewScheduledCheck,
+  type ScheduledCheck,
+  type VerificationRecord,
 } from './store';
+import { MAX_CHECK_ATTEMPTS, SELECT_SCHEDULED_CHECK, SELECT_VERIFICATION, VerifyRowReader, resultToJson, verificationTablesSql } from './verify-rows';
 
 export interface SqliteStoreOptions {
   /** Clock for bookkeeping columns (schema_migrations.applied_at), ms since epoch. */
@@ -135,6 +139,8 @@ const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE subscriptions ADD COLUMN paused_reason TEXT;
     `,
   },
+  // Fix verifications and scheduled re-checks (issue 13).
+  { version: 4, sql: verificationTablesSql('sqlite') },
 ];
 
 /** better-sqlite3 returns INTEGER columns as numbers; tick_events.checked is stored as 0 or 1. */
@@ -237,6 +243,7 @@ export class SqliteStore implements Store {
   #closed = false;
   #claims = 0;
   readonly #rows: RowReader;
+  readonly #verifyRows: VerifyRowReader;
 
   private constructor(
     private readonly db: Database.Database,
@@ -244,6 +251,7 @@ export class SqliteStore implements Store {
     private readonly now: () => number,
   ) {
     this.#rows = new RowReader(where, COLUMN_TYPES);
+    this.#verifyRows = new VerifyRowReader(where, COLUMN_TYPES);
   }
 
   /** Opens (creating it and its parent directory if needed) the database at `path`; `':memory:'` for a private in-memory one. */
@@ -452,6 +460,80 @@ export class SqliteStore implements Store {
     if (this.#closed) return;
     this.#closed = true;
     this.db.close();
+  }
+
+  async recordVerification(record: VerificationRecord): Promise<void> {
+    const json = resultToJson(record.result);
+    this.guard(`recording a verification of incident ${record.incidentId}`, () => {
+      this.db
+        .prepare(`INSERT INTO verifications (incident_id, since, verdict, result_json, requested_by, at) VALUES (?, ?, ?, ?, ?, ?)`)
+        .run(record.incidentId, record.since, record.verdict, json, record.requestedBy, record.at);
+    });
+  }
+
+  async latestVerification(incidentId: string): Promise<VerificationRecord | null> {
+    return this.guard(`reading the latest verification of incident ${incidentId}`, () => {
+      const row: unknown = this.db.prepare(`${SELECT_VERIFICATION} WHERE incident_id = ? ORDER BY at DESC, id DESC LIMIT 1`).get(incidentId);
+      return row === undefined ? null : this.#verifyRows.verification(row);
+    });
+  }
+
+  async scheduleCheck(check: NewScheduledCheck): Promise<'added' | 'exists'> {
+    return this.guard(`scheduling check ${check.id} of incident ${check.incidentId}`, () => {
+      const result = this.db
+        .prepare(
+          `INSERT INTO scheduled_checks (id, incident_id, due_at, requested_by, created_at, status, owner, lease_until, attempts, finished_at)
+           VALUES (?, ?, ?, ?, ?, 'scheduled', NULL, NULL, 0, NULL) ON CONFLICT (id) DO NOTHING`,
+        )
+        .run(check.id, check.incidentId, check.dueAt, check.requestedBy, check.createdAt);
+      return result.changes === 1 ? 'added' : 'exists';
+    });
+  }
+
+  async claimDueChecks(owner: string, now: number, leaseMs: number, limit: number): Promise<ScheduledCheck[]> {
+    return this.guard(`claiming due checks for ${owner}`, () => {
+      const due = this.db.prepare<[number, number, number, number]>(
+        `SELECT id FROM scheduled_checks
+         WHERE attempts < ? AND ((status = 'scheduled' AND due_at <= ?) OR (status = 'claimed' AND lease_until < ?))
+         ORDER BY due_at, id LIMIT ?`,
+      );
+      const claim = this.db.prepare<[string, number, string]>(
+        `UPDATE scheduled_checks SET status = 'claimed', owner = ?, lease_until = ?, attempts = attempts + 1 WHERE id = ?`,
+      );
+      const read = this.db.prepare<[string]>(`${SELECT_SCHEDULED_CHECK} WHERE id = ?`);
+      // IMMEDIATE: the write lock first, so two processes sharing the file never both read a row as due.
+      const tx = this.db.transaction((): unknown[] => {
+        const ids = due.pluck().all(MAX_CHECK_ATTEMPTS, now, now, limit) as string[];
+        for (const id of ids) claim.run(owner, now + leaseMs, id);
+        return ids.map((id) => read.get(id));
+      });
+      return tx.immediate().map((row) => this.#verifyRows.check(row));
+    });
+  }
+
+  async renewCheckClaim(id: string, owner: string, leaseUntil: number): Promise<boolean> {
+    return this.guard(`renewing ${owner}'s claim on check ${id}`, () => {
+      return this.db.prepare(`UPDATE scheduled_checks SET lease_until = ? WHERE id = ? AND owner = ? AND status = 'claimed'`).run(leaseUntil, id, owner).changes === 1;
+    });
+  }
+
+  async finishCheck(id: string, owner: string, outcome: { readonly status: 'done' | 'failed'; readonly at: number }): Promise<boolean> {
+    return this.guard(`marking check ${id} ${outcome.status}`, () => {
+      return (
+        this.db
+          .prepare(`UPDATE scheduled_checks SET status = ?, finished_at = ? WHERE id = ? AND owner = ? AND status = 'claimed'`)
+          .run(outcome.status, outcome.at, id, owner).changes === 1
+      );
+    });
+  }
+
+  async scheduledChecks(incidentId: string): Promise<ScheduledCheck[]> {
+    return this.guard(`reading the scheduled checks of incident ${incidentId}`, () => {
+      return this.db
+        .prepare(`${SELECT_SCHEDULED_CHECK} WHERE incident_id = ? ORDER BY due_at, id`)
+        .all(incidentId)
+        .map((row) => this.#verifyRows.check(row));
+    });
   }
 
   /** Prepared once, on first use after the schema exists. */
