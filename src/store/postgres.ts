@@ -571,6 +571,15 @@ export class PostgresStore implements Store {
     });
   }
 
+  async latestIncident(channelId: string, service: string): Promise<IncidentRecord | null> {
+    return this.run(`finding the latest report of ${service} in ${channelId}`, async (pool) => {
+      const [row] = (
+        await pool.query(`${SELECT_INCIDENT} WHERE channel_id = $1 AND service = $2 AND message_ts IS NOT NULL ORDER BY created_at DESC, id DESC LIMIT 1`, [channelId, service])
+      ).rows;
+      return row === undefined ? null : this.#rows.incident(row);
+    });
+  }
+
   async scheduledChecks(incidentId: string): Promise<ScheduledCheck[]> {
     return this.run(`reading the scheduled checks of incident ${incidentId}`, async (pool) => {
       const { rows } = await pool.query(`${SELECT_SCHEDULED_CHECK} WHERE incident_id = $1 ORDER BY due_at, id`, [incidentId]);

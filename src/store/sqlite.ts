@@ -527,6 +527,15 @@ export class SqliteStore implements Store {
     });
   }
 
+  async latestIncident(channelId: string, service: string): Promise<IncidentRecord | null> {
+    return this.guard(`finding the latest report of ${service} in ${channelId}`, () => {
+      const row: unknown = this.db
+        .prepare(`${SELECT_INCIDENT} WHERE channel_id = ? AND service = ? AND message_ts IS NOT NULL ORDER BY created_at DESC, id DESC LIMIT 1`)
+        .get(channelId, service);
+      return row === undefined ? null : this.#rows.incident(row);
+    });
+  }
+
   async scheduledChecks(incidentId: string): Promise<ScheduledCheck[]> {
     return this.guard(`reading the scheduled checks of incident ${incidentId}`, () => {
       return this.db

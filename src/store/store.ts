@@ -160,6 +160,8 @@ export interface Store {
   finishCheck(id: string, owner: string, outcome: { readonly status: 'done' | 'failed'; readonly at: number }): Promise<boolean>;
   /** An incident's scheduled checks, by due time. */
   scheduledChecks(incidentId: string): Promise<ScheduledCheck[]>;
+  /** The newest posted report of a service in a channel (what `/pymem verify <service>` is about), or null. */
+  latestIncident(channelId: string, service: string): Promise<IncidentRecord | null>;
 }
 
 /** A fix verification as stored: the verdict for the header, the whole result as JSON for the record. */

@@ -114,6 +114,21 @@ export function describeVerifyStoreContract(name: string, makeStore: () => Promi
       expect((await store.scheduledChecks(b.id)).map((c) => c.id)).toEqual(['chk-early', 'chk-future']);
     });
 
+    it('finds the newest posted report of a service in a channel', async () => {
+      expect(await store.latestIncident('C0INCIDENTS', 'checkout-api')).toBeNull();
+      const older = await store.createIncident(makeNewIncident({ createdAt: NOW - HOUR }));
+      const newer = await store.createIncident(makeNewIncident({ createdAt: NOW }));
+      await store.createIncident(makeNewIncident({ createdAt: NOW + HOUR, service: 'search-api' }));
+      await store.createIncident(makeNewIncident({ createdAt: NOW + HOUR, channelId: 'C0OTHER' }));
+      // Not posted yet: no message to thread under.
+      await store.createIncident(makeNewIncident({ createdAt: NOW + 2 * HOUR }));
+      await store.attachMessage(older.id, '1.000100');
+      expect((await store.latestIncident('C0INCIDENTS', 'checkout-api'))?.id).toBe(older.id);
+      await store.attachMessage(newer.id, '1.000200');
+      expect(await store.latestIncident('C0INCIDENTS', 'checkout-api')).toStrictEqual({ ...newer, messageTs: '1.000200' });
+      expect(await store.latestIncident('C0INCIDENTS', 'orders-api')).toBeNull();
+    });
+
     it('keeps verifications and scheduled checks across a restart', async ({ skip }) => {
       const reopen = harness.reopen;
       if (reopen === undefined) return skip('this store cannot be reopened');
@@ -147,6 +162,7 @@ export function describeVerifyStoreContract(name: string, makeStore: () => Promi
         () => store.renewCheckClaim('c', 'r', NOW),
         () => store.finishCheck('c', 'r', { status: 'done', at: NOW }),
         () => store.scheduledChecks('x'),
+        () => store.latestIncident('C', 'x'),
       ]) {
         await expect(call()).rejects.toMatchObject({ code: 'unavailable' });
       }
