@@ -8,15 +8,18 @@ import type { DoctorService } from '../src/bot/doctor';
 import { doctorCheckingText } from '../src/bot/notices';
 import type { ReportService } from '../src/bot/reports';
 import type { Subscriptions } from '../src/bot/subscriptions';
+import type { VerifyService } from '../src/bot/verify';
 import type { Telemetry } from '../src/observability/telemetry';
 import { helpMessage, noticeMessage, type SlackMessage } from '../src/slack/blocks';
 import type { Reply } from '../src/slack/gateway';
 import { escapeMrkdwn } from '../src/slack/limits';
+import { handleVerifyCommand } from './verify';
 
 export interface CommandDeps {
   readonly reports: ReportService;
   readonly subscriptions: Subscriptions;
   readonly doctor: DoctorService;
+  readonly verify: VerifyService;
   readonly maxWindowMs: number;
   readonly defaultWindowMs: number;
   readonly logger: Logger;
@@ -93,6 +96,9 @@ export function registerCommand(app: App, deps: CommandDeps): void {
         await run(log, deps, 'doctor', job, respond);
         return;
       }
+      case 'verify':
+        await handleVerifyCommand(deps, command, parsed, ack, respond, log);
+        return;
       default: {
         const unknown: never = parsed;
         throw new Error(`unhandled command ${JSON.stringify(unknown)}`);

@@ -14,6 +14,8 @@ import type { Telemetry } from './observability/telemetry';
 import type { Logger } from 'pino';
 import { registerActions, registerDigestActions, registerOtherActions } from '../handlers/actions';
 import { registerCommand } from '../handlers/command';
+import { registerVerifyActions } from '../handlers/verify';
+import { startVerification } from './bot/verify-wiring';
 import { DoctorService } from './bot/doctor';
 import { ChannelCheck } from './bot/channel-check';
 import { Subscriptions } from './bot/subscriptions';
@@ -195,8 +197,10 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
     showSource,
     postedFailure,
   });
+  const verification = startVerification(config, { engine, store: deps.store, slack, channels, logger: deps.logger, clock, sourceDescription: postedSource, postedFailure, refreshReport: (id) => reports.updater.refresh(id) });
   const handlerDeps = { reports, subscriptions, logger: deps.logger, telemetry };
-  registerCommand(app, { ...handlerDeps, doctor, maxWindowMs: config.app.analysis.maxWindowMs, defaultWindowMs: config.app.analysis.defaultWindowMs });
+  registerCommand(app, { ...handlerDeps, doctor, verify: verification.service, maxWindowMs: config.app.analysis.maxWindowMs, defaultWindowMs: config.app.analysis.defaultWindowMs });
+  registerVerifyActions(app, { verify: verification.service, logger: deps.logger, telemetry });
   registerActions(app, handlerDeps);
   registerDigestActions(app, handlerDeps);
   registerOtherActions(app);
@@ -218,6 +222,7 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
     port = (slackServer.address() as AddressInfo).port;
   }
   digests.start();
+  verification.rechecks.start();
   // After a restart, messages whose last update never reached Slack are drawn again.
   reports.updater.start(RENDER_SWEEP_MS);
   return {
@@ -234,6 +239,7 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
       // noticed yet) are served as usual until the drain period ends.
       if (drainMs > 0) await new Promise((resolve) => setTimeout(resolve, drainMs));
       await digests.stop();
+      await verification.rechecks.stop();
       await app.stop();
       await reports.drain(graceMs);
       // The grace period is over: what the threads still do (a backend that never answers) is abandoned.
