@@ -93,6 +93,10 @@ export function parseSinceText(text: string): SinceText | null {
   if (/^\d{9,11}$/.test(t)) return { kind: 'at', ms: Number(t) * 1000 };
   const m = /^(\d{4})-(\d{2})-(\d{2})[t ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(z|[+-]\d{2}:?\d{2})$/.exec(t);
   if (!m) return null;
+  // Date.parse rolls 30 February over to March; a date that does not exist is refused instead.
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const exists = new Date(Date.UTC(year, month - 1, day));
+  if (exists.getUTCFullYear() !== year || exists.getUTCMonth() !== month - 1 || exists.getUTCDate() !== day) return null;
   const ms = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] ?? '00'}${m[7] === 'z' ? 'Z' : m[7]!.replace(/^([+-]\d{2})(\d{2})$/, '$1:$2')}`);
   return Number.isFinite(ms) ? { kind: 'at', ms } : null;
 }
