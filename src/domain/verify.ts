@@ -19,6 +19,7 @@ import { buildFleet, type Fleet } from './fleet';
 import { formatCorrelation, formatDuration, formatRate, formatTime, plural } from './format';
 import { patternTitle } from './pattern-names';
 import { HOUR_MS, MIB, MINUTE_MS, gridEndMs, gridTimeMs, type GridSeries, type ServiceSeries } from './series';
+import { median } from './stats';
 
 export type VerifyVerdict = 'fixed' | 'not-fixed' | 'improved' | 'too-early' | 'no-growth-before';
 
@@ -361,10 +362,27 @@ function summarise(series: ServiceSeries, fit: RateFit, options: AnalyzeOptions)
     pattern: diagnosis?.pattern ?? null,
     growthMiBPerHour: round(fit.miBPerHour),
     growthUncertaintyMiBPerHour: Number.isFinite(fit.seMiBPerHour) ? round(fit.seMiBPerHour) : -1,
-    workers: (diagnosis?.workers ?? []).map((w) => ({ name: w.name, growthMiBPerHour: round(w.growthMiBPerHour), trend: w.trend, grew: w.trend === 'growing' })),
+    workers: periodWorkers(diagnosis),
     trafficCorrelation: diagnosis?.traffic ? round(diagnosis.traffic.correlation) : null,
     job: diagnosis?.job ? { name: diagnosis.job.name, correlation: round(diagnosis.job.correlation) } : null,
   };
+}
+
+/**
+ * The workers of one period and whether each grew: the classifier's `growing`, and also a process it
+ * took for `warming-up` (started inside the period, below its peers) that climbs at least half as fast
+ * as the median growing worker: over a period before a fix, that is the same leak, not a warm-up.
+ */
+function periodWorkers(diagnosis: Diagnosis | null): PeriodWorker[] {
+  const workers = diagnosis?.workers ?? [];
+  const growing = workers.filter((w) => w.trend === 'growing').map((w) => w.growthMiBPerHour);
+  const typical = growing.length === 0 ? Infinity : median(growing);
+  return workers.map((w) => ({
+    name: w.name,
+    growthMiBPerHour: round(w.growthMiBPerHour),
+    trend: w.trend,
+    grew: w.trend === 'growing' || (w.trend === 'warming-up' && typical > 0 && w.growthMiBPerHour >= typical / 2),
+  }));
 }
 
 function round(v: number): number {

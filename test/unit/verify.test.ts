@@ -150,6 +150,19 @@ describe('the verdicts', () => {
   });
 });
 
+describe('which workers grew', () => {
+  it('a worker taken for warming up that climbs as fast as the growing ones grew too', () => {
+    const base = fleetSeries({ before: 20, after: 0, deploy: false });
+    // A worker started an hour in, below its peers, leaking at the same rate.
+    const late = makeSeries(GRID, { job: 'api', instance: 'web-0', pid: '3000' }, (i) => (i < idx(60) ? Number.NaN : (200 + (20 * (i - idx(60)) * STEP_S) / 3600) * MIB));
+    const v = verify({ ...base, memory: [...base.memory, late] });
+    const worker = v.before.workers.find((w) => w.name.includes('3000'))!;
+    expect(worker.trend).toBe('warming-up');
+    expect(worker.grew).toBe(true);
+    expect(v.before.workers.filter((w) => w.grew)).toHaveLength(9);
+  });
+});
+
 describe('noise', () => {
   it('more noise needs more time after the change', () => {
     const needs = [2, 10, 40].map((noise) => {
