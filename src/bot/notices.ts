@@ -76,3 +76,15 @@ export function doctorFailedText(service: string, failure: { readonly kind: 'met
     ? `:x: pymem could not check the metrics for \`${service}\`: ${escapeMrkdwn(trimText(failure.message, 1500))} Try again in a minute; if it keeps failing, whoever runs the metrics backend needs to look at it.`
     : `:x: Something unexpected went wrong while checking the metrics for \`${service}\` (logged). Try again in a minute.`;
 }
+
+/** A fix verification (issue 13) could not be carried out: what failed, and what to do. */
+export function verifyFailedText(service: string, failure: { readonly kind: 'metrics'; readonly posted: string } | { readonly kind: 'internal' }): string {
+  return failure.kind === 'metrics'
+    ? `:x: pymem could not verify the fix for \`${service}\`: ${trimText(failure.posted, 1500)} Nothing was posted in the thread; try again in a minute, and if it keeps failing, whoever runs the metrics backend needs to look at it.`
+    : `:x: pymem could not verify the fix for \`${service}\`: something unexpected went wrong on its side (logged). Try again in a minute.`;
+}
+
+/** The verification came back but Slack would not take it into the report's thread; `summary` keeps the answer from being lost. */
+export function verifyPostFailedText(code: string, summary: string): string {
+  return `:x: pymem verified the fix but could not post it in the report's thread (Slack answered \`${escapeMrkdwn(code)}\`; logged). The answer was: *${escapeMrkdwn(trimText(summary, 600))}* Try again in a minute.`;
+}

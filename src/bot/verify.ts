@@ -14,12 +14,12 @@ import { MIN_BEFORE_MS, type SinceChoice, type Verification } from '../domain/ve
 import { noticeMessage, type SlackMessage } from '../slack/blocks';
 import { SlackCallError, type Reply, type SlackGateway } from '../slack/gateway';
 import { postWithImage } from '../slack/post-with-image';
-import { cannotPostText, CANNOT_POST_CODES } from '../slack/postability';
+import { cannotPostText, CANNOT_POST_CODES, reasonFromError } from '../slack/postability';
 import { RECHECK_AFTER_MS, recheckScheduledText, verificationMessage, verifyingText } from '../slack/verify-blocks';
 import type { IncidentRecord, ScheduledCheck, Store } from '../store/store';
 import type { ChannelCheck } from './channel-check';
 import { resolveSince, type SinceText } from './command';
-import { postFailureText, storeUnavailableText } from './notices';
+import { storeUnavailableText, verifyFailedText, verifyPostFailedText } from './notices';
 
 export interface VerifyDeps {
   readonly engine: VerifyEngine;
@@ -212,17 +212,16 @@ export class VerifyService {
       );
     } catch (error) {
       log.error({ err: error, service: incident.service }, 'verification failed');
-      await tell(noticeMessage(`:x: pymem could not verify the fix for \`${incident.service}\`: something unexpected went wrong on its side (logged). Try again in a minute.`));
+      await tell(noticeMessage(verifyFailedText(incident.service, { kind: 'internal' })));
       return 'failed';
     }
     switch (output.status) {
       case 'failed': {
-        const reason =
-          output.failure.kind === 'metrics'
-            ? (this.deps.postedFailure ?? ((f: { message: string }) => f.message))(output.failure)
-            : 'something unexpected went wrong on pymem’s side; it has been logged.';
-        if (output.failure.kind === 'internal') log.error({ service: incident.service, error: output.failure.message }, 'verification failed');
-        await tell(noticeMessage(`:x: pymem could not verify the fix for \`${incident.service}\`: ${reason} Try again in a minute.`));
+        const failure = output.failure;
+        if (failure.kind === 'internal') log.error({ service: incident.service, error: failure.message }, 'verification failed');
+        else log.warn({ service: incident.service, code: failure.code, error: failure.message }, 'metrics backend failed while verifying a fix');
+        const posted = failure.kind === 'metrics' ? (this.deps.postedFailure ?? ((f: { readonly message: string }) => f.message))(failure) : '';
+        await tell(noticeMessage(verifyFailedText(incident.service, failure.kind === 'metrics' ? { kind: 'metrics', posted } : { kind: 'internal' })));
         return 'failed';
       }
       case 'insufficient-data':
@@ -254,7 +253,8 @@ export class VerifyService {
     if (!posted.ok) {
       if (CANNOT_POST_CODES.has(posted.code)) this.deps.channels.forget(incident.channelId);
       log.warn({ err: posted.error, code: posted.code }, 'posting the verification failed');
-      await tell(noticeMessage(postFailureText(posted.code, { channelId: incident.channelId }, v.summary, 0)));
+      const reason = reasonFromError(posted.code, { channelId: incident.channelId });
+      await tell(noticeMessage(reason !== null ? cannotPostText(reason) : verifyPostFailedText(posted.code, v.summary)));
       return 'failed';
     }
     try {

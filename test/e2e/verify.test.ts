@@ -17,6 +17,7 @@ import { CHANNEL, QUIET_CHANNEL, reportOf, startBotHarness, type BotHarness } fr
 import { familiesFor } from '../support/scenario-metrics';
 import { SCENARIO_END_MS } from '../support/scenario-set';
 import { startPrometheus, type RunningPrometheus } from '../support/prometheus';
+import { makeNewIncident } from '../support/store-suite';
 
 const H = 3_600_000;
 const MIN = 60_000;
@@ -164,6 +165,32 @@ describe('verifying from Slack', () => {
     await h.command('verify search-api since 10:00', { user: 'U0BOB' });
     const notice = await slack.waitForMessage((m) => m.visibleTo === 'U0BOB' && (m.text + JSON.stringify(m.blocks)).includes('no pymem report for `search-api`'), { after: mark, timeoutMs: 30_000 });
     expect(notice.text).toContain('Run /pymem search-api first');
+  }, 60_000);
+
+  it('Slack refusing the thread reply: the requester gets the answer and what to do', async () => {
+    const mark = slack.mark();
+    slack.failNext('chat.postMessage', { error: 'msg_too_long' });
+    await h.command('verify fixed-api', { user: 'U0DAVE' });
+    const notice = await slack.waitForMessage((m) => m.visibleTo === 'U0DAVE' && (m.text + JSON.stringify(m.blocks)).includes('could not post it in the report'), { after: mark, timeoutMs: 60_000 });
+    expect(JSON.stringify(notice.blocks)).toContain('msg_too_long');
+    expect(notice.text).toContain('The answer was: Fixed:');
+  }, 60_000);
+
+  it('the metrics backend down: the requester is told, nothing is posted in the thread', async () => {
+    const deadDir = await mkdtemp(join(tmpdir(), 'pymem-verify-dead-'));
+    const dead = await startBotHarness({ prometheusUrl: 'http://127.0.0.1:9', nowMs: SCENARIO_END_MS, slack, dbDir: deadDir });
+    try {
+      const incident = await dead.store.createIncident(makeNewIncident({ service: 'fixed-api', channelId: CHANNEL, createdAt: SCENARIO_END_MS - H }));
+      await dead.store.attachMessage(incident.id, '1772445600.000900');
+      const mark = slack.mark();
+      await dead.command('verify fixed-api since 10:00', { user: 'U0ERIN' });
+      const notice = await slack.waitForMessage((m) => m.visibleTo === 'U0ERIN' && (m.text + JSON.stringify(m.blocks)).includes('could not verify the fix for'), { after: mark, timeoutMs: 60_000 });
+      expect(notice.text).toMatch(/pymem could not verify the fix for fixed-api: .*try again in a minute/);
+      expect(slack.messages(CHANNEL).filter((m) => m.thread_ts === '1772445600.000900')).toHaveLength(0);
+    } finally {
+      await dead.stop();
+      await rm(deadDir, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it('/pymem verify with since before the fix posts not-fixed… or too-early, never fixed', async () => {
