@@ -502,8 +502,12 @@ export class PostgresStore implements Store {
   }
   async recordVerification(record: VerificationRecord): Promise<void> {
     const json = resultToJson(record.result);
-    await this.run(`recording a verification of incident ${record.incidentId}`, async (pool) => {
-      await pool.query(`INSERT INTO verifications (incident_id, since, verdict, result_json, requested_by, at) VALUES ($1, $2, $3, $4, $5, $6)`, [
+    await this.transaction(`recording a verification of incident ${record.incidentId}`, async (client) => {
+      // The version goes up as for a tick: the header shows the verdict, and a redraw that did not reach
+      // Slack is found by the sweep (rendered_version < version), after a restart too.
+      const bumped = await client.query(`UPDATE incidents SET version = version + 1 WHERE id = $1`, [record.incidentId]);
+      if (bumped.rowCount !== 1) throw new StoreError('not-found', `${this.where}: no incident ${record.incidentId}; the verification was not recorded.`);
+      await client.query(`INSERT INTO verifications (incident_id, since, verdict, result_json, requested_by, at) VALUES ($1, $2, $3, $4, $5, $6)`, [
         record.incidentId,
         record.since,
         record.verdict,

@@ -465,9 +465,16 @@ export class SqliteStore implements Store {
   async recordVerification(record: VerificationRecord): Promise<void> {
     const json = resultToJson(record.result);
     this.guard(`recording a verification of incident ${record.incidentId}`, () => {
+      const bump = this.db.prepare(`UPDATE incidents SET version = version + 1 WHERE id = ?`);
+      const insert = this.db.prepare(`INSERT INTO verifications (incident_id, since, verdict, result_json, requested_by, at) VALUES (?, ?, ?, ?, ?, ?)`);
+      // The version goes up as for a tick: the header shows the verdict, and a redraw that did not reach
+      // Slack is found by the sweep (rendered_version < version), after a restart too.
       this.db
-        .prepare(`INSERT INTO verifications (incident_id, since, verdict, result_json, requested_by, at) VALUES (?, ?, ?, ?, ?, ?)`)
-        .run(record.incidentId, record.since, record.verdict, json, record.requestedBy, record.at);
+        .transaction(() => {
+          if (bump.run(record.incidentId).changes !== 1) throw new StoreError('not-found', `${this.where}: no incident ${record.incidentId}; the verification was not recorded.`);
+          insert.run(record.incidentId, record.since, record.verdict, json, record.requestedBy, record.at);
+        })
+        .immediate();
     });
   }
 

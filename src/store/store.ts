@@ -143,7 +143,7 @@ export interface Store {
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;
-  /** Stores the result of verifying a fix for an incident (issue 13). */
+  /** Stores the result of verifying a fix for an incident (issue 13) and bumps its version (the header shows it); not-found for an unknown incident. */
   recordVerification(record: VerificationRecord): Promise<void>;
   /** The incident's most recent verification (by `at`, then by insertion), or null. */
   latestVerification(incidentId: string): Promise<VerificationRecord | null>;

@@ -57,6 +57,11 @@ export function describeVerifyStoreContract(name: string, makeStore: () => Promi
       await store.recordVerification(third);
       expect(await store.latestVerification(id)).toStrictEqual(third);
       expect(await store.latestVerification('inc-unknown')).toBeNull();
+      // Each one bumps the version: the report is redrawn to show it, after a restart too.
+      expect((await store.getIncident(id))?.version).toBe(3);
+      await store.attachMessage(id, '1.000300');
+      expect((await store.staleIncidents(10)).map((i) => i.id)).toEqual([id]);
+      await expect(store.recordVerification(verification('inc-unknown'))).rejects.toMatchObject({ code: 'not-found' });
     });
 
     it('schedules a check once per id and gives a due check to exactly one of 10 concurrent claimants', async () => {
