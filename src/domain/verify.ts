@@ -62,6 +62,8 @@ export interface PeriodSummary {
   readonly workers: readonly PeriodWorker[];
   /** Pearson correlation of per-worker memory with traffic over this period; null without traffic. */
   readonly trafficCorrelation: number | null;
+  /** The same with the time trend taken out (traffic's own share: a leak and a rising morning correlate too); null without traffic. */
+  readonly trafficPartialCorrelation: number | null;
   /** The job type the classifier tied memory to in this period, if any. */
   readonly job: { readonly name: string; readonly correlation: number } | null;
 }
@@ -364,6 +366,7 @@ function summarise(series: ServiceSeries, fit: RateFit, options: AnalyzeOptions)
     growthUncertaintyMiBPerHour: Number.isFinite(fit.seMiBPerHour) ? round(fit.seMiBPerHour) : -1,
     workers: periodWorkers(diagnosis),
     trafficCorrelation: diagnosis?.traffic ? round(diagnosis.traffic.correlation) : null,
+    trafficPartialCorrelation: diagnosis?.traffic ? round(diagnosis.traffic.partialCorrelation) : null,
     job: diagnosis?.job ? { name: diagnosis.job.name, correlation: round(diagnosis.job.correlation) } : null,
   };
 }
@@ -416,9 +419,9 @@ function describeVerification(
         : `The pattern was ${patternTitle(before.pattern)} before and is ${patternTitle(after.pattern)} since.`,
     );
   }
-  if (before.trafficCorrelation !== null && after.trafficCorrelation !== null) {
+  if (before.trafficPartialCorrelation !== null && after.trafficPartialCorrelation !== null) {
     findings.push(
-      `Memory against traffic: r = ${formatCorrelation(before.trafficCorrelation)} before, ${formatCorrelation(after.trafficCorrelation)} since.`,
+      `Memory against traffic, with the time trend taken out: r = ${formatCorrelation(before.trafficPartialCorrelation)} before, ${formatCorrelation(after.trafficPartialCorrelation)} since.`,
     );
   }
   if (before.job !== null || after.job !== null) {
@@ -455,9 +458,15 @@ function workersSentence(before: PeriodSummary, after: PeriodSummary): string {
   const b = grew(before);
   const a = grew(after);
   const fastest = (ws: PeriodWorker[]): string => (ws[0] ? ` (fastest ${ws[0].name}, ${formatRate(ws[0].growthMiBPerHour)})` : '');
-  const beforeText = b.length === 0 ? 'No worker grew steadily before' : `${plural(b.length, 'worker')} of ${before.workers.length} grew before${fastest(b)}`;
-  const afterText = after.workers.length === 0 ? 'too few samples since to judge each worker' : a.length === 0 ? 'none since' : `${a.length} of ${after.workers.length} since${fastest(a)}`;
+  const judged = (p: PeriodSummary): number => judgedWorkers(p).length;
+  const beforeText = b.length === 0 ? 'No worker grew steadily before' : `${plural(b.length, 'worker')} of ${judged(before)} grew before${fastest(b)}`;
+  const afterText = judged(after) === 0 ? 'too few samples since to judge each worker' : a.length === 0 ? 'none since' : `${a.length} of ${judged(after)} since${fastest(a)}`;
   return `${beforeText}; ${afterText}.`;
+}
+
+/** The workers of a period that lived long enough in it to be judged (a process that ended just after the change is not one of them). */
+export function judgedWorkers(p: PeriodSummary): PeriodWorker[] {
+  return p.workers.filter((w) => w.trend !== 'too-short');
 }
 
 /** The latest deploy in the window: every worker alive before it ended, and new ones started, within DEPLOY_SPAN_MS. Null when there is none. */

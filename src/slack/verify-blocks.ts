@@ -6,7 +6,7 @@
 import type { Button, KnownBlock } from '@slack/types';
 import { formatDuration, formatRate, formatTime } from '../domain/format';
 import { patternTitle } from '../domain/pattern-names';
-import type { PeriodSummary, Verification, VerifyVerdict } from '../domain/verify';
+import { judgedWorkers, type PeriodSummary, type Verification, type VerifyVerdict } from '../domain/verify';
 import type { SlackMessage } from './blocks';
 import { escapeMrkdwn, joinWithinLimit, SLACK_LIMITS, trimText } from './limits';
 
@@ -165,10 +165,11 @@ function originText(v: Verification): string {
 function periodField(title: string, p: PeriodSummary, timeZone: string, endMs: number): { type: 'mrkdwn'; text: string } {
   const rate = `${p.growthMiBPerHour > 0 ? '+' : ''}${formatRate(p.growthMiBPerHour)}${p.growthUncertaintyMiBPerHour >= 0 ? ` ± ${formatRate(p.growthUncertaintyMiBPerHour)}` : ''}`;
   const grew = p.workers.filter((w) => w.grew).length;
+  const judged = judgedWorkers(p).length;
   const lines = [
     `*${title}* · ${formatDuration(p.durationSeconds * 1000)} from ${formatTime(Date.parse(p.start), timeZone, endMs)}`,
     `All workers: ${rate}`,
-    p.workers.length === 0 ? 'Too few samples to judge each worker' : `${grew} of ${p.workers.length} workers grew`,
+    judged === 0 ? 'Too few samples to judge each worker' : `${grew} of ${judged} workers grew`,
     p.pattern === null ? 'Pattern: too few samples' : `Pattern: ${patternTitle(p.pattern)}`,
   ];
   return { type: 'mrkdwn', text: trimText(lines.join('\n'), 2000) };

@@ -134,6 +134,9 @@ describe('verifying from Slack', () => {
     const json = JSON.stringify(result.blocks);
     expect(json).toContain('"text":"fixed-api — fix verification: fixed"');
     expect(json).toContain('"type":"image"');
+    // The old processes seen for a scrape after the deploy are not counted as workers after it.
+    expect(json).toContain('8 of 8 workers grew');
+    expect(json).toContain('0 of 8 workers grew');
     expect(json).toContain(`"action_id":"${VERIFY_ACTIONS.recheck}"`);
     // The report's header shows the verdict once the redraw went out.
     for (let i = 0; i < 100 && !JSON.stringify(reportOf(slack, 'fixed-api')?.blocks).includes('· fixed'); i++) await new Promise((r) => setTimeout(r, 100));
