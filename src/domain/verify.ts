@@ -95,6 +95,8 @@ export const MIN_BEFORE_MS = 30 * MINUTE_MS;
 export const MIN_AFTER_MS = 30 * MINUTE_MS;
 /** After the change, growth slower than this share of the growth before counts as stopped. */
 export const FIXED_SHARE = 0.2;
+/** Growth after the change clearly above this share of the growth before (and above MIN_GROWTH) is still growth: `improved`, not `fixed`. */
+export const STILL_GROWING_SHARE = 0.05;
 /** At this share of the growth before or more, it continues "at a similar rate". */
 export const SIMILAR_SHARE = 0.7;
 /** Growth of the whole service below this is no growth (MiB/h). */
@@ -290,8 +292,13 @@ export function decideVerdict(before: RateFit, after: RateFit, stepMs: number): 
   }
   const fixedBelow = FIXED_SHARE * b;
   const similarAbove = SIMILAR_SHARE * b;
+  // Growth after the change that is still clearly there, however small next to the growth before, has not stopped.
+  const stillGrowing = Math.max(MIN_GROWTH_MIB_PER_HOUR, STILL_GROWING_SHARE * b);
   if (longEnough) {
-    if (a + Z * se < fixedBelow) return { verdict: 'fixed', confidence: certainty((fixedBelow - a) / se) };
+    if (a + Z * se < fixedBelow) {
+      if (a - Z * se < stillGrowing) return { verdict: 'fixed', confidence: certainty((fixedBelow - a) / se) };
+      return { verdict: 'improved', confidence: certainty((a - stillGrowing) / se) };
+    }
     if (a - Z * se >= similarAbove) return { verdict: 'not-fixed', confidence: certainty((a - fixedBelow) / se) };
     if (a + Z * se < similarAbove && a - Z * se > Math.max(fixedBelow, MIN_GROWTH_MIB_PER_HOUR / 2)) {
       return { verdict: 'improved', confidence: certainty(Math.min(similarAbove - a, a - fixedBelow) / se) };
@@ -405,6 +412,8 @@ function describeVerification(
   const change = origin === 'deploy' ? `the deploy at ${at}` : origin === 'report' ? `the report at ${at}` : at;
   const rate = (p: PeriodSummary): string =>
     p.growthUncertaintyMiBPerHour >= 0 ? `${formatRate(p.growthMiBPerHour)} (± ${formatRate(p.growthUncertaintyMiBPerHour)})` : formatRate(p.growthMiBPerHour);
+  const bare = (p: PeriodSummary): string =>
+    p.growthUncertaintyMiBPerHour >= 0 ? `${formatRate(p.growthMiBPerHour)} ± ${formatRate(p.growthUncertaintyMiBPerHour)}` : formatRate(p.growthMiBPerHour);
   const beforeMs = before.durationSeconds * 1000;
   const afterMs = endMs - sinceMs;
   const findings: string[] = [];
@@ -440,7 +449,7 @@ function describeVerification(
       summary = `Improved: memory grows ${formatRate(after.growthMiBPerHour)} after ${change}, slower than ${formatRate(before.growthMiBPerHour)} before, but it still grows.`;
       break;
     case 'no-growth-before':
-      summary = `Nothing to fix: memory did not grow steadily before ${change} (${rate(before)}), so there was no growth this change could stop.`;
+      summary = `Nothing to fix: memory did not grow steadily before ${change} (${bare(before)}), so there was no growth this change could stop.`;
       break;
     case 'too-early':
       summary = `Too early to tell: ${formatDuration(afterMs)} of data since ${change} cannot tell at the noise seen whether the growth stopped; it needs about ${formatDuration(decision.needsMoreMs)} more.`;

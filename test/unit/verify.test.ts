@@ -143,6 +143,13 @@ describe('the verdicts', () => {
     expect(v.after.growthMiBPerHour).toBeLessThan(100);
   });
 
+  it('growth cut to a tenth but still clearly there is improved, not fixed', () => {
+    const v = verify(fleetSeries({ before: 30, after: 3, deploy: false }));
+    expect(v.after.growthMiBPerHour).toBeGreaterThan(15);
+    expect(v.after.growthMiBPerHour).toBeLessThan(0.2 * v.before.growthMiBPerHour);
+    expect(v.verdict).toBe('improved');
+  });
+
   it('no growth before is never fixed: there was nothing to fix', () => {
     const v = verify(fleetSeries({ before: 0, after: 0 }));
     expect(v.verdict).toBe('no-growth-before');
