@@ -4,10 +4,10 @@
  * blue, a vertical line at the change, and each period's growth rate written on it. Pure.
  */
 
-import { formatRate, formatTime } from '../domain/format';
+import { formatTime } from '../domain/format';
 import type { Fleet } from '../domain/fleet';
 import { gridEndMs, MIB, type Grid } from '../domain/series';
-import type { PeriodSummary, Verification, VerifyVerdict } from '../domain/verify';
+import { formatPeriodRate, type PeriodSummary, type Verification, type VerifyVerdict } from '../domain/verify';
 import { downsampleMinMax } from './downsample';
 import { buildTimeTicks } from './time-axis';
 import { BYTES_PER_UNIT, formatInUnit, memoryUnitFor, niceScale } from './units';
@@ -148,7 +148,7 @@ export function buildVerifyChartSpec(verification: Verification, fleet: Fleet, o
 }
 
 function rateText(p: PeriodSummary): string {
-  return `${p.growthMiBPerHour > 0 ? '+' : ''}${formatRate(p.growthMiBPerHour)}`;
+  return formatPeriodRate(p, 'signed');
 }
 
 /** The values inside [from, to], NaN elsewhere: one period's part of a worker's line. */

@@ -55,10 +55,13 @@ export interface PeriodSummary {
   readonly durationSeconds: number;
   /** The classifier's pattern over this period alone; null when the period has too little data to classify. */
   readonly pattern: PatternId | null;
-  /** The workers' growth added up (restarts and deploys do not count as shrinking), MiB per hour. */
-  readonly growthMiBPerHour: number;
-  /** One standard error of that rate, from the noise around the trend (corrected for its autocorrelation). */
-  readonly growthUncertaintyMiBPerHour: number;
+  /**
+   * The workers' growth added up (restarts and deploys do not count as shrinking), MiB per hour; null
+   * when the period has too little data for a rate yet (new processes still warming up).
+   */
+  readonly growthMiBPerHour: number | null;
+  /** One standard error of that rate, from the noise around the trend (corrected for its autocorrelation); null with the rate. */
+  readonly growthUncertaintyMiBPerHour: number | null;
   readonly workers: readonly PeriodWorker[];
   /** Pearson correlation of per-worker memory with traffic over this period; null without traffic. */
   readonly trafficCorrelation: number | null;
@@ -160,7 +163,10 @@ export function verifyFix(input: VerifyInput): VerifyOutcome {
   const beforeFit = fitRate(growth, 0, sinceIndex - 1, grid.startMs, grid.stepMs);
   const afterFit = fitRate(growth, sinceIndex, grid.length - 1, grid.startMs, grid.stepMs);
   const beforeSeries = sliceSeries(series, 0, sinceIndex - 1);
-  const afterSeries = sliceSeries(series, sinceIndex, grid.length - 1);
+  // When the change replaced the processes, their first minutes are warm-up, not growth: the
+  // per-worker judgement after it starts once they have warmed up (the rate leaves them out too).
+  const afterFrom = replacedAt(fleet, sinceIndex) ? Math.min(grid.length - 1, sinceIndex + Math.ceil(WARMUP_MS / grid.stepMs)) : sinceIndex;
+  const afterSeries = sliceSeries(series, afterFrom, grid.length - 1);
   const before = summarise(beforeSeries, beforeFit, options);
   const after = summarise(afterSeries, afterFit, options);
   const decision = decideVerdict(beforeFit, afterFit, grid.stepMs);
@@ -178,6 +184,15 @@ export function verifyFix(input: VerifyInput): VerifyOutcome {
       ? { ...base, ...text, verdict: 'too-early', needsMoreMs: decision.needsMoreMs, confidence: null }
       : { ...base, ...text, verdict: decision.verdict, needsMoreMs: null, confidence: decision.confidence };
   return { status: 'verified', verification, fleet };
+}
+
+/** Whether most workers alive just after grid point `index` started within DEPLOY_SPAN_MS of it. */
+function replacedAt(fleet: Fleet, index: number): boolean {
+  const span = Math.max(1, Math.round(DEPLOY_SPAN_MS / fleet.grid.stepMs));
+  const probe = Math.min(index + span, fleet.grid.length - 1);
+  const alive = fleet.workers.filter((w) => w.lifeFrom <= probe && w.lifeTo >= probe);
+  const fresh = alive.filter((w) => w.bornInWindow && Math.abs(w.lifeFrom - index) <= span);
+  return alive.length > 0 && fresh.length * 2 >= alive.length;
 }
 
 /** A rate fitted over one period. */
@@ -369,8 +384,8 @@ function summarise(series: ServiceSeries, fit: RateFit, options: AnalyzeOptions)
     end: new Date(endMs).toISOString(),
     durationSeconds: Math.round((endMs - startMs) / 1000),
     pattern: diagnosis?.pattern ?? null,
-    growthMiBPerHour: round(fit.miBPerHour),
-    growthUncertaintyMiBPerHour: Number.isFinite(fit.seMiBPerHour) ? round(fit.seMiBPerHour) : -1,
+    growthMiBPerHour: Number.isFinite(fit.seMiBPerHour) ? round(fit.miBPerHour) : null,
+    growthUncertaintyMiBPerHour: Number.isFinite(fit.seMiBPerHour) ? round(fit.seMiBPerHour) : null,
     workers: periodWorkers(diagnosis),
     trafficCorrelation: diagnosis?.traffic ? round(diagnosis.traffic.correlation) : null,
     trafficPartialCorrelation: diagnosis?.traffic ? round(diagnosis.traffic.partialCorrelation) : null,
@@ -410,15 +425,16 @@ function describeVerification(
 ): { summary: string; findings: string[] } {
   const at = formatTime(sinceMs, timeZone, endMs);
   const change = origin === 'deploy' ? `the deploy at ${at}` : origin === 'report' ? `the report at ${at}` : at;
-  const rate = (p: PeriodSummary): string =>
-    p.growthUncertaintyMiBPerHour >= 0 ? `${formatRate(p.growthMiBPerHour)} (± ${formatRate(p.growthUncertaintyMiBPerHour)})` : formatRate(p.growthMiBPerHour);
-  const bare = (p: PeriodSummary): string =>
-    p.growthUncertaintyMiBPerHour >= 0 ? `${formatRate(p.growthMiBPerHour)} ± ${formatRate(p.growthUncertaintyMiBPerHour)}` : formatRate(p.growthMiBPerHour);
+  const rate = (p: PeriodSummary): string => formatPeriodRate(p, 'finding');
+  const bare = (p: PeriodSummary): string => formatPeriodRate(p, 'range');
+  const plain = (p: PeriodSummary): string => formatPeriodRate(p, 'plain');
   const beforeMs = before.durationSeconds * 1000;
   const afterMs = endMs - sinceMs;
   const findings: string[] = [];
   findings.push(
-    `Before ${change} the workers together grew ${rate(before)} over ${formatDuration(beforeMs)}; since then ${rate(after)} over ${formatDuration(afterMs)}.`,
+    after.growthMiBPerHour === null
+      ? `Before ${change} the workers together grew ${rate(before)} over ${formatDuration(beforeMs)}; the ${formatDuration(afterMs)} since are too little for a rate yet (new processes are left out while they warm up).`
+      : `Before ${change} the workers together grew ${rate(before)} over ${formatDuration(beforeMs)}; since then ${rate(after)} over ${formatDuration(afterMs)}.`,
   );
   findings.push(workersSentence(before, after));
   if (before.pattern !== null && after.pattern !== null) {
@@ -440,13 +456,13 @@ function describeVerification(
   let summary: string;
   switch (decision.verdict) {
     case 'fixed':
-      summary = `Fixed: the growth of ${formatRate(before.growthMiBPerHour)} before ${change} has stopped (${formatRate(after.growthMiBPerHour)} since).`;
+      summary = `Fixed: the growth of ${plain(before)} before ${change} has stopped (${plain(after)} since).`;
       break;
     case 'not-fixed':
-      summary = `Not fixed: memory still grows ${formatRate(after.growthMiBPerHour)} after ${change}, against ${formatRate(before.growthMiBPerHour)} before.`;
+      summary = `Not fixed: memory still grows ${plain(after)} after ${change}, against ${plain(before)} before.`;
       break;
     case 'improved':
-      summary = `Improved: memory grows ${formatRate(after.growthMiBPerHour)} after ${change}, slower than ${formatRate(before.growthMiBPerHour)} before, but it still grows.`;
+      summary = `Improved: memory grows ${plain(after)} after ${change}, slower than ${plain(before)} before, but it still grows.`;
       break;
     case 'no-growth-before':
       summary = `Nothing to fix: memory did not grow steadily before ${change} (${bare(before)}), so there was no growth this change could stop.`;
@@ -471,6 +487,30 @@ function workersSentence(before: PeriodSummary, after: PeriodSummary): string {
   const beforeText = b.length === 0 ? 'No worker grew steadily before' : `${plural(b.length, 'worker')} of ${judged(before)} grew before${fastest(b)}`;
   const afterText = judged(after) === 0 ? 'too few samples since to judge each worker' : a.length === 0 ? 'none since' : `${a.length} of ${judged(after)} since${fastest(a)}`;
   return `${beforeText}; ${afterText}.`;
+}
+
+/**
+ * A period's rate in words: `finding` "192 MiB/h (± 963 KiB/h)", `range` "+192 MiB/h ± 963 KiB/h",
+ * `plain` "192 MiB/h", `signed` "+192 MiB/h"; "too little data yet" when it has no rate.
+ */
+export function formatPeriodRate(p: PeriodSummary, style: 'finding' | 'range' | 'plain' | 'signed'): string {
+  if (p.growthMiBPerHour === null) return 'too little data yet';
+  const sign = style === 'range' || style === 'signed' ? (p.growthMiBPerHour > 0 ? '+' : '') : '';
+  const value = `${sign}${formatRate(p.growthMiBPerHour)}`;
+  const se = p.growthUncertaintyMiBPerHour;
+  switch (style) {
+    case 'finding':
+      return se === null ? value : `${value} (± ${formatRate(se)})`;
+    case 'range':
+      return se === null ? value : `${value} ± ${formatRate(se)}`;
+    case 'plain':
+    case 'signed':
+      return value;
+    default: {
+      const unknown: never = style;
+      return String(unknown);
+    }
+  }
 }
 
 /** The workers of a period that lived long enough in it to be judged (a process that ended just after the change is not one of them). */

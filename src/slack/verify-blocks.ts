@@ -4,9 +4,9 @@
  */
 
 import type { Button, KnownBlock } from '@slack/types';
-import { formatDuration, formatRate, formatTime } from '../domain/format';
+import { formatDuration, formatTime } from '../domain/format';
 import { patternTitle } from '../domain/pattern-names';
-import { judgedWorkers, type PeriodSummary, type Verification, type VerifyVerdict } from '../domain/verify';
+import { formatPeriodRate, judgedWorkers, type PeriodSummary, type Verification, type VerifyVerdict } from '../domain/verify';
 import type { SlackMessage } from './blocks';
 import { escapeMrkdwn, joinWithinLimit, SLACK_LIMITS, trimText } from './limits';
 
@@ -163,7 +163,7 @@ function originText(v: Verification): string {
 }
 
 function periodField(title: string, p: PeriodSummary, timeZone: string, endMs: number): { type: 'mrkdwn'; text: string } {
-  const rate = `${p.growthMiBPerHour > 0 ? '+' : ''}${formatRate(p.growthMiBPerHour)}${p.growthUncertaintyMiBPerHour >= 0 ? ` ± ${formatRate(p.growthUncertaintyMiBPerHour)}` : ''}`;
+  const rate = formatPeriodRate(p, 'range');
   const grew = p.workers.filter((w) => w.grew).length;
   const judged = judgedWorkers(p).length;
   const lines = [
