@@ -19,6 +19,9 @@ export interface DomHandlers {
   imageLoaded(): void;
 }
 
+/** For trees without controls or images (icons): nothing to wire. */
+export const STATIC: DomHandlers = { act: () => undefined, imageLoaded: () => undefined };
+
 /** A tree as DOM nodes; text goes in as text nodes only. */
 export function toDom(node: VNode, handlers: DomHandlers): Node {
   if (node.kind === 'text') return document.createTextNode(node.text);
@@ -31,9 +34,11 @@ export function toDom(node: VNode, handlers: DomHandlers): Node {
   return element;
 }
 
-/** A tree whose root is an element, as that element. */
+/** A tree whose root is an HTML element (a block), as that element. */
 export function elementFromTree(node: VElement, handlers: DomHandlers): HTMLElement {
-  return toDom(node, handlers) as HTMLElement;
+  const element = toDom(node, handlers);
+  if (!(element instanceof HTMLElement)) throw new Error(`<${node.tag}> is not an HTML element`);
+  return element;
 }
 
 function wire(element: Element, behaviour: Behaviour, handlers: DomHandlers): void {

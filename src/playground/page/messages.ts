@@ -5,14 +5,13 @@
  * server turns into a signed block_actions payload for the bot.
  */
 
-import { request, type ChannelMessage } from './api';
+import { request, type Channel, type ChannelMessage } from './api';
 import { filesShownInBlocks, renderBlock } from './blocks';
-import { byId, elementFromTree, h, toDom, type ControlUse, type DomHandlers } from './dom';
+import { byId, elementFromTree, h, STATIC, toDom, type ControlUse, type DomHandlers } from './dom';
 import { botGlyph, emojiNode, eyeIcon } from './emoji';
 import { renderMrkdwn } from './mrkdwn';
 import { findChannel, findUser, mentionContext, state } from './state';
 import { toast } from './toast';
-import type { Channel } from './api';
 
 /** Slack folds a message under the previous one from the same author within this long. */
 const GROUP_MS = 5 * 60 * 1000;
@@ -202,12 +201,11 @@ function handlersFor(message: ChannelMessage): DomHandlers {
 
 function avatarFor(m: Author, small: boolean): HTMLElement {
   const cls = `avatar${small ? ' small' : ''}`;
-  const noHandlers: DomHandlers = { act: () => undefined, imageLoaded: () => undefined };
   if (m.local) {
     const emoji = emojiNode('information_source');
-    return h('span', { className: `${cls} slackbot`, attrs: { 'aria-hidden': 'true' } }, [emoji ? toDom(emoji, noHandlers) : null]);
+    return h('span', { className: `${cls} slackbot`, attrs: { 'aria-hidden': 'true' } }, [emoji ? toDom(emoji, STATIC) : null]);
   }
-  if (isBot(m)) return h('span', { className: `${cls} bot`, attrs: { 'aria-hidden': 'true' } }, [toDom(botGlyph(), noHandlers)]);
+  if (isBot(m)) return h('span', { className: `${cls} bot`, attrs: { 'aria-hidden': 'true' } }, [toDom(botGlyph(), STATIC)]);
   const user = findUser(m.user);
   const node = h('span', { className: cls, attrs: { 'aria-hidden': 'true' }, text: user ? user.name.charAt(0) : '?' });
   node.style.background = user ? user.color : '#868686';
@@ -249,7 +247,7 @@ function messageNode(m: ChannelMessage, compact: boolean): HTMLElement {
     dataset: { ts: m.ts, author: m.user || '' },
   });
   if (ephemeral) {
-    row.appendChild(h('div', { className: 'eph-icon', attrs: { 'aria-hidden': 'true' } }, [toDom(eyeIcon(), { act: () => undefined, imageLoaded: () => undefined })]));
+    row.appendChild(h('div', { className: 'eph-icon', attrs: { 'aria-hidden': 'true' } }, [toDom(eyeIcon(), STATIC)]));
     row.appendChild(
       h('div', { className: 'eph-note' }, [
         'Only visible to you',
