@@ -56,11 +56,14 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts \
  && npm rebuild --foreground-scripts canvas better-sqlite3
 
-# The `build` script (also what `prepare` runs): tsc -p tsconfig.build.json -> dist/.
+# The `build` script (also what `prepare` runs): tsc -p tsconfig.build.json -> dist/, then
+# scripts/build-playground.ts bundles the playground page (esbuild) into dist/src/playground/.
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build-playground.ts ./scripts/
 COPY src ./src
 COPY handlers ./handlers
-RUN npm run build
+RUN npm run build \
+ && test -s dist/src/playground/page.bundle.js
 
 # Production dependencies only (prune keeps the compiled modules). What only the compiler used
 # goes too: object files, the static SQLite library and its sources, the test extension, about
