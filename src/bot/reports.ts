@@ -10,7 +10,7 @@
 import type { Logger } from 'pino';
 import type { AnalysisEngine } from '../analysis/engine';
 import type { ReportJobOutput } from '../analysis/jobs';
-import { toBuffer } from '../analysis/pool';
+import { toBuffer } from '../analysis/bytes';
 import { SchedulerError } from '../analysis/scheduler';
 import { SharedResults, SharedResultsError } from '../analysis/shared-results';
 import { STEP_TITLES, type ChecklistStepId } from '../domain/checklist';

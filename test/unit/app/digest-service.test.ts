@@ -13,7 +13,7 @@ import type { GrowthStatus } from '../../../src/domain/digest';
 import { MetricsError } from '../../../src/metrics/errors';
 import { digestService } from '../../support/digest-fixtures';
 import { cannedMeasurement, FakeAnalysisEngine, TINY_PNG } from '../../support/fakes/fake-analysis-engine';
-import { demoSeries, FakeMetricsSource } from '../../support/fakes/fake-metrics-source';
+import { demoSeries, FakeMetricsSource, type FakeAnswer } from '../../support/fakes/fake-metrics-source';
 import { FakeSlackGateway } from '../../support/fakes/fake-slack-gateway';
 import { InMemoryStore } from '../../support/fakes/in-memory-store';
 import { RecordingTelemetry } from '../../support/fakes/recording-telemetry';
@@ -128,7 +128,7 @@ describe('DigestService', () => {
 
   it('measures through a real job: a backend failure is listed without the backend’s address, data is measured', async () => {
     const source = new FakeMetricsSource(
-      new Map([
+      new Map<string, FakeAnswer>([
         ['checkout-api', demoSeries('checkout-api')],
         ['billing-worker', new MetricsError('unreachable', 'Prometheus at http://prom.internal:9090 refused the connection')],
       ]),

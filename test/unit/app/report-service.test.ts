@@ -187,7 +187,7 @@ describe('ReportService: analysing and posting', () => {
       status: 'insufficient-data',
       insufficient: {
         service: input.service,
-        window: { start: '2026-03-02T06:00:00.000Z', end: '2026-03-02T12:00:00.000Z' },
+        window: { start: '2026-03-02T06:00:00.000Z', end: '2026-03-02T12:00:00.000Z', durationSeconds: 21_600, stepSeconds: 15 },
         reason: 'no-memory-series',
         message: 'No memory series matched.',
         guidance: ['Export process_resident_memory_bytes per worker.'],
