@@ -291,6 +291,41 @@ describe('ReportService: re-runs', () => {
   });
 });
 
+describe('ReportService: ticks', () => {
+  it('records a tick and brings the message up to date; a redelivery is not recorded twice', async () => {
+    const { slack, store, reports, posted, tick } = await reportFixture();
+    const { ts, incident } = await posted();
+    expect(await reports.tick(tick('U0BOB', ts, 'find-worker'))).toBe('updated');
+    expect(await reports.tick(tick('U0BOB', ts, 'find-worker'))).toBe('duplicate');
+    expect((await store.tickEvents(incident.id)).map((t) => t.userId)).toEqual(['U0BOB']);
+    // The redelivery still refreshes (the first update may never have reached Slack).
+    expect(slack.callsTo('chat.update')).toHaveLength(2);
+    expect(JSON.stringify(slack.message(CHANNEL, ts)!.message.blocks)).toContain('1/5 done');
+  });
+
+  it('tells the clicker their tick was not saved when the database fails, naming the step', async () => {
+    const { store, reports, posted, tick, replies } = await reportFixture();
+    const { ts, incident } = await posted();
+    vi.spyOn(store, 'recordTick').mockRejectedValue(new StoreError('unavailable', 'database down'));
+    expect(await reports.tick(tick('U0BOB', ts, 'compare-drivers', false))).toBe('not-saved');
+    expect(replies.map((r) => r.text)).toEqual([expect.stringContaining(':x: Your untick of “Compare growth with traffic, jobs and time” was not saved: pymem\'s database did not answer.')]);
+    expect(await store.tickEvents(incident.id)).toEqual([]);
+  });
+
+  it('says a click on a report it has no record of was not saved', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const { reports, tick, replies } = await reportFixture();
+      const running = reports.tick(tick('U0BOB', '1111.000001', 'find-worker'));
+      await vi.advanceTimersByTimeAsync(2_500);
+      expect(await running).toBe('unknown-message');
+      expect(replies[0]!.text).toContain('pymem has no record of this report, so the tick was not saved.');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
 describe('ReportService: shutting down', () => {
   it('tells a requester whose analysis was cut short by a restart to run the command again', async () => {
     const { engine, reports, request, replies } = await reportFixture();
