@@ -219,7 +219,7 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
   }
   digests.start();
   // After a restart, messages whose last update never reached Slack are drawn again.
-  reports.updater.start(RENDER_SWEEP_MS);
+  reports.start(RENDER_SWEEP_MS);
   return {
     app,
     reports,
@@ -251,7 +251,7 @@ function showsSource(config: BotConfig): boolean {
   return config.app.showSource || config.app.prometheus === null;
 }
 
-type DigestDeps = { readonly store: Store; readonly logger: Logger; readonly engine: AnalysisEngine };
+type DigestDeps = { readonly store: Store; readonly logger: Logger; readonly engine: AnalysisEngine; readonly telemetry?: Telemetry };
 
 export function createDigestService(config: BotConfig, deps: DigestDeps): DigestService {
   return new DigestService({
@@ -265,12 +265,13 @@ export function createDigestService(config: BotConfig, deps: DigestDeps): Digest
     windowMs: DIGEST_WINDOW_MS,
     access: config.app.access,
     links: (ctx) => linksFor(config.app, ctx),
+    ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
   });
 }
 
 export function createDigestRunner(
   config: BotConfig,
-  deps: DigestDeps & { readonly clock: () => number; readonly telemetry?: Telemetry; readonly channels: ChannelCheck },
+  deps: DigestDeps & { readonly clock: () => number; readonly channels: ChannelCheck },
   slack: SlackGateway,
 ): DigestRunner {
   const digest = createDigestService(config, deps);

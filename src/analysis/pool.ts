@@ -15,6 +15,7 @@ import type { MeasureRequest, MeasureResult } from '../digest/measure';
 import { panelsToDraw, type AnalysisEngine, type EngineStats, type JobOptions } from './engine';
 import type { DoctorJobInput, DoctorJobOutput, Job, JobResult, ReportJobInput, ReportJobOutput } from './jobs';
 import { TaskScheduler, type JobPriority } from './scheduler';
+import { toBuffer } from './bytes';
 import type { AnalysisSpec } from './source';
 
 export interface PoolOptions {
@@ -124,9 +125,4 @@ export class WorkerPoolEngine implements AnalysisEngine {
       signal,
     );
   }
-}
-
-/** A Buffer crosses a thread boundary as a plain Uint8Array; view the same bytes as a Buffer again. */
-export function toBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

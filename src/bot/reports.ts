@@ -10,7 +10,7 @@
 import type { Logger } from 'pino';
 import type { AnalysisEngine } from '../analysis/engine';
 import type { ReportJobOutput } from '../analysis/jobs';
-import { toBuffer } from '../analysis/pool';
+import { toBuffer } from '../analysis/bytes';
 import { SchedulerError } from '../analysis/scheduler';
 import { SharedResults, SharedResultsError } from '../analysis/shared-results';
 import { STEP_TITLES, type ChecklistStepId } from '../domain/checklist';
@@ -133,7 +133,8 @@ const AFTER_FETCH_ALLOWANCE_MS = 5_000;
 type Requester = { readonly reply: Reply; readonly channelId: string; readonly userId: string; readonly log: Logger };
 
 export class ReportService {
-  readonly updater: MessageUpdater;
+  /** Brings report messages up to date with the stored checklist (ticks, retries, sweeps). */
+  private readonly updater: MessageUpdater;
   private readonly posted: (failure: { readonly code: MetricsErrorCode; readonly message: string }) => string;
   private readonly telemetry: Telemetry;
   /** Aborted on shutdown: analyses still running give up and tell their requester. */
@@ -149,6 +150,7 @@ export class ReportService {
       slack: deps.slack,
       logger: deps.logger,
       digestsAvailable: deps.digestsAvailable,
+      telemetry: this.telemetry,
       ...(deps.updateRetryDelayMs !== undefined ? { retryDelayMs: deps.updateRetryDelayMs } : {}),
     });
     this.results = new SharedResults<SharedReport>({
@@ -161,6 +163,19 @@ export class ReportService {
     });
   }
 
+  /**
+   * Draws again, now and every `sweepIntervalMs`, the report messages whose last update did not reach
+   * Slack (after a restart too: the store knows which).
+   */
+  start(sweepIntervalMs: number): void {
+    this.updater.start(sweepIntervalMs);
+  }
+
+  /** Resolves when the message updates running now have finished (the last step of a drain). */
+  idle(): Promise<void> {
+    return this.updater.idle();
+  }
+
   /** Waits up to `graceMs` for work in progress, then cancels what is left and waits for it to reply. */
   async drain(graceMs: number): Promise<void> {
     const settle = Promise.allSettled([...this.inFlight]);
@@ -169,7 +184,7 @@ export class ReportService {
       this.stopping.abort();
       await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => setTimeout(r, 2_000).unref())]);
     }
-    await this.updater.idle();
+    await this.idle();
     this.updater.stop();
   }
 

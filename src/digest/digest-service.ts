@@ -16,6 +16,7 @@ import type { Store } from '../store/store';
 import type { DigestPanelInput } from '../charts/digest-spec';
 import { accessAllows, type AccessPolicy } from '../domain/access';
 import type { LinkContext, Links } from '../domain/links';
+import { noTelemetry, type Telemetry } from '../observability/telemetry';
 import { unmeasuredPanel, type Measurement } from './measure';
 
 export type { Measurement };
@@ -37,6 +38,8 @@ export interface DigestDeps {
   readonly access?: AccessPolicy | null;
   /** The dashboard and runbook links for a service and window; none when absent. */
   readonly links?: (ctx: LinkContext) => Links | null;
+  /** Told how many services are being measured whenever that changes. */
+  readonly telemetry?: Telemetry;
 }
 
 export interface ComposedDigest {
@@ -49,8 +52,8 @@ export interface ComposedDigest {
 export const DIGEST_WINDOW_MS = 24 * 3_600_000;
 
 export class DigestService {
-  /** Peak number of services being measured at once, for the benchmark. */
-  peakInFlight = 0;
+  /** Services being measured now, across every measureAll running (one per set of services). */
+  private measuring = 0;
 
   constructor(private readonly deps: DigestDeps) {}
 
@@ -61,8 +64,13 @@ export class DigestService {
     const results = await Promise.all(
       unique.map((service) =>
         limiter.run(async () => {
-          this.peakInFlight = Math.max(this.peakInFlight, limiter.inFlight);
-          return [service, await this.measure(service, endMs)] as const;
+          const telemetry = this.deps.telemetry ?? noTelemetry;
+          telemetry.digestMeasurementsInFlight(++this.measuring);
+          try {
+            return [service, await this.measure(service, endMs)] as const;
+          } finally {
+            telemetry.digestMeasurementsInFlight(--this.measuring);
+          }
         }),
       ),
     );

@@ -639,7 +639,7 @@ async function quiet(maxMs = 30_000): Promise<void> {
   let last = '';
   let stableSince = Date.now();
   while (Date.now() < deadline) {
-    await h.bot.reports.updater.idle();
+    await h.bot.reports.idle();
     const now = `${h.slack.calls().length}/${(await prom.queryLog()).length}`;
     if (now !== last) {
       last = now;
