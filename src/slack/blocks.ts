@@ -7,11 +7,11 @@ import type { ActionsBlock, Button, Checkboxes, ContextBlock, KnownBlock, PlainT
 import type { InsufficientData } from '../domain/diagnosis';
 import { renderDoctorTable, sourceLine, type DoctorReport } from '../domain/doctor';
 import { CHECKLIST_STEP_IDS, type ChecklistStep, type ChecklistStepId } from '../domain/checklist';
+import type { ChecklistState } from '../domain/checklist-state';
 import { formatDuration, formatTime } from '../domain/format';
 import { LINK_KINDS, type LinkKind, type Links } from '../domain/links';
 import { patternTitle } from '../domain/pattern-names';
 import type { StoredReport } from '../domain/report';
-import type { ChecklistState } from '../store/store';
 import { escapeMrkdwn, joinWithinLimit, SLACK_LIMITS, trimText } from './limits';
 
 /** Every interactive element of the checklist has an action_id starting with this. */
