@@ -5,7 +5,7 @@ import { accessAllows, deniedText, type AccessPolicy } from '../domain/access';
 import { noticeMessage, type SlackMessage } from '../slack/blocks';
 import { subscriptionListMessage, subscriptionMessage } from '../slack/digest-blocks';
 import { cannotPostText, type ChannelHint } from '../slack/postability';
-import { describeSchedule, type DigestSchedule } from '../digest/digest-runner';
+import { describeSchedule, type DigestSchedule } from '../config/schedule';
 import { formatTime } from '../domain/format';
 import type { ChannelCheck } from './channel-check';
 

@@ -11,7 +11,7 @@ import { checkTemplate, TemplateError } from '../domain/promql-template';
 import { parseServiceName } from '../domain/service-name';
 import type { AccessPolicy } from '../domain/access';
 import { SLACK_LIMITS } from '../slack/limits';
-import { DETECTION_ORDER, PRESET_IDS, PRESETS, isPresetId, type PresetId } from './presets';
+import { DETECTION_ORDER, PRESET_IDS, PRESETS, isPresetId, type PresetId } from '../domain/presets';
 import { checkCaPem, headerProblems, tenantProblem } from './backend-checks';
 import { DEFAULT_QUERIES, type BackendAuth, type CaBundle, type PrometheusSettings, type QueryTemplates, type ServiceSettings, type SourceQueries } from './types';
 import { isTimeZone, parseDurationSetting, parseSize } from './units';

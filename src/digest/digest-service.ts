@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { AnalysisEngine } from '../analysis/engine';
 import { parseSummary, rankEntries, summarize, withChanges, type DigestEntry } from '../domain/digest';
-import { Limiter } from '../bot/limiter';
+import { Limiter } from '../concurrency/limiter';
 import type { SlackMessage } from '../slack/blocks';
 import { digestMessage } from '../slack/digest-blocks';
 import type { SlackGateway } from '../slack/gateway';
@@ -16,7 +16,7 @@ import type { Store } from '../store/store';
 import type { DigestPanelInput } from '../charts/digest-spec';
 import { accessAllows, type AccessPolicy } from '../domain/access';
 import type { LinkContext, Links } from '../domain/links';
-import { unmeasuredPanel, type Measurement } from './measure';
+import { unmeasuredPanel, type Measurement } from '../analysis/measure';
 
 export type { Measurement };
 
