@@ -14,7 +14,7 @@ import type { SlackGateway } from '../slack/gateway';
 import { postWithImage } from '../slack/post-with-image';
 import type { Store } from '../store/store';
 import type { DigestPanelInput } from '../charts/digest-spec';
-import { accessAllows, type AccessPolicy } from '../domain/access';
+import { AccessGate } from '../bot/access-gate';
 import type { LinkContext, Links } from '../domain/links';
 import { unmeasuredPanel, type Measurement } from '../analysis/measure';
 
@@ -34,7 +34,8 @@ export interface DigestDeps {
   readonly showSource?: boolean;
   readonly windowMs: number;
   /** Which channel may see which services; null for no restriction. */
-  readonly access?: AccessPolicy | null;
+  /** Which channels may see which services; everything is allowed when absent. */
+  readonly access?: AccessGate;
   /** The dashboard and runbook links for a service and window; none when absent. */
   readonly links?: (ctx: LinkContext) => Links | null;
 }
@@ -146,7 +147,7 @@ export class DigestService {
   }
 
   allowed(channelId: string, service: string): boolean {
-    return accessAllows(this.deps.access ?? null, channelId, service);
+    return (this.deps.access ?? AccessGate.open).allows(channelId, service);
   }
 
   summary(digest: ComposedDigest): unknown {
