@@ -12,6 +12,7 @@ import { formatDuration, formatTime } from '../domain/format';
 import { LINK_KINDS, type LinkKind, type Links } from '../domain/links';
 import { patternTitle } from '../domain/pattern-names';
 import type { StoredReport } from '../domain/report';
+import type { ActionMatcher } from './action-matchers';
 import { escapeMrkdwn, joinWithinLimit, SLACK_LIMITS, trimText } from './limits';
 
 /** Every interactive element of the checklist has an action_id starting with this. */
@@ -41,6 +42,16 @@ const LINK_LABELS: Readonly<Record<LinkKind, string>> = { dashboard: 'Dashboard'
 export function checklistActionId(step: ChecklistStepId): string {
   return `${CHECKLIST_ACTION_PREFIX}:${step}`;
 }
+
+/** What handlers/actions.ts registers for the ids these builders emit, so the two cannot drift apart. */
+export const ACTION_MATCHERS = {
+  /** The prefix alone: a click on a step pymem does not know still reaches the handler, which says it could not read it. */
+  checklist: new RegExp(`^${CHECKLIST_ACTION_PREFIX}`),
+  rerun: ACTION_IDS.rerun,
+  window: ACTION_IDS.window,
+  subscribe: ACTION_IDS.subscribe,
+  link: new RegExp(`^${LINK_ACTION_PREFIX}:`),
+} as const satisfies Record<string, ActionMatcher>;
 
 export interface ReportView {
   readonly incidentId: string;
