@@ -8,7 +8,8 @@ import type { Subscriptions } from '../src/bot/subscriptions';
 import { parseServiceName } from '../src/domain/service-name';
 import type { ActionKind, Telemetry } from '../src/observability/telemetry';
 import { noneOf } from '../src/slack/action-matchers';
-import { ACTION_MATCHERS, noticeMessage } from '../src/slack/blocks';
+import { ACTION_FAILED_TEXT, unreadableClickText, unreadableWindowText } from '../src/bot/notices';
+import { ACTION_MATCHERS, ephemeralReply, noticeMessage } from '../src/slack/blocks';
 import { DIGEST_ACTION_MATCHERS } from '../src/slack/digest-blocks';
 import { parseButtonValue, parseChecklistAction, parseMessageAction, parseSelectedValue, parseWindowAction } from '../src/slack/payloads';
 import { replyVia } from './command';
@@ -33,7 +34,7 @@ function on(app: App, deps: ActionDeps, actionId: string | RegExp, kind: ActionK
       deps.telemetry.actionHandled(kind, 'error');
       log.error({ err: error }, 'action failed after the acknowledgement');
       // The click was acknowledged: say that it did not work rather than leave the clicker guessing.
-      await replyVia(args.respond)(noticeMessage(':x: That did not work: something failed on pymem’s side (logged). Try again in a minute.')).catch((replyError: unknown) =>
+      await replyVia(args.respond)(noticeMessage(ACTION_FAILED_TEXT)).catch((replyError: unknown) =>
         log.error({ err: replyError }, 'could not tell the clicker that the action failed'),
       );
     }
@@ -46,7 +47,7 @@ export function registerActions(app: App, deps: ActionDeps): void {
     const where = parseMessageAction(body, action);
     const tick = parseChecklistAction(action);
     if (!where.ok || !tick.ok) {
-      await reply(noticeMessage(`:warning: pymem could not read that click (${where.ok ? (tick.ok ? '' : tick.error) : where.error}).`)).catch(() => undefined);
+      await reply(noticeMessage(unreadableClickText(where.ok ? (tick.ok ? '' : tick.error) : where.error))).catch(() => undefined);
       return 'unreadable';
     }
     return deps.reports.tick({ ...where.value, ...tick.value, reply, log });
@@ -63,7 +64,7 @@ export function registerActions(app: App, deps: ActionDeps): void {
     const where = parseMessageAction(body, action);
     const window = parseWindowAction(action);
     if (!where.ok || !window.ok) {
-      await reply(noticeMessage(`:warning: ${window.ok ? 'pymem could not tell which report that was' : window.error}.`)).catch(() => undefined);
+      await reply(noticeMessage(unreadableWindowText(window.ok ? null : window.error))).catch(() => undefined);
       return 'unreadable';
     }
     return deps.reports.rerun({ ...where.value, windowMs: window.value, deliveryKey: where.value.requestKey, reply, log });
@@ -83,7 +84,7 @@ export function registerDigestActions(app: App, deps: ActionDeps): void {
     const service = parseServiceName(parseButtonValue(action) ?? '');
     if (!where.ok || !service.ok) return 'unreadable';
     const message = await deps.subscriptions.subscribe(where.value.channelId, service.name, where.value.userId);
-    await respond({ response_type: 'ephemeral', replace_original: false, text: message.text, blocks: message.blocks });
+    await respond(ephemeralReply(message));
     return 'answered';
   });
 

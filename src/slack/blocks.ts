@@ -70,6 +70,21 @@ export interface SlackMessage {
   readonly blocks: KnownBlock[];
 }
 
+/** A message as the answer to a slash command or a click: only the requester sees it, or the whole channel. */
+export function commandResponse(message: SlackMessage, visibility: 'ephemeral' | 'in_channel' = 'ephemeral'): { response_type: 'ephemeral' | 'in_channel'; text: string; blocks: KnownBlock[] } {
+  return { response_type: visibility, text: message.text, blocks: message.blocks };
+}
+
+/** A reply through a request's response_url that only the requester sees, below the message clicked (never replacing it). */
+export function ephemeralReply(message: SlackMessage): { response_type: 'ephemeral'; replace_original: false; text: string; blocks: KnownBlock[] } {
+  return { response_type: 'ephemeral', replace_original: false, text: message.text, blocks: message.blocks };
+}
+
+/** The same, text only (a failure notice where no blocks are needed). */
+export function ephemeralTextReply(text: string): { response_type: 'ephemeral'; replace_original: false; text: string } {
+  return { response_type: 'ephemeral', replace_original: false, text };
+}
+
 /** The incident report: verdict, chart, findings, the interactive checklist and controls. */
 export function reportMessage(view: ReportView): SlackMessage {
   const { report } = view;
