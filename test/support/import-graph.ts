@@ -188,3 +188,18 @@ function cyclePath(graph: Graph, component: ReadonlySet<string>): string {
   }
   return [...component].sort().join(', ');
 }
+
+/** Every file `entry` loads, following only the edges `follow` accepts (e.g. no dynamic imports). */
+export function reachable(edges: readonly ImportEdge[], entry: string, follow: (edge: ImportEdge) => boolean): Set<string> {
+  const seen = new Set([entry]);
+  const queue = [entry];
+  while (queue.length > 0) {
+    const file = queue.shift()!;
+    for (const e of edges) {
+      if (e.from !== file || e.external || !follow(e) || seen.has(e.to)) continue;
+      seen.add(e.to);
+      queue.push(e.to);
+    }
+  }
+  return seen;
+}

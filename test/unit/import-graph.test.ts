@@ -6,7 +6,7 @@
 
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cycles, folderOf, graphOf, importsOf, sourceFiles, type Graph } from '../support/import-graph';
+import { cycles, folderOf, graphOf, importsOf, reachable, sourceFiles, type Graph } from '../support/import-graph';
 
 const ROOT = resolve(__dirname, '../..');
 const FILES = sourceFiles(ROOT, ['src', 'handlers']);
@@ -53,5 +53,22 @@ describe('the import graph of src/ and handlers/', () => {
     expect(outside).toEqual([]);
     const packages = new Set(fromDomain.filter((e) => e.external && e.kind !== 'type-only').map((e) => e.to));
     expect([...packages]).toEqual(['zod']);
+  });
+});
+
+describe('the Slack stand-in stays out of the production path', () => {
+  const runtime = (e: { readonly kind: string }): boolean => e.kind !== 'type-only';
+  const tooling = (files: Set<string>): string[] => [...files].filter((f) => f.startsWith('src/slack-standin/') || f.startsWith('src/playground/')).sort();
+
+  it('the bot, its analysis threads and the CLI never load the stand-in or the playground, even through dynamic imports', () => {
+    for (const entry of ['src/app.ts', 'src/analysis/worker.ts', 'src/cli/main.ts']) {
+      expect({ entry, loads: tooling(reachable(EDGES, entry, runtime)) }).toEqual({ entry, loads: [] });
+    }
+  });
+
+  it('npm start loads them only when it starts the playground (a dynamic import in src/main.ts)', () => {
+    expect(tooling(reachable(EDGES, 'src/main.ts', (e) => e.kind === 'static'))).toEqual([]);
+    const intoTooling = EDGES.filter((e) => !e.from.startsWith('src/playground/') && !e.from.startsWith('src/slack-standin/') && runtime(e) && tooling(new Set([e.to])).length > 0);
+    expect(intoTooling.map((e) => `${e.from} -> ${e.to} (${e.kind})`)).toEqual(['src/main.ts -> src/playground/playground.ts (dynamic)', 'src/main.ts -> src/playground/host-policy.ts (dynamic)']);
   });
 });
