@@ -30,6 +30,7 @@ import { boltLogger } from './logging';
 import type { MetricsSource } from './metrics/source';
 import { WebApiGateway } from './slack/web-gateway';
 import type { Store } from './store/store';
+import { AccessGate } from './bot/access-gate';
 import { postedFailureText, type BackendFailure } from './domain/posted-failure';
 
 export interface BotDeps {
@@ -150,7 +151,8 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
   const slack = new WebApiGateway(app.client, telemetry, { retryDeadlineMs: config.slackRetryDeadlineMs });
   const clock = deps.clock ?? Date.now;
   const channels = new ChannelCheck({ slack, logger: deps.logger, now: clock });
-  const access = config.app.access;
+  // One gate for every entry point: reports, re-runs, the doctor, subscriptions and the digest.
+  const access = new AccessGate(config.app.access);
   const showSource = showsSource(config);
   const postedSource = showSource ? source.description : 'the metrics backend';
   const postedFailure = (failure: BackendFailure): string => postedFailureText(failure, { showSource, backendDescription: source.description });
@@ -176,7 +178,7 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
     access,
     links: (ctx) => linksFor(config.app, ctx),
   });
-  const digests = createDigestRunner(config, { ...deps, clock, telemetry, engine, channels }, slack);
+  const digests = createDigestRunner(config, { ...deps, clock, telemetry, engine, channels, access }, slack);
   const subscriptions = new Subscriptions({
     store: deps.store,
     clock,
@@ -251,7 +253,8 @@ function showsSource(config: BotConfig): boolean {
   return config.app.showSource || config.app.prometheus === null;
 }
 
-type DigestDeps = { readonly store: Store; readonly logger: Logger; readonly engine: AnalysisEngine; readonly telemetry?: Telemetry };
+/** `access` is the bot's gate; without one (the CLI) a gate is built from the config. */
+type DigestDeps = { readonly store: Store; readonly logger: Logger; readonly engine: AnalysisEngine; readonly access?: AccessGate; readonly telemetry?: Telemetry };
 
 export function createDigestService(config: BotConfig, deps: DigestDeps): DigestService {
   return new DigestService({
@@ -263,7 +266,7 @@ export function createDigestService(config: BotConfig, deps: DigestDeps): Digest
     serviceTimeoutMs: config.digest.serviceTimeoutMs,
     showSource: showsSource(config),
     windowMs: DIGEST_WINDOW_MS,
-    access: config.app.access,
+    access: deps.access ?? new AccessGate(config.app.access),
     links: (ctx) => linksFor(config.app, ctx),
     ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
   });

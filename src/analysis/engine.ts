@@ -5,7 +5,7 @@
  */
 
 import type { DigestChartOptions, DigestPanelInput } from '../charts/digest-spec';
-import type { MeasureRequest, MeasureResult } from '../digest/measure';
+import type { MeasureRequest, MeasureResult } from './measure';
 import type { AnalysisDeps } from './analyze-service';
 import {
   digestChartJob,

@@ -12,7 +12,7 @@ import type { DoctorProbe } from '../domain/doctor';
 import type { Fleet } from '../domain/fleet';
 import type { ServiceSeries } from '../domain/series';
 import { isMetricsError, type MetricsErrorCode } from '../metrics/errors';
-import { measureService, type MeasureRequest, type MeasureResult } from '../digest/measure';
+import { measureService, type MeasureRequest, type MeasureResult } from './measure';
 import { analyzeService, type AnalysisDeps } from './analyze-service';
 
 export interface ReportJobInput {

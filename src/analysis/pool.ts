@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import 'canvas';
 import { Piscina } from 'piscina';
 import { DEFAULT_MAX_PANELS, type DigestChartOptions, type DigestPanelInput } from '../charts/digest-spec';
-import type { MeasureRequest, MeasureResult } from '../digest/measure';
+import type { MeasureRequest, MeasureResult } from './measure';
 import { panelsToDraw, type AnalysisEngine, type EngineStats, type JobOptions } from './engine';
 import type { DoctorJobInput, DoctorJobOutput, Job, JobResult, ReportJobInput, ReportJobOutput } from './jobs';
 import { TaskScheduler, type JobPriority } from './scheduler';

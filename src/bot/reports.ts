@@ -17,7 +17,7 @@ import { STEP_TITLES, type ChecklistStepId } from '../domain/checklist';
 import { formatDuration, formatWindow } from '../domain/format';
 import type { LinkContext, Links } from '../domain/links';
 import type { StoredReport } from '../domain/report';
-import { accessAllows, deniedText, type AccessPolicy } from '../domain/access';
+import { AccessGate } from './access-gate';
 import type { MetricsErrorCode } from '../metrics/errors';
 import { noTelemetry, type Telemetry } from '../observability/telemetry';
 import { insufficientDataMessage, noticeMessage, rerunMessage, reportMessage, type SlackMessage } from '../slack/blocks';
@@ -64,7 +64,8 @@ export interface ReportDeps {
   readonly updateRetryDelayMs?: number;
   readonly telemetry?: Telemetry;
   /** Which channel may query which services; null for no restriction. */
-  readonly access?: AccessPolicy | null;
+  /** Which channels may see which services; everything is allowed when absent. */
+  readonly access?: AccessGate;
   /** The dashboard and runbook links for a service and window; none when absent. */
   readonly links?: (ctx: LinkContext) => Links | null;
 }
@@ -225,9 +226,10 @@ export class ReportService {
       log.info({ deliveryKey: request.deliveryKey }, 'duplicate slash command ignored');
       return 'duplicate';
     }
-    if (!accessAllows(this.deps.access ?? null, request.channelId, request.service)) {
+    const access = (this.deps.access ?? AccessGate.open).check(request.channelId, request.service);
+    if (!access.allowed) {
       log.warn({ channelId: request.channelId, service: request.service }, 'service not allowed in this channel');
-      await this.safeReply(who, noticeMessage(`:no_entry: ${deniedText(request.service, request.channelId)}`));
+      await this.safeReply(who, access.message);
       return 'denied';
     }
     // Before any work: no analysis, chart or incident for a message that could never be posted.
@@ -300,8 +302,9 @@ export class ReportService {
       await this.safeReply(who, noticeMessage('This report is not in pymem’s records any more, so it cannot be re-run. Run `/pymem &lt;service&gt;` again.'));
       return 'unknown-message';
     }
-    if (!accessAllows(this.deps.access ?? null, request.channelId, incident.service)) {
-      await this.safeReply(who, noticeMessage(`:no_entry: ${deniedText(incident.service, request.channelId)}`));
+    const access = (this.deps.access ?? AccessGate.open).check(request.channelId, incident.service);
+    if (!access.allowed) {
+      await this.safeReply(who, access.message);
       return 'denied';
     }
     const hint: ChannelHint = { channelId: request.channelId };

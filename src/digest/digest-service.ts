@@ -7,17 +7,17 @@
 import type { Logger } from 'pino';
 import type { AnalysisEngine } from '../analysis/engine';
 import { parseSummary, rankEntries, summarize, withChanges, type DigestEntry } from '../domain/digest';
-import { Limiter } from '../bot/limiter';
+import { Limiter } from '../concurrency/limiter';
 import type { SlackMessage } from '../slack/blocks';
 import { digestMessage } from '../slack/digest-blocks';
 import type { SlackGateway } from '../slack/gateway';
 import { postWithImage } from '../slack/post-with-image';
 import type { Store } from '../store/store';
 import type { DigestPanelInput } from '../charts/digest-spec';
-import { accessAllows, type AccessPolicy } from '../domain/access';
+import { AccessGate } from '../bot/access-gate';
 import type { LinkContext, Links } from '../domain/links';
 import { noTelemetry, type Telemetry } from '../observability/telemetry';
-import { unmeasuredPanel, type Measurement } from './measure';
+import { unmeasuredPanel, type Measurement } from '../analysis/measure';
 
 export type { Measurement };
 
@@ -35,7 +35,8 @@ export interface DigestDeps {
   readonly showSource?: boolean;
   readonly windowMs: number;
   /** Which channel may see which services; null for no restriction. */
-  readonly access?: AccessPolicy | null;
+  /** Which channels may see which services; everything is allowed when absent. */
+  readonly access?: AccessGate;
   /** The dashboard and runbook links for a service and window; none when absent. */
   readonly links?: (ctx: LinkContext) => Links | null;
   /** Told how many services are being measured whenever that changes. */
@@ -154,7 +155,7 @@ export class DigestService {
   }
 
   allowed(channelId: string, service: string): boolean {
-    return accessAllows(this.deps.access ?? null, channelId, service);
+    return (this.deps.access ?? AccessGate.open).allows(channelId, service);
   }
 
   summary(digest: ComposedDigest): unknown {

@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
+import type { ChecklistState } from '../domain/checklist-state';
 import type { StoredReport } from '../domain/report';
 import {
   DELIVERY_PRUNE_EVERY,
@@ -22,7 +23,6 @@ import {
 } from './rows';
 import {
   StoreError,
-  type ChecklistState,
   type ClaimResult,
   type DigestRun,
   type IncidentRecord,

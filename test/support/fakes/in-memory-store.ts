@@ -8,23 +8,21 @@
  * Several stores may share one `MemoryDatabase`, as two processes or a restarted one share a file.
  */
 
+import { checklistStateFrom, type ChecklistState } from '../../../src/domain/checklist-state';
 import { upgradeStoredReport, type StoredReport } from '../../../src/domain/report';
 import { DELIVERY_PRUNE_EVERY, DELIVERY_RETENTION_MS, newIncidentRecord, summaryToJson } from '../../../src/store/rows';
 import {
   StoreError,
-  type ChecklistState,
   type ClaimResult,
   type DigestRun,
   type IncidentRecord,
   type NewIncident,
-  type StepState,
   type Store,
   type StoredSubscription,
   type Subscription,
   type TickEvent,
   type TickResult,
 } from '../../../src/store/store';
-import type { ChecklistStepId } from '../../../src/domain/checklist';
 
 /** An incident row: the report kept as the JSON text a database column would hold. */
 interface IncidentRow extends Omit<IncidentRecord, 'report'> {
@@ -166,10 +164,8 @@ export class InMemoryStore implements Store {
 
   async checklistState(incidentId: string): Promise<ChecklistState> {
     return this.guard(`reading the checklist of incident ${incidentId}`, true, () => {
-      // The latest event per step in the order they were applied, not by `at` (replicas' clocks differ).
-      const state: Partial<Record<ChecklistStepId, StepState>> = {};
-      for (const t of this.database.ticks) if (t.incidentId === incidentId) state[t.stepId] = { checked: t.checked, userId: t.userId, at: t.at };
-      return state;
+      // In the order they were applied, not by `at` (replicas' clocks differ).
+      return checklistStateFrom(this.database.ticks.filter((t) => t.incidentId === incidentId));
     });
   }
 

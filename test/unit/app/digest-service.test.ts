@@ -17,6 +17,7 @@ import { demoSeries, FakeMetricsSource, type FakeAnswer } from '../../support/fa
 import { FakeSlackGateway } from '../../support/fakes/fake-slack-gateway';
 import { InMemoryStore } from '../../support/fakes/in-memory-store';
 import { RecordingTelemetry } from '../../support/fakes/recording-telemetry';
+import { AccessGate } from '../../../src/bot/access-gate';
 
 const END = Date.UTC(2026, 2, 2, 8);
 const PERIOD = new Date(END).toISOString();
@@ -75,7 +76,7 @@ describe('DigestService', () => {
   });
 
   it('names a service the channel may not see without showing its figures', async () => {
-    const { digest } = await fixture({ access: { channels: { C0TEAM1: ['checkout-*'] }, unlisted: 'deny' } });
+    const { digest } = await fixture({ access: new AccessGate({ channels: { C0TEAM1: ['checkout-*'] }, unlisted: 'deny' }) });
     const measured = await digest.measureAll(['checkout-api', 'billing-worker'], END);
     const composed = await digest.compose('C0TEAM1', ['checkout-api', 'billing-worker'], measured, END, PERIOD);
     const billing = composed.entries.find((e) => e.service === 'billing-worker')!;

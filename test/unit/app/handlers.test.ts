@@ -15,6 +15,7 @@ import { DIGEST_ACTIONS } from '../../../src/slack/digest-blocks';
 import { StoreError } from '../../../src/store/store';
 import { CHANNEL, NOW, reportFixture, silentLogger } from '../../support/app-fixtures';
 import { BoltRecorder, type Delivery } from '../../support/bolt-recorder';
+import { AccessGate } from '../../../src/bot/access-gate';
 
 const HOUR = 3_600_000;
 
@@ -89,7 +90,7 @@ describe('/pymem handlers', () => {
   });
 
   it('counts a refusal by the access list as denied', async () => {
-    const { bolt, telemetry } = await handlers({ access: { channels: {}, unlisted: 'deny' } });
+    const { bolt, telemetry } = await handlers({ access: new AccessGate({ channels: {}, unlisted: 'deny' }) });
     const delivery = await bolt.slashCommand('checkout-api');
     expect(said(delivery)[0]).toContain('This channel is not allowed to query `checkout-api`');
     expect(telemetry.commands).toEqual([{ kind: 'denied', outcome: 'denied' }]);

@@ -10,6 +10,7 @@ import type { LinkContext } from '../../../src/domain/links';
 import { StoreError } from '../../../src/store/store';
 import { CHANNEL, reportFixture } from '../../support/app-fixtures';
 import { TINY_PNG } from '../../support/fakes/fake-analysis-engine';
+import { AccessGate } from '../../../src/bot/access-gate';
 
 const HOUR = 3_600_000;
 
@@ -78,7 +79,7 @@ describe('ReportService: starting a report', () => {
   });
 
   it('refuses a service the channel may not query, and says where access is granted', async () => {
-    const { engine, slack, reports, request, replies } = await reportFixture({ access: { channels: { [CHANNEL]: ['billing-*'] }, unlisted: 'deny' } });
+    const { engine, slack, reports, request, replies } = await reportFixture({ access: new AccessGate({ channels: { [CHANNEL]: ['billing-*'] }, unlisted: 'deny' }) });
     expect(await reports.runCommand(request('U0NOSY', { service: 'checkout-api' }))).toBe('denied');
     expect(replies).toHaveLength(1);
     expect(replies[0]!.text).toContain(':no_entry: This channel is not allowed to query `checkout-api`');
