@@ -6,10 +6,10 @@
 #   scripts/node24.sh npx vitest run test/unit/sqlite-driver.test.ts
 #
 # Node 24 comes from the npm registry's `node` package (the official build, headers included),
-# installed under .cache/node24/runtime. The native modules (canvas; better-sqlite3 13, which pymem
-# loads on Node 22 and later) must be built for Node 24, and this checkout's node_modules must stay
-# built for the machine's Node, so the command runs in a copy of the sources, .cache/node24/tree,
-# with its own node_modules installed by Node 24. The copy is refreshed on every run; its
+# installed under .cache/node24/runtime. canvas must be compiled for Node 24 (better-sqlite3 13,
+# pymem's SQLite driver on Node 22 and later, brings Node-API binaries), and this checkout's
+# node_modules must stay built for the machine's Node, so the command runs in a copy of the
+# sources, .cache/node24/tree, with its own node_modules installed by Node 24. The copy is refreshed on every run; its
 # node_modules only when package-lock.json or the Node version changes.
 # Run ./scripts/setup.sh first: it installs the system libraries canvas is compiled against.
 set -euo pipefail
@@ -39,7 +39,8 @@ node_bin=$(dirname "$node24")
 
 # The copy: every file git would commit (tracked, or new and not ignored), as it is on disk now.
 mkdir -p "$tree"
-find "$tree" -mindepth 1 -maxdepth 1 ! -name node_modules -exec rm -rf {} +
+# Its own .cache (data the tests backfill once) is kept, like its node_modules.
+find "$tree" -mindepth 1 -maxdepth 1 ! -name node_modules ! -name .cache -exec rm -rf {} +
 while IFS= read -r -d '' file; do
   [ -e "$file" ] && printf '%s\0' "$file"
 done < <(git ls-files -z --cached --others --exclude-standard) \
