@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test/.artifacts/**', 'bench/.artifacts/**', 'data/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.cache/**', 'coverage/**', 'test/.artifacts/**', 'bench/.artifacts/**', 'data/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
