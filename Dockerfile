@@ -6,28 +6,25 @@
 #
 # See README.md, "Deploying pymem", for every setting.
 
-# Node 20 on Debian 12, the platform pymem is developed and tested on. Not Node 24 yet, although
-# Node 20's support ended in April 2026: better-sqlite3 12 aborts the process on recent Node 24
-# (reported from 24.19 on; seen here on 24.21, in test/unit/store-sqlite.test.ts, two runs of
-# two): SIGABRT, "Assertion failed: (env) != nullptr" in RemoveEnvironmentCleanupHook, when a
-# garbage collection finalises a Statement. better-sqlite3 13 avoids it (the same tests pass on
-# 24.21) but needs Node 22 or later and crashes on 20. Moving means better-sqlite3 13 and Node 24
-# together, with the tests run on 24.
+# Node 24 (the active LTS) on Debian 12, bookworm, in both stages: the run-time libraries installed
+# below are bookworm's. The tests run on Node 24 as well as on Node 20 (README, "Requirements").
 #
-# Pinned by tag only: the digest could not be read where this was written (no registry access).
-# To pin it, on a machine that can pull, read the "Digest:" line (the multi-platform index) of
-#   docker buildx imagetools inspect node:20-bookworm-slim
-# and set the default below to node:20-bookworm-slim@sha256:<that digest>, or pass it per build
-# with --build-arg NODE_IMAGE=node:20-bookworm-slim@sha256:<digest>. Move the pin on purpose, for
-# Debian and Node security fixes.
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Pinned by digest: the multi-platform index of node:24-bookworm-slim as published for Node
+# 24.21.0 (as public Dockerfiles that pin this tag state it; it could not be pulled where this was
+# written, so check it before a release). To move the pin, on purpose (Node and Debian security
+# fixes), on a machine that can reach Docker Hub run
+#   docker buildx imagetools inspect node:24-bookworm-slim
+# and copy the "Digest:" at the top of its output (the index, not a per-platform manifest) below;
+# the checks in both stages then tell whether the native modules still load. One build can
+# override it with --build-arg NODE_IMAGE=node:24-bookworm-slim@sha256:<digest>.
+ARG NODE_IMAGE=node:24-bookworm-slim@sha256:0e0ff40c39bc087845bfb27465a0df4ea419520094bc35842ff83dd8cbe6f9b6
 
 # ---------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS build
 
-# canvas (under chartjs-node-canvas) and better-sqlite3 are compiled with node-gyp: a C++
-# toolchain, python3 for gyp, and the headers of the libraries canvas links. libgif-dev is not
-# optional: without it the canvas build fails on gif_lib.h.
+# canvas (under chartjs-node-canvas) is compiled with node-gyp: a C++ toolchain, python3 for gyp,
+# and the headers of the libraries it links. libgif-dev is not optional: without it the canvas
+# build fails on gif_lib.h.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential python3 pkg-config \
@@ -48,39 +45,47 @@ ENV npm_config_build_from_source=true \
     npm_config_fund=false \
     npm_config_audit=false
 
-# Dependencies first, in their own layer, so that editing the sources does not recompile the
-# native modules (about two minutes). --ignore-scripts also skips the `prepare` build, which
-# cannot run before the sources are copied; `npm rebuild` then runs the install scripts of the
-# only two packages that need one at run time.
+# Dependencies first, in their own layer, so that editing the sources does not recompile canvas.
+# --ignore-scripts also skips the `prepare` build, which cannot run before the sources are copied;
+# `npm rebuild` then runs the one install script needed here, canvas's. SQLite on Node 24 is
+# better-sqlite3 13 (installed as better-sqlite3-13; src/store/sqlite-driver.ts says why), whose
+# Node-API binaries come inside its npm package: nothing to compile or download. better-sqlite3
+# 12 is the driver for Node 20 only: not built here, and removed below.
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts \
- && npm rebuild --foreground-scripts canvas better-sqlite3
+ && npm rebuild --foreground-scripts canvas
 
-# The `build` script (also what `prepare` runs): tsc -p tsconfig.build.json -> dist/.
+# The `build` script (also what `prepare` runs): tsc -p tsconfig.build.json -> dist/, then
+# scripts/build-playground.ts bundles the playground page (esbuild) into dist/src/playground/.
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build-playground.ts ./scripts/
 COPY src ./src
 COPY handlers ./handlers
-RUN npm run build
+RUN npm run build \
+ && test -s dist/src/playground/page.bundle.js
 
-# Production dependencies only (prune keeps the compiled modules). What only the compiler used
-# goes too: object files, the static SQLite library and its sources, the test extension, about
-# 25 MB. The last line fails the build if either native module no longer loads (the runtime stage
-# checks again against its own, smaller set of libraries).
+# Production dependencies only (prune keeps the compiled module). What this image never loads
+# goes too: canvas's object files; better-sqlite3 12, Node 20's driver; better-sqlite3 13's SQLite
+# and C++ sources and its binaries for other platforms. The last line fails the build unless
+# canvas and the SQLite driver pymem picks on this Node load and work (src/native-check.ts; the
+# runtime stage checks again against its own, smaller set of libraries).
 RUN npm prune --omit=dev \
- && rm -rf node_modules/better-sqlite3/deps \
-      node_modules/canvas/build/Release/obj.target \
-      node_modules/better-sqlite3/build/Release/obj.target \
-      node_modules/better-sqlite3/build/Release/test_extension.node \
- && find node_modules/canvas/build node_modules/better-sqlite3/build -type f ! -name '*.node' -delete \
- && find node_modules/canvas/build node_modules/better-sqlite3/build -type d -empty -delete \
- && node -e "require('canvas'); new (require('better-sqlite3'))(':memory:').close()"
+ && rm -rf node_modules/canvas/build/Release/obj.target \
+      node_modules/better-sqlite3 \
+      node_modules/better-sqlite3-13/deps node_modules/better-sqlite3-13/src \
+ && find node_modules/canvas/build -type f ! -name '*.node' -delete \
+ && find node_modules/canvas/build -type d -empty -delete \
+ && find node_modules/better-sqlite3-13/prebuilds -type f \
+      ! -name "$(node -p 'process.platform + "-" + process.arch').node" -delete \
+ && node dist/src/native-check.js
 
 # ---------------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
 
 # Run-time libraries only. canvas.node links cairo, pango/pangocairo, libjpeg, giflib and librsvg
 # directly (readelf -d); libpng, freetype and glib, which it also links, come in as their
-# dependencies. better_sqlite3.node needs only libstdc++ and libc, already in the base image.
+# dependencies. better-sqlite3 13's binary needs only libstdc++ and glibc 2.34 or later, which
+# bookworm's base image has (2.36).
 # The charts ask for the "DejaVu Sans" font.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
@@ -110,14 +115,15 @@ COPY manifest.yml ./
 # npm, npx, corepack and yarn go: the bot and the command line are started with node itself (CMD
 # below, and bin/pymem.js's `#!/usr/bin/env node`), so here they would only be attack surface.
 #
-# The last line fails the build unless canvas and better-sqlite3 load with this stage's libraries
-# only: a run-time library missing from the apt-get list above shows here, not at the first chart.
+# The last line fails the build unless canvas and the SQLite driver load and work with this
+# stage's libraries only: a run-time library missing from the apt-get list above shows here, not
+# at the first chart.
 RUN chmod 0755 /app/bin/pymem.js \
  && ln -s /app/bin/pymem.js /usr/local/bin/pymem \
  && rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
       /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack \
       /opt/yarn-v* /usr/local/bin/yarn /usr/local/bin/yarnpkg \
- && node -e "require('canvas'); new (require('better-sqlite3'))(':memory:').close()"
+ && node dist/src/native-check.js
 
 ENV NODE_ENV=production \
     DATABASE_URL=/data/pymem.sqlite

@@ -81,7 +81,7 @@ export async function botBench(): Promise<Measurement[]> {
     // Warm up: one full report, so the chart renderer and connections exist.
     await h.command('ow-a');
     await h.slack.waitForMessage((m) => m.thread_ts === undefined && m.visibleTo === undefined && JSON.stringify(m.blocks).includes('ow-a — '), { timeoutMs: 60_000 });
-    await h.bot.reports.updater.idle();
+    await h.bot.reports.idle();
 
     const single: number[] = [];
     for (let i = 0; i < 20; i++) single.push((await h.command('help')).ms);

@@ -18,6 +18,7 @@ import { familiesFor } from '../test/support/scenario-metrics';
 import { startPrometheus } from '../test/support/prometheus';
 import type { Measurement } from './run';
 import { prometheusCpuSeconds } from './load';
+import { RecordingTelemetry } from '../test/support/fakes/recording-telemetry';
 
 const END = Date.UTC(2026, 2, 2, 12);
 const SERVICES = Number(process.env["BENCH_DIGEST_SERVICES"] ?? 5000);
@@ -73,8 +74,11 @@ export async function digestBench(): Promise<{ measurements: Measurement[]; note
     { threads, maxConcurrent: 2 * threads, backgroundConcurrent: CONCURRENCY },
   );
   try {
+    // What production exports as pymem_digest_measurements_in_flight; the bench reads its peak.
+    const telemetry = new RecordingTelemetry();
     const digest = new DigestService({
       engine,
+      telemetry,
       timeZone: 'UTC',
       store,
       logger: pino({ level: 'silent' }),
@@ -97,7 +101,7 @@ export async function digestBench(): Promise<{ measurements: Measurement[]; note
     return {
       measurements: [{ name: `digest for ${SERVICES} services, measured + composed + chart (wall)`, median: wall, p95: wall, runs: 1, unit: 'ms', target: 60_000 }],
       notes: [
-        `${total} queries to Prometheus, at most ${peak} in flight at once (${CONCURRENCY} services at a time; peak services measured at once: ${digest.peakInFlight})`,
+        `${total} queries to Prometheus, at most ${peak} in flight at once (${CONCURRENCY} services at a time; peak services measured at once: ${telemetry.measurementsInFlight.peak})`,
         `${grew} growing, ${failures} not measured; chart ${rendered.png ? `${Math.round(rendered.png.length / 1024)} KiB` : 'none'}; Prometheus set-up (simulate, backfill, start) ${(setupMs / 1000).toFixed(1)} s, not counted`,
         `CPU while measuring: pymem (all threads) ${ownCpuSeconds.toFixed(1)} s, Prometheus ${promCpuSeconds.toFixed(1)} s, over ${(wall / 1000).toFixed(1)} s of wall time on ${availableParallelism()} cores`,
       ],

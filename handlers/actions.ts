@@ -7,8 +7,11 @@ import type { ReportService } from '../src/bot/reports';
 import type { Subscriptions } from '../src/bot/subscriptions';
 import { parseServiceName } from '../src/domain/service-name';
 import type { ActionKind, Telemetry } from '../src/observability/telemetry';
-import { ACTION_IDS, CHECKLIST_ACTION_PREFIX, LINK_ACTION_PREFIX, noticeMessage } from '../src/slack/blocks';
-import { DIGEST_ACTIONS } from '../src/slack/digest-blocks';
+import { noneOf } from '../src/slack/action-matchers';
+import { ACTION_FAILED_TEXT, unreadableClickText, unreadableWindowText } from '../src/bot/notices';
+import { ACTION_MATCHERS, ephemeralReply, noticeMessage } from '../src/slack/blocks';
+import { VERIFY_ACTION_MATCHERS } from '../src/slack/verify-blocks';
+import { DIGEST_ACTION_MATCHERS } from '../src/slack/digest-blocks';
 import { parseButtonValue, parseChecklistAction, parseMessageAction, parseSelectedValue, parseWindowAction } from '../src/slack/payloads';
 import { replyVia } from './command';
 
@@ -32,7 +35,7 @@ function on(app: App, deps: ActionDeps, actionId: string | RegExp, kind: ActionK
       deps.telemetry.actionHandled(kind, 'error');
       log.error({ err: error }, 'action failed after the acknowledgement');
       // The click was acknowledged: say that it did not work rather than leave the clicker guessing.
-      await replyVia(args.respond)(noticeMessage(':x: That did not work: something failed on pymem’s side (logged). Try again in a minute.')).catch((replyError: unknown) =>
+      await replyVia(args.respond)(noticeMessage(ACTION_FAILED_TEXT)).catch((replyError: unknown) =>
         log.error({ err: replyError }, 'could not tell the clicker that the action failed'),
       );
     }
@@ -40,29 +43,29 @@ function on(app: App, deps: ActionDeps, actionId: string | RegExp, kind: ActionK
 }
 
 export function registerActions(app: App, deps: ActionDeps): void {
-  on(app, deps, new RegExp(`^${CHECKLIST_ACTION_PREFIX}`), 'tick', async ({ body, action, respond }, log) => {
+  on(app, deps, ACTION_MATCHERS.checklist, 'tick', async ({ body, action, respond }, log) => {
     const reply = replyVia(respond);
     const where = parseMessageAction(body, action);
     const tick = parseChecklistAction(action);
     if (!where.ok || !tick.ok) {
-      await reply(noticeMessage(`:warning: pymem could not read that click (${where.ok ? (tick.ok ? '' : tick.error) : where.error}).`)).catch(() => undefined);
+      await reply(noticeMessage(unreadableClickText(where.ok ? (tick.ok ? '' : tick.error) : where.error))).catch(() => undefined);
       return 'unreadable';
     }
     return deps.reports.tick({ ...where.value, ...tick.value, reply, log });
   });
 
-  on(app, deps, ACTION_IDS.rerun, 'rerun', async ({ body, action, respond }, log) => {
+  on(app, deps, ACTION_MATCHERS.rerun, 'rerun', async ({ body, action, respond }, log) => {
     const where = parseMessageAction(body, action);
     if (!where.ok) return 'unreadable';
     return deps.reports.rerun({ ...where.value, windowMs: null, deliveryKey: where.value.requestKey, reply: replyVia(respond), log });
   });
 
-  on(app, deps, ACTION_IDS.window, 'window', async ({ body, action, respond }, log) => {
+  on(app, deps, ACTION_MATCHERS.window, 'window', async ({ body, action, respond }, log) => {
     const reply = replyVia(respond);
     const where = parseMessageAction(body, action);
     const window = parseWindowAction(action);
     if (!where.ok || !window.ok) {
-      await reply(noticeMessage(`:warning: ${window.ok ? 'pymem could not tell which report that was' : window.error}.`)).catch(() => undefined);
+      await reply(noticeMessage(unreadableWindowText(window.ok ? null : window.error))).catch(() => undefined);
       return 'unreadable';
     }
     return deps.reports.rerun({ ...where.value, windowMs: window.value, deliveryKey: where.value.requestKey, reply, log });
@@ -70,19 +73,19 @@ export function registerActions(app: App, deps: ActionDeps): void {
 
   // Dashboard and runbook buttons (under reports and digest entries): Slack opens the URL itself and
   // still sends the click; without an acknowledgement it shows a warning beside the button.
-  app.action({ type: 'block_actions', action_id: new RegExp(`^${LINK_ACTION_PREFIX}:`) }, async ({ ack }) => {
+  app.action({ type: 'block_actions', action_id: ACTION_MATCHERS.link }, async ({ ack }) => {
     await ack();
   });
 }
 
 export function registerDigestActions(app: App, deps: ActionDeps): void {
   // "Subscribe to daily digest" under a report.
-  on(app, deps, ACTION_IDS.subscribe, 'subscribe', async ({ body, action, respond }) => {
+  on(app, deps, ACTION_MATCHERS.subscribe, 'subscribe', async ({ body, action, respond }) => {
     const where = parseMessageAction(body, action);
     const service = parseServiceName(parseButtonValue(action) ?? '');
     if (!where.ok || !service.ok) return 'unreadable';
     const message = await deps.subscriptions.subscribe(where.value.channelId, service.name, where.value.userId);
-    await respond({ response_type: 'ephemeral', replace_original: false, text: message.text, blocks: message.blocks });
+    await respond(ephemeralReply(message));
     return 'answered';
   });
 
@@ -93,9 +96,12 @@ export function registerDigestActions(app: App, deps: ActionDeps): void {
     if (!where.ok || !name.ok) return 'unreadable';
     return deps.reports.runCommand({ channelId: where.value.channelId, userId: where.value.userId, service: name.name, windowMs: null, deliveryKey: where.value.requestKey, reply: replyVia(respond), log });
   };
-  on(app, deps, new RegExp(`^${DIGEST_ACTIONS.analyzePrefix}:`), 'digest-analyze', (args, log) => analyze(args, log, parseButtonValue(args.action)));
-  on(app, deps, DIGEST_ACTIONS.analyzeSelect, 'digest-analyze', (args, log) => analyze(args, log, parseSelectedValue(args.action)));
+  on(app, deps, DIGEST_ACTION_MATCHERS.analyze, 'digest-analyze', (args, log) => analyze(args, log, parseButtonValue(args.action)));
+  on(app, deps, DIGEST_ACTION_MATCHERS.analyzeSelect, 'digest-analyze', (args, log) => analyze(args, log, parseSelectedValue(args.action)));
 }
+
+/** Every action id the listeners above do not take. */
+export const UNCLAIMED_ACTIONS = noneOf([...Object.values(ACTION_MATCHERS), ...Object.values(DIGEST_ACTION_MATCHERS), ...Object.values(VERIFY_ACTION_MATCHERS)]);
 
 /**
  * Any other action (an element pymem no longer posts, a tampered payload) is acknowledged and
@@ -103,7 +109,7 @@ export function registerDigestActions(app: App, deps: ActionDeps): void {
  */
 export function registerOtherActions(app: App): void {
   // Not the ones registered above: a second ack of one request is an error in Bolt.
-  app.action(new RegExp(`^(?!${CHECKLIST_ACTION_PREFIX}|report_|digest_analyze|${LINK_ACTION_PREFIX}:)`), async ({ ack }) => {
+  app.action(UNCLAIMED_ACTIONS, async ({ ack }) => {
     await ack();
   });
 }

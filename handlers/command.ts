@@ -5,14 +5,13 @@ import type { App, RespondFn } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { parseCommand } from '../src/bot/command';
 import type { DoctorService } from '../src/bot/doctor';
-import { doctorCheckingText } from '../src/bot/notices';
+import { commandFailedText, doctorCheckingText, invalidCommandText, type CommandWork } from '../src/bot/notices';
 import type { ReportService } from '../src/bot/reports';
 import type { Subscriptions } from '../src/bot/subscriptions';
 import type { VerifyService } from '../src/bot/verify';
 import type { Telemetry } from '../src/observability/telemetry';
-import { helpMessage, noticeMessage, type SlackMessage } from '../src/slack/blocks';
+import { commandResponse, ephemeralReply, ephemeralTextReply, helpMessage, noticeMessage } from '../src/slack/blocks';
 import type { Reply } from '../src/slack/gateway';
-import { escapeMrkdwn } from '../src/slack/limits';
 import { handleVerifyCommand } from './verify';
 
 export interface CommandDeps {
@@ -35,11 +34,11 @@ export function registerCommand(app: App, deps: CommandDeps): void {
     const channelName = typeof command.channel_name === 'string' ? command.channel_name : null;
     switch (parsed.kind) {
       case 'help':
-        await ack(ephemeral(helpMessage(command.command)));
+        await ack(commandResponse(helpMessage(command.command)));
         deps.telemetry.commandHandled('help', 'answered');
         return;
       case 'invalid':
-        await ack(ephemeral(noticeMessage(`:warning: ${escapeMrkdwn(parsed.message)} Try \`${command.command} help\`.`)));
+        await ack(commandResponse(noticeMessage(invalidCommandText(parsed.message, command.command))));
         deps.telemetry.commandHandled('invalid', 'answered');
         log.info({ reason: parsed.message }, 'refused a command');
         return;
@@ -55,7 +54,7 @@ export function registerCommand(app: App, deps: CommandDeps): void {
                 ? await deps.subscriptions.subscribe(command.channel_id, parsed.service, command.user_id, channelName)
                 : await deps.subscriptions.unsubscribe(command.channel_id, parsed.service);
           // Subscriptions change what the whole channel gets, so the channel sees the answer.
-          await respond({ response_type: parsed.kind === 'list' ? 'ephemeral' : 'in_channel', text: message.text, blocks: message.blocks });
+          await respond(commandResponse(message, parsed.kind === 'list' ? 'ephemeral' : 'in_channel'));
           return 'answered';
         };
         await run(log, deps, parsed.kind, job, respond);
@@ -73,7 +72,7 @@ export function registerCommand(app: App, deps: CommandDeps): void {
           reply: replyVia(respond),
           log,
         });
-        await ack(ephemeral(accepted.ack));
+        await ack(commandResponse(accepted.ack));
         if (accepted.kind === 'busy') {
           deps.telemetry.commandHandled('analyze', 'busy');
           log.warn({ service: parsed.service }, 'answered busy: the analysis queue is too long');
@@ -86,11 +85,11 @@ export function registerCommand(app: App, deps: CommandDeps): void {
         return;
       }
       case 'doctor': {
-        await ack(ephemeral(noticeMessage(doctorCheckingText(parsed.service, parsed.windowMs ?? deps.defaultWindowMs))));
+        await ack(commandResponse(noticeMessage(doctorCheckingText(parsed.service, parsed.windowMs ?? deps.defaultWindowMs))));
         await new Promise((resolve) => setImmediate(resolve));
         const job = async (): Promise<string> => {
           const { outcome, message } = await deps.doctor.answer({ channelId: command.channel_id, service: parsed.service, windowMs: parsed.windowMs, log });
-          await respond({ response_type: 'ephemeral', replace_original: false, text: message.text, blocks: message.blocks });
+          await respond(ephemeralReply(message));
           return outcome;
         };
         await run(log, deps, 'doctor', job, respond);
@@ -107,15 +106,7 @@ export function registerCommand(app: App, deps: CommandDeps): void {
   });
 }
 
-type WorkKind = 'analyze' | 'doctor' | 'subscribe' | 'unsubscribe' | 'list';
-
-function failedText(kind: WorkKind): string {
-  return kind === 'list' || kind === 'subscribe' || kind === 'unsubscribe'
-    ? `:x: pymem could not ${kind === 'list' ? 'read this channel’s subscriptions' : `${kind} the service`}: its database did not answer or something unexpected failed (logged). Try again in a minute.`
-    : ':x: Something unexpected went wrong on pymem’s side after it started (logged). Run the command again in a minute.';
-}
-
-async function run(log: Logger, deps: CommandDeps, kind: WorkKind, job: () => Promise<string>, respond: RespondFn): Promise<void> {
+async function run(log: Logger, deps: CommandDeps, kind: CommandWork, job: () => Promise<string>, respond: RespondFn): Promise<void> {
   try {
     const outcome = await job();
     deps.telemetry.commandHandled(outcome === 'denied' ? 'denied' : kind, outcome);
@@ -123,19 +114,15 @@ async function run(log: Logger, deps: CommandDeps, kind: WorkKind, job: () => Pr
     deps.telemetry.commandHandled(kind, 'error');
     log.error({ err: error }, 'slash command failed after the acknowledgement');
     // The requester was told "Analysing…" (or nothing yet, for subscriptions): never leave them waiting.
-    await respond({ response_type: 'ephemeral', replace_original: false, text: failedText(kind) }).catch((replyError: unknown) =>
+    await respond(ephemeralTextReply(commandFailedText(kind))).catch((replyError: unknown) =>
       log.error({ err: replyError }, 'could not tell the requester that the command failed'),
     );
   }
 }
 
-export function ephemeral(message: SlackMessage): { response_type: 'ephemeral'; text: string; blocks: SlackMessage['blocks'] } {
-  return { response_type: 'ephemeral', text: message.text, blocks: message.blocks };
-}
-
 /** Replies only the requester sees, through the request's response_url. */
 export function replyVia(respond: RespondFn): Reply {
   return async (message) => {
-    await respond({ response_type: 'ephemeral', replace_original: false, text: message.text, blocks: message.blocks });
+    await respond(ephemeralReply(message));
   };
 }

@@ -5,11 +5,12 @@ import type { App, BlockAction, RespondFn } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { VerifyService } from '../src/bot/verify';
 import type { BotCommand } from '../src/bot/command';
+import { ACTION_FAILED_TEXT, commandFailedText, unreadableWindowText } from '../src/bot/notices';
 import type { Telemetry } from '../src/observability/telemetry';
-import { noticeMessage } from '../src/slack/blocks';
+import { ephemeralReply, noticeMessage } from '../src/slack/blocks';
+import type { Reply } from '../src/slack/gateway';
 import { parseButtonValue, parseMessageAction } from '../src/slack/payloads';
-import { VERIFY_ACTIONS, verifyingText } from '../src/slack/verify-blocks';
-import { replyVia } from './command';
+import { VERIFY_ACTION_MATCHERS, verifyingText } from '../src/slack/verify-blocks';
 
 export interface VerifyHandlerDeps {
   readonly verify: VerifyService;
@@ -19,8 +20,8 @@ export interface VerifyHandlerDeps {
 
 export function registerVerifyActions(app: App, deps: VerifyHandlerDeps): void {
   for (const [actionId, kind] of [
-    [VERIFY_ACTIONS.verify, 'verify'],
-    [VERIFY_ACTIONS.recheck, 'recheck'],
+    [VERIFY_ACTION_MATCHERS.verify, 'verify'],
+    [VERIFY_ACTION_MATCHERS.recheck, 'recheck'],
   ] as const) {
     app.action<BlockAction>({ type: 'block_actions', action_id: actionId }, async ({ ack, body, action, respond }) => {
       await ack();
@@ -30,7 +31,7 @@ export function registerVerifyActions(app: App, deps: VerifyHandlerDeps): void {
         const where = parseMessageAction(body, action);
         const incidentId = parseButtonValue(action);
         if (!where.ok || incidentId === null) {
-          await reply(noticeMessage(':warning: pymem could not tell which report that button belongs to.')).catch(() => undefined);
+          await reply(noticeMessage(unreadableWindowText(null))).catch(() => undefined);
           deps.telemetry.actionHandled(kind, 'unreadable');
           return;
         }
@@ -40,7 +41,7 @@ export function registerVerifyActions(app: App, deps: VerifyHandlerDeps): void {
       } catch (error) {
         deps.telemetry.actionHandled(kind, 'error');
         log.error({ err: error }, 'verify action failed after the acknowledgement');
-        await reply(noticeMessage(':x: That did not work: something failed on pymem’s side (logged). Try again in a minute.')).catch(() => undefined);
+        await reply(noticeMessage(ACTION_FAILED_TEXT)).catch(() => undefined);
       }
     });
   }
@@ -72,6 +73,13 @@ export async function handleVerifyCommand(
   } catch (error) {
     deps.telemetry.commandHandled('verify', 'error');
     log.error({ err: error }, 'verify failed after the acknowledgement');
-    await reply(noticeMessage(':x: Something unexpected went wrong on pymem’s side after it started (logged). Run the command again in a minute.')).catch(() => undefined);
+    await reply(noticeMessage(commandFailedText('verify'))).catch(() => undefined);
   }
+}
+
+/** Replies only the requester sees, through the request's response_url (as handlers/command.ts does). */
+function replyVia(respond: RespondFn): Reply {
+  return async (message) => {
+    await respond(ephemeralReply(message));
+  };
 }

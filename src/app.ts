@@ -32,6 +32,7 @@ import { boltLogger } from './logging';
 import type { MetricsSource } from './metrics/source';
 import { WebApiGateway } from './slack/web-gateway';
 import type { Store } from './store/store';
+import { AccessGate } from './bot/access-gate';
 import { postedFailureText, type BackendFailure } from './domain/posted-failure';
 
 export interface BotDeps {
@@ -152,7 +153,8 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
   const slack = new WebApiGateway(app.client, telemetry, { retryDeadlineMs: config.slackRetryDeadlineMs });
   const clock = deps.clock ?? Date.now;
   const channels = new ChannelCheck({ slack, logger: deps.logger, now: clock });
-  const access = config.app.access;
+  // One gate for every entry point: reports, re-runs, the doctor, subscriptions and the digest.
+  const access = new AccessGate(config.app.access);
   const showSource = showsSource(config);
   const postedSource = showSource ? source.description : 'the metrics backend';
   const postedFailure = (failure: BackendFailure): string => postedFailureText(failure, { showSource, backendDescription: source.description });
@@ -178,7 +180,7 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
     access,
     links: (ctx) => linksFor(config.app, ctx),
   });
-  const digests = createDigestRunner(config, { ...deps, clock, telemetry, engine, channels }, slack);
+  const digests = createDigestRunner(config, { ...deps, clock, telemetry, engine, channels, access }, slack);
   const subscriptions = new Subscriptions({
     store: deps.store,
     clock,
@@ -197,7 +199,7 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
     showSource,
     postedFailure,
   });
-  const verification = startVerification(config, { engine, store: deps.store, slack, channels, logger: deps.logger, clock, sourceDescription: postedSource, postedFailure, refreshReport: (id) => reports.updater.refresh(id) });
+  const verification = startVerification(config, { engine, store: deps.store, slack, channels, logger: deps.logger, clock, sourceDescription: postedSource, postedFailure, refreshReport: (id) => reports.refreshReport(id), access });
   const handlerDeps = { reports, subscriptions, logger: deps.logger, telemetry };
   registerCommand(app, { ...handlerDeps, doctor, verify: verification.service, maxWindowMs: config.app.analysis.maxWindowMs, defaultWindowMs: config.app.analysis.defaultWindowMs });
   registerVerifyActions(app, { verify: verification.service, logger: deps.logger, telemetry });
@@ -224,7 +226,7 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
   digests.start();
   verification.rechecks.start();
   // After a restart, messages whose last update never reached Slack are drawn again.
-  reports.updater.start(RENDER_SWEEP_MS);
+  reports.start(RENDER_SWEEP_MS);
   return {
     app,
     reports,
@@ -257,7 +259,8 @@ function showsSource(config: BotConfig): boolean {
   return config.app.showSource || config.app.prometheus === null;
 }
 
-type DigestDeps = { readonly store: Store; readonly logger: Logger; readonly engine: AnalysisEngine };
+/** `access` is the bot's gate; without one (the CLI) a gate is built from the config. */
+type DigestDeps = { readonly store: Store; readonly logger: Logger; readonly engine: AnalysisEngine; readonly access?: AccessGate; readonly telemetry?: Telemetry };
 
 export function createDigestService(config: BotConfig, deps: DigestDeps): DigestService {
   return new DigestService({
@@ -269,14 +272,15 @@ export function createDigestService(config: BotConfig, deps: DigestDeps): Digest
     serviceTimeoutMs: config.digest.serviceTimeoutMs,
     showSource: showsSource(config),
     windowMs: DIGEST_WINDOW_MS,
-    access: config.app.access,
+    access: deps.access ?? new AccessGate(config.app.access),
     links: (ctx) => linksFor(config.app, ctx),
+    ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
   });
 }
 
 export function createDigestRunner(
   config: BotConfig,
-  deps: DigestDeps & { readonly clock: () => number; readonly telemetry?: Telemetry; readonly channels: ChannelCheck },
+  deps: DigestDeps & { readonly clock: () => number; readonly channels: ChannelCheck },
   slack: SlackGateway,
 ): DigestRunner {
   const digest = createDigestService(config, deps);

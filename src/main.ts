@@ -1,15 +1,17 @@
 /** `npm start`: the bot; with no Slack tokens set, the local playground. */
 
 import { loadBotConfig, secretsOf, shutdownDeadlineMs, type BotConfig } from './config/bot';
+import { processEnv, startSettings, type StartSettings } from './config/env';
 import { ConfigError } from './config/load';
 import { createLogger } from './logging';
 import { openStore } from './store/open';
 import { startBot } from './app';
 
 async function main(): Promise<number> {
+  const env = processEnv();
   let config: BotConfig;
   try {
-    config = loadBotConfig(process.env);
+    config = loadBotConfig(env);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`pymem: ${error.message}\n`);
@@ -24,12 +26,13 @@ async function main(): Promise<number> {
     process.exit(1);
   });
   if (!config.slack) {
+    const start = startSettings(env);
     // In a production deployment a missing token is a mistake, not a wish for the playground.
-    if (process.env['NODE_ENV'] === 'production' && process.env['PYMEM_PLAYGROUND'] !== 'true') {
+    if (start.production && !start.playgroundForced) {
       process.stderr.write('pymem: SLACK_BOT_TOKEN is not set (NODE_ENV=production, so the local playground stays off; set PYMEM_PLAYGROUND=true to run it anyway)\n');
       return 3;
     }
-    return startLocalPlayground(config);
+    return startLocalPlayground(config, start);
   }
   const store = await openStore(config.database);
   const bot = await startBot(config, { store, logger });
@@ -71,21 +74,21 @@ async function main(): Promise<number> {
  * No Slack tokens: the real bot runs against the built-in Slack stand-in and a local page that
  * looks like a channel, with the demo services (or PROMETHEUS_URL when set). Never both modes.
  */
-async function startLocalPlayground(config: BotConfig): Promise<number> {
+async function startLocalPlayground(config: BotConfig, start: StartSettings): Promise<number> {
   const { startPlayground } = await import('./playground/playground.js');
   const { playgroundHost } = await import('./playground/host-policy.js');
-  const host = playgroundHost(process.env['HOST'] ? config.host : null, process.env['PYMEM_PLAYGROUND_PUBLIC']);
+  const host = playgroundHost(start.hostSet ? config.host : null, start.playgroundPublic);
   if (!host.ok) {
     process.stderr.write(`pymem: ${host.message}\n`);
     return 2;
   }
-  const port = process.env['PORT'] ? config.port : undefined;
+  const port = start.portSet ? config.port : undefined;
   const playground = await startPlayground({
     host: host.host,
     ...(port !== undefined ? { port } : {}),
     prometheusUrl: config.demo ? null : (config.app.prometheus?.url ?? null),
-    ...(config.database.kind === 'sqlite' && process.env['DATABASE_URL'] ? { databasePath: config.database.path } : {}),
-    env: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && e[0].startsWith('PYMEM_') && e[0] !== 'PYMEM_DEMO')),
+    ...(config.database.kind === 'sqlite' && start.databaseSet ? { databasePath: config.database.path } : {}),
+    env: start.playgroundEnv,
   });
   const source = config.app.prometheus && !config.demo ? `Prometheus at ${config.app.prometheus.url}` : 'the built-in demo services';
   process.stdout.write(`pymem playground (no Slack tokens set, so Slack is simulated; data from ${source}): open ${playground.url}\n`);

@@ -5,7 +5,7 @@
  */
 
 import type { DigestChartOptions, DigestPanelInput } from '../charts/digest-spec';
-import type { MeasureRequest, MeasureResult } from '../digest/measure';
+import type { MeasureRequest, MeasureResult } from './measure';
 import type { AnalysisDeps } from './analyze-service';
 import {
   digestChartJob,
@@ -18,9 +18,11 @@ import {
   type JobContext,
   type ReportJobInput,
   type ReportJobOutput,
+  verifyJob,
+  type VerifyJobInput,
+  type VerifyJobOutput,
 } from './jobs';
 import { TaskScheduler, type JobPriority, type SchedulerStats } from './scheduler';
-import { verifyJob, type VerifyEngine, type VerifyJobInput, type VerifyJobOutput } from './verify-service';
 
 export interface EngineStats extends SchedulerStats {
   /** Threads computing (0: the calling thread). */
@@ -46,6 +48,12 @@ export interface AnalysisEngine {
   stats(): EngineStats;
   /** Refuses new jobs, drops waiting ones, lets running ones finish (at most `timeoutMs`). */
   close(timeoutMs?: number): Promise<void>;
+}
+
+/** Where verification jobs run: the bot's thread pool, or inline. */
+export interface VerifyEngine {
+  /** Fetch, compare before and after, and draw the chart (interactive priority). */
+  verify(input: VerifyJobInput, options?: { readonly signal?: AbortSignal }): Promise<VerifyJobOutput>;
 }
 
 /** This thread's renderers, loaded on first use (canvas is heavy to load, and a dry run never draws). */

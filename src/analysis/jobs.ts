@@ -12,10 +12,10 @@ import type { DoctorProbe } from '../domain/doctor';
 import type { Fleet } from '../domain/fleet';
 import type { ServiceSeries } from '../domain/series';
 import { isMetricsError, type MetricsErrorCode } from '../metrics/errors';
-import { measureService, type MeasureRequest, type MeasureResult } from '../digest/measure';
-import type { Verification } from '../domain/verify';
+import { measureService, type MeasureRequest, type MeasureResult } from './measure';
 import { analyzeService, type AnalysisDeps } from './analyze-service';
-import { verifyJob, type VerifyJobInput, type VerifyJobOutput } from './verify-service';
+import { verifyService, type VerifyResult } from './verify-service';
+import type { SinceChoice, Verification, VerifyProblem } from '../domain/verify';
 
 export interface ReportJobInput {
   /** Already validated with parseServiceName. */
@@ -140,4 +140,48 @@ export function measureJob({ analysis }: JobContext, input: MeasureRequest): Pro
 
 export function digestChartJob({ charts }: JobContext, input: DigestChartInput): Promise<Buffer> {
   return charts.digest(input.panels, input.options);
+}
+
+/** A verification as a job: plain data in and out, so it can run on a worker thread. */
+export interface VerifyJobInput {
+  readonly service: string;
+  readonly endMs: number;
+  readonly windowMs: number;
+  readonly since: SinceChoice;
+  /** Time limit for fetching the series from the backend. */
+  readonly timeoutMs: number;
+  /** Draw the before/after chart. */
+  readonly chart: boolean;
+}
+
+export type VerifyJobOutput =
+  | { readonly status: 'verified'; readonly verification: Verification; readonly png: Uint8Array | null; readonly chartError: string | null }
+  | { readonly status: 'insufficient-data'; readonly reason: VerifyProblem; readonly message: string }
+  | { readonly status: 'failed'; readonly failure: JobFailure };
+
+
+
+/** Fetch, compare before and after the change, and draw the before/after chart (issue 13). */
+export async function verifyJob({ analysis, charts }: JobContext, input: VerifyJobInput): Promise<VerifyJobOutput> {
+  let result: VerifyResult;
+  try {
+    result = await verifyService(analysis, {
+      service: input.service,
+      endMs: input.endMs,
+      windowMs: input.windowMs,
+      since: input.since,
+      signal: AbortSignal.timeout(input.timeoutMs),
+    });
+  } catch (error) {
+    if (isMetricsError(error)) return { status: 'failed', failure: { kind: 'metrics', code: error.code, message: error.message } };
+    return { status: 'failed', failure: { kind: 'internal', message: error instanceof Error ? (error.stack ?? error.message) : String(error) } };
+  }
+  if (result.status === 'insufficient-data') return result;
+  if (!input.chart) return { status: 'verified', verification: result.verification, png: null, chartError: null };
+  try {
+    const png = await charts.verify(result.verification, result.fleet, analysis.timeZone);
+    return { status: 'verified', verification: result.verification, png, chartError: null };
+  } catch (error) {
+    return { status: 'verified', verification: result.verification, png: null, chartError: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+  }
 }

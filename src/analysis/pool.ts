@@ -11,12 +11,13 @@ import { join } from 'node:path';
 import 'canvas';
 import { Piscina } from 'piscina';
 import { DEFAULT_MAX_PANELS, type DigestChartOptions, type DigestPanelInput } from '../charts/digest-spec';
-import type { MeasureRequest, MeasureResult } from '../digest/measure';
-import { panelsToDraw, type AnalysisEngine, type EngineStats, type JobOptions } from './engine';
+import type { MeasureRequest, MeasureResult } from './measure';
+import { panelsToDraw, type AnalysisEngine, type EngineStats, type JobOptions, type VerifyEngine } from './engine';
 import type { DoctorJobInput, DoctorJobOutput, Job, JobResult, ReportJobInput, ReportJobOutput } from './jobs';
 import { TaskScheduler, type JobPriority } from './scheduler';
+import { toBuffer } from './bytes';
 import type { AnalysisSpec } from './source';
-import type { VerifyEngine, VerifyJobInput, VerifyJobOutput } from './verify-service';
+import type { VerifyJobInput, VerifyJobOutput } from './jobs';
 
 export interface PoolOptions {
   /** Worker threads. */
@@ -131,9 +132,4 @@ export class WorkerPoolEngine implements AnalysisEngine, VerifyEngine {
       signal,
     );
   }
-}
-
-/** A Buffer crosses a thread boundary as a plain Uint8Array; view the same bytes as a Buffer again. */
-export function toBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -2,7 +2,7 @@
 
 import type { Logger } from 'pino';
 import type { AnalysisEngine } from '../analysis/engine';
-import { accessAllows, deniedText, type AccessPolicy } from '../domain/access';
+import { AccessGate } from './access-gate';
 import { doctorReport, type DoctorProbe, type QueryCount } from '../domain/doctor';
 import { doctorMessage, noticeMessage, type SlackMessage } from '../slack/blocks';
 import type { Telemetry } from '../observability/telemetry';
@@ -15,7 +15,8 @@ export interface DoctorDeps {
   readonly defaultWindowMs: number;
   /** Time limit for all of the probe's queries together. */
   readonly timeoutMs: number;
-  readonly access?: AccessPolicy | null;
+  /** Which channels may see which services; everything is allowed when absent. */
+  readonly access?: AccessGate;
   readonly telemetry?: Telemetry;
   /**
    * Whether the reply may name the backend and quote its refusals (`report.showSource`); when
@@ -43,9 +44,10 @@ export class DoctorService {
   async answer(request: DoctorRequest): Promise<{ readonly outcome: DoctorOutcome; readonly message: SlackMessage }> {
     const { service, log } = request;
     // The doctor shows a service's metrics: the same access list as an analysis applies.
-    if (!accessAllows(this.deps.access ?? null, request.channelId, service)) {
+    const access = (this.deps.access ?? AccessGate.open).check(request.channelId, service);
+    if (!access.allowed) {
       log.warn({ channelId: request.channelId, service }, 'service not allowed in this channel');
-      return { outcome: 'denied', message: noticeMessage(`:no_entry: ${deniedText(service, request.channelId)}`) };
+      return { outcome: 'denied', message: access.message };
     }
     const windowMs = request.windowMs ?? this.deps.defaultWindowMs;
     const output = await this.deps.engine.doctor({ service, windowMs, endMs: this.deps.clock(), timeoutMs: this.deps.timeoutMs });

@@ -19,6 +19,7 @@ import type { IncidentRecord, Store } from '../store/store';
 import { SlackCallError, type SlackGateway } from '../slack/gateway';
 import { z } from 'zod';
 import { reportMessage } from '../slack/blocks';
+import { noTelemetry, type Telemetry } from '../observability/telemetry';
 
 interface Pass {
   dirty: boolean;
@@ -35,6 +36,8 @@ export interface UpdaterDeps {
   /** First pause before trying a failed update again, ms; it doubles up to maxRetryDelayMs. */
   readonly retryDelayMs?: number;
   readonly maxRetryDelayMs?: number;
+  /** Told how many messages wait for a retry whenever that changes. */
+  readonly telemetry?: Telemetry;
 }
 
 /** Slack's answers after which updating this message can never work: stop trying. */
@@ -120,16 +123,12 @@ export class MessageUpdater {
     for (const timer of this.unresolved.values()) clearTimeout(timer);
     this.retries.clear();
     this.unresolved.clear();
+    this.countRetries();
   }
 
-  /** Refreshes still running (for graceful shutdown and tests). */
+  /** Resolves when the refreshes running now have finished (graceful shutdown waits for it). */
   async idle(): Promise<void> {
     await Promise.allSettled([...this.running.values()].map((p) => p.done));
-  }
-
-  /** Incidents waiting for a retry (for tests). */
-  pendingRetries(): string[] {
-    return [...this.retries.keys()];
   }
 
   private async loop(incidentId: string, pass: Pass): Promise<void> {
@@ -196,12 +195,19 @@ export class MessageUpdater {
     }, delay);
     timer.unref();
     this.retries.set(incidentId, { timer, attempt });
+    this.countRetries();
   }
 
   private clearRetry(incidentId: string): void {
     const pending = this.retries.get(incidentId);
-    if (pending) clearTimeout(pending.timer);
+    if (!pending) return;
+    clearTimeout(pending.timer);
     this.retries.delete(incidentId);
+    this.countRetries();
+  }
+
+  private countRetries(): void {
+    (this.deps.telemetry ?? noTelemetry).reportUpdatesWaiting(this.retries.size);
   }
 
   private delay(attempt: number): number {

@@ -77,6 +77,33 @@ export function doctorFailedText(service: string, failure: { readonly kind: 'met
     : `:x: Something unexpected went wrong while checking the metrics for \`${service}\` (logged). Try again in a minute.`;
 }
 
+/** A command pymem could not parse: the parser's reason and where to find the syntax (under the name the workspace uses). */
+export function invalidCommandText(reason: string, commandName: string): string {
+  return `:warning: ${escapeMrkdwn(reason)} Try \`${commandName} help\`.`;
+}
+
+export type CommandWork = 'analyze' | 'doctor' | 'verify' | 'subscribe' | 'unsubscribe' | 'list';
+
+/** A command failed after its acknowledgement, for a reason pymem did not foresee. */
+export function commandFailedText(kind: CommandWork): string {
+  return kind === 'list' || kind === 'subscribe' || kind === 'unsubscribe'
+    ? `:x: pymem could not ${kind === 'list' ? 'read this channel’s subscriptions' : `${kind} the service`}: its database did not answer or something unexpected failed (logged). Try again in a minute.`
+    : ':x: Something unexpected went wrong on pymem’s side after it started (logged). Run the command again in a minute.';
+}
+
+/** A click failed after its acknowledgement, for a reason pymem did not foresee. */
+export const ACTION_FAILED_TEXT = ':x: That did not work: something failed on pymem’s side (logged). Try again in a minute.';
+
+/** A checklist click whose payload pymem could not read; `reason` says which part. */
+export function unreadableClickText(reason: string): string {
+  return `:warning: pymem could not read that click (${reason}).`;
+}
+
+/** A "change window" choice pymem could not act on: the window's own problem, or an unknown report when `windowError` is null. */
+export function unreadableWindowText(windowError: string | null): string {
+  return `:warning: ${windowError ?? 'pymem could not tell which report that was'}.`;
+}
+
 /** A fix verification (issue 13) could not be carried out: what failed, and what to do. */
 export function verifyFailedText(service: string, failure: { readonly kind: 'metrics'; readonly posted: string } | { readonly kind: 'internal' }): string {
   return failure.kind === 'metrics'

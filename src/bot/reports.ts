@@ -10,14 +10,14 @@
 import type { Logger } from 'pino';
 import type { AnalysisEngine } from '../analysis/engine';
 import type { ReportJobOutput } from '../analysis/jobs';
-import { toBuffer } from '../analysis/pool';
+import { toBuffer } from '../analysis/bytes';
 import { SchedulerError } from '../analysis/scheduler';
 import { SharedResults, SharedResultsError } from '../analysis/shared-results';
 import { STEP_TITLES, type ChecklistStepId } from '../domain/checklist';
 import { formatDuration, formatWindow } from '../domain/format';
 import type { LinkContext, Links } from '../domain/links';
 import type { StoredReport } from '../domain/report';
-import { accessAllows, deniedText, type AccessPolicy } from '../domain/access';
+import { AccessGate } from './access-gate';
 import type { MetricsErrorCode } from '../metrics/errors';
 import { noTelemetry, type Telemetry } from '../observability/telemetry';
 import { insufficientDataMessage, noticeMessage, rerunMessage, reportMessage, type SlackMessage } from '../slack/blocks';
@@ -64,7 +64,8 @@ export interface ReportDeps {
   readonly updateRetryDelayMs?: number;
   readonly telemetry?: Telemetry;
   /** Which channel may query which services; null for no restriction. */
-  readonly access?: AccessPolicy | null;
+  /** Which channels may see which services; everything is allowed when absent. */
+  readonly access?: AccessGate;
   /** The dashboard and runbook links for a service and window; none when absent. */
   readonly links?: (ctx: LinkContext) => Links | null;
 }
@@ -133,7 +134,8 @@ const AFTER_FETCH_ALLOWANCE_MS = 5_000;
 type Requester = { readonly reply: Reply; readonly channelId: string; readonly userId: string; readonly log: Logger };
 
 export class ReportService {
-  readonly updater: MessageUpdater;
+  /** Brings report messages up to date with the stored checklist (ticks, retries, sweeps). */
+  private readonly updater: MessageUpdater;
   private readonly posted: (failure: { readonly code: MetricsErrorCode; readonly message: string }) => string;
   private readonly telemetry: Telemetry;
   /** Aborted on shutdown: analyses still running give up and tell their requester. */
@@ -149,6 +151,7 @@ export class ReportService {
       slack: deps.slack,
       logger: deps.logger,
       digestsAvailable: deps.digestsAvailable,
+      telemetry: this.telemetry,
       ...(deps.updateRetryDelayMs !== undefined ? { retryDelayMs: deps.updateRetryDelayMs } : {}),
     });
     this.results = new SharedResults<SharedReport>({
@@ -161,6 +164,24 @@ export class ReportService {
     });
   }
 
+  /**
+   * Draws again, now and every `sweepIntervalMs`, the report messages whose last update did not reach
+   * Slack (after a restart too: the store knows which).
+   */
+  start(sweepIntervalMs: number): void {
+    this.updater.start(sweepIntervalMs);
+  }
+
+  /** Resolves when the message updates running now have finished (the last step of a drain). */
+  idle(): Promise<void> {
+    return this.updater.idle();
+  }
+
+  /** Draws an incident's report message again from the store (a fix verification changed its header). */
+  refreshReport(incidentId: string): Promise<void> {
+    return this.updater.refresh(incidentId);
+  }
+
   /** Waits up to `graceMs` for work in progress, then cancels what is left and waits for it to reply. */
   async drain(graceMs: number): Promise<void> {
     const settle = Promise.allSettled([...this.inFlight]);
@@ -169,7 +190,7 @@ export class ReportService {
       this.stopping.abort();
       await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => setTimeout(r, 2_000).unref())]);
     }
-    await this.updater.idle();
+    await this.idle();
     this.updater.stop();
   }
 
@@ -210,9 +231,10 @@ export class ReportService {
       log.info({ deliveryKey: request.deliveryKey }, 'duplicate slash command ignored');
       return 'duplicate';
     }
-    if (!accessAllows(this.deps.access ?? null, request.channelId, request.service)) {
+    const access = (this.deps.access ?? AccessGate.open).check(request.channelId, request.service);
+    if (!access.allowed) {
       log.warn({ channelId: request.channelId, service: request.service }, 'service not allowed in this channel');
-      await this.safeReply(who, noticeMessage(`:no_entry: ${deniedText(request.service, request.channelId)}`));
+      await this.safeReply(who, access.message);
       return 'denied';
     }
     // Before any work: no analysis, chart or incident for a message that could never be posted.
@@ -285,8 +307,9 @@ export class ReportService {
       await this.safeReply(who, noticeMessage('This report is not in pymem’s records any more, so it cannot be re-run. Run `/pymem &lt;service&gt;` again.'));
       return 'unknown-message';
     }
-    if (!accessAllows(this.deps.access ?? null, request.channelId, incident.service)) {
-      await this.safeReply(who, noticeMessage(`:no_entry: ${deniedText(incident.service, request.channelId)}`));
+    const access = (this.deps.access ?? AccessGate.open).check(request.channelId, incident.service);
+    if (!access.allowed) {
+      await this.safeReply(who, access.message);
       return 'denied';
     }
     const hint: ChannelHint = { channelId: request.channelId };

@@ -1,11 +1,11 @@
 /** /pymem subscribe | unsubscribe | list, and the report's subscribe button. */
 
 import type { Store } from '../store/store';
-import { accessAllows, deniedText, type AccessPolicy } from '../domain/access';
+import { AccessGate } from './access-gate';
 import { noticeMessage, type SlackMessage } from '../slack/blocks';
 import { subscriptionListMessage, subscriptionMessage } from '../slack/digest-blocks';
 import { cannotPostText, type ChannelHint } from '../slack/postability';
-import { describeSchedule, type DigestSchedule } from '../digest/digest-runner';
+import { describeSchedule, type DigestSchedule } from '../config/schedule';
 import { formatTime } from '../domain/format';
 import type { ChannelCheck } from './channel-check';
 
@@ -18,7 +18,8 @@ export interface SubscriptionDeps {
   readonly knownServices: () => readonly string[] | null;
   /** Whether pymem can post in a channel: checked before a subscription is confirmed. */
   readonly channels: ChannelCheck;
-  readonly access?: AccessPolicy | null;
+  /** Which channels may see which services; everything is allowed when absent. */
+  readonly access?: AccessGate;
 }
 
 export class Subscriptions {
@@ -26,7 +27,8 @@ export class Subscriptions {
 
   /** Adds the service to the channel's digest, once pymem knows it can post there; resumes a paused channel. */
   async subscribe(channelId: string, service: string, userId: string, channelName: string | null = null): Promise<SlackMessage> {
-    if (!accessAllows(this.deps.access ?? null, channelId, service)) return noticeMessage(`:no_entry: ${deniedText(service, channelId)}`);
+    const access = (this.deps.access ?? AccessGate.open).check(channelId, service);
+    if (!access.allowed) return access.message;
     const known = this.deps.knownServices();
     if (known && !known.includes(service)) {
       return noticeMessage(`:warning: There is no service called \`${service}\` here; known ones: ${known.map((s) => `\`${s}\``).join(', ')}.`);

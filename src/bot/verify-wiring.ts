@@ -2,11 +2,12 @@
 
 import type { Logger } from 'pino';
 import type { AnalysisEngine } from '../analysis/engine';
-import type { VerifyEngine } from '../analysis/verify-service';
+import type { VerifyEngine } from '../analysis/engine';
 import type { BotConfig } from '../config/bot';
 import type { MetricsErrorCode } from '../metrics/errors';
 import type { SlackGateway } from '../slack/gateway';
 import type { Store } from '../store/store';
+import type { AccessGate } from './access-gate';
 import type { ChannelCheck } from './channel-check';
 import { RecheckRunner } from './recheck-runner';
 import { VerifyService } from './verify';
@@ -21,6 +22,8 @@ export interface VerificationWiring {
   readonly sourceDescription: string;
   readonly postedFailure: (failure: { readonly code: MetricsErrorCode; readonly message: string }) => string;
   readonly refreshReport: (incidentId: string) => Promise<void>;
+  /** The bot's one access gate. */
+  readonly access: AccessGate;
 }
 
 /** Due re-checks are looked for this often at most; more often with a short digest lease (tests). */
@@ -40,7 +43,7 @@ export function startVerification(config: BotConfig, deps: VerificationWiring): 
     defaultWindowMs: config.app.analysis.defaultWindowMs,
     maxWindowMs: config.app.analysis.maxWindowMs,
     refreshReport: deps.refreshReport,
-    access: config.app.access,
+    access: deps.access,
     postedFailure: deps.postedFailure,
   });
   // Re-checks are claimed like digests: the same replica name and lease.

@@ -6,9 +6,9 @@
  */
 
 import type { Logger } from 'pino';
-import { toBuffer } from '../analysis/pool';
-import type { VerifyEngine, VerifyJobOutput } from '../analysis/verify-service';
-import { accessAllows, deniedText, type AccessPolicy } from '../domain/access';
+import { toBuffer } from '../analysis/bytes';
+import type { VerifyEngine } from '../analysis/engine';
+import type { VerifyJobOutput } from '../analysis/jobs';
 import type { MetricsErrorCode } from '../metrics/errors';
 import { MIN_BEFORE_MS, type SinceChoice, type Verification } from '../domain/verify';
 import { noticeMessage, type SlackMessage } from '../slack/blocks';
@@ -17,6 +17,7 @@ import { postWithImage } from '../slack/post-with-image';
 import { cannotPostText, CANNOT_POST_CODES, reasonFromError } from '../slack/postability';
 import { RECHECK_AFTER_MS, recheckScheduledText, verificationMessage, verifyingText } from '../slack/verify-blocks';
 import type { IncidentRecord, ScheduledCheck, Store } from '../store/store';
+import { AccessGate } from './access-gate';
 import type { ChannelCheck } from './channel-check';
 import { resolveSince, type SinceText } from './command';
 import { storeUnavailableText, verifyFailedText, verifyPostFailedText } from './notices';
@@ -36,7 +37,8 @@ export interface VerifyDeps {
   readonly maxWindowMs: number;
   /** Redraws the report message (its header shows the latest verdict). */
   readonly refreshReport: (incidentId: string) => Promise<void>;
-  readonly access?: AccessPolicy | null;
+  /** Which channel may see which service: the bot's one gate; open when absent. */
+  readonly access?: AccessGate;
   /** What the channel is told when the backend failed (see ReportDeps.postedFailure). */
   readonly postedFailure?: (failure: { readonly code: MetricsErrorCode; readonly message: string }) => string;
 }
@@ -114,8 +116,9 @@ export class VerifyService {
     } catch (error) {
       return this.storeFailed(who, request.service, error);
     }
-    if (!accessAllows(this.deps.access ?? null, request.channelId, request.service)) {
-      await this.safeReply(who, noticeMessage(`:no_entry: ${deniedText(request.service, request.channelId)}`));
+    const access = (this.deps.access ?? AccessGate.open).check(request.channelId, request.service);
+    if (!access.allowed) {
+      await this.safeReply(who, access.message);
       return 'denied';
     }
     if (incident === null) {
@@ -182,8 +185,9 @@ export class VerifyService {
       await this.safeReply(who, noticeMessage('pymem has no record of this report any more, so it cannot verify against it. Run `/pymem &lt;service&gt;` for a fresh one.'));
       return 'no-report';
     }
-    if (!accessAllows(this.deps.access ?? null, request.channelId, incident.service)) {
-      await this.safeReply(who, noticeMessage(`:no_entry: ${deniedText(incident.service, request.channelId)}`));
+    const access = (this.deps.access ?? AccessGate.open).check(request.channelId, incident.service);
+    if (!access.allowed) {
+      await this.safeReply(who, access.message);
       return 'denied';
     }
     return incident;

@@ -1,6 +1,7 @@
 /** The `pymem` command line. */
 
-import { ConfigError, type Env } from '../config/load';
+import { processEnv, type Env } from '../config/env';
+import { ConfigError } from '../config/load';
 import { ANALYZE_USAGE, runAnalyzeCommand } from './analyze-command';
 import { DOCTOR_USAGE, runDoctorCommand } from './doctor-command';
 import { VERIFY_USAGE, runVerifyCommand } from './verify-command';
@@ -35,7 +36,7 @@ ${DIGEST_USAGE}
 Exit codes: 0 diagnosed, 2 bad usage, 3 bad configuration, 4 metrics backend failed, 5 no usable data.
 `;
 
-export async function main(argv: readonly string[], env: Env = process.env, io: CliIo = processIo): Promise<number> {
+export async function main(argv: readonly string[], env: Env = processEnv(), io: CliIo = processIo): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {

@@ -11,12 +11,13 @@ import { checkTemplate, TemplateError } from '../domain/promql-template';
 import { parseServiceName } from '../domain/service-name';
 import type { AccessPolicy } from '../domain/access';
 import { SLACK_LIMITS } from '../slack/limits';
-import { DETECTION_ORDER, PRESET_IDS, PRESETS, isPresetId, type PresetId } from './presets';
+import { DETECTION_ORDER, PRESET_IDS, PRESETS, isPresetId, type PresetId } from '../domain/presets';
 import { checkCaPem, headerProblems, tenantProblem } from './backend-checks';
 import { DEFAULT_QUERIES, type BackendAuth, type CaBundle, type PrometheusSettings, type QueryTemplates, type ServiceSettings, type SourceQueries } from './types';
 import { isTimeZone, parseDurationSetting, parseSize } from './units';
+import { textEnv, type Env, type TextEnv } from './env';
 
-export type Env = Readonly<Record<string, string | undefined>>;
+export type { Env };
 
 export interface AnalysisSettings {
   readonly defaultWindowMs: number;
@@ -174,8 +175,8 @@ type FileConfig = z.infer<typeof fileSchema>;
 /** Reads and validates everything; returns the config or throws one ConfigError listing every problem. */
 export function loadConfig(options: LoadOptions): AppConfig {
   const issues: string[] = [];
-  const env = options.env;
-  const path = options.configPath ?? nonEmpty(env['PYMEM_CONFIG']);
+  const env = textEnv(options.env);
+  const path = options.configPath ?? env.PYMEM_CONFIG;
   const file = path ? readConfigFile(path, options.readFile ?? ((p) => readFileSync(p, 'utf8')), issues) : {};
   const where = (key: string): string => `${path ?? 'config file'}: ${key}`;
 
@@ -195,7 +196,7 @@ export function loadConfig(options: LoadOptions): AppConfig {
     services[name] = { source: resolveSource(raw.source, `${key}.source`, issues), queries: own, limitBytes, workersPerInstance: raw.workersPerInstance ?? null, links: ownLinks };
   }
 
-  const prometheus = resolvePrometheus(options, file, where, issues);
+  const prometheus = resolvePrometheus(options, env, file, where, issues);
   const analysis = resolveAnalysis(env, file, where, issues);
   const digest = resolveDigestFile(file, where, issues);
   const access = resolveAccess(file, where, issues);
@@ -316,14 +317,14 @@ function resolveLinks(raw: FileConfig['links'], service: string | null, key: str
 
 function resolvePrometheus(
   options: LoadOptions,
+  env: TextEnv,
   file: FileConfig,
   where: (key: string) => string,
   issues: string[],
 ): PrometheusSettings | null {
-  const env = options.env;
   const fileProm = file.prometheus ?? {};
-  const urlSource = options.prometheusUrl !== undefined ? '--prometheus' : nonEmpty(env['PROMETHEUS_URL']) ? 'PROMETHEUS_URL' : where('prometheus.url');
-  const url = options.prometheusUrl ?? nonEmpty(env['PROMETHEUS_URL']) ?? fileProm.url;
+  const urlSource = options.prometheusUrl !== undefined ? '--prometheus' : env.PROMETHEUS_URL ? 'PROMETHEUS_URL' : where('prometheus.url');
+  const url = options.prometheusUrl ?? env.PROMETHEUS_URL ?? fileProm.url;
   if (url === undefined) return null;
   if (!isHttpUrl(url)) {
     issues.push(`${urlSource}: expected an http(s) URL such as http://prometheus:9090, got ${JSON.stringify(redactUserInfo(url))}`);
@@ -332,16 +333,16 @@ function resolvePrometheus(
     issues.push(`${urlSource}: the URL cannot carry a query string or fragment (${JSON.stringify(redactUserInfo(url))}); give only scheme, host, port and any path prefix, such as https://mimir:8080/prometheus`);
   }
 
-  const timeoutRaw = nonEmpty(env['PROMETHEUS_TIMEOUT']) ?? fileProm.timeout;
+  const timeoutRaw = env.PROMETHEUS_TIMEOUT ?? fileProm.timeout;
   const timeoutMs = timeoutRaw === undefined ? DEFAULTS.timeoutMs : parseDurationSetting(timeoutRaw);
   if (timeoutMs === null) {
-    const key = nonEmpty(env['PROMETHEUS_TIMEOUT']) ? 'PROMETHEUS_TIMEOUT' : where('prometheus.timeout');
+    const key = env.PROMETHEUS_TIMEOUT ? 'PROMETHEUS_TIMEOUT' : where('prometheus.timeout');
     issues.push(`${key}: expected a duration such as 15s or 1m, got ${JSON.stringify(timeoutRaw)}`);
   }
 
   const auth = resolveAuth(env, fileProm, where, issues);
-  const tenantKey = nonEmpty(env['PROMETHEUS_TENANT']) ? 'PROMETHEUS_TENANT' : where('prometheus.tenant');
-  const tenantRaw = nonEmpty(env['PROMETHEUS_TENANT']) ?? fileProm.tenant;
+  const tenantKey = env.PROMETHEUS_TENANT ? 'PROMETHEUS_TENANT' : where('prometheus.tenant');
+  const tenantRaw = env.PROMETHEUS_TENANT ?? fileProm.tenant;
   const tenantIssue = tenantRaw === undefined ? null : tenantProblem(tenantRaw);
   if (tenantIssue !== null) issues.push(`${tenantKey}: ${tenantIssue}`);
   const tenant = tenantRaw === undefined || tenantIssue !== null ? null : tenantRaw;
@@ -369,15 +370,15 @@ function resolvePrometheus(
 
 /** Reads and checks the private CA file, when one is set. */
 function resolveCa(
-  env: Env,
+  env: TextEnv,
   fileProm: NonNullable<FileConfig['prometheus']>,
   url: string,
   where: (key: string) => string,
   issues: string[],
   options: LoadOptions,
 ): CaBundle | null {
-  const key = nonEmpty(env['PROMETHEUS_CA_FILE']) ? 'PROMETHEUS_CA_FILE' : where('prometheus.caFile');
-  const path = nonEmpty(env['PROMETHEUS_CA_FILE']) ?? nonEmpty(fileProm.caFile);
+  const key = env.PROMETHEUS_CA_FILE ? 'PROMETHEUS_CA_FILE' : where('prometheus.caFile');
+  const path = env.PROMETHEUS_CA_FILE ?? nonEmpty(fileProm.caFile);
   if (path === undefined) return null;
   if (isHttpUrl(url) && !/^https:/i.test(url)) {
     issues.push(`${key}: a CA file is only used for https:// URLs, and the backend URL is http://; use https:// or remove the CA file`);
@@ -400,10 +401,10 @@ function resolveCa(
   return { source: `${key} (${path})`, pem: checked.pem };
 }
 
-function resolveAuth(env: Env, fileProm: NonNullable<FileConfig['prometheus']>, where: (key: string) => string, issues: string[]): BackendAuth {
-  const token = nonEmpty(env['PROMETHEUS_BEARER_TOKEN']) ?? fileProm.bearerToken;
-  const username = nonEmpty(env['PROMETHEUS_USERNAME']) ?? fileProm.basicAuth?.username;
-  const password = nonEmpty(env['PROMETHEUS_PASSWORD']) ?? fileProm.basicAuth?.password;
+function resolveAuth(env: TextEnv, fileProm: NonNullable<FileConfig['prometheus']>, where: (key: string) => string, issues: string[]): BackendAuth {
+  const token = env.PROMETHEUS_BEARER_TOKEN ?? fileProm.bearerToken;
+  const username = env.PROMETHEUS_USERNAME ?? fileProm.basicAuth?.username;
+  const password = env.PROMETHEUS_PASSWORD ?? fileProm.basicAuth?.password;
   if (token !== undefined && (username !== undefined || password !== undefined)) {
     issues.push('PROMETHEUS_BEARER_TOKEN: set either a bearer token or a username and password for the metrics backend, not both');
     return { kind: 'none' };
@@ -420,14 +421,14 @@ function resolveAuth(env: Env, fileProm: NonNullable<FileConfig['prometheus']>, 
   return { kind: 'none' };
 }
 
-function resolveAnalysis(env: Env, file: FileConfig, where: (key: string) => string, issues: string[]): AnalysisSettings {
+function resolveAnalysis(env: TextEnv, file: FileConfig, where: (key: string) => string, issues: string[]): AnalysisSettings {
   const fileAnalysis = file.analysis ?? {};
-  const zoneKey = nonEmpty(env['PYMEM_TZ']) ? 'PYMEM_TZ' : where('analysis.timeZone');
-  const timeZone = nonEmpty(env['PYMEM_TZ']) ?? fileAnalysis.timeZone ?? 'UTC';
+  const zoneKey = env.PYMEM_TZ ? 'PYMEM_TZ' : where('analysis.timeZone');
+  const timeZone = env.PYMEM_TZ ?? fileAnalysis.timeZone ?? 'UTC';
   if (!isTimeZone(timeZone)) issues.push(`${zoneKey}: unknown time zone ${JSON.stringify(timeZone)}; use an IANA name such as Europe/Berlin or UTC`);
 
-  const windowKey = nonEmpty(env['PYMEM_DEFAULT_WINDOW']) ? 'PYMEM_DEFAULT_WINDOW' : where('analysis.window');
-  const windowRaw = nonEmpty(env['PYMEM_DEFAULT_WINDOW']) ?? fileAnalysis.window;
+  const windowKey = env.PYMEM_DEFAULT_WINDOW ? 'PYMEM_DEFAULT_WINDOW' : where('analysis.window');
+  const windowRaw = env.PYMEM_DEFAULT_WINDOW ?? fileAnalysis.window;
   const defaultWindowMs = windowRaw === undefined ? DEFAULTS.defaultWindowMs : parseDurationSetting(windowRaw);
   if (defaultWindowMs === null) issues.push(`${windowKey}: expected a duration such as 6h or 1d, got ${JSON.stringify(windowRaw)}`);
 

@@ -24,3 +24,15 @@ export function cronProblem(expression: string): string | null {
   if (result.valid) return null;
   return result.errors.map((e) => `${e.field}: ${e.message}`).join('; ') || 'not a cron expression';
 }
+
+/** The schedule in words for people ("daily at 08:00 Europe/Berlin"); an unusual expression is quoted as it is. */
+export function describeSchedule(s: DigestSchedule): string {
+  const fields = s.cron.trim().split(/\s+/);
+  const [minute, hour, dom, month, dow] = fields.length === 6 ? fields.slice(1) : fields;
+  if (fields.length >= 5 && /^\d+$/.test(minute ?? '') && /^\d+$/.test(hour ?? '') && dom === '*' && month === '*') {
+    const time = `${hour!.padStart(2, '0')}:${minute!.padStart(2, '0')}`;
+    const days = dow === '*' ? 'daily' : dow === '1-5' ? 'on weekdays' : `on days ${dow}`;
+    return `${days} at ${time} ${s.timeZone}`;
+  }
+  return `on the schedule "${s.cron}" (${s.timeZone})`;
+}

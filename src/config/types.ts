@@ -1,27 +1,8 @@
 /** Resolved, validated settings. Produced by `loadConfig`; everything else only reads them. */
 
-import { PRESETS, type Granularity, type PresetId } from './presets';
+import { PRESETS, type Granularity, type PresetId, type QueryTemplates } from '../domain/presets';
 
-/** PromQL templates with a `$service` placeholder (see domain/promql-template.ts). */
-export interface QueryTemplates {
-  /** One series per worker process, bytes. Required. */
-  readonly memory: string;
-  /** Requests per second for the service; null disables the traffic comparison. */
-  readonly traffic: string | null;
-  /** Job starts per second by job type (label `name`); null when the service runs no jobs. */
-  readonly jobs: string | null;
-  /** Memory budget of all workers together, bytes; null when unknown. */
-  readonly limit: string | null;
-  /** Any series that exists when the service is scraped at all (tells "unknown service" from "no memory metric"). */
-  readonly presence: string | null;
-  /**
-   * Scrape health per target (1 scraped, 0 failed), one series per instance: tells "not scraped"
-   * from "process gone". null disables it; gaps are then inferred from the memory series alone.
-   */
-  readonly up: string | null;
-  /** Container restarts per pod (a counter, e.g. kube-state-metrics'); null when the source has none. */
-  readonly restarts: string | null;
-}
+export type { QueryTemplates };
 
 export type BackendAuth =
   | { readonly kind: 'none' }

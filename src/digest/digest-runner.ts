@@ -10,7 +10,7 @@ import type { DigestSchedule, DigestSettings } from '../config/schedule';
 
 export type { DigestSchedule, DigestSettings };
 import type { Logger } from 'pino';
-import { Limiter } from '../bot/limiter';
+import { Limiter } from '../concurrency/limiter';
 import type { ChannelCheck } from '../bot/channel-check';
 import type { SlackGateway } from '../slack/gateway';
 import { pauseReasonText, reasonFromError, type CannotPostReason } from '../slack/postability';
@@ -47,17 +47,6 @@ export function periodKeyOf(scheduled: Date): string {
 
 export function scheduleKey(s: DigestSchedule): string {
   return `${s.cron} @ ${s.timeZone}`;
-}
-
-export function describeSchedule(s: DigestSchedule): string {
-  const fields = s.cron.trim().split(/\s+/);
-  const [minute, hour, dom, month, dow] = fields.length === 6 ? fields.slice(1) : fields;
-  if (fields.length >= 5 && /^\d+$/.test(minute ?? '') && /^\d+$/.test(hour ?? '') && dom === '*' && month === '*') {
-    const time = `${hour!.padStart(2, '0')}:${minute!.padStart(2, '0')}`;
-    const days = dow === '*' ? 'daily' : dow === '1-5' ? 'on weekdays' : `on days ${dow}`;
-    return `${days} at ${time} ${s.timeZone}`;
-  }
-  return `on the schedule "${s.cron}" (${s.timeZone})`;
 }
 
 export class DigestRunner {

@@ -7,16 +7,17 @@
 import type { Logger } from 'pino';
 import type { AnalysisEngine } from '../analysis/engine';
 import { parseSummary, rankEntries, summarize, withChanges, type DigestEntry } from '../domain/digest';
-import { Limiter } from '../bot/limiter';
+import { Limiter } from '../concurrency/limiter';
 import type { SlackMessage } from '../slack/blocks';
 import { digestMessage } from '../slack/digest-blocks';
 import type { SlackGateway } from '../slack/gateway';
 import { postWithImage } from '../slack/post-with-image';
 import type { Store } from '../store/store';
 import type { DigestPanelInput } from '../charts/digest-spec';
-import { accessAllows, type AccessPolicy } from '../domain/access';
+import { AccessGate } from '../bot/access-gate';
 import type { LinkContext, Links } from '../domain/links';
-import { unmeasuredPanel, type Measurement } from './measure';
+import { noTelemetry, type Telemetry } from '../observability/telemetry';
+import { unmeasuredPanel, type Measurement } from '../analysis/measure';
 
 export type { Measurement };
 
@@ -34,9 +35,12 @@ export interface DigestDeps {
   readonly showSource?: boolean;
   readonly windowMs: number;
   /** Which channel may see which services; null for no restriction. */
-  readonly access?: AccessPolicy | null;
+  /** Which channels may see which services; everything is allowed when absent. */
+  readonly access?: AccessGate;
   /** The dashboard and runbook links for a service and window; none when absent. */
   readonly links?: (ctx: LinkContext) => Links | null;
+  /** Told how many services are being measured whenever that changes. */
+  readonly telemetry?: Telemetry;
 }
 
 export interface ComposedDigest {
@@ -49,8 +53,8 @@ export interface ComposedDigest {
 export const DIGEST_WINDOW_MS = 24 * 3_600_000;
 
 export class DigestService {
-  /** Peak number of services being measured at once, for the benchmark. */
-  peakInFlight = 0;
+  /** Services being measured now, across every measureAll running (one per set of services). */
+  private measuring = 0;
 
   constructor(private readonly deps: DigestDeps) {}
 
@@ -61,8 +65,13 @@ export class DigestService {
     const results = await Promise.all(
       unique.map((service) =>
         limiter.run(async () => {
-          this.peakInFlight = Math.max(this.peakInFlight, limiter.inFlight);
-          return [service, await this.measure(service, endMs)] as const;
+          const telemetry = this.deps.telemetry ?? noTelemetry;
+          telemetry.digestMeasurementsInFlight(++this.measuring);
+          try {
+            return [service, await this.measure(service, endMs)] as const;
+          } finally {
+            telemetry.digestMeasurementsInFlight(--this.measuring);
+          }
         }),
       ),
     );
@@ -146,7 +155,7 @@ export class DigestService {
   }
 
   allowed(channelId: string, service: string): boolean {
-    return accessAllows(this.deps.access ?? null, channelId, service);
+    return (this.deps.access ?? AccessGate.open).allows(channelId, service);
   }
 
   summary(digest: ComposedDigest): unknown {

@@ -4,7 +4,7 @@
  * answers, counted) comes in as data; the CLI and Slack render what this returns.
  */
 
-import { PRESETS, isPresetId } from '../config/presets';
+import { PRESETS, isPresetId } from './presets';
 import type { Granularity, SeriesSource } from './series';
 
 /** How one probed query answered: switched off, a number of series (0: none), or a failure that left the backend usable. */

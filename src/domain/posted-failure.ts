@@ -5,7 +5,19 @@
  * failed and what to do, and the details stay in the logs.
  */
 
-import type { MetricsErrorCode } from '../metrics/errors';
+/** Why a metrics backend failed; src/metrics/errors.ts raises MetricsError with one of these. */
+export type MetricsErrorCode =
+  | 'unreachable'
+  | 'timeout'
+  | 'unauthorized'
+  | 'bad-query'
+  | 'server-error'
+  | 'bad-response'
+  | 'response-too-large'
+  | 'too-many-series'
+  | 'unknown-service'
+  | 'no-series'
+  | 'aborted';
 
 export interface BackendFailure {
   readonly code: MetricsErrorCode;

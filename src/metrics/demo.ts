@@ -1,6 +1,6 @@
 /** MetricsSource over the embedded simulated services: no Prometheus needed. */
 
-import { DETECTION_ORDER, PRESETS } from '../config/presets';
+import { DETECTION_ORDER, PRESETS } from '../domain/presets';
 import type { QueryTemplates } from '../config/types';
 import type { DoctorProbe, PresetProbe, QueryCount } from '../domain/doctor';
 import { renderTemplate } from '../domain/promql-template';

@@ -1,17 +1,9 @@
 /** Failures of a metrics backend, each with a code a handler can switch on and a message a person can act on. */
 
-export type MetricsErrorCode =
-  | 'unreachable'
-  | 'timeout'
-  | 'unauthorized'
-  | 'bad-query'
-  | 'server-error'
-  | 'bad-response'
-  | 'response-too-large'
-  | 'too-many-series'
-  | 'unknown-service'
-  | 'no-series'
-  | 'aborted';
+import type { MetricsErrorCode } from '../domain/posted-failure';
+
+/** The codes are the domain's: what a channel is told depends on them (domain/posted-failure.ts). */
+export type { MetricsErrorCode };
 
 export class MetricsError extends Error {
   override readonly name = 'MetricsError';

@@ -6,7 +6,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import axios, { type AxiosInstance, type AxiosRequestConfig } from 'axios';
 import { TENANT_HEADER } from '../config/backend-checks';
-import { DETECTION_ORDER, PRESETS } from '../config/presets';
+import { DETECTION_ORDER, PRESETS } from '../domain/presets';
 import { DEFAULT_QUERIES, type PrometheusSettings, type ServiceSettings, type SourceQueries } from '../config/types';
 import type { DoctorProbe, PresetProbe, ProbeSelection, QueryCount } from '../domain/doctor';
 import { renderTemplate, TemplateError } from '../domain/promql-template';

@@ -7,8 +7,6 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { MetricsSource } from '../metrics/source';
-import type { Store } from '../store/store';
 import type { PrometheusTelemetry } from './prometheus-metrics';
 
 /** The Socket Mode connection, and since when (ms since the epoch) it is in that state. */
@@ -17,9 +15,17 @@ export interface SocketState {
   readonly sinceMs: number;
 }
 
+/**
+ * What readiness asks of the store and the metrics source: one round trip each. Only that, so this
+ * module depends on no implementation (the Store and MetricsSource interfaces both fit).
+ */
+export interface Pingable {
+  ping(signal?: AbortSignal): Promise<void>;
+}
+
 export interface HealthDeps {
-  readonly store: Store;
-  readonly source: MetricsSource;
+  readonly store: Pingable;
+  readonly source: Pingable;
   readonly telemetry: PrometheusTelemetry;
   readonly shuttingDown: () => boolean;
   /** The Socket Mode connection; null in HTTP mode. */

@@ -20,6 +20,8 @@ export class PrometheusTelemetry implements Telemetry {
   private readonly slackRateLimits: Counter<'method'>;
   private readonly sharing: Counter<'how'>;
   private readonly digests: Counter<'outcome'>;
+  private readonly updatesWaiting: Gauge;
+  private readonly measuring: Gauge;
   private pool: (() => PoolGauges) | null = null;
 
   constructor() {
@@ -83,6 +85,12 @@ export class PrometheusTelemetry implements Telemetry {
       },
     });
     this.digests = new Counter({ name: 'pymem_digest_runs_total', help: 'Channel digests run, by outcome.', labelNames: ['outcome'], registers });
+    this.updatesWaiting = new Gauge({
+      name: 'pymem_report_updates_waiting',
+      help: 'Report messages whose last update failed (Slack or the database) and that wait to be tried again.',
+      registers,
+    });
+    this.measuring = new Gauge({ name: 'pymem_digest_measurements_in_flight', help: 'Services being measured for digests right now.', registers });
   }
 
   commandHandled(kind: CommandKind, outcome: string): void {
@@ -112,6 +120,12 @@ export class PrometheusTelemetry implements Telemetry {
   }
   digestRun(outcome: string): void {
     this.digests.inc({ outcome });
+  }
+  reportUpdatesWaiting(count: number): void {
+    this.updatesWaiting.set(count);
+  }
+  digestMeasurementsInFlight(count: number): void {
+    this.measuring.set(count);
   }
 
   async exposition(): Promise<{ contentType: string; body: string }> {

@@ -16,6 +16,10 @@ export interface Telemetry {
   slackRateLimited(method: string): void;
   analysisShared(how: AnalysisSharing): void;
   digestRun(outcome: string): void;
+  /** Report messages whose last update failed and that wait to be tried again, whenever that number changes (a gauge). */
+  reportUpdatesWaiting(count: number): void;
+  /** Services being measured for digests right now, whenever that number changes (a gauge). */
+  digestMeasurementsInFlight(count: number): void;
 }
 
 export const noTelemetry: Telemetry = {
@@ -27,4 +31,6 @@ export const noTelemetry: Telemetry = {
   slackRateLimited: () => undefined,
   analysisShared: () => undefined,
   digestRun: () => undefined,
+  reportUpdatesWaiting: () => undefined,
+  digestMeasurementsInFlight: () => undefined,
 };

@@ -10,6 +10,7 @@ export type PlaygroundErrorCode =
   | 'bot_refused'
   | 'bot_unreachable'
   | 'listen_failed'
+  | 'page_missing'
   | 'internal';
 
 const STATUS: Record<PlaygroundErrorCode, number> = {
@@ -22,6 +23,7 @@ const STATUS: Record<PlaygroundErrorCode, number> = {
   bot_refused: 502,
   bot_unreachable: 502,
   listen_failed: 500,
+  page_missing: 500,
   internal: 500,
 };
 

@@ -4,11 +4,12 @@
  */
 
 import { parseArgs } from 'node:util';
+import { playgroundEnv, processEnv, type Env } from '../config/env';
 import { DEFAULT_PLAYGROUND_DATABASE, startPlayground, type PlaygroundOptions } from './playground';
 
 const USAGE = 'usage: playground [--port <n>] [--host <addr>] [--prometheus <url>] [--db <sqlite file>] [--log-level <level>]';
 
-function options(argv: readonly string[], env: NodeJS.ProcessEnv): PlaygroundOptions {
+function options(argv: readonly string[], env: Env): PlaygroundOptions {
   const { values } = parseArgs({
     args: [...argv],
     options: {
@@ -31,22 +32,20 @@ function options(argv: readonly string[], env: NodeJS.ProcessEnv): PlaygroundOpt
     if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`--port: expected 0 to 65535, got ${JSON.stringify(values.port)}`);
   }
   // Analysis settings (PYMEM_TZ, PYMEM_CONFIG, ...) come through; the Slack and database wiring is the playground's own.
-  const passed: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) if (value !== undefined && key.startsWith('PYMEM_') && key !== 'PYMEM_DEMO') passed[key] = value;
   return {
     ...(port !== undefined ? { port } : {}),
     ...(values.host !== undefined ? { host: values.host } : {}),
     prometheusUrl: values.prometheus ?? null,
     databasePath: values.db ?? DEFAULT_PLAYGROUND_DATABASE,
     ...(values['log-level'] !== undefined ? { logLevel: values['log-level'] } : {}),
-    env: passed,
+    env: playgroundEnv(env),
   };
 }
 
 async function main(): Promise<void> {
   let parsed: PlaygroundOptions;
   try {
-    parsed = options(process.argv.slice(2), process.env);
+    parsed = options(process.argv.slice(2), processEnv());
   } catch (error) {
     process.stderr.write(`playground: ${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
     process.exitCode = 2;

@@ -1,7 +1,8 @@
 /**
- * The playground page's HTML. Kept as a string in a module (like page-css.ts and page-script.ts)
- * so it ships inside the compiled code: tsc copies no other files into dist, and reading it from
- * the source tree at run time would break wherever dist travels without src.
+ * The playground page's HTML. Kept as a string in a module (like page-css.ts) so it ships inside
+ * the compiled code: tsc copies no other files into dist, and reading it from the source tree at
+ * run time would break wherever dist travels without src. The script is the one exception, built
+ * into dist by `npm run build` (see page-assets.ts).
  */
 
 export const PAGE_HTML = String.raw`<!doctype html>

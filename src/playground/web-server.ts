@@ -14,8 +14,8 @@ import type { Store } from '../store/store';
 import { channelById, PLAYGROUND_CHANNELS, PLAYGROUND_COMMAND, PLAYGROUND_USERS } from './directory';
 import { PlaygroundError } from './errors';
 import { PAGE_CSS } from './page-css';
+import { loadPageScript } from './page-assets';
 import { PAGE_HTML } from './page-html';
-import { PAGE_SCRIPT } from './page-script';
 import { ActionBody, CommandBody, describeIssues, DigestBody, StateQuery } from './schemas';
 import type { SlackBridge } from './slack-bridge';
 
@@ -144,12 +144,14 @@ export interface PlaygroundWebServer {
 
 /** Listens on `host`:`port`; with `fallbackToFreePort`, a busy port falls back to a free one. */
 export async function startWebServer(deps: WebServerDeps, options: { host: string; port: number; fallbackToFreePort: boolean }): Promise<PlaygroundWebServer> {
+  // Read (or bundled) once: a missing bundle stops the start with a message, not the first page load.
+  const pageScript = await loadPageScript();
   const streams = new EventStreams();
   const onChange = (change: StandInChange): void => streams.change(change);
   const server = createServer();
   let port = 0;
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    handle(deps, streams, req, res, options.host, port).catch((error: unknown) => {
+    handle(deps, pageScript, streams, req, res, options.host, port).catch((error: unknown) => {
       deps.logger.error({ err: error, url: req.url }, 'playground request failed');
       sendError(res, new PlaygroundError('internal', 'the playground failed on this request; see its log'));
     });
@@ -218,7 +220,7 @@ function hostAllowed(req: IncomingMessage, host: string, port: number): boolean 
   return [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`].includes(header);
 }
 
-async function handle(deps: WebServerDeps, streams: EventStreams, req: IncomingMessage, res: ServerResponse, host: string, port: number): Promise<void> {
+async function handle(deps: WebServerDeps, pageScript: string, streams: EventStreams, req: IncomingMessage, res: ServerResponse, host: string, port: number): Promise<void> {
   try {
     if (!hostAllowed(req, host, port)) throw new PlaygroundError('forbidden_host', `this playground answers only to http://${urlHost(host)}:${port}`);
     const url = new URL(req.url ?? '/', 'http://playground.invalid');
@@ -231,7 +233,7 @@ async function handle(deps: WebServerDeps, streams: EventStreams, req: IncomingM
         case '/index.html':
           return sendText(res, 200, 'text/html; charset=utf-8', PAGE_HTML, { 'content-security-policy': PAGE_CSP, 'cache-control': 'no-store' });
         case '/page.js':
-          return sendText(res, 200, 'text/javascript; charset=utf-8', PAGE_SCRIPT, { 'cache-control': 'no-store' });
+          return sendText(res, 200, 'text/javascript; charset=utf-8', pageScript, { 'cache-control': 'no-store' });
         case '/page.css':
           return sendText(res, 200, 'text/css; charset=utf-8', PAGE_CSS, { 'cache-control': 'no-store' });
         case '/favicon.ico':

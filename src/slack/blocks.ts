@@ -7,11 +7,12 @@ import type { ActionsBlock, Button, Checkboxes, ContextBlock, KnownBlock, PlainT
 import type { InsufficientData } from '../domain/diagnosis';
 import { renderDoctorTable, sourceLine, type DoctorReport } from '../domain/doctor';
 import { CHECKLIST_STEP_IDS, type ChecklistStep, type ChecklistStepId } from '../domain/checklist';
+import type { ChecklistState } from '../domain/checklist-state';
 import { formatDuration, formatTime } from '../domain/format';
 import { LINK_KINDS, type LinkKind, type Links } from '../domain/links';
 import { patternTitle } from '../domain/pattern-names';
 import type { StoredReport } from '../domain/report';
-import type { ChecklistState } from '../store/store';
+import type { ActionMatcher } from './action-matchers';
 import { escapeMrkdwn, joinWithinLimit, SLACK_LIMITS, trimText } from './limits';
 import { headerVerdictSuffix, latestVerdictBlock, verifyButton } from './verify-blocks';
 
@@ -43,6 +44,16 @@ export function checklistActionId(step: ChecklistStepId): string {
   return `${CHECKLIST_ACTION_PREFIX}:${step}`;
 }
 
+/** What handlers/actions.ts registers for the ids these builders emit, so the two cannot drift apart. */
+export const ACTION_MATCHERS = {
+  /** The prefix alone: a click on a step pymem does not know still reaches the handler, which says it could not read it. */
+  checklist: new RegExp(`^${CHECKLIST_ACTION_PREFIX}`),
+  rerun: ACTION_IDS.rerun,
+  window: ACTION_IDS.window,
+  subscribe: ACTION_IDS.subscribe,
+  link: new RegExp(`^${LINK_ACTION_PREFIX}:`),
+} as const satisfies Record<string, ActionMatcher>;
+
 export interface ReportView {
   readonly incidentId: string;
   readonly service: string;
@@ -60,6 +71,21 @@ export interface ReportView {
 export interface SlackMessage {
   readonly text: string;
   readonly blocks: KnownBlock[];
+}
+
+/** A message as the answer to a slash command or a click: only the requester sees it, or the whole channel. */
+export function commandResponse(message: SlackMessage, visibility: 'ephemeral' | 'in_channel' = 'ephemeral'): { response_type: 'ephemeral' | 'in_channel'; text: string; blocks: KnownBlock[] } {
+  return { response_type: visibility, text: message.text, blocks: message.blocks };
+}
+
+/** A reply through a request's response_url that only the requester sees, below the message clicked (never replacing it). */
+export function ephemeralReply(message: SlackMessage): { response_type: 'ephemeral'; replace_original: false; text: string; blocks: KnownBlock[] } {
+  return { response_type: 'ephemeral', replace_original: false, text: message.text, blocks: message.blocks };
+}
+
+/** The same, text only (a failure notice where no blocks are needed). */
+export function ephemeralTextReply(text: string): { response_type: 'ephemeral'; replace_original: false; text: string } {
+  return { response_type: 'ephemeral', replace_original: false, text };
 }
 
 /** The incident report: verdict, chart, findings, the interactive checklist and controls. */

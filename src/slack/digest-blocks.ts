@@ -6,6 +6,7 @@ import { isQuiet } from '../domain/digest';
 import { formatBytes, formatDuration, formatPercent, formatTime } from '../domain/format';
 import type { Links } from '../domain/links';
 import { linkButtons, type SlackMessage } from './blocks';
+import type { ActionMatcher } from './action-matchers';
 import { escapeMrkdwn, joinWithinLimit, SLACK_LIMITS, trimText } from './limits';
 
 export const DIGEST_ACTIONS = {
@@ -13,6 +14,12 @@ export const DIGEST_ACTIONS = {
   analyzePrefix: 'digest_analyze',
   analyzeSelect: 'digest_analyze_select',
 } as const;
+
+/** What handlers/actions.ts registers for the ids the digest emits. */
+export const DIGEST_ACTION_MATCHERS = {
+  analyze: new RegExp(`^${DIGEST_ACTIONS.analyzePrefix}:`),
+  analyzeSelect: DIGEST_ACTIONS.analyzeSelect,
+} as const satisfies Record<string, ActionMatcher>;
 
 /** Detail sections beyond this many are folded into the compact list (Slack allows 50 blocks). */
 const MAX_DETAILED = 35;

@@ -7,16 +7,22 @@ import type { Button, KnownBlock } from '@slack/types';
 import { formatDuration, formatTime } from '../domain/format';
 import { patternTitle } from '../domain/pattern-names';
 import { formatPeriodRate, judgedWorkers, type PeriodSummary, type Verification, type VerifyVerdict } from '../domain/verify';
-import type { SlackMessage } from './blocks';
+import type { ActionMatcher } from './action-matchers';
 import { escapeMrkdwn, joinWithinLimit, SLACK_LIMITS, trimText } from './limits';
 
-/** action_ids; `report_` so the catch-all in handlers/actions.ts leaves them to handlers/verify.ts. */
+/** action_ids of the verification buttons. */
 export const VERIFY_ACTIONS = {
   /** "Verify fix" under a report. Value: the incident id. */
   verify: 'report_verify',
   /** "Check again in 1 h" under a verification. Value: the incident id. */
   recheck: 'report_verify_recheck',
 } as const;
+
+/** What handlers/verify.ts registers for these ids (see action-matchers.ts); the catch-all leaves them out. */
+export const VERIFY_ACTION_MATCHERS = {
+  verify: VERIFY_ACTIONS.verify,
+  recheck: VERIFY_ACTIONS.recheck,
+} as const satisfies Record<string, ActionMatcher>;
 
 /** How long after the click a "Check again" runs. */
 export const RECHECK_AFTER_MS = 60 * 60_000;
@@ -91,7 +97,7 @@ export interface VerificationView {
 }
 
 /** The verification, posted in the report's thread. */
-export function verificationMessage(view: VerificationView): SlackMessage {
+export function verificationMessage(view: VerificationView): { readonly text: string; readonly blocks: KnownBlock[] } {
   const v = view.verification;
   const endMs = Date.parse(v.after.end);
   const blocks: KnownBlock[] = [

@@ -6,6 +6,7 @@
 
 import { DatabaseError, escapeIdentifier, Pool, type PoolClient } from 'pg';
 import { z } from 'zod';
+import type { ChecklistState } from '../domain/checklist-state';
 import type { StoredReport } from '../domain/report';
 import {
   DELIVERY_PRUNE_EVERY,
@@ -20,7 +21,6 @@ import {
 } from './rows';
 import {
   StoreError,
-  type ChecklistState,
   type ClaimResult,
   type DigestRun,
   type IncidentRecord,

@@ -6,9 +6,10 @@
  */
 
 import { z } from 'zod';
-import { CHECKLIST_STEP_IDS, type ChecklistStepId } from '../domain/checklist';
+import { CHECKLIST_STEP_IDS } from '../domain/checklist';
+import { checklistStateFrom, type ChecklistState, type StepEvent } from '../domain/checklist-state';
 import { upgradeStoredReport, type StoredReport } from '../domain/report';
-import { StoreError, type ChecklistState, type DigestRun, type IncidentRecord, type NewIncident, type StepState, type StoredSubscription, type TickEvent } from './store';
+import { StoreError, type DigestRun, type IncidentRecord, type NewIncident, type StoredSubscription, type TickEvent } from './store';
 
 /** Slack redelivers within minutes; a day of keys is ample and keeps the table small. */
 export const DELIVERY_RETENTION_MS = 24 * 60 * 60 * 1000;
@@ -167,12 +168,12 @@ export class RowReader {
 
   /** The checklist from the latest event per step (the store's query picks those rows). */
   checklistState(rows: Iterable<unknown>, incidentId: string): ChecklistState {
-    const state: Partial<Record<ChecklistStepId, StepState>> = {};
+    const events: StepEvent[] = [];
     for (const row of rows) {
       const r = this.parse(this.#schemas.stepState, row, `a tick event of incident ${incidentId}`);
-      state[r.step_id] = { checked: r.checked, userId: r.user_id, at: r.at };
+      events.push({ stepId: r.step_id, checked: r.checked, userId: r.user_id, at: r.at });
     }
-    return state;
+    return checklistStateFrom(events);
   }
 
   subscription(row: unknown): StoredSubscription {

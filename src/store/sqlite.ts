@@ -6,8 +6,8 @@
 
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import Database from 'better-sqlite3';
 import { z } from 'zod';
+import type { ChecklistState } from '../domain/checklist-state';
 import type { StoredReport } from '../domain/report';
 import {
   DELIVERY_PRUNE_EVERY,
@@ -22,7 +22,6 @@ import {
 } from './rows';
 import {
   StoreError,
-  type ChecklistState,
   type ClaimResult,
   type DigestRun,
   type IncidentRecord,
@@ -37,6 +36,7 @@ import {
   type VerificationRecord,
 } from './store';
 import { MAX_CHECK_ATTEMPTS, SELECT_SCHEDULED_CHECK, SELECT_VERIFICATION, VerifyRowReader, resultToJson, verificationTablesSql } from './verify-rows';
+import { BetterSqlite3, type SqliteConnection } from './sqlite-driver';
 
 export interface SqliteStoreOptions {
   /** Clock for bookkeeping columns (schema_migrations.applied_at), ms since epoch. */
@@ -149,7 +149,7 @@ const COLUMN_TYPES: ColumnTypes = {
   checked: z.union([z.literal(0), z.literal(1)]).transform((checked) => checked === 1),
 };
 
-function prepareStatements(db: Database.Database) {
+function prepareStatements(db: SqliteConnection) {
   return {
     insertIncident: db.prepare<[{ id: string; channelId: string; service: string; windowMs: number; endMs: number; createdBy: string; createdAt: number }]>(
       `INSERT INTO incidents (id, channel_id, message_ts, service, window_ms, end_ms, created_by, created_at, version)
@@ -246,7 +246,7 @@ export class SqliteStore implements Store {
   readonly #verifyRows: VerifyRowReader;
 
   private constructor(
-    private readonly db: Database.Database,
+    private readonly db: SqliteConnection,
     private readonly where: string,
     private readonly now: () => number,
   ) {
@@ -258,10 +258,10 @@ export class SqliteStore implements Store {
   static open(path: string, options: SqliteStoreOptions = {}): SqliteStore {
     const inMemory = path === ':memory:' || path === '';
     const where = inMemory ? 'in-memory SQLite store' : `SQLite store at ${resolve(path)}`;
-    let db: Database.Database | undefined;
+    let db: SqliteConnection | undefined;
     try {
       if (!inMemory) mkdirSync(dirname(resolve(path)), { recursive: true });
-      db = new Database(path, { timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
+      db = new BetterSqlite3(path, { timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
       // Readers never block the writer and vice versa; several processes can share the file.
       // (An in-memory database answers 'memory'; that is fine, nothing else can open it.)
       db.pragma('journal_mode = WAL');
@@ -630,7 +630,7 @@ export class SqliteStore implements Store {
 /** Maps driver and file-system failures to the store's error codes, keeping the original as `cause`. */
 function toStoreError(error: unknown, where: string, what: string): unknown {
   if (error instanceof StoreError) return error;
-  if (error instanceof Database.SqliteError) {
+  if (error instanceof BetterSqlite3.SqliteError) {
     const code = error.code;
     const text = `${where}: ${what} failed: ${error.message} (${code})`;
     if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {

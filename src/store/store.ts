@@ -4,6 +4,7 @@
  */
 
 import type { ChecklistStepId } from '../domain/checklist';
+import type { ChecklistState } from '../domain/checklist-state';
 import type { StoredReport } from '../domain/report';
 
 export interface NewIncident {
@@ -46,16 +47,6 @@ export interface TickResult {
   readonly applied: boolean;
   readonly version: number;
 }
-
-/** The checklist as the latest event per step leaves it. */
-export interface StepState {
-  readonly checked: boolean;
-  /** Who last changed it, and when. */
-  readonly userId: string;
-  readonly at: number;
-}
-
-export type ChecklistState = Readonly<Partial<Record<ChecklistStepId, StepState>>>;
 
 export interface Subscription {
   readonly channelId: string;
@@ -116,6 +107,7 @@ export interface Store {
   recordTick(event: TickEvent): Promise<TickResult>;
   /** Every tick event of an incident, oldest first. */
   tickEvents(incidentId: string): Promise<TickEvent[]>;
+  /** The checklist as the latest tick event per step leaves it. */
   checklistState(incidentId: string): Promise<ChecklistState>;
   /** Idempotent: subscribing twice is 'exists', not an error. */
   subscribe(subscription: Subscription): Promise<'added' | 'exists'>;

@@ -66,10 +66,10 @@ async function waitForIncident(messageTs: string) {
 async function settled(messageTs: string): Promise<StandInMessage> {
   const incident = (await waitForIncident(messageTs))!;
   for (let i = 0; i < 200; i++) {
-    await h.bot.reports.updater.idle();
+    await h.bot.reports.idle();
     const before = (await h.store.getIncident(incident.id))!.version;
     await new Promise((r) => setTimeout(r, 50));
-    await h.bot.reports.updater.idle();
+    await h.bot.reports.idle();
     const after = (await h.store.getIncident(incident.id))!.version;
     if (before === after) return h.slack.message(CHANNEL, messageTs)!;
   }

@@ -12,7 +12,7 @@
 
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PRESETS } from '../../src/config/presets';
+import { PRESETS } from '../../src/domain/presets';
 import { DEFAULT_QUERIES } from '../../src/config/types';
 import { renderTemplate } from '../../src/domain/promql-template';
 import { ACTION_IDS, checklistActionId, WINDOW_CHOICES } from '../../src/slack/blocks';
@@ -639,7 +639,7 @@ async function quiet(maxMs = 30_000): Promise<void> {
   let last = '';
   let stableSince = Date.now();
   while (Date.now() < deadline) {
-    await h.bot.reports.updater.idle();
+    await h.bot.reports.idle();
     const now = `${h.slack.calls().length}/${(await prom.queryLog()).length}`;
     if (now !== last) {
       last = now;

@@ -83,7 +83,7 @@ async function clickChangesNothing(message: StandInMessage, actionId: string): P
   expect(res.body).toBe('');
   // Anything the click set off would show within a moment: a reply, an update, a Web API call.
   await new Promise((resolve) => setTimeout(resolve, 1_500));
-  await h.bot.reports.updater.idle();
+  await h.bot.reports.idle();
   expect(h.slack.messages(CHANNEL).filter((m) => m.ts > since)).toEqual([]);
   expect(h.slack.message(CHANNEL, message.ts)!.edits).toBe(message.edits);
   expect(h.slack.calls().slice(calls).map((c) => c.method)).toEqual([]);

@@ -164,7 +164,7 @@ describe('Slack rate limits', () => {
         h.click(report, { type: 'checkboxes', action_id: checklistActionId(step as 'find-worker'), selected: [step] }, { user: `U0RATE${i}` }),
       );
       await Promise.all(clicks);
-      await h.bot.reports.updater.idle();
+      await h.bot.reports.idle();
       const final = h.slack.message(CHANNEL, report.ts)!;
       expect(JSON.stringify(final.blocks)).toContain('3/5 done');
       expect(h.slack.callsTo('chat.update').filter((c) => c.response?.status === 429).length).toBe(2);

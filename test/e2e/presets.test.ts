@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import axios from 'axios';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PresetId } from '../../src/config/presets';
+import type { PresetId } from '../../src/domain/presets';
 import { SLACK_LIMITS } from '../../src/slack/limits';
 import type { StandInMessage } from '../../src/slack-standin/workspace';
 import { startBotHarness, type BotHarness } from '../support/bot-harness';

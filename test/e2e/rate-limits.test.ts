@@ -65,6 +65,13 @@ async function metrics(h: BotHarness): Promise<string> {
   return (await fetch(`http://127.0.0.1:${h.bot.port}/metrics`)).text();
 }
 
+/** Report messages waiting for an update retry, as /metrics exports it (each test's bot has posted one report). */
+async function updatesWaiting(h: BotHarness): Promise<number> {
+  const value = /^pymem_report_updates_waiting (\S+)$/m.exec(await metrics(h))?.[1];
+  if (value === undefined) throw new Error('/metrics has no pymem_report_updates_waiting');
+  return Number(value);
+}
+
 describe('chat.update rate-limited in one channel for a stretch', () => {
   it('saves every tick, posts a report in another channel during the wait, and ends with the stored state', async () => {
     const h = await startBotHarness({ prometheusUrl: prom.url, nowMs: NOW, slack, env: { PYMEM_SLACK_RETRY_DEADLINE: '60s' } });
@@ -113,7 +120,7 @@ describe('chat.update rate-limited in one channel for a stretch', () => {
       const incident = await incidentOf(h, report.ts);
       const stretch = slack.rateLimit('chat.update', { channel: CHANNEL, retryAfterSeconds: 1 });
       await h.click(report, { type: 'checkboxes', action_id: checklistActionId('find-worker'), selected: ['find-worker'] }, { user: 'U0LIMITED' });
-      await until('the failed update is waiting for a retry', () => h.bot.reports.updater.pendingRetries().includes(incident.id));
+      await until('the failed update is waiting for a retry', async () => (await updatesWaiting(h)) === 1);
       const counted = await metrics(h);
       expect(counted).toMatch(/pymem_slack_api_errors_total\{method="chat.update",code="ratelimited"\} [1-9]/);
       expect(counted).not.toMatch(/pymem_slack_api_errors_total\{method="chat.update",code="transport"\}/);
@@ -133,7 +140,7 @@ describe('chat.update rate-limited in one channel for a stretch', () => {
       const incident = await incidentOf(h, report.ts);
       const stretch = slack.rateLimit('chat.update', { channel: CHANNEL, retryAfterSeconds: 1 });
       await h.click(report, { type: 'checkboxes', action_id: checklistActionId('find-worker'), selected: ['find-worker'] }, { user: 'U0BEFORE1' });
-      await until('the failed update is waiting for a retry', () => h.bot.reports.updater.pendingRetries().includes(incident.id));
+      await until('the failed update is waiting for a retry', async () => (await updatesWaiting(h)) === 1);
 
       // The process that knew about the retry goes away; only the store remembers.
       h = await h.restart();

@@ -6,14 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildChecklist, CHECKLIST_STEP_IDS, type ChecklistStepId } from '../../src/domain/checklist';
+import type { ChecklistState, StepState } from '../../src/domain/checklist-state';
 import { MIB } from '../../src/domain/series';
 import type { StoredReport } from '../../src/domain/report';
 import {
   StoreError,
-  type ChecklistState,
   type DigestRun,
   type NewIncident,
-  type StepState,
   type Store,
   type StoredSubscription,
   type Subscription,

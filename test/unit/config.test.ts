@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, linksFor, linkTemplatesFor, loadConfig, serviceSettingsFor, type AppConfig, type Env, type LoadOptions } from '../../src/config/load';
-import { PRESET_IDS, PRESETS } from '../../src/config/presets';
+import { PRESET_IDS, PRESETS } from '../../src/domain/presets';
 import { DEFAULT_QUERIES } from '../../src/config/types';
 import { checkTemplate } from '../../src/domain/promql-template';
 import { isTimeZone, parseDurationSetting, parseSize } from '../../src/config/units';

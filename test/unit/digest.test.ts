@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { growthStatus, isQuiet, measuredEntry, parseSummary, rankEntries, summarize, withChanges, type DigestEntry } from '../../src/domain/digest';
 import { digestMessage, entryText, DIGEST_ACTIONS } from '../../src/slack/digest-blocks';
-import { describeSchedule, periodKeyOf } from '../../src/digest/digest-runner';
+import { describeSchedule } from '../../src/config/schedule';
+import { periodKeyOf } from '../../src/digest/digest-runner';
 import { parseCommand } from '../../src/bot/command';
 import { SLACK_LIMITS } from '../../src/slack/limits';
 import { reportFor } from '../support/report-factory';

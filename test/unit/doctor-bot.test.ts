@@ -8,6 +8,7 @@ import { MetricsError } from '../../src/metrics/errors';
 import type { MetricsSource, SeriesRequest } from '../../src/metrics/source';
 import { doctorMessage } from '../../src/slack/blocks';
 import { SLACK_LIMITS } from '../../src/slack/limits';
+import { AccessGate } from '../../src/bot/access-gate';
 
 const NOW = Date.UTC(2026, 2, 2, 12);
 const log = pino({ level: 'silent' });
@@ -51,7 +52,7 @@ class FakeSource implements MetricsSource {
   async ping(): Promise<void> {}
 }
 
-function service(source: MetricsSource, access: ConstructorParameters<typeof DoctorService>[0]['access'] = null): DoctorService {
+function service(source: MetricsSource, access: AccessGate = AccessGate.open): DoctorService {
   const engine = new InlineEngine({ source, settings: () => { throw new Error('not used'); }, timeZone: 'UTC' });
   return new DoctorService({ engine, clock: () => NOW, defaultWindowMs: 6 * 3_600_000, timeoutMs: 5_000, access });
 }
@@ -104,7 +105,7 @@ describe('DoctorService', () => {
 
   it('a channel the access list does not allow is told so, and nothing is asked of the backend', async () => {
     const source = new FakeSource(async (r) => probeFor(r.service, false));
-    const { outcome } = await service(source, { channels: { C1: ['billing-*'] }, unlisted: 'deny' }).answer({ channelId: 'C1', service: 'k8s-api', windowMs: null, log });
+    const { outcome } = await service(source, new AccessGate({ channels: { C1: ['billing-*'] }, unlisted: 'deny' })).answer({ channelId: 'C1', service: 'k8s-api', windowMs: null, log });
     expect(outcome).toBe('denied');
     expect(source.requests).toHaveLength(0);
   });

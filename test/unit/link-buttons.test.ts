@@ -13,6 +13,7 @@ import { upgradeStoredReport, type StoredReport } from '../../src/domain/report'
 import { LINK_ACTION_PREFIX, reportMessage, rerunMessage } from '../../src/slack/blocks';
 import { DIGEST_ACTIONS, digestMessage, type DigestView } from '../../src/slack/digest-blocks';
 import { SLACK_LIMITS } from '../../src/slack/limits';
+import { AccessGate } from '../../src/bot/access-gate';
 import { validateBlocks } from '../../src/slack-standin/block-validation';
 import { reportFor } from '../support/report-factory';
 
@@ -243,7 +244,7 @@ describe('the digest service', () => {
       concurrency: 1,
       serviceTimeoutMs: 1_000,
       windowMs: 86_400_000,
-      access: { channels: { C0TEAM0001: ['checkout-api', 'search-api'] }, unlisted: 'deny' },
+      access: new AccessGate({ channels: { C0TEAM0001: ['checkout-api', 'search-api'] }, unlisted: 'deny' }),
       links: (ctx) => {
         asked.push(ctx);
         return { dashboard: `https://g.example/d?s=${ctx.service}`, runbook: null };

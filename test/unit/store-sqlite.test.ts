@@ -1,10 +1,10 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DELIVERY_PRUNE_EVERY, DELIVERY_RETENTION_MS } from '../../src/store/rows';
 import { SqliteStore } from '../../src/store/sqlite';
+import { BetterSqlite3, type SqliteConnection } from '../../src/store/sqlite-driver';
 import { StoreError, type Store } from '../../src/store/store';
 import { describeStoreContract, makeNewIncident, racingTicks, stateFrom } from '../support/store-suite';
 import { describeVerifyStoreContract } from '../support/verify-store-suite';
@@ -46,7 +46,7 @@ describeVerifyStoreContract('SQLite file', async () => {
       return store;
     },
     exec: async (sql) => {
-      const db = new Database(path);
+      const db = new BetterSqlite3(path);
       db.exec(sql);
       db.close();
     },
@@ -76,7 +76,7 @@ function storeErrorSync(open: () => unknown): StoreError {
 }
 
 /** Undoes migration 3 on a migrated database: what a version 2 release left behind (report_json moved to the end). */
-function backToVersion2(db: Database.Database): void {
+function backToVersion2(db: SqliteConnection): void {
   db.exec(`
     DROP INDEX incidents_stale;
     ALTER TABLE incidents DROP COLUMN rendered_version;
@@ -99,8 +99,8 @@ describe('SqliteStore', () => {
     toClose.push(store);
     return store;
   }
-  function raw(path: string): Database.Database {
-    const db = new Database(path);
+  function raw(path: string): SqliteConnection {
+    const db = new BetterSqlite3(path);
     toClose.push(db);
     return db;
   }
@@ -225,8 +225,8 @@ describe('SqliteStore', () => {
 
     const error = await storeError(store.recordTick({ incidentId: id, stepId: 'find-worker', userId: 'U0ALICE', checked: true, at: 1, requestKey: 'req-1' }));
     expect(error.code).toBe('unavailable');
-    expect(error.cause).toBeInstanceOf(Database.SqliteError);
-    expect((error.cause as InstanceType<typeof Database.SqliteError>).code).toMatch(/^SQLITE_BUSY/);
+    expect(error.cause).toBeInstanceOf(BetterSqlite3.SqliteError);
+    expect((error.cause as InstanceType<typeof BetterSqlite3.SqliteError>).code).toMatch(/^SQLITE_BUSY/);
     // Reads still work in WAL mode while another connection writes.
     expect((await store.getIncident(id))?.version).toBe(0);
 

@@ -4,8 +4,7 @@
  * pod) unless the config names one, and says in every report which one it used.
  */
 
-import type { Granularity } from '../domain/series';
-import type { QueryTemplates } from './types';
+import type { Granularity } from './series';
 
 export const PRESET_IDS = ['prometheus-client', 'multiprocess-gauge', 'process-exporter', 'cadvisor'] as const;
 export type PresetId = (typeof PRESET_IDS)[number];
@@ -15,6 +14,27 @@ export function isPresetId(value: string): value is PresetId {
 }
 
 export type { Granularity };
+
+/** PromQL templates with a `$service` placeholder (see domain/promql-template.ts). */
+export interface QueryTemplates {
+  /** One series per worker process, bytes. Required. */
+  readonly memory: string;
+  /** Requests per second for the service; null disables the traffic comparison. */
+  readonly traffic: string | null;
+  /** Job starts per second by job type (label `name`); null when the service runs no jobs. */
+  readonly jobs: string | null;
+  /** Memory budget of all workers together, bytes; null when unknown. */
+  readonly limit: string | null;
+  /** Any series that exists when the service is scraped at all (tells "unknown service" from "no memory metric"). */
+  readonly presence: string | null;
+  /**
+   * Scrape health per target (1 scraped, 0 failed), one series per instance: tells "not scraped"
+   * from "process gone". null disables it; gaps are then inferred from the memory series alone.
+   */
+  readonly up: string | null;
+  /** Container restarts per pod (a counter, e.g. kube-state-metrics'); null when the source has none. */
+  readonly restarts: string | null;
+}
 
 export interface SourcePreset {
   readonly id: PresetId;

@@ -4,7 +4,7 @@
  * bot); a service that cannot be measured becomes an entry that says why, never an exception.
  */
 
-import { analyzeService, type AnalysisDeps } from '../analysis/analyze-service';
+import { analyzeService, type AnalysisDeps } from './analyze-service';
 import type { DigestPanelInput } from '../charts/digest-spec';
 import { measuredEntry, type DigestEntry } from '../domain/digest';
 import { formatDuration } from '../domain/format';
