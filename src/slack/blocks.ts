@@ -22,6 +22,12 @@ export const ACTION_IDS = {
   subscribe: 'report_subscribe',
 } as const;
 
+/** The incident's own buttons under a report (issue 13); `report_` keeps them out of the catch-all handler. */
+export const INCIDENT_ACTION_IDS = {
+  resolve: 'report_resolve',
+  timeline: 'report_timeline',
+} as const;
+
 /** Windows offered by the "change window" menu, in milliseconds. */
 export const WINDOW_CHOICES: readonly { readonly label: string; readonly ms: number }[] = [
   { label: 'Last 1 hour', ms: 3_600_000 },
@@ -52,6 +58,8 @@ export interface ReportView {
   readonly state: ChecklistState;
   /** Show the subscribe button (when daily digests are available). */
   readonly digestsAvailable: boolean;
+  /** Who resolved the incident and when; absent or null while it is open. */
+  readonly resolution?: { readonly userId: string; readonly at: number } | null;
 }
 
 export interface SlackMessage {
@@ -65,8 +73,10 @@ export function reportMessage(view: ReportView): SlackMessage {
   const d = report.diagnosis;
   const done = CHECKLIST_STEP_IDS.filter((id) => view.state[id]?.checked).length;
   const startHere = firstOpenFocus(report.checklist, view.state);
+  const resolution = view.resolution ?? null;
   const blocks: KnownBlock[] = [
-    header(`${view.service} — ${patternTitle(d.pattern)}`),
+    header(`${resolution ? 'Resolved: ' : ''}${view.service} — ${patternTitle(d.pattern)}`),
+    ...(resolution ? [resolutionBlock(resolution, report.timeZone)] : []),
     ...analysisBlocks(view.service, report, view.windowMs),
     { type: 'divider' },
     {
@@ -88,7 +98,22 @@ export function reportMessage(view: ReportView): SlackMessage {
       ],
     },
   ];
-  return { text: fallbackText(view.service, report, done), blocks: withinBlockLimit(blocks) };
+  const text = fallbackText(view.service, report, done);
+  return { text: resolution ? trimText(`Resolved · ${text}`, SLACK_LIMITS.fallbackText) : text, blocks: withinBlockLimit(blocks) };
+}
+
+/** The line under a resolved report's header: who closed it and when; the checklist stays usable. */
+function resolutionBlock(resolution: { readonly userId: string; readonly at: number }, timeZone: string): KnownBlock {
+  return {
+    type: 'context',
+    block_id: 'resolution',
+    elements: [
+      {
+        type: 'mrkdwn',
+        text: `:white_check_mark: *Resolved* by <@${resolution.userId}> at ${formatTime(resolution.at, timeZone, resolution.at)}. Ticks are still recorded for the timeline.`,
+      },
+    ],
+  };
 }
 
 /** Which source the series came from and the memory PromQL sent, for the footer. */
@@ -266,6 +291,23 @@ function controls(view: ReportView): ActionsBlock {
       action_id: ACTION_IDS.subscribe,
       text: { type: 'plain_text', text: 'Subscribe to daily digest' },
       value: view.service,
+    });
+  }
+  elements.push({ type: 'button', action_id: INCIDENT_ACTION_IDS.timeline, text: { type: 'plain_text', text: 'Export timeline' }, value: view.incidentId });
+  if (!view.resolution) {
+    elements.push({
+      type: 'button',
+      action_id: INCIDENT_ACTION_IDS.resolve,
+      text: { type: 'plain_text', text: 'Resolve' },
+      style: 'primary',
+      value: view.incidentId,
+      // A click by mistake would tell the whole channel the incident is over.
+      confirm: {
+        title: { type: 'plain_text', text: 'Resolve this incident?' },
+        text: { type: 'mrkdwn', text: trimText(`The report on *${escapeMrkdwn(view.service)}* will say it was resolved, by you, now. Ticks are still recorded afterwards.`, 300) },
+        confirm: { type: 'plain_text', text: 'Resolve' },
+        deny: { type: 'plain_text', text: 'Cancel' },
+      },
     });
   }
   return { type: 'actions', block_id: 'controls', elements };
