@@ -12,6 +12,7 @@ import type { Telemetry } from '../src/observability/telemetry';
 import { helpMessage, noticeMessage, type SlackMessage } from '../src/slack/blocks';
 import type { Reply } from '../src/slack/gateway';
 import { escapeMrkdwn } from '../src/slack/limits';
+import { runTimelineCommand, type IncidentHandlerDeps } from './incident';
 
 export interface CommandDeps {
   readonly reports: ReportService;
@@ -21,6 +22,7 @@ export interface CommandDeps {
   readonly defaultWindowMs: number;
   readonly logger: Logger;
   readonly telemetry: Telemetry;
+  readonly incidents: IncidentHandlerDeps['incidents'];
 }
 
 export function registerCommand(app: App, deps: CommandDeps): void {
@@ -93,6 +95,10 @@ export function registerCommand(app: App, deps: CommandDeps): void {
         await run(log, deps, 'doctor', job, respond);
         return;
       }
+      case 'timeline':
+        await ack(ephemeral(noticeMessage(`Exporting the timeline${parsed.service === null ? '' : ` of \`${parsed.service}\``}…`)));
+        await runTimelineCommand(deps, command, parsed.service, respond, log);
+        return;
       default: {
         const unknown: never = parsed;
         throw new Error(`unhandled command ${JSON.stringify(unknown)}`);

@@ -14,6 +14,8 @@ import type { Telemetry } from './observability/telemetry';
 import type { Logger } from 'pino';
 import { registerActions, registerDigestActions, registerOtherActions } from '../handlers/actions';
 import { registerCommand } from '../handlers/command';
+import { registerIncidentActions } from '../handlers/incident';
+import { IncidentService } from './bot/incidents';
 import { DoctorService } from './bot/doctor';
 import { ChannelCheck } from './bot/channel-check';
 import { Subscriptions } from './bot/subscriptions';
@@ -195,8 +197,18 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
     showSource,
     postedFailure,
   });
+  const incidents = new IncidentService({
+    store: deps.store,
+    slack,
+    updater: reports.updater,
+    logger: deps.logger,
+    clock,
+    timeZone: config.app.analysis.timeZone,
+    workspaceUrl: () => slack.workspaceUrl(),
+  });
   const handlerDeps = { reports, subscriptions, logger: deps.logger, telemetry };
-  registerCommand(app, { ...handlerDeps, doctor, maxWindowMs: config.app.analysis.maxWindowMs, defaultWindowMs: config.app.analysis.defaultWindowMs });
+  registerIncidentActions(app, { incidents, logger: deps.logger, telemetry });
+  registerCommand(app, { ...handlerDeps, incidents, doctor, maxWindowMs: config.app.analysis.maxWindowMs, defaultWindowMs: config.app.analysis.defaultWindowMs });
   registerActions(app, handlerDeps);
   registerDigestActions(app, handlerDeps);
   registerOtherActions(app);

@@ -333,6 +333,7 @@ export function helpMessage(commandName: string): SlackMessage {
   const lines = [
     `*\`${commandName} &lt;service&gt; [window]\`* analyses a Python service's memory and posts the chart and an investigation checklist in this channel. Window: \`1h\`, \`6h\` (default), \`24h\`, \`7d\`.`,
     `*\`${commandName} doctor &lt;service&gt; [window]\`* shows which metrics pymem finds for the service (per process or per pod), which it would read, and how to pin or improve that. Only you see the answer.`,
+    `*\`${commandName} timeline [service]\`* posts the timeline of the service's latest report in this channel (every tick, re-run and the resolution, with who and when) as a Markdown file in the report's thread; without a service, of the channel's only open incident. *Export timeline* under a report does the same for that report.`,
     `*\`${commandName} help\`* shows this.`,
   ];
   return noticeMessage(lines.join('\n'), [
