@@ -15,6 +15,9 @@ import type { Logger } from 'pino';
 import { registerActions, registerDigestActions, registerOtherActions } from '../handlers/actions';
 import { registerCommand } from '../handlers/command';
 import { registerIncidentActions } from '../handlers/incident';
+import { registerHome } from '../handlers/home';
+import { HomeService } from './bot/home';
+import { nextDigestRun } from './digest/next-run';
 import { IncidentService } from './bot/incidents';
 import { DoctorService } from './bot/doctor';
 import { ChannelCheck } from './bot/channel-check';
@@ -208,6 +211,17 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
   });
   const handlerDeps = { reports, subscriptions, logger: deps.logger, telemetry };
   registerIncidentActions(app, { incidents, logger: deps.logger, telemetry });
+  const home = new HomeService({
+    store: deps.store,
+    slack,
+    logger: deps.logger,
+    clock,
+    timeZone: config.app.analysis.timeZone,
+    scheduleFor: (channel) => config.digest.channels[channel] ?? config.digest.schedule,
+    nextRun: nextDigestRun,
+    workspaceUrl: () => slack.workspaceUrl(),
+  });
+  registerHome(app, { home, logger: deps.logger, telemetry });
   registerCommand(app, { ...handlerDeps, incidents, doctor, maxWindowMs: config.app.analysis.maxWindowMs, defaultWindowMs: config.app.analysis.defaultWindowMs });
   registerActions(app, handlerDeps);
   registerDigestActions(app, handlerDeps);
