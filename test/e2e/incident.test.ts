@@ -233,6 +233,19 @@ describe.each([
     expect(err.join('')).toContain('no pymem report is recorded for message 1772452800.999999');
   }, 240_000);
 
+  it('notes the resolved incident in the channel’s next digest, and not in the one after', async () => {
+    const endMs = NOW + 10 * 60_000;
+    const first = await h.bot.digests.runChannels(new Map([[CHANNEL, ['ow-a']]]), new Date(endMs).toISOString(), endMs);
+    expect(first).toMatchObject([{ outcome: 'posted' }]);
+    const digest = slack.message(CHANNEL, (first[0] as { ts: string }).ts)!;
+    expect(validateBlocks(digest.blocks)).toEqual([]);
+    expect(JSON.stringify(digest.blocks)).toContain(`Resolved since the last digest: \`ow-a\` (by <@${ALICE}>`);
+    const nextEnd = endMs + 86_400_000;
+    const second = await h.bot.digests.runChannels(new Map([[CHANNEL, ['ow-a']]]), new Date(nextEnd).toISOString(), nextEnd);
+    expect(second).toMatchObject([{ outcome: 'posted' }]);
+    expect(JSON.stringify(slack.message(CHANNEL, (second[0] as { ts: string }).ts)!.blocks)).not.toContain('Resolved since');
+  }, 120_000);
+
   it('asks for a service when /pymem timeline cannot tell which incident, and says when there is none', async () => {
     const since = slack.mark();
     await h.command('timeline', { user: ALICE });

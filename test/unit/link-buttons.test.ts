@@ -250,7 +250,7 @@ describe('the digest service', () => {
       },
     });
     const entries = [grower('checkout-api', 2), grower('search-api', 1), { kind: 'error' as const, service: 'payroll-api', message: 'this channel may not query it (access list)', change: null }];
-    const rendered = await digest.render({ channelId: 'C0TEAM0001', entries: rankEntries(entries), panels: [], endMs: END }, null);
+    const rendered = await digest.render({ channelId: 'C0TEAM0001', entries: rankEntries(entries), panels: [], endMs: END, resolved: [] }, null);
     const { blocks } = rendered.message({ fileId: null, problem: null });
     expect(asked).toEqual([
       { service: 'checkout-api', startMs: END - 86_400_000, endMs: END },
