@@ -246,6 +246,17 @@ describe.each([
     expect(JSON.stringify(slack.message(CHANNEL, (second[0] as { ts: string }).ts)!.blocks)).not.toContain('Resolved since');
   }, 120_000);
 
+  it('tells the clicker when Slack refuses the timeline file, and posts nothing half-done', async () => {
+    const report = slack.messages(CHANNEL).find((m) => m.thread_ts === undefined && m.visibleTo === undefined && JSON.stringify(m.blocks).includes('"text":"Resolved: ow-a — '))!;
+    const since = slack.mark();
+    slack.failNext('files.completeUploadExternal', { error: 'not_in_channel' });
+    await h.click(report, { type: 'button', action_id: INCIDENT_ACTION_IDS.timeline }, { user: ALICE });
+    const told = await slack.waitForMessage((m) => m.visibleTo === ALICE && m.text.includes('could not post the timeline'), { after: since, timeoutMs: 30_000 });
+    expect(JSON.stringify(told.blocks)).toContain('Slack answered `not_in_channel`');
+    expect(JSON.stringify(told.blocks)).toContain(`pymem timeline ${CHANNEL} ${report.ts}`);
+    expect(slack.messages(CHANNEL).filter((m) => m.ts > since && m.source === 'files.completeUploadExternal')).toEqual([]);
+  }, 60_000);
+
   it('asks for a service when /pymem timeline cannot tell which incident, and says when there is none', async () => {
     const since = slack.mark();
     await h.command('timeline', { user: ALICE });
