@@ -12,6 +12,7 @@ import { SlackCallError, type Reply, type SlackGateway } from '../slack/gateway'
 import type { IncidentSlack } from '../slack/incident-gateway';
 import { StoreError, type IncidentRecord, type ResolveResult, type Store } from '../store/store';
 import type { MessageUpdater } from './message-updater';
+import { incidentStoreFailedText, timelineNotPostedText } from './notices';
 import { loadTimeline, timelineFilename, type VerificationSource } from './timeline';
 
 export interface IncidentDeps {
@@ -156,7 +157,7 @@ export class IncidentService {
     } catch (error) {
       const code = error instanceof SlackCallError ? error.code : 'unknown';
       who.log.warn({ err: error, incidentId: incident.id, code }, 'posting the timeline failed');
-      await this.tell(who, `:x: pymem could not post the timeline of \`${incident.service}\`: Slack answered \`${code}\`. Try again in a minute; \`pymem timeline ${incident.channelId} ${incident.messageTs ?? ''}\` prints it where pymem runs.`);
+      await this.tell(who, timelineNotPostedText(incident.service, code, incident.channelId, incident.messageTs));
       return 'failed';
     }
     who.log.info({ incidentId: incident.id, service: incident.service }, 'timeline exported');
@@ -188,8 +189,7 @@ export class IncidentService {
 
   private async storeFailed(who: Who, what: string, error: unknown): Promise<IncidentOutcome> {
     who.log.error({ err: error }, `could not ${what}: the database failed`);
-    const why = error instanceof StoreError && error.code !== 'unavailable' ? 'its records of this incident could not be read (logged)' : 'its database did not answer';
-    await this.tell(who, `:x: pymem could not ${what}: ${why}. Nothing was changed; try again in a minute.`);
+    await this.tell(who, incidentStoreFailedText(what, error instanceof StoreError && error.code === 'unavailable'));
     return 'failed';
   }
 

@@ -76,3 +76,15 @@ export function doctorFailedText(service: string, failure: { readonly kind: 'met
     ? `:x: pymem could not check the metrics for \`${service}\`: ${escapeMrkdwn(trimText(failure.message, 1500))} Try again in a minute; if it keeps failing, whoever runs the metrics backend needs to look at it.`
     : `:x: Something unexpected went wrong while checking the metrics for \`${service}\` (logged). Try again in a minute.`;
 }
+
+/** Resolve or timeline export could not read or write the incident. */
+export function incidentStoreFailedText(what: string, databaseDown: boolean): string {
+  const why = databaseDown ? 'its database did not answer' : 'its records of this incident could not be read (logged)';
+  return `:x: pymem could not ${what}: ${why}. Nothing was changed; try again in a minute.`;
+}
+
+/** Slack refused the timeline file: what it said, and where else the timeline can be had. */
+export function timelineNotPostedText(service: string, code: string, channelId: string, messageTs: string | null): string {
+  const cli = messageTs === null ? '' : `; \`pymem timeline ${channelId} ${messageTs}\` prints it where pymem runs`;
+  return `:x: pymem could not post the timeline of \`${service}\`: Slack answered \`${escapeMrkdwn(code)}\`. Try again in a minute${cli}.`;
+}

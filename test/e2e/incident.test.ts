@@ -17,6 +17,7 @@ import { ACTION_IDS, checklistActionId, INCIDENT_ACTION_IDS } from '../../src/sl
 import { SlackStandIn } from '../../src/slack-standin/server';
 import { eventCallbackBody, postToBot } from '../../src/slack-standin/signed-requests';
 import type { StandInMessage } from '../../src/slack-standin/workspace';
+import type { IncidentRecord } from '../../src/store/store';
 import { validateBlocks } from '../../src/slack-standin/block-validation';
 import { blockText, CHANNEL, QUIET_CHANNEL, SIGNING_SECRET, startBotHarness, TEAM, type BotHarness } from '../support/bot-harness';
 import { startPrometheus, type RunningPrometheus } from '../support/prometheus';
@@ -83,18 +84,29 @@ describe.each([
     await slack?.stop();
   });
 
-  /** Waits until the report shows a newer version than `edits` and no refresh is running. */
-  async function updated(report: StandInMessage, edits: number): Promise<StandInMessage> {
-    await slack.waitForMessage((m) => m.ts === report.ts && m.edits > edits, { timeoutMs: 30_000 });
-    await h.bot.reports.updater.idle();
-    return slack.message(CHANNEL, report.ts)!;
+  /**
+   * Waits until `done` holds for the report's incident and Slack shows the incident's latest version
+   * with no refresh running (an edit alone may be an earlier refresh arriving late).
+   */
+  async function settledWhen(report: StandInMessage, done: (incident: IncidentRecord, ticks: number) => boolean): Promise<StandInMessage> {
+    for (let i = 0; i < 600; i++) {
+      const incident = await h.store.findIncidentByMessage(CHANNEL, report.ts);
+      if (incident && done(incident, (await h.store.tickEvents(incident.id)).length) && incident.renderedVersion >= incident.version) {
+        await h.bot.reports.updater.idle();
+        const again = (await h.store.getIncident(incident.id))!;
+        if (again.renderedVersion >= again.version) return slack.message(CHANNEL, report.ts)!;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('the report never showed the stored state');
   }
 
   async function tick(report: StandInMessage, step: ChecklistStepId, checked: boolean, user: string): Promise<StandInMessage> {
-    const current = slack.message(CHANNEL, report.ts)!;
-    const res = await h.click(current, { type: 'checkboxes', action_id: checklistActionId(step), selected: checked ? [step] : [] }, { user });
+    const incident = (await h.store.findIncidentByMessage(CHANNEL, report.ts))!;
+    const before = (await h.store.tickEvents(incident.id)).length;
+    const res = await h.click(slack.message(CHANNEL, report.ts)!, { type: 'checkboxes', action_id: checklistActionId(step), selected: checked ? [step] : [] }, { user });
     expect(res.status).toBe(200);
-    return updated(current, current.edits);
+    return settledWhen(report, (_incident, ticks) => ticks > before);
   }
 
   /** Opens the Home tab as `user` and returns what was published. */
@@ -123,6 +135,7 @@ describe.each([
     const since = slack.mark();
     await h.command('ow-a', { user: ALICE });
     let report = await slack.waitForMessage((m) => m.thread_ts === undefined && m.visibleTo === undefined && JSON.stringify(m.blocks).includes('"text":"ow-a — '), { after: since, timeoutMs: 60_000 });
+    report = await settledWhen(report, () => true);
     expect(JSON.stringify(report.blocks)).toContain(INCIDENT_ACTION_IDS.resolve);
 
     report = await tick(report, 'find-worker', true, ALICE);
@@ -150,7 +163,7 @@ describe.each([
     // Resolve (Slack shows the confirmation; the click arrives once it is confirmed).
     const beforeResolve = report;
     await h.click(report, { type: 'button', action_id: INCIDENT_ACTION_IDS.resolve }, { user: ALICE });
-    report = await updated(report, report.edits);
+    report = await settledWhen(report, (i) => i.resolution !== null);
     expect(validateBlocks(report.blocks)).toEqual([]);
     expect(report.blocks[0]).toMatchObject({ type: 'header', text: { text: 'Resolved: ow-a — one worker growing' } });
     expect(blockText(report, 'resolution')).toContain(`Resolved* by <@${ALICE}>`);
