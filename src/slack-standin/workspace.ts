@@ -489,6 +489,7 @@ export class Workspace {
     const parsed = UserConversationsArgs.safeParse(raw);
     if (!parsed.success) return invalidArguments(parsed.error.issues);
     const args = parsed.data;
+    // Without a channel list the stand-in knows no members: nobody is in anything.
     if (this.channelsById === null) return ok({ channels: [], response_metadata: { next_cursor: '' } });
     const types = new Set((args.types ?? 'public_channel').split(',').map((t) => t.trim()));
     const kindOf = { public: 'public_channel', private: 'private_channel', mpim: 'mpim', im: 'im' } as const;
