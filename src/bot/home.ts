@@ -7,7 +7,8 @@ import type { Logger } from 'pino';
 import { CHECKLIST_STEP_IDS } from '../domain/checklist';
 import { slackMessageLink } from '../domain/timeline';
 import type { DigestSchedule } from '../config/schedule';
-import { homeView, HOME_MAX_BLOCKS, type HomeChannel, type HomeIncident } from '../slack/home-blocks';
+import { SlackCallError } from '../slack/gateway';
+import { homeProblemView, homeView, HOME_MAX_BLOCKS, type HomeChannel, type HomeIncident } from '../slack/home-blocks';
 import type { IncidentSlack } from '../slack/incident-gateway';
 import type { Store } from '../store/store';
 import { describeSchedule } from '../digest/digest-runner';
@@ -27,6 +28,9 @@ export interface HomeDeps {
 
 export type HomeOutcome = 'published' | 'failed';
 
+const MISSING_SCOPE_TEXT =
+  'pymem cannot tell which channels you are in, so it shows no incidents here. A workspace admin needs to add the scopes `channels:read`, `groups:read`, `im:read` and `mpim:read` to the app (see `manifest.yml`) and reinstall it.';
+
 export class HomeService {
   constructor(private readonly deps: HomeDeps) {}
 
@@ -34,7 +38,17 @@ export class HomeService {
   async publish(userId: string, log: Logger = this.deps.logger): Promise<HomeOutcome> {
     try {
       const { store } = this.deps;
-      const [withIncidents, subscriptions, member] = await Promise.all([store.channelsWithOpenIncidents(), store.allSubscriptions(), this.deps.slack.memberChannels(userId)]);
+      let member: string[];
+      try {
+        member = await this.deps.slack.memberChannels(userId);
+      } catch (error) {
+        if (!(error instanceof SlackCallError) || error.code !== 'missing_scope') throw error;
+        // Without knowing who is in which channel, nothing can be shown safely: say what the admin must add.
+        log.warn({ err: error }, 'the Home tab needs users.conversations; the app lacks a scope');
+        await this.deps.slack.publishHome(userId, homeProblemView(MISSING_SCOPE_TEXT));
+        return 'published';
+      }
+      const [withIncidents, subscriptions] = await Promise.all([store.channelsWithOpenIncidents(), store.allSubscriptions()]);
       // Only conversations the user is in: a private channel's incidents are not shown to outsiders.
       const mine = new Set(member);
       const visible = [...new Set([...withIncidents, ...subscriptions.map((s) => s.channelId)])].filter((c) => mine.has(c));

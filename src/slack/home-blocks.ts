@@ -107,3 +107,14 @@ function section(blockId: string, text: string): KnownBlock {
 function more(blockId: string, count: number, what: string): KnownBlock {
   return { type: 'context', block_id: blockId, elements: [{ type: 'mrkdwn', text: `…and ${count} more ${what}.` }] };
 }
+
+/** A Home tab that only explains why the lists cannot be shown (e.g. the app lacks a scope). */
+export function homeProblemView(text: string): HomeView {
+  return {
+    type: 'home',
+    blocks: [
+      { type: 'header', text: { type: 'plain_text', text: 'Open incidents' } },
+      section('home_problem', text),
+    ],
+  };
+}

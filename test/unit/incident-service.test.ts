@@ -162,6 +162,17 @@ describe('HomeService', () => {
     expect(text).not.toContain('G0SECRET01');
   });
 
+  it('explains a missing scope instead of showing anything', async () => {
+    slack.memberChannels = async () => {
+      throw new SlackCallError('users.conversations', 'missing_scope', 'missing_scope');
+    };
+    await posted();
+    expect(await home().publish('U0ALICE')).toBe('published');
+    const text = JSON.stringify(slack.homes[0]!.view.blocks);
+    expect(text).toContain('A workspace admin needs to add the scopes');
+    expect(text).not.toContain('checkout-api');
+  });
+
   it('reports a failed publish instead of throwing', async () => {
     slack.publishError = new SlackCallError('views.publish', 'not_enabled', 'the Home tab is off');
     expect(await home().publish('U0ALICE')).toBe('failed');
