@@ -5,12 +5,13 @@ import type { App, RespondFn } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { parseCommand } from '../src/bot/command';
 import type { DoctorService } from '../src/bot/doctor';
-import { commandFailedText, doctorCheckingText, invalidCommandText, type CommandWork } from '../src/bot/notices';
+import { commandFailedText, doctorCheckingText, invalidCommandText, timelineExportingText, type CommandWork } from '../src/bot/notices';
 import type { ReportService } from '../src/bot/reports';
 import type { Subscriptions } from '../src/bot/subscriptions';
 import type { Telemetry } from '../src/observability/telemetry';
 import { commandResponse, ephemeralReply, ephemeralTextReply, helpMessage, noticeMessage } from '../src/slack/blocks';
-import type { Reply } from '../src/slack/gateway';
+import { replyVia } from './reply';
+import { runTimelineCommand, type IncidentHandlerDeps } from './incident';
 
 export interface CommandDeps {
   readonly reports: ReportService;
@@ -20,6 +21,7 @@ export interface CommandDeps {
   readonly defaultWindowMs: number;
   readonly logger: Logger;
   readonly telemetry: Telemetry;
+  readonly incidents: IncidentHandlerDeps['incidents'];
 }
 
 export function registerCommand(app: App, deps: CommandDeps): void {
@@ -92,6 +94,10 @@ export function registerCommand(app: App, deps: CommandDeps): void {
         await run(log, deps, 'doctor', job, respond);
         return;
       }
+      case 'timeline':
+        await ack(commandResponse(noticeMessage(timelineExportingText(parsed.service))));
+        await runTimelineCommand(deps, command, parsed.service, respond, log);
+        return;
       default: {
         const unknown: never = parsed;
         throw new Error(`unhandled command ${JSON.stringify(unknown)}`);
@@ -114,9 +120,3 @@ async function run(log: Logger, deps: CommandDeps, kind: CommandWork, job: () =>
   }
 }
 
-/** Replies only the requester sees, through the request's response_url. */
-export function replyVia(respond: RespondFn): Reply {
-  return async (message) => {
-    await respond(ephemeralReply(message));
-  };
-}

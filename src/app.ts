@@ -14,6 +14,11 @@ import type { Telemetry } from './observability/telemetry';
 import type { Logger } from 'pino';
 import { registerActions, registerDigestActions, registerOtherActions } from '../handlers/actions';
 import { registerCommand } from '../handlers/command';
+import { registerIncidentActions } from '../handlers/incident';
+import { registerHome } from '../handlers/home';
+import { HomeService } from './bot/home';
+import { nextDigestRun } from './digest/next-run';
+import { IncidentService } from './bot/incidents';
 import { DoctorService } from './bot/doctor';
 import { ChannelCheck } from './bot/channel-check';
 import { Subscriptions } from './bot/subscriptions';
@@ -197,8 +202,29 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
     showSource,
     postedFailure,
   });
+  const incidents = new IncidentService({
+    store: deps.store,
+    slack,
+    updater: { refresh: (incidentId) => reports.redraw(incidentId) },
+    logger: deps.logger,
+    clock,
+    timeZone: config.app.analysis.timeZone,
+    workspaceUrl: () => slack.workspaceUrl(),
+  });
   const handlerDeps = { reports, subscriptions, logger: deps.logger, telemetry };
-  registerCommand(app, { ...handlerDeps, doctor, maxWindowMs: config.app.analysis.maxWindowMs, defaultWindowMs: config.app.analysis.defaultWindowMs });
+  registerIncidentActions(app, { incidents, logger: deps.logger, telemetry });
+  const home = new HomeService({
+    store: deps.store,
+    slack,
+    logger: deps.logger,
+    clock,
+    timeZone: config.app.analysis.timeZone,
+    scheduleFor: (channel) => config.digest.channels[channel] ?? config.digest.schedule,
+    nextRun: nextDigestRun,
+    workspaceUrl: () => slack.workspaceUrl(),
+  });
+  registerHome(app, { home, logger: deps.logger, telemetry });
+  registerCommand(app, { ...handlerDeps, incidents, doctor, maxWindowMs: config.app.analysis.maxWindowMs, defaultWindowMs: config.app.analysis.defaultWindowMs });
   registerActions(app, handlerDeps);
   registerDigestActions(app, handlerDeps);
   registerOtherActions(app);

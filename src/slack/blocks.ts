@@ -23,6 +23,12 @@ export const ACTION_IDS = {
   subscribe: 'report_subscribe',
 } as const;
 
+/** The incident's own buttons under a report (issue 13). */
+export const INCIDENT_ACTION_IDS = {
+  resolve: 'report_resolve',
+  timeline: 'report_timeline',
+} as const;
+
 /** Windows offered by the "change window" menu, in milliseconds. */
 export const WINDOW_CHOICES: readonly { readonly label: string; readonly ms: number }[] = [
   { label: 'Last 1 hour', ms: 3_600_000 },
@@ -53,6 +59,12 @@ export const ACTION_MATCHERS = {
   link: new RegExp(`^${LINK_ACTION_PREFIX}:`),
 } as const satisfies Record<string, ActionMatcher>;
 
+/** What handlers/incident.ts registers for the incident buttons (kept out of the catch-all like the rest). */
+export const INCIDENT_ACTION_MATCHERS = {
+  resolve: INCIDENT_ACTION_IDS.resolve,
+  timeline: INCIDENT_ACTION_IDS.timeline,
+} as const satisfies Record<string, ActionMatcher>;
+
 export interface ReportView {
   readonly incidentId: string;
   readonly service: string;
@@ -63,6 +75,8 @@ export interface ReportView {
   readonly state: ChecklistState;
   /** Show the subscribe button (when daily digests are available). */
   readonly digestsAvailable: boolean;
+  /** Who resolved the incident and when; absent or null while it is open. */
+  readonly resolution?: { readonly userId: string; readonly at: number } | null;
 }
 
 export interface SlackMessage {
@@ -91,8 +105,10 @@ export function reportMessage(view: ReportView): SlackMessage {
   const d = report.diagnosis;
   const done = CHECKLIST_STEP_IDS.filter((id) => view.state[id]?.checked).length;
   const startHere = firstOpenFocus(report.checklist, view.state);
+  const resolution = view.resolution ?? null;
   const blocks: KnownBlock[] = [
-    header(`${view.service} — ${patternTitle(d.pattern)}`),
+    header(`${resolution ? 'Resolved: ' : ''}${view.service} — ${patternTitle(d.pattern)}`),
+    ...(resolution ? [resolutionBlock(resolution, report.timeZone)] : []),
     ...analysisBlocks(view.service, report, view.windowMs),
     { type: 'divider' },
     {
@@ -114,7 +130,22 @@ export function reportMessage(view: ReportView): SlackMessage {
       ],
     },
   ];
-  return { text: fallbackText(view.service, report, done), blocks: withinBlockLimit(blocks) };
+  const text = fallbackText(view.service, report, done);
+  return { text: resolution ? trimText(`Resolved · ${text}`, SLACK_LIMITS.fallbackText) : text, blocks: withinBlockLimit(blocks) };
+}
+
+/** The line under a resolved report's header: who closed it and when; the checklist stays usable. */
+function resolutionBlock(resolution: { readonly userId: string; readonly at: number }, timeZone: string): KnownBlock {
+  return {
+    type: 'context',
+    block_id: 'resolution',
+    elements: [
+      {
+        type: 'mrkdwn',
+        text: `:white_check_mark: *Resolved* by <@${resolution.userId}> at ${formatTime(resolution.at, timeZone, resolution.at)}. Ticks are still recorded for the timeline.`,
+      },
+    ],
+  };
 }
 
 /** Which source the series came from and the memory PromQL sent, for the footer. */
@@ -294,6 +325,23 @@ function controls(view: ReportView): ActionsBlock {
       value: view.service,
     });
   }
+  elements.push({ type: 'button', action_id: INCIDENT_ACTION_IDS.timeline, text: { type: 'plain_text', text: 'Export timeline' }, value: view.incidentId });
+  if (!view.resolution) {
+    elements.push({
+      type: 'button',
+      action_id: INCIDENT_ACTION_IDS.resolve,
+      text: { type: 'plain_text', text: 'Resolve' },
+      style: 'primary',
+      value: view.incidentId,
+      // A click by mistake would tell the whole channel the incident is over.
+      confirm: {
+        title: { type: 'plain_text', text: 'Resolve this incident?' },
+        text: { type: 'mrkdwn', text: trimText(`The report on *${escapeMrkdwn(view.service)}* will say it was resolved, by you, now. Ticks are still recorded afterwards.`, 300) },
+        confirm: { type: 'plain_text', text: 'Resolve' },
+        deny: { type: 'plain_text', text: 'Cancel' },
+      },
+    });
+  }
   return { type: 'actions', block_id: 'controls', elements };
 }
 
@@ -317,6 +365,7 @@ export function helpMessage(commandName: string): SlackMessage {
   const lines = [
     `*\`${commandName} &lt;service&gt; [window]\`* analyses a Python service's memory and posts the chart and an investigation checklist in this channel. Window: \`1h\`, \`6h\` (default), \`24h\`, \`7d\`.`,
     `*\`${commandName} doctor &lt;service&gt; [window]\`* shows which metrics pymem finds for the service (per process or per pod), which it would read, and how to pin or improve that. Only you see the answer.`,
+    `*\`${commandName} timeline [service]\`* posts the timeline of the service's latest report in this channel (every tick, re-run and the resolution, with who and when) as a Markdown file in the report's thread; without a service, of the channel's only open incident. *Export timeline* under a report does the same for that report.`,
     `*\`${commandName} help\`* shows this.`,
   ];
   return noticeMessage(lines.join('\n'), [

@@ -6,6 +6,7 @@
 import type { App } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
 import { registerActions, registerDigestActions, registerOtherActions, type ActionDeps } from '../../handlers/actions';
+import { registerIncidentActions, type IncidentHandlerDeps } from '../../handlers/incident';
 import { growthStatus, rankEntries, type DigestEntry } from '../../src/domain/digest';
 import { matchesAction, noneOf, type ActionMatcher } from '../../src/slack/action-matchers';
 import { reportMessage, rerunMessage } from '../../src/slack/blocks';
@@ -24,6 +25,7 @@ function registeredMatchers(): ActionMatcher[] {
   const deps = {} as unknown as ActionDeps;
   registerActions(app as unknown as App, deps);
   registerDigestActions(app as unknown as App, deps);
+  registerIncidentActions(app as unknown as App, {} as unknown as IncidentHandlerDeps);
   registerOtherActions(app as unknown as App);
   return matchers;
 }
@@ -58,7 +60,7 @@ describe('action ids', () => {
 
   it('the builders emit every kind of interactive element', () => {
     const ids = emittedIds();
-    for (const expected of ['checklist:find-worker', 'report_rerun', 'report_window', 'report_subscribe', 'link:dashboard', 'digest_analyze:checkout-api', 'digest_analyze_select', 'link:runbook:checkout-api']) {
+    for (const expected of ['checklist:find-worker', 'report_rerun', 'report_window', 'report_subscribe', 'report_resolve', 'report_timeline', 'link:dashboard', 'digest_analyze:checkout-api', 'digest_analyze_select', 'link:runbook:checkout-api']) {
       expect(ids).toContain(expected);
     }
   });
