@@ -5,13 +5,14 @@ import type { App, RespondFn } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { parseCommand } from '../src/bot/command';
 import type { DoctorService } from '../src/bot/doctor';
-import { commandFailedText, doctorCheckingText, invalidCommandText, type CommandWork } from '../src/bot/notices';
+import { commandFailedText, doctorCheckingText, invalidCommandText, timelineExportingText, type CommandWork } from '../src/bot/notices';
 import type { ReportService } from '../src/bot/reports';
 import type { Subscriptions } from '../src/bot/subscriptions';
 import type { VerifyService } from '../src/bot/verify';
 import type { Telemetry } from '../src/observability/telemetry';
 import { commandResponse, ephemeralReply, ephemeralTextReply, helpMessage, noticeMessage } from '../src/slack/blocks';
-import type { Reply } from '../src/slack/gateway';
+import { replyVia } from './reply';
+import { runTimelineCommand, type IncidentHandlerDeps } from './incident';
 import { handleVerifyCommand } from './verify';
 
 export interface CommandDeps {
@@ -23,6 +24,7 @@ export interface CommandDeps {
   readonly defaultWindowMs: number;
   readonly logger: Logger;
   readonly telemetry: Telemetry;
+  readonly incidents: IncidentHandlerDeps['incidents'];
 }
 
 export function registerCommand(app: App, deps: CommandDeps): void {
@@ -98,6 +100,10 @@ export function registerCommand(app: App, deps: CommandDeps): void {
       case 'verify':
         await handleVerifyCommand(deps, command, parsed, ack, respond, log);
         return;
+      case 'timeline':
+        await ack(commandResponse(noticeMessage(timelineExportingText(parsed.service))));
+        await runTimelineCommand(deps, command, parsed.service, respond, log);
+        return;
       default: {
         const unknown: never = parsed;
         throw new Error(`unhandled command ${JSON.stringify(unknown)}`);
@@ -120,9 +126,3 @@ async function run(log: Logger, deps: CommandDeps, kind: CommandWork, job: () =>
   }
 }
 
-/** Replies only the requester sees, through the request's response_url. */
-export function replyVia(respond: RespondFn): Reply {
-  return async (message) => {
-    await respond(ephemeralReply(message));
-  };
-}

@@ -7,8 +7,8 @@ import type { VerifyService } from '../src/bot/verify';
 import type { BotCommand } from '../src/bot/command';
 import { ACTION_FAILED_TEXT, commandFailedText, unreadableWindowText } from '../src/bot/notices';
 import type { Telemetry } from '../src/observability/telemetry';
-import { ephemeralReply, noticeMessage } from '../src/slack/blocks';
-import type { Reply } from '../src/slack/gateway';
+import { noticeMessage } from '../src/slack/blocks';
+import { replyVia } from './reply';
 import { parseButtonValue, parseMessageAction } from '../src/slack/payloads';
 import { VERIFY_ACTION_MATCHERS, verifyingText } from '../src/slack/verify-blocks';
 
@@ -77,9 +77,3 @@ export async function handleVerifyCommand(
   }
 }
 
-/** Replies only the requester sees, through the request's response_url (as handlers/command.ts does). */
-function replyVia(respond: RespondFn): Reply {
-  return async (message) => {
-    await respond(ephemeralReply(message));
-  };
-}

@@ -16,6 +16,11 @@ import { registerActions, registerDigestActions, registerOtherActions } from '..
 import { registerCommand } from '../handlers/command';
 import { registerVerifyActions } from '../handlers/verify';
 import { startVerification } from './bot/verify-wiring';
+import { registerIncidentActions } from '../handlers/incident';
+import { registerHome } from '../handlers/home';
+import { HomeService } from './bot/home';
+import { nextDigestRun } from './digest/next-run';
+import { IncidentService } from './bot/incidents';
 import { DoctorService } from './bot/doctor';
 import { ChannelCheck } from './bot/channel-check';
 import { Subscriptions } from './bot/subscriptions';
@@ -199,10 +204,31 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
     showSource,
     postedFailure,
   });
-  const verification = startVerification(config, { engine, store: deps.store, slack, channels, logger: deps.logger, clock, sourceDescription: postedSource, postedFailure, refreshReport: (id) => reports.refreshReport(id), access });
+  const incidents = new IncidentService({
+    store: deps.store,
+    slack,
+    updater: { refresh: (incidentId) => reports.redraw(incidentId) },
+    logger: deps.logger,
+    clock,
+    timeZone: config.app.analysis.timeZone,
+    workspaceUrl: () => slack.workspaceUrl(),
+  });
   const handlerDeps = { reports, subscriptions, logger: deps.logger, telemetry };
-  registerCommand(app, { ...handlerDeps, doctor, verify: verification.service, maxWindowMs: config.app.analysis.maxWindowMs, defaultWindowMs: config.app.analysis.defaultWindowMs });
+  registerIncidentActions(app, { incidents, logger: deps.logger, telemetry });
+  const home = new HomeService({
+    store: deps.store,
+    slack,
+    logger: deps.logger,
+    clock,
+    timeZone: config.app.analysis.timeZone,
+    scheduleFor: (channel) => config.digest.channels[channel] ?? config.digest.schedule,
+    nextRun: nextDigestRun,
+    workspaceUrl: () => slack.workspaceUrl(),
+  });
+  registerHome(app, { home, logger: deps.logger, telemetry });
+  const verification = startVerification(config, { engine, store: deps.store, slack, channels, logger: deps.logger, clock, sourceDescription: postedSource, postedFailure, refreshReport: (id) => reports.redraw(id), access });
   registerVerifyActions(app, { verify: verification.service, logger: deps.logger, telemetry });
+  registerCommand(app, { ...handlerDeps, incidents, doctor, verify: verification.service, maxWindowMs: config.app.analysis.maxWindowMs, defaultWindowMs: config.app.analysis.defaultWindowMs });
   registerActions(app, handlerDeps);
   registerDigestActions(app, handlerDeps);
   registerOtherActions(app);

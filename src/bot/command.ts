@@ -11,6 +11,8 @@ export type BotCommand =
   | { readonly kind: 'analyze'; readonly service: string; readonly windowMs: number | null }
   | { readonly kind: 'doctor'; readonly service: string; readonly windowMs: number | null }
   | { readonly kind: 'verify'; readonly service: string; readonly since: SinceText }
+  /** The timeline of the service's latest report in the channel; without a service, of its only open incident. */
+  | { readonly kind: 'timeline'; readonly service: string | null }
   | { readonly kind: 'invalid'; readonly message: string };
 
 /**
@@ -41,6 +43,13 @@ export function parseCommand(text: string, maxWindowMs: number): BotCommand {
     return { kind: verb, service: target.name };
   }
   if (verb === 'verify') return parseVerify(rest);
+  if (verb === 'timeline') {
+    if (rest.length > 1) return { kind: 'invalid', message: 'Usage: `timeline [service]`, one service at a time.' };
+    if (rest.length === 0) return { kind: 'timeline', service: null };
+    const target = parseServiceName(rest[0]!);
+    if (!target.ok) return { kind: 'invalid', message: `${target.error}.` };
+    return { kind: 'timeline', service: target.name };
+  }
   if (verb === 'doctor') {
     if (rest.length === 0) return { kind: 'invalid', message: 'Usage: `doctor <service> [window]`: which metrics pymem finds for a service.' };
     return serviceAndWindow('doctor', rest[0]!, rest.slice(1), maxWindowMs);

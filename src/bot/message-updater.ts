@@ -165,6 +165,7 @@ export class MessageUpdater {
       report: incident.report,
       state,
       digestsAvailable: this.deps.digestsAvailable,
+      resolution: incident.resolution,
     });
     await this.deps.slack.updateMessage(incident.channelId, incident.messageTs, message);
     await this.deps.store.markRendered(incidentId, incident.version);

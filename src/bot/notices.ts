@@ -104,6 +104,23 @@ export function unreadableWindowText(windowError: string | null): string {
   return `:warning: ${windowError ?? 'pymem could not tell which report that was'}.`;
 }
 
+/** The acknowledgement of `/pymem timeline [service]`. */
+export function timelineExportingText(service: string | null): string {
+  return `Exporting the timeline${service === null ? '' : ` of \`${service}\``}…`;
+}
+
+/** Resolve or timeline export could not read or write the incident. */
+export function incidentStoreFailedText(what: string, databaseDown: boolean): string {
+  const why = databaseDown ? 'its database did not answer' : 'its records of this incident could not be read (logged)';
+  return `:x: pymem could not ${what}: ${why}. Nothing was changed; try again in a minute.`;
+}
+
+/** Slack refused the timeline file: what it said, and where else the timeline can be had. */
+export function timelineNotPostedText(service: string, code: string, channelId: string, messageTs: string | null): string {
+  const cli = messageTs === null ? '' : `; \`pymem timeline ${channelId} ${messageTs}\` prints it where pymem runs`;
+  return `:x: pymem could not post the timeline of \`${service}\`: Slack answered \`${escapeMrkdwn(code)}\`. Try again in a minute${cli}.`;
+}
+
 /** A fix verification (issue 13) could not be carried out: what failed, and what to do. */
 export function verifyFailedText(service: string, failure: { readonly kind: 'metrics'; readonly posted: string } | { readonly kind: 'internal' }): string {
   return failure.kind === 'metrics'

@@ -172,14 +172,14 @@ export class ReportService {
     this.updater.start(sweepIntervalMs);
   }
 
+  /** Draws an incident's report message again from the store (after a change made elsewhere, e.g. Resolve). */
+  redraw(incidentId: string): Promise<void> {
+    return this.updater.refresh(incidentId);
+  }
+
   /** Resolves when the message updates running now have finished (the last step of a drain). */
   idle(): Promise<void> {
     return this.updater.idle();
-  }
-
-  /** Draws an incident's report message again from the store (a fix verification changed its header). */
-  refreshReport(incidentId: string): Promise<void> {
-    return this.updater.refresh(incidentId);
   }
 
   /** Waits up to `graceMs` for work in progress, then cancels what is left and waits for it to reply. */
@@ -329,7 +329,20 @@ export class ReportService {
     const report = await this.withChart(incident.service, windowMs, analyzed.shared, analyzed.diagnosed, log);
     const at = this.deps.clock();
     const posted = await this.postWithImageFallback(hint, report, (r) => rerunMessage(incident.service, windowMs, r, request.userId, at), who, incident.messageTs ?? undefined);
-    return posted ? 'posted' : 'failed';
+    if (!posted) return 'failed';
+    // For the timeline; the re-run itself is in the thread already, so a failure here is only logged.
+    const d = report.diagnosis;
+    await this.storeCall('recording the re-run', () =>
+      this.deps.store.recordIncidentEvent({
+        incidentId: incident.id,
+        kind: 'rerun',
+        userId: request.userId,
+        at,
+        requestKey: `rerun:${request.deliveryKey}`,
+        detail: { windowMs, pattern: d.pattern, confidence: d.confidence, verdict: d.verdict, messageTs: posted.ts },
+      }), log,
+    ).catch((error: unknown) => log.warn({ err: error, incidentId: incident.id }, 'could not record the re-run; the timeline will not list it'));
+    return 'posted';
   }
 
   /** A checklist tick: record who did what and when, then bring the message up to date. */

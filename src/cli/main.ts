@@ -7,6 +7,7 @@ import { DOCTOR_USAGE, runDoctorCommand } from './doctor-command';
 import { VERIFY_USAGE, runVerifyCommand } from './verify-command';
 /** Kept here so `pymem help` does not load the Slack and digest code. */
 const DIGEST_USAGE = 'usage: pymem digest (--dry-run | --now) [--channel <channel id>]';
+const TIMELINE_USAGE = 'usage: pymem timeline <channel id> <message ts> [--json]';
 import { EXIT, processIo, UsageError, type CliIo } from './io';
 
 const HELP = `pymem: triage Python memory growth from Prometheus metrics
@@ -17,12 +18,15 @@ Commands
   pymem verify <service>    did the growth stop after a change (a deploy, a fix)?
   pymem digest --dry-run    print the daily digest each subscribed channel would get
   pymem digest --now        post it now (needs the Slack settings and DATABASE_URL)
+  pymem timeline <channel id> <message ts>
+                            an incident's timeline (ticks, re-runs, resolution) as Markdown, from DATABASE_URL
   pymem help                this text
 
 ${ANALYZE_USAGE}
 ${DOCTOR_USAGE}
 ${VERIFY_USAGE}
 ${DIGEST_USAGE}
+${TIMELINE_USAGE}
 
   --window   how far back to look (1h, 6h, 24h, 7d; default 6h or analysis.window)
   --end      end of the window, RFC 3339 or unix seconds (default: now)
@@ -30,7 +34,7 @@ ${DIGEST_USAGE}
   --prometheus  metrics backend URL (default: PROMETHEUS_URL or the config file)
   --config   YAML config file (default: PYMEM_CONFIG)
   --demo     use the built-in simulated services instead of a backend
-  --json     print the whole diagnosis (or the doctor's table) as JSON
+  --json     print the whole diagnosis (or the doctor's table, or the timeline) as JSON
   --png      also render the chart to this PNG file
 
 Exit codes: 0 diagnosed, 2 bad usage, 3 bad configuration, 4 metrics backend failed, 5 no usable data.
@@ -49,6 +53,10 @@ export async function main(argv: readonly string[], env: Env = processEnv(), io:
       case 'digest': {
         const { runDigestCommand } = await import('./digest-command.js');
         return await runDigestCommand(rest, env, io);
+      }
+      case 'timeline': {
+        const { runTimelineCommand } = await import('./timeline-command.js');
+        return await runTimelineCommand(rest, env, io);
       }
       case undefined:
       case 'help':

@@ -6,7 +6,7 @@
 
 import type { Logger } from 'pino';
 import type { AnalysisEngine } from '../analysis/engine';
-import { parseSummary, rankEntries, summarize, withChanges, type DigestEntry } from '../domain/digest';
+import { parseSummary, rankEntries, resolvedNotes, resolvedSinceMs, summarize, withChanges, type DigestEntry, type ResolvedNote } from '../domain/digest';
 import { Limiter } from '../concurrency/limiter';
 import type { SlackMessage } from '../slack/blocks';
 import { digestMessage } from '../slack/digest-blocks';
@@ -48,6 +48,8 @@ export interface ComposedDigest {
   readonly entries: readonly DigestEntry[];
   readonly panels: readonly DigestPanelInput[];
   readonly endMs: number;
+  /** Services whose incident in the channel was resolved since the previous digest. */
+  readonly resolved: readonly ResolvedNote[];
 }
 
 export const DIGEST_WINDOW_MS = 24 * 3_600_000;
@@ -104,7 +106,10 @@ export class DigestService {
           };
     const entries = rankEntries(withChanges(services.map((s) => of(s).entry), previous ? parseSummary(previous.summary) : null));
     const panels = entries.map((e) => of(e.service).panel);
-    return { channelId, entries, panels, endMs };
+    // From the previous digest's scheduled time to this one's: consecutive digests tile the time, so
+    // a resolve is noted exactly once.
+    const resolved = resolvedNotes(await this.deps.store.resolvedBetween(channelId, resolvedSinceMs(previous?.periodKey ?? null, endMs, this.deps.windowMs), endMs));
+    return { channelId, entries, panels, endMs, resolved };
   }
 
   /** The message for a composed digest, with its chart uploaded when there is a chart to show. */
@@ -112,7 +117,7 @@ export class DigestService {
     const timeZone = this.deps.timeZone;
     const links = this.linksOf(digest);
     const build = (image: { fileId: string | null; problem: string | null }) =>
-      digestMessage({ entries: digest.entries, windowMs: this.deps.windowMs, endMs: digest.endMs, timeZone, chartFileId: image.fileId, chartProblem: image.problem, links });
+      digestMessage({ entries: digest.entries, windowMs: this.deps.windowMs, endMs: digest.endMs, timeZone, chartFileId: image.fileId, chartProblem: image.problem, links, resolved: digest.resolved });
     const quiet = build({ fileId: null, problem: null }).blocks.length <= 1;
     if (quiet || digest.entries.length === 0) return { message: build, image: { fileId: null, problem: null }, png: null };
     const grew = digest.entries.filter((e) => e.kind === 'measured' && e.status === 'grew').length;

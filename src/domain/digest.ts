@@ -149,3 +149,29 @@ export function parseSummary(value: unknown): DigestSummary | null {
 export function isQuiet(entries: readonly DigestEntry[]): boolean {
   return entries.every((e) => e.kind === 'measured' && e.status !== 'grew' && (e.hoursToLimit === null || e.hoursToLimit > 7 * 24));
 }
+
+/** A service whose incident in the channel was resolved since the previous digest. */
+export interface ResolvedNote {
+  readonly service: string;
+  readonly userId: string;
+  readonly at: number;
+}
+
+/**
+ * What the digest says about incidents resolved in the period: one line per service (its latest
+ * resolution, when it had several), by service name.
+ */
+export function resolvedNotes(resolved: readonly { readonly service: string; readonly resolution: { readonly userId: string; readonly at: number } }[]): ResolvedNote[] {
+  const latest = new Map<string, ResolvedNote>();
+  for (const r of resolved) {
+    const seen = latest.get(r.service);
+    if (!seen || r.resolution.at >= seen.at) latest.set(r.service, { service: r.service, userId: r.resolution.userId, at: r.resolution.at });
+  }
+  return [...latest.values()].sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1 : 0));
+}
+
+/** Where the period a digest covers for "resolved since the last digest" starts: the previous digest's scheduled time, or a window back. */
+export function resolvedSinceMs(previousPeriodKey: string | null, endMs: number, windowMs: number): number {
+  const previous = previousPeriodKey === null ? NaN : Date.parse(previousPeriodKey);
+  return Number.isFinite(previous) && previous < endMs ? previous : endMs - windowMs;
+}

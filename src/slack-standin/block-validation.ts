@@ -65,6 +65,9 @@ export const BLOCK_LIMITS = {
   placeholderText: 150,
   inputLabel: 2000,
   markdownText: 12000,
+  confirmTitle: 100,
+  confirmText: 300,
+  confirmButton: 30,
 } as const;
 
 /** Slack's own pattern for file ids in `slack_file.id`. */
@@ -323,6 +326,7 @@ class Checker {
       return;
     }
     this.uniqueId(element['action_id'], `${pointer}/action_id`, this.actionIds, BLOCK_LIMITS.actionId, 'action_id');
+    if (element['confirm'] !== undefined) this.confirm(element['confirm'], `${pointer}/confirm`);
     if (type === 'button') {
       this.text(element['text'], `${pointer}/text`, { max: BLOCK_LIMITS.buttonText, plainOnly: true, required: true });
       this.optionalString(element['value'], `${pointer}/value`, BLOCK_LIMITS.buttonValue);
@@ -355,6 +359,20 @@ class Checker {
       return;
     }
     if (!OTHER_ELEMENT_TYPES.has(type)) this.fail(`${pointer}/type`, `unsupported element type: ${type}`);
+  }
+
+  /** A confirmation dialog: every part is required, and the buttons are plain text. */
+  private confirm(confirm: unknown, pointer: string): void {
+    if (!isObject(confirm)) {
+      this.fail(pointer, 'must be a confirmation dialog object');
+      return;
+    }
+    this.text(confirm['title'], `${pointer}/title`, { max: BLOCK_LIMITS.confirmTitle, plainOnly: true, required: true });
+    this.text(confirm['text'], `${pointer}/text`, { max: BLOCK_LIMITS.confirmText, plainOnly: false, required: true });
+    this.text(confirm['confirm'], `${pointer}/confirm`, { max: BLOCK_LIMITS.confirmButton, plainOnly: true, required: true });
+    this.text(confirm['deny'], `${pointer}/deny`, { max: BLOCK_LIMITS.confirmButton, plainOnly: true, required: true });
+    const style = confirm['style'];
+    if (style !== undefined && style !== 'primary' && style !== 'danger') this.fail(`${pointer}/style`, 'must be primary or danger');
   }
 
   /** Options of a static select: either `options` or `option_groups`. */

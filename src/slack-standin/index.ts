@@ -2,5 +2,5 @@
 export * from './block-validation';
 export * from './server';
 export * from './signed-requests';
-export type { FileState, MessageSource, MessageVersion, StandInChange, StandInChannel, StandInFile, StandInIdentity, StandInMessage, StoredBlock } from './workspace';
+export type { FileState, MessageSource, MessageVersion, StandInChange, StandInChannel, StandInFile, StandInHomeView, StandInIdentity, StandInMessage, StoredBlock } from './workspace';
 export { WORKSPACE_LIMITS } from './workspace';

@@ -17,6 +17,7 @@ import {
   type StandInChange,
   type StandInChannel,
   type StandInFile,
+  type StandInHomeView,
   type StandInIdentity,
   type StandInMessage,
   Workspace,
@@ -136,6 +137,8 @@ export const KNOWN_METHODS: ReadonlySet<string> = new Set([
   'files.getUploadURLExternal',
   'files.completeUploadExternal',
   'conversations.info',
+  'views.publish',
+  'users.conversations',
   'apps.connections.open',
 ]);
 
@@ -290,6 +293,11 @@ export class SlackStandIn extends EventEmitter<SlackStandInEvents> {
   /** Adds a channel or changes one: archive it, invite the bot, make it private (see StandInChannel). */
   setChannel(channel: StandInChannel): void {
     this.workspace.setChannel(channel);
+  }
+
+  /** A user's Home tab as pymem last published it (views.publish), or undefined. */
+  homeView(user: string): StandInHomeView | undefined {
+    return this.workspace.homeView(user);
   }
 
   /** Forgets messages, files, response URLs, recorded calls, faults, rate limits and latencies. */

@@ -69,6 +69,28 @@ export function slashCommandBody(fields: SlashCommandFields): string {
   ]).toString();
 }
 
+let eventCounter = 0;
+
+/**
+ * An Events API delivery as Slack posts it (JSON, `event_callback`), e.g. an `app_home_opened` event
+ * `{ type: 'app_home_opened', user, channel, tab: 'home' }`. `event_ts` is filled in when missing.
+ */
+export function eventCallbackBody(input: { readonly teamId: string; readonly apiAppId?: string; readonly event: Readonly<Record<string, unknown>>; readonly eventTimeSeconds?: number }): string {
+  eventCounter += 1;
+  const eventTime = Math.floor(input.eventTimeSeconds ?? Date.now() / 1000);
+  return JSON.stringify({
+    token: DEFAULT_VERIFICATION_TOKEN,
+    team_id: input.teamId,
+    api_app_id: input.apiAppId ?? DEFAULT_APP_ID,
+    event: { event_ts: `${eventTime}.${String(eventCounter).padStart(6, '0')}`, ...input.event },
+    type: 'event_callback',
+    event_id: `Ev${String(eventCounter).padStart(9, '0')}${randomBytes(2).toString('hex').toUpperCase()}`,
+    event_time: eventTime,
+    authorizations: [{ enterprise_id: null, team_id: input.teamId, user_id: 'U0STANDBOT', is_bot: true, is_enterprise_install: false }],
+    is_ext_shared_channel: false,
+  });
+}
+
 /** An interactivity body as Slack posts it: form-encoded `payload=<json>`. */
 export function blockActionsBody(payload: object): string {
   return new URLSearchParams([['payload', JSON.stringify(payload)]]).toString();

@@ -80,6 +80,7 @@ export interface StandInMessage {
 export type StandInChange =
   | { readonly kind: 'message_posted' | 'message_updated' | 'message_deleted'; readonly channel: string; readonly ts: string }
   | { readonly kind: 'file_created' | 'file_uploaded' | 'file_completed'; readonly fileId: string }
+  | { readonly kind: 'home_published'; readonly user: string }
   | { readonly kind: 'reset' };
 
 /** An HTTP answer from the workspace: status and JSON body. */
@@ -102,6 +103,17 @@ export interface StandInChannel {
   readonly member?: boolean;
   readonly archived?: boolean;
   readonly name?: string;
+  /** The people in it (users.conversations answers from these); none by default. */
+  readonly members?: readonly string[];
+}
+
+/** A Home tab as views.publish left it. */
+export interface StandInHomeView {
+  readonly user: string;
+  readonly view: Readonly<Record<string, unknown>>;
+  /** How many times it was published. */
+  readonly publishes: number;
+  readonly publishedAt: number;
 }
 
 export interface WorkspaceOptions {
@@ -210,6 +222,15 @@ const CompleteArgs = z.looseObject({
   thread_ts: scalar.optional(),
   blocks: z.unknown().optional(),
 });
+const PublishArgs = z.looseObject({ user_id: z.string().min(1), view: z.unknown() });
+const HomeViewShape = z.looseObject({ type: z.string(), blocks: z.array(z.unknown()) });
+const UserConversationsArgs = z.looseObject({
+  user: z.string().optional(),
+  types: z.string().optional(),
+  exclude_archived: flag.optional(),
+  limit: z.union([z.number(), z.string().regex(/^\d+$/)]).transform(Number).optional(),
+  cursor: z.string().optional(),
+});
 const ResponseBody = z.looseObject({
   text: scalar.optional(),
   blocks: z.unknown().optional(),
@@ -264,6 +285,7 @@ const MIME_BY_EXTENSION: Readonly<Record<string, { mimetype: string; filetype: s
   gif: { mimetype: 'image/gif', filetype: 'gif' },
   svg: { mimetype: 'image/svg+xml', filetype: 'svg' },
   txt: { mimetype: 'text/plain', filetype: 'text' },
+  md: { mimetype: 'text/markdown', filetype: 'markdown' },
   log: { mimetype: 'text/plain', filetype: 'text' },
   csv: { mimetype: 'text/csv', filetype: 'csv' },
   json: { mimetype: 'application/json', filetype: 'json' },
@@ -291,6 +313,7 @@ export class Workspace {
   private readonly channelsById: Map<string, Required<StandInChannel>> | null;
   private readonly filesById = new Map<string, FileRecord>();
   private readonly responseUrls = new Map<string, ResponseUrlRecord>();
+  private readonly homeViews = new Map<string, StandInHomeView>();
   private lastTsMicros = 0;
   private fileCounter = 0;
   private generatedIdCounter = 0;
@@ -311,6 +334,7 @@ export class Workspace {
       member: channel.member ?? old?.member ?? true,
       archived: channel.archived ?? old?.archived ?? false,
       name: channel.name ?? old?.name ?? channel.id.toLowerCase(),
+      members: channel.members ?? old?.members ?? [],
     });
   }
 
@@ -335,6 +359,10 @@ export class Workspace {
         return this.completeUpload(args);
       case 'conversations.info':
         return this.conversationInfo(args);
+      case 'views.publish':
+        return this.publishView(args);
+      case 'users.conversations':
+        return this.userConversations(args);
       default:
         return undefined;
     }
@@ -383,10 +411,17 @@ export class Workspace {
     return { bytes: Buffer.from(record.bytes), mimetype: record.mimetype, name: record.name };
   }
 
+  /** A user's Home tab as last published, or undefined when pymem never published one. */
+  homeView(user: string): StandInHomeView | undefined {
+    const home = this.homeViews.get(user);
+    return home ? structuredClone(home) : undefined;
+  }
+
   reset(): void {
     this.messagesByChannel.clear();
     this.filesById.clear();
     this.responseUrls.clear();
+    this.homeViews.clear();
     this.options.onChange({ kind: 'reset' });
   }
 
@@ -422,6 +457,51 @@ export class Workspace {
     };
     // Slack's objects for direct messages carry the other person instead of a name and membership.
     return ok({ channel: kind === 'im' ? { ...base, user: 'U0SOMEONE1' } : { ...base, name: channel.name, is_member: channel.member } });
+  }
+
+  /** views.publish: a Home tab of at most 100 valid blocks, for one user. */
+  private publishView(raw: Readonly<Record<string, unknown>>): ApiAnswer {
+    const parsed = PublishArgs.safeParse(raw);
+    if (!parsed.success) return invalidArguments(parsed.error.issues);
+    let view: unknown = parsed.data.view;
+    if (typeof view === 'string') {
+      try {
+        view = JSON.parse(view) as unknown;
+      } catch {
+        return fail('invalid_arguments', ['view is not valid JSON [json-pointer:/view]']);
+      }
+    }
+    const shape = HomeViewShape.safeParse(view);
+    if (!shape.success) return invalidArguments(shape.error.issues.map((i) => ({ ...i, path: ['view', ...i.path] })));
+    if (shape.data.type !== 'home') return fail('invalid_arguments', ['views.publish takes only views of type home [json-pointer:/view/type]']);
+    const problems = validateBlocks(shape.data.blocks, { maxBlocks: 100, findFile: (ref) => this.fileStatus(ref) }, '/view/blocks');
+    if (problems.length > 0) return invalidBlocks(problems);
+    const user = parsed.data.user_id;
+    const old = this.homeViews.get(user);
+    const stored = { ...shape.data, blocks: this.withGeneratedIds(shape.data.blocks) };
+    this.homeViews.set(user, { user, view: stored, publishes: (old?.publishes ?? 0) + 1, publishedAt: this.options.now() });
+    this.options.onChange({ kind: 'home_published', user });
+    return ok({ view: { id: `V${user}`, team_id: this.options.identity.teamId, ...stored } });
+  }
+
+  /** users.conversations: the visible, unarchived conversations of the given types the user is a member of, by page. */
+  private userConversations(raw: Readonly<Record<string, unknown>>): ApiAnswer {
+    const parsed = UserConversationsArgs.safeParse(raw);
+    if (!parsed.success) return invalidArguments(parsed.error.issues);
+    const args = parsed.data;
+    // Without a channel list the stand-in knows no members: nobody is in anything.
+    if (this.channelsById === null) return ok({ channels: [], response_metadata: { next_cursor: '' } });
+    const types = new Set((args.types ?? 'public_channel').split(',').map((t) => t.trim()));
+    const kindOf = { public: 'public_channel', private: 'private_channel', mpim: 'mpim', im: 'im' } as const;
+    const all = [...this.channelsById.values()]
+      .filter((c) => c.members.includes(args.user ?? '') && types.has(kindOf[c.kind]) && this.visibleChannel(c.id) !== undefined && !(args.exclude_archived && c.archived))
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const limit = Math.min(Math.max(args.limit ?? 100, 1), 1000);
+    const offset = args.cursor ? Number(Buffer.from(args.cursor, 'base64').toString('utf8').replace(/^offset:/, '')) : 0;
+    if (!Number.isInteger(offset) || offset < 0) return fail('invalid_cursor');
+    const page = all.slice(offset, offset + limit);
+    const next = offset + limit < all.length ? Buffer.from(`offset:${offset + limit}`).toString('base64') : '';
+    return ok({ channels: page.map((c) => ({ id: c.id, name: c.name, is_archived: c.archived, is_private: c.kind !== 'public' })), response_metadata: { next_cursor: next } });
   }
 
   private postMessage(raw: Readonly<Record<string, unknown>>): ApiAnswer {
@@ -695,7 +775,7 @@ export class Workspace {
 
   /** The channel as the bot sees it: undefined when it does not exist or is hidden from the bot. */
   private visibleChannel(id: string): Required<StandInChannel> | undefined {
-    if (this.channelsById === null) return id === '' ? undefined : { id, kind: 'public', member: true, archived: false, name: id.toLowerCase() };
+    if (this.channelsById === null) return id === '' ? undefined : { id, kind: 'public', member: true, archived: false, name: id.toLowerCase(), members: [] };
     const channel = this.channelsById.get(id);
     if (channel === undefined) return undefined;
     // Slack hides private conversations from a bot that is not in them.

@@ -24,6 +24,12 @@ export const ACTION_IDS = {
   subscribe: 'report_subscribe',
 } as const;
 
+/** The incident's own buttons under a report (issue 13). */
+export const INCIDENT_ACTION_IDS = {
+  resolve: 'report_resolve',
+  timeline: 'report_timeline',
+} as const;
+
 /** Windows offered by the "change window" menu, in milliseconds. */
 export const WINDOW_CHOICES: readonly { readonly label: string; readonly ms: number }[] = [
   { label: 'Last 1 hour', ms: 3_600_000 },
@@ -54,6 +60,12 @@ export const ACTION_MATCHERS = {
   link: new RegExp(`^${LINK_ACTION_PREFIX}:`),
 } as const satisfies Record<string, ActionMatcher>;
 
+/** What handlers/incident.ts registers for the incident buttons (kept out of the catch-all like the rest). */
+export const INCIDENT_ACTION_MATCHERS = {
+  resolve: INCIDENT_ACTION_IDS.resolve,
+  timeline: INCIDENT_ACTION_IDS.timeline,
+} as const satisfies Record<string, ActionMatcher>;
+
 export interface ReportView {
   readonly incidentId: string;
   readonly service: string;
@@ -66,6 +78,8 @@ export interface ReportView {
   readonly digestsAvailable: boolean;
   /** The latest fix verification, shown in the header (issue 13); absent or null before any. */
   readonly latestVerification?: { readonly verdict: string; readonly summary: string; readonly requestedBy: string; readonly at: number } | null;
+  /** Who resolved the incident and when; absent or null while it is open. */
+  readonly resolution?: { readonly userId: string; readonly at: number } | null;
 }
 
 export interface SlackMessage {
@@ -94,8 +108,10 @@ export function reportMessage(view: ReportView): SlackMessage {
   const d = report.diagnosis;
   const done = CHECKLIST_STEP_IDS.filter((id) => view.state[id]?.checked).length;
   const startHere = firstOpenFocus(report.checklist, view.state);
+  const resolution = view.resolution ?? null;
   const blocks: KnownBlock[] = [
-    header(`${view.service} — ${patternTitle(d.pattern)}${view.latestVerification ? headerVerdictSuffix(view.latestVerification.verdict) : ''}`),
+    header(`${resolution ? 'Resolved: ' : ''}${view.service} — ${patternTitle(d.pattern)}${view.latestVerification ? headerVerdictSuffix(view.latestVerification.verdict) : ''}`),
+    ...(resolution ? [resolutionBlock(resolution, report.timeZone)] : []),
     ...(view.latestVerification ? [latestVerdictBlock(view.latestVerification, report.timeZone)] : []),
     ...analysisBlocks(view.service, report, view.windowMs),
     { type: 'divider' },
@@ -118,7 +134,22 @@ export function reportMessage(view: ReportView): SlackMessage {
       ],
     },
   ];
-  return { text: fallbackText(view.service, report, done), blocks: withinBlockLimit(blocks) };
+  const text = fallbackText(view.service, report, done);
+  return { text: resolution ? trimText(`Resolved · ${text}`, SLACK_LIMITS.fallbackText) : text, blocks: withinBlockLimit(blocks) };
+}
+
+/** The line under a resolved report's header: who closed it and when; the checklist stays usable. */
+function resolutionBlock(resolution: { readonly userId: string; readonly at: number }, timeZone: string): KnownBlock {
+  return {
+    type: 'context',
+    block_id: 'resolution',
+    elements: [
+      {
+        type: 'mrkdwn',
+        text: `:white_check_mark: *Resolved* by <@${resolution.userId}> at ${formatTime(resolution.at, timeZone, resolution.at)}. Ticks are still recorded for the timeline.`,
+      },
+    ],
+  };
 }
 
 /** Which source the series came from and the memory PromQL sent, for the footer. */
@@ -298,6 +329,23 @@ function controls(view: ReportView): ActionsBlock {
       value: view.service,
     });
   }
+  elements.push({ type: 'button', action_id: INCIDENT_ACTION_IDS.timeline, text: { type: 'plain_text', text: 'Export timeline' }, value: view.incidentId });
+  if (!view.resolution) {
+    elements.push({
+      type: 'button',
+      action_id: INCIDENT_ACTION_IDS.resolve,
+      text: { type: 'plain_text', text: 'Resolve' },
+      style: 'primary',
+      value: view.incidentId,
+      // A click by mistake would tell the whole channel the incident is over.
+      confirm: {
+        title: { type: 'plain_text', text: 'Resolve this incident?' },
+        text: { type: 'mrkdwn', text: trimText(`The report on *${escapeMrkdwn(view.service)}* will say it was resolved, by you, now. Ticks are still recorded afterwards.`, 300) },
+        confirm: { type: 'plain_text', text: 'Resolve' },
+        deny: { type: 'plain_text', text: 'Cancel' },
+      },
+    });
+  }
   return { type: 'actions', block_id: 'controls', elements };
 }
 
@@ -322,6 +370,7 @@ export function helpMessage(commandName: string): SlackMessage {
     `*\`${commandName} &lt;service&gt; [window]\`* analyses a Python service's memory and posts the chart and an investigation checklist in this channel. Window: \`1h\`, \`6h\` (default), \`24h\`, \`7d\`.`,
     `*\`${commandName} verify &lt;service&gt; [since &lt;time&gt;]\`* checks whether a fix worked: it compares the memory growth before and after the change (by default the latest deploy, else the report) and posts the verdict in the report's thread. Time: \`14:05\`, \`2026-03-02T14:05:00Z\` or \`deploy\`.`,
     `*\`${commandName} doctor &lt;service&gt; [window]\`* shows which metrics pymem finds for the service (per process or per pod), which it would read, and how to pin or improve that. Only you see the answer.`,
+    `*\`${commandName} timeline [service]\`* posts the timeline of the service's latest report in this channel (every tick, re-run and the resolution, with who and when) as a Markdown file in the report's thread; without a service, of the channel's only open incident. *Export timeline* under a report does the same for that report.`,
     `*\`${commandName} help\`* shows this.`,
   ];
   return noticeMessage(lines.join('\n'), [

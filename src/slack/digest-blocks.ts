@@ -1,7 +1,7 @@
 /** Pure Block Kit for the daily digest and the subscription replies. */
 
 import type { KnownBlock, PlainTextOption, SectionBlock } from '@slack/types';
-import type { DigestEntry } from '../domain/digest';
+import type { DigestEntry, ResolvedNote } from '../domain/digest';
 import { isQuiet } from '../domain/digest';
 import { formatBytes, formatDuration, formatPercent, formatTime } from '../domain/format';
 import type { Links } from '../domain/links';
@@ -39,18 +39,21 @@ export interface DigestView {
   readonly chartProblem: string | null;
   /** Each service's dashboard and runbook links over the digest's window; a service without any is absent. */
   readonly links?: ReadonlyMap<string, Links>;
+  /** Services whose incident in this channel was resolved since the previous digest. */
+  readonly resolved?: readonly ResolvedNote[];
 }
 
 export function digestMessage(view: DigestView): SlackMessage {
   const { entries } = view;
   const when = formatTime(view.endMs, view.timeZone, view.endMs);
+  const resolved = resolvedText(view.resolved ?? [], view.timeZone, view.endMs);
   if (entries.length === 0) {
-    return single(`:memo: *Memory digest*: this channel follows no services yet. Add one with \`/pymem subscribe &lt;service&gt;\`.`);
+    return single(`:memo: *Memory digest*: this channel follows no services yet. Add one with \`/pymem subscribe &lt;service&gt;\`.${resolved ? `\n${resolved}` : ''}`);
   }
   if (isQuiet(entries)) {
     const largest = [...entries].filter((e) => e.kind === 'measured').sort((a, b) => Math.abs(growthOf(b)) - Math.abs(growthOf(a)))[0];
     const aside = largest && largest.kind === 'measured' ? ` (largest change ${signedPercent(largest.growthFraction)} on \`${largest.service}\`)` : '';
-    return single(`:white_check_mark: *Memory digest*: all ${entries.length} ${entries.length === 1 ? 'service' : 'services'} steady over the last ${formatDuration(view.windowMs)} to ${when}${aside}.`);
+    return single(`:white_check_mark: *Memory digest*: all ${entries.length} ${entries.length === 1 ? 'service' : 'services'} steady over the last ${formatDuration(view.windowMs)} to ${when}${aside}.${resolved ? `\n${resolved}` : ''}`);
   }
 
   const grew = entries.filter((e) => e.kind === 'measured' && e.status === 'grew').length;
@@ -68,6 +71,7 @@ export function digestMessage(view: DigestView): SlackMessage {
       ],
     },
   ];
+  if (resolved) blocks.push({ type: 'context', block_id: 'digest_resolved', elements: [{ type: 'mrkdwn', text: trimText(resolved, SLACK_LIMITS.contextElementText) }] });
   if (view.chartFileId) {
     blocks.push({ type: 'image', block_id: 'digest_chart', slack_file: { id: view.chartFileId }, alt_text: `Total memory of each service over the last ${formatDuration(view.windowMs)}, growers first` });
   } else if (view.chartProblem) {
@@ -200,6 +204,13 @@ function signedBytes(bytes: number): string {
 
 function dayOf(ms: number, timeZone: string): string {
   return new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short', month: 'short', day: 'numeric' }).format(new Date(ms));
+}
+
+/** "Resolved since the last digest: `checkout-api` (by @alice, 14:05 CET) · …"; empty when none was. */
+function resolvedText(resolved: readonly ResolvedNote[], timeZone: string, endMs: number): string {
+  if (resolved.length === 0) return '';
+  const items = resolved.map((r) => `\`${escapeMrkdwn(r.service)}\` (by <@${r.userId}>, ${formatTime(r.at, timeZone, endMs)})`);
+  return joinWithinLimit([`:white_check_mark: Resolved since the last digest: ${items.join(' · ')}`], SLACK_LIMITS.contextElementText, (left) => `_…and ${left} more_`);
 }
 
 function single(text: string): SlackMessage {

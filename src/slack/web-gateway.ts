@@ -4,10 +4,12 @@
  * method and channel, so one rate-limited channel does not hold up the others.
  */
 
+import type { HomeView } from '@slack/types';
 import { ErrorCode, type WebClient } from '@slack/web-api';
 import { z } from 'zod';
 import type { SlackMessage } from './blocks';
 import { SlackCallError, type ConversationInfo, type SlackGateway } from './gateway';
+import type { IncidentSlack } from './incident-gateway';
 import { SlackLanes, type AttemptFailure, type CallOptions } from './lanes';
 import { noTelemetry, type Telemetry } from '../observability/telemetry';
 
@@ -21,8 +23,9 @@ export interface GatewayOptions {
 /** Slack's errors that mean "try again shortly", besides HTTP 429 and 5xx. */
 const TRANSIENT_PLATFORM_ERRORS = new Set(['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
 
-export class WebApiGateway implements SlackGateway {
+export class WebApiGateway implements SlackGateway, IncidentSlack {
   private readonly lanes: SlackLanes;
+  #workspaceUrl: Promise<string | null> | undefined;
 
   constructor(
     private readonly client: WebClient,
@@ -87,6 +90,64 @@ export class WebApiGateway implements SlackGateway {
     return { id: c.id, kind, isArchived: c.is_archived ?? false, isMember: kind === 'im' ? true : (c.is_member ?? false) };
   }
 
+  async uploadThreadFile(file: Parameters<IncidentSlack['uploadThreadFile']>[0]): Promise<string> {
+    // Shared in the channel as it completes: like postMessage, not repeated after a 5xx or a lost
+    // answer (the file may be in the thread already).
+    const result = await this.call(
+      'files.uploadV2',
+      file.channel,
+      () => {
+        const common = { file: file.content, filename: file.filename, title: file.title, channel_id: file.channel, initial_comment: file.comment };
+        // Two calls rather than one with an optional thread_ts: the client's types tell a thread upload apart.
+        return file.threadTs !== null ? this.client.filesUploadV2({ ...common, thread_ts: file.threadTs }) : this.client.filesUploadV2(common);
+      },
+      { retryServerErrors: false },
+    );
+    const id = fileIdOf(result);
+    if (!id) throw new SlackCallError('files.uploadV2', 'no_file_id', 'the upload finished without a file id');
+    return id;
+  }
+
+  /** The workspace's URL (auth.test), asked once; for links to messages. */
+  workspaceUrl(): Promise<string | null> {
+    this.#workspaceUrl ??= this.call('auth.test', null, () => this.client.auth.test()).then(
+      (result) => (typeof result.url === 'string' && result.url !== '' ? result.url : null),
+      (error: unknown) => {
+        // Asked again next time rather than remembered as unknown.
+        this.#workspaceUrl = undefined;
+        throw error;
+      },
+    );
+    return this.#workspaceUrl;
+  }
+
+  async publishHome(userId: string, view: HomeView): Promise<void> {
+    await this.call('views.publish', null, () => this.client.views.publish({ user_id: userId, view }));
+  }
+
+  async memberChannels(userId: string): Promise<string[]> {
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    // 1,000 per page; a user in more than 10,000 conversations sees the first 10,000 here.
+    for (let page = 0; page < 10; page++) {
+      const result = await this.call('users.conversations', null, () =>
+        this.client.users.conversations({
+          user: userId,
+          types: 'public_channel,private_channel,mpim,im',
+          exclude_archived: true,
+          limit: 1000,
+          ...(cursor ? { cursor } : {}),
+        }),
+      );
+      const parsed = userConversationsShape.safeParse(result);
+      if (!parsed.success) throw new SlackCallError('users.conversations', 'bad_response', `users.conversations answered without channels: ${z.prettifyError(parsed.error)}`);
+      ids.push(...parsed.data.channels.map((c) => c.id));
+      cursor = parsed.data.response_metadata?.next_cursor || undefined;
+      if (!cursor) break;
+    }
+    return ids;
+  }
+
   private async call<T>(method: string, channel: string | null, fn: () => Promise<T>, options: CallOptions = {}): Promise<T> {
     try {
       return await this.lanes.run(method, channel, async () => {
@@ -112,6 +173,11 @@ const conversationShape = z.looseObject({
   is_group: z.boolean().optional(),
   is_archived: z.boolean().optional(),
   is_member: z.boolean().optional(),
+});
+
+const userConversationsShape = z.looseObject({
+  channels: z.array(z.looseObject({ id: z.string() })),
+  response_metadata: z.looseObject({ next_cursor: z.string().optional() }).optional(),
 });
 
 /** Whether and when a failed attempt is worth repeating. */

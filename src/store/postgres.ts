@@ -15,6 +15,8 @@ import {
   RowReader,
   SELECT_DIGEST_RUN,
   SELECT_INCIDENT,
+  SELECT_INCIDENT_EVENT,
+  SELECT_RESOLVED,
   SELECT_SUBSCRIPTION,
   summaryToJson,
   type ColumnTypes,
@@ -23,8 +25,12 @@ import {
   StoreError,
   type ClaimResult,
   type DigestRun,
+  type IncidentEvent,
   type IncidentRecord,
   type NewIncident,
+  type OpenIncidents,
+  type ResolvedIncident,
+  type ResolveResult,
   type Store,
   type StoredSubscription,
   type Subscription,
@@ -157,6 +163,31 @@ const MIGRATIONS: readonly Migration[] = [
   },
   // Fix verifications and scheduled re-checks (issue 13).
   { version: 4, sql: verificationTablesSql('postgres') },
+  {
+    // 5, not 4: the verifications table of issue 13's verify part takes 4. Versions need not be
+    // contiguous; each is applied once, in the order of this list.
+    version: 5,
+    sql: `
+      -- Resolve: who and when, on the incident itself (the first resolve stands).
+      ALTER TABLE incidents ADD COLUMN resolved_by TEXT;
+      ALTER TABLE incidents ADD COLUMN resolved_at BIGINT;
+      CREATE INDEX incidents_open ON incidents (channel_id, created_at) WHERE message_ts IS NOT NULL AND resolved_at IS NULL;
+      CREATE INDEX incidents_resolved ON incidents (channel_id, resolved_at) WHERE resolved_at IS NOT NULL;
+      CREATE INDEX incidents_by_service ON incidents (channel_id, service, created_at);
+
+      -- What happened to an incident besides ticks (re-runs), for its timeline.
+      CREATE TABLE incident_events (
+        id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        incident_id TEXT NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
+        kind        TEXT NOT NULL CHECK (kind IN ('rerun')),
+        user_id     TEXT NOT NULL,
+        at          BIGINT NOT NULL,
+        request_key TEXT NOT NULL UNIQUE,
+        detail_json TEXT NOT NULL
+      );
+      CREATE INDEX incident_events_by_incident ON incident_events (incident_id, id);
+    `,
+  },
 ];
 
 /** BIGINT arrives as a decimal string (it may exceed 2^53); anything beyond a safe integer is not ours. */
@@ -171,6 +202,9 @@ const COLUMN_TYPES: ColumnTypes = { millis, checked: z.boolean() };
 const versionRow = z.object({ version: z.int() });
 const migrationRow = z.object({ version: z.int() });
 const claimRow = z.object({ inserted: z.boolean() });
+const resolutionRow = z.object({ version: z.int(), resolved_by: z.string().nullable(), resolved_at: millis.nullable() });
+const countRow = z.object({ count: millis });
+const channelRow = z.object({ channel_id: z.string() });
 
 /** Serialises schema changes per schema (the one search_path picks): the lock lasts until the transaction ends. */
 const LOCK_CURRENT_SCHEMA = `SELECT pg_advisory_xact_lock(${ADVISORY_LOCK_CLASS}, hashtext(coalesce(current_schema(), '')))`;
@@ -495,11 +529,6 @@ export class PostgresStore implements Store {
   }
 
   /** Ends the pool (waiting for calls in flight); idempotent. Every later call rejects with StoreError('unavailable'). */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await this.pool.end();
-  }
   async recordVerification(record: VerificationRecord): Promise<void> {
     const json = resultToJson(record.result);
     await this.transaction(`recording a verification of incident ${record.incidentId}`, async (client) => {
@@ -575,15 +604,6 @@ export class PostgresStore implements Store {
     });
   }
 
-  async latestIncident(channelId: string, service: string): Promise<IncidentRecord | null> {
-    return this.run(`finding the latest report of ${service} in ${channelId}`, async (pool) => {
-      const [row] = (
-        await pool.query(`${SELECT_INCIDENT} WHERE channel_id = $1 AND service = $2 AND message_ts IS NOT NULL ORDER BY created_at DESC, id DESC LIMIT 1`, [channelId, service])
-      ).rows;
-      return row === undefined ? null : this.#rows.incident(row);
-    });
-  }
-
   async scheduledChecks(incidentId: string): Promise<ScheduledCheck[]> {
     return this.run(`reading the scheduled checks of incident ${incidentId}`, async (pool) => {
       const { rows } = await pool.query(`${SELECT_SCHEDULED_CHECK} WHERE incident_id = $1 ORDER BY due_at, id`, [incidentId]);
@@ -591,6 +611,93 @@ export class PostgresStore implements Store {
     });
   }
 
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.pool.end();
+  }
+
+  async resolveIncident(incidentId: string, userId: string, at: number): Promise<ResolveResult> {
+    return this.transaction(`resolving incident ${incidentId}`, async (client) => {
+      // Locked, so two resolves at once queue here and the second finds the first one's resolution.
+      const [row] = (await client.query(`SELECT version, resolved_by, resolved_at FROM incidents WHERE id = $1 FOR NO KEY UPDATE`, [incidentId])).rows;
+      if (row === undefined) throw new StoreError('not-found', `${this.where}: no incident ${incidentId} to resolve.`);
+      const current = this.#rows.parse(resolutionRow, row, `the resolution of incident ${incidentId}`);
+      if (current.resolved_by !== null && current.resolved_at !== null) {
+        return { applied: false, resolution: { userId: current.resolved_by, at: current.resolved_at }, version: current.version };
+      }
+      const [bumped] = (await client.query(`UPDATE incidents SET resolved_by = $1, resolved_at = $2, version = version + 1 WHERE id = $3 RETURNING version`, [userId, at, incidentId])).rows;
+      return { applied: true, resolution: { userId, at }, version: this.#rows.parse(versionRow, bumped, `the version of incident ${incidentId}`).version };
+    });
+  }
+
+  async recordIncidentEvent(event: IncidentEvent): Promise<boolean> {
+    return this.run(`recording a ${event.kind} of incident ${event.incidentId}`, async (pool) => {
+      // One statement: the insert happens only if the incident exists, and a seen request key is skipped.
+      const result = await pool.query(
+        `WITH target AS (SELECT id FROM incidents WHERE id = $1),
+         inserted AS (
+           INSERT INTO incident_events (incident_id, kind, user_id, at, request_key, detail_json)
+           SELECT id, $2, $3, $4, $5, $6 FROM target
+           ON CONFLICT (request_key) DO NOTHING
+           RETURNING id
+         )
+         SELECT (SELECT count(*) FROM target) AS found, (SELECT count(*) FROM inserted) AS inserted`,
+        [event.incidentId, event.kind, event.userId, event.at, event.requestKey, JSON.stringify(event.detail)],
+      );
+      const counts = this.#rows.parse(z.object({ found: millis, inserted: millis }), result.rows[0], 'an event insert');
+      if (counts.found === 0) throw new StoreError('not-found', `${this.where}: no incident ${event.incidentId}; its ${event.kind} event was not recorded.`);
+      return counts.inserted === 1;
+    });
+  }
+
+  async incidentEvents(incidentId: string): Promise<IncidentEvent[]> {
+    return this.run(`reading the events of incident ${incidentId}`, async (pool) => {
+      const { rows } = await pool.query(`${SELECT_INCIDENT_EVENT} WHERE incident_id = $1 ORDER BY id`, [incidentId]);
+      return rows.map((row) => this.#rows.incidentEvent(row, incidentId));
+    });
+  }
+
+  async openIncidents(channelIds: readonly string[], limit: number): Promise<OpenIncidents> {
+    if (channelIds.length === 0) return { incidents: [], total: 0 };
+    return this.run(`reading the open incidents of ${channelIds.length} channels`, async (pool) => {
+      const open = `channel_id = ANY($1::text[]) AND message_ts IS NOT NULL AND resolved_at IS NULL`;
+      const { rows } = await pool.query(`${SELECT_INCIDENT} WHERE ${open} ORDER BY created_at DESC, id COLLATE "C" LIMIT $2`, [channelIds, limit]);
+      const [count] = (await pool.query(`SELECT count(*) AS count FROM incidents WHERE ${open}`, [channelIds])).rows;
+      return { incidents: rows.map((row) => this.#rows.incident(row)), total: this.#rows.parse(countRow, count, 'a count of open incidents').count };
+    });
+  }
+
+  async channelsWithOpenIncidents(): Promise<string[]> {
+    return this.run('finding channels with open incidents', async (pool) => {
+      const { rows } = await pool.query(
+        `SELECT DISTINCT channel_id COLLATE "C" AS channel_id FROM incidents WHERE message_ts IS NOT NULL AND resolved_at IS NULL ORDER BY 1`,
+      );
+      return rows.map((row) => this.#rows.parse(channelRow, row, 'a channel id').channel_id);
+    });
+  }
+
+  async latestIncident(channelId: string, service: string): Promise<IncidentRecord | null> {
+    return this.run(`finding the latest incident of ${service} in ${channelId}`, async (pool) => {
+      const [row] = (
+        await pool.query(`${SELECT_INCIDENT} WHERE channel_id = $1 AND service = $2 AND message_ts IS NOT NULL ORDER BY created_at DESC, id COLLATE "C" DESC LIMIT 1`, [
+          channelId,
+          service,
+        ])
+      ).rows;
+      return row === undefined ? null : this.#rows.incident(row);
+    });
+  }
+
+  async resolvedBetween(channelId: string, sinceMs: number, untilMs: number): Promise<ResolvedIncident[]> {
+    return this.run(`reading the incidents of ${channelId} resolved since ${new Date(sinceMs).toISOString()}`, async (pool) => {
+      const { rows } = await pool.query(
+        `${SELECT_RESOLVED} WHERE channel_id = $1 AND resolved_at >= $2 AND resolved_at < $3 AND resolved_by IS NOT NULL ORDER BY resolved_at, id COLLATE "C"`,
+        [channelId, sinceMs, untilMs],
+      );
+      return rows.map((row) => this.#rows.resolvedIncident(row));
+    });
+  }
 
   /** Creates the schema unless it exists; replicas connecting at once take turns (concurrent CREATE SCHEMA IF NOT EXISTS can fail). */
   private async createSchema(schema: string): Promise<void> {

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { CHECKLIST_STEP_IDS } from '../domain/checklist';
 import { checklistStateFrom, type ChecklistState, type StepEvent } from '../domain/checklist-state';
 import { upgradeStoredReport, type StoredReport } from '../domain/report';
-import { StoreError, type DigestRun, type IncidentRecord, type NewIncident, type StoredSubscription, type TickEvent } from './store';
+import { StoreError, type DigestRun, type IncidentEvent, type IncidentRecord, type NewIncident, type ResolvedIncident, type StoredSubscription, type TickEvent } from './store';
 
 /** Slack redelivers within minutes; a day of keys is ample and keeps the table small. */
 export const DELIVERY_RETENTION_MS = 24 * 60 * 60 * 1000;
@@ -18,8 +18,10 @@ export const DELIVERY_PRUNE_EVERY = 1000;
 
 /** The columns the row schemas below read, in one place so a query and its schema cannot drift apart. */
 /** An incident with its report (kept in a table of its own: see migration 3). */
-export const SELECT_INCIDENT = `SELECT id, channel_id, message_ts, service, window_ms, end_ms, report_json, created_by, created_at, version, rendered_version FROM incidents JOIN incident_reports ON incident_reports.incident_id = incidents.id`;
+export const SELECT_INCIDENT = `SELECT id, channel_id, message_ts, service, window_ms, end_ms, report_json, created_by, created_at, version, rendered_version, resolved_by, resolved_at FROM incidents JOIN incident_reports ON incident_reports.incident_id = incidents.id`;
 export const SELECT_SUBSCRIPTION = `SELECT channel_id, service, created_by, created_at, paused_at, paused_reason FROM subscriptions`;
+export const SELECT_INCIDENT_EVENT = `SELECT incident_id, kind, user_id, at, request_key, detail_json FROM incident_events`;
+export const SELECT_RESOLVED = `SELECT id, channel_id, service, message_ts, resolved_by, resolved_at FROM incidents`;
 export const SELECT_DIGEST_RUN = `SELECT channel_id, period_key, status, owner, claimed_at, lease_until, message_ts, summary_json, finished_at FROM digest_runs`;
 
 /** How a driver returns the columns the two schemas type differently. */
@@ -52,6 +54,24 @@ function rowSchemas({ millis, checked }: ColumnTypes) {
       created_at: millis,
       version: z.int(),
       rendered_version: z.int(),
+      resolved_by: z.string().nullable(),
+      resolved_at: millis.nullable(),
+    }),
+    incidentEvent: z.object({
+      incident_id: z.string(),
+      kind: z.enum(['rerun']),
+      user_id: z.string(),
+      at: millis,
+      request_key: z.string(),
+      detail_json: z.string(),
+    }),
+    resolved: z.object({
+      id: z.string(),
+      channel_id: z.string(),
+      service: z.string(),
+      message_ts: z.string().nullable(),
+      resolved_by: z.string(),
+      resolved_at: millis,
     }),
     tick,
     stepState: tick.pick({ step_id: true, user_id: true, checked: true, at: true }),
@@ -92,6 +112,14 @@ const storedReportShape = z.object({
   links: z.object({ dashboard: z.string().nullable(), runbook: z.string().nullable() }).nullable().optional(),
 });
 
+const rerunDetail = z.object({
+  windowMs: z.number(),
+  pattern: z.string(),
+  confidence: z.number(),
+  verdict: z.string(),
+  messageTs: z.string(),
+});
+
 function isStoredReport(value: unknown): value is StoredReport {
   return storedReportShape.safeParse(value).success;
 }
@@ -110,6 +138,7 @@ export function newIncidentRecord(incident: NewIncident): IncidentRecord {
     messageTs: null,
     version: 0,
     renderedVersion: 0,
+    resolution: null,
   };
 }
 
@@ -158,7 +187,28 @@ export class RowReader {
       messageTs: r.message_ts,
       version: r.version,
       renderedVersion: r.rendered_version,
+      // Both columns are set together; one without the other is read as open.
+      resolution: r.resolved_by !== null && r.resolved_at !== null ? { userId: r.resolved_by, at: r.resolved_at } : null,
     };
+  }
+
+  incidentEvent(row: unknown, incidentId: string): IncidentEvent {
+    const r = this.parse(this.#schemas.incidentEvent, row, `an event of incident ${incidentId}`);
+    let detail: unknown;
+    try {
+      detail = JSON.parse(r.detail_json);
+    } catch (error) {
+      throw new StoreError('corrupt', `${this.where}: an event of incident ${incidentId} has details that are not valid JSON; delete the event or restore the database from a backup.`, {
+        cause: error,
+      });
+    }
+    const parsed = this.parse(rerunDetail, detail, `the details of a ${r.kind} event of incident ${incidentId}`);
+    return { incidentId: r.incident_id, kind: r.kind, userId: r.user_id, at: r.at, requestKey: r.request_key, detail: parsed };
+  }
+
+  resolvedIncident(row: unknown): ResolvedIncident {
+    const r = this.parse(this.#schemas.resolved, row, 'a resolved incident');
+    return { incidentId: r.id, channelId: r.channel_id, service: r.service, messageTs: r.message_ts, resolution: { userId: r.resolved_by, at: r.resolved_at } };
   }
 
   tickEvent(row: unknown, incidentId: string): TickEvent {

@@ -16,6 +16,8 @@ import {
   RowReader,
   SELECT_DIGEST_RUN,
   SELECT_INCIDENT,
+  SELECT_INCIDENT_EVENT,
+  SELECT_RESOLVED,
   SELECT_SUBSCRIPTION,
   summaryToJson,
   type ColumnTypes,
@@ -24,8 +26,12 @@ import {
   StoreError,
   type ClaimResult,
   type DigestRun,
+  type IncidentEvent,
   type IncidentRecord,
   type NewIncident,
+  type OpenIncidents,
+  type ResolvedIncident,
+  type ResolveResult,
   type Store,
   type StoredSubscription,
   type Subscription,
@@ -141,7 +147,34 @@ const MIGRATIONS: readonly Migration[] = [
   },
   // Fix verifications and scheduled re-checks (issue 13).
   { version: 4, sql: verificationTablesSql('sqlite') },
+  {
+    // 5, not 4: the verifications table of issue 13's verify part takes 4. Versions need not be
+    // contiguous; each is applied once, in the order of this list.
+    version: 5,
+    sql: `
+      -- Resolve: who and when, on the incident itself (the first resolve stands).
+      ALTER TABLE incidents ADD COLUMN resolved_by TEXT;
+      ALTER TABLE incidents ADD COLUMN resolved_at INTEGER;
+      CREATE INDEX incidents_open ON incidents (channel_id, created_at) WHERE message_ts IS NOT NULL AND resolved_at IS NULL;
+      CREATE INDEX incidents_resolved ON incidents (channel_id, resolved_at) WHERE resolved_at IS NOT NULL;
+      CREATE INDEX incidents_by_service ON incidents (channel_id, service, created_at);
+
+      -- What happened to an incident besides ticks (re-runs), for its timeline.
+      CREATE TABLE incident_events (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        incident_id TEXT NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
+        kind        TEXT NOT NULL CHECK (kind IN ('rerun')),
+        user_id     TEXT NOT NULL,
+        at          INTEGER NOT NULL,
+        request_key TEXT NOT NULL UNIQUE,
+        detail_json TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX incident_events_by_incident ON incident_events (incident_id, id);
+    `,
+  },
 ];
+
+const resolutionRow = z.object({ version: z.number().int(), resolved_by: z.string().nullable(), resolved_at: z.number().nullable() });
 
 /** better-sqlite3 returns INTEGER columns as numbers; tick_events.checked is stored as 0 or 1. */
 const COLUMN_TYPES: ColumnTypes = {
@@ -217,6 +250,35 @@ function prepareStatements(db: SqliteConnection) {
     ),
     digestRuns: db.prepare<[string]>(`${SELECT_DIGEST_RUN} WHERE channel_id = ? ORDER BY period_key`),
     ping: db.prepare<[]>(`SELECT 1`).pluck(),
+    incidentResolution: db.prepare<[string]>(`SELECT version, resolved_by, resolved_at FROM incidents WHERE id = ?`),
+    resolve: db.prepare<[string, number, string], unknown>(
+      `UPDATE incidents SET resolved_by = ?, resolved_at = ?, version = version + 1 WHERE id = ? RETURNING version`,
+    ).pluck(),
+    insertIncidentEvent: db.prepare<[{ incidentId: string; kind: string; userId: string; at: number; requestKey: string; detailJson: string }]>(
+      `INSERT INTO incident_events (incident_id, kind, user_id, at, request_key, detail_json)
+       VALUES (@incidentId, @kind, @userId, @at, @requestKey, @detailJson)
+       ON CONFLICT (request_key) DO NOTHING`,
+    ),
+    incidentEvents: db.prepare<[string]>(`${SELECT_INCIDENT_EVENT} WHERE incident_id = ? ORDER BY id`),
+    // The channel list arrives as one JSON array: one statement for any number of channels.
+    openIncidents: db.prepare<[string, number]>(
+      `${SELECT_INCIDENT} WHERE channel_id IN (SELECT value FROM json_each(?)) AND message_ts IS NOT NULL AND resolved_at IS NULL
+       ORDER BY created_at DESC, id LIMIT ?`,
+    ),
+    countOpenIncidents: db
+      .prepare<[string], unknown>(
+        `SELECT count(*) FROM incidents WHERE channel_id IN (SELECT value FROM json_each(?)) AND message_ts IS NOT NULL AND resolved_at IS NULL`,
+      )
+      .pluck(),
+    channelsWithOpenIncidents: db
+      .prepare<[], unknown>(`SELECT DISTINCT channel_id FROM incidents WHERE message_ts IS NOT NULL AND resolved_at IS NULL ORDER BY channel_id`)
+      .pluck(),
+    latestIncident: db.prepare<[string, string]>(
+      `${SELECT_INCIDENT} WHERE channel_id = ? AND service = ? AND message_ts IS NOT NULL ORDER BY created_at DESC, id DESC LIMIT 1`,
+    ),
+    resolvedBetween: db.prepare<[string, number, number]>(
+      `${SELECT_RESOLVED} WHERE channel_id = ? AND resolved_at >= ? AND resolved_at < ? AND resolved_by IS NOT NULL ORDER BY resolved_at, id`,
+    ),
   };
 }
 
@@ -235,6 +297,10 @@ type Statements = ReturnType<typeof prepareStatements> & {
   readonly recordTick: (event: TickEvent) => TickResult;
   /** The whole of claimDigest, as one IMMEDIATE transaction. */
   readonly claimDigest: (claim: DigestClaim) => ClaimResult;
+  /** The whole of resolveIncident, as one IMMEDIATE transaction. */
+  readonly resolveIncident: (incidentId: string, userId: string, at: number) => ResolveResult;
+  /** The whole of recordIncidentEvent, as one IMMEDIATE transaction. */
+  readonly recordIncidentEvent: (event: IncidentEvent) => boolean;
 };
 
 /** SQLite-backed Store; open with `SqliteStore.open(path)`, then `migrate()`. */
@@ -462,6 +528,56 @@ export class SqliteStore implements Store {
     this.db.close();
   }
 
+  async resolveIncident(incidentId: string, userId: string, at: number): Promise<ResolveResult> {
+    return this.guard(`resolving incident ${incidentId}`, () => this.statements().resolveIncident(incidentId, userId, at));
+  }
+
+  async recordIncidentEvent(event: IncidentEvent): Promise<boolean> {
+    return this.guard(`recording a ${event.kind} of incident ${event.incidentId}`, () => this.statements().recordIncidentEvent(event));
+  }
+
+  async incidentEvents(incidentId: string): Promise<IncidentEvent[]> {
+    return this.guard(`reading the events of incident ${incidentId}`, () =>
+      this.statements()
+        .incidentEvents.all(incidentId)
+        .map((row) => this.#rows.incidentEvent(row, incidentId)),
+    );
+  }
+
+  async openIncidents(channelIds: readonly string[], limit: number): Promise<OpenIncidents> {
+    if (channelIds.length === 0) return { incidents: [], total: 0 };
+    return this.guard(`reading the open incidents of ${channelIds.length} channels`, () => {
+      const s = this.statements();
+      const ids = JSON.stringify(channelIds);
+      const incidents = s.openIncidents.all(ids, limit).map((row) => this.#rows.incident(row));
+      const total = this.#rows.parse(z.number().int(), s.countOpenIncidents.get(ids), 'a count of open incidents');
+      return { incidents, total };
+    });
+  }
+
+  async channelsWithOpenIncidents(): Promise<string[]> {
+    return this.guard('finding channels with open incidents', () =>
+      this.statements()
+        .channelsWithOpenIncidents.all()
+        .map((value) => this.#rows.parse(z.string(), value, 'a channel id')),
+    );
+  }
+
+  async latestIncident(channelId: string, service: string): Promise<IncidentRecord | null> {
+    return this.guard(`finding the latest incident of ${service} in ${channelId}`, () => {
+      const row = this.statements().latestIncident.get(channelId, service);
+      return row === undefined ? null : this.#rows.incident(row);
+    });
+  }
+
+  async resolvedBetween(channelId: string, sinceMs: number, untilMs: number): Promise<ResolvedIncident[]> {
+    return this.guard(`reading the incidents of ${channelId} resolved since ${new Date(sinceMs).toISOString()}`, () =>
+      this.statements()
+        .resolvedBetween.all(channelId, sinceMs, untilMs)
+        .map((row) => this.#rows.resolvedIncident(row)),
+    );
+  }
+
   async recordVerification(record: VerificationRecord): Promise<void> {
     const json = resultToJson(record.result);
     this.guard(`recording a verification of incident ${record.incidentId}`, () => {
@@ -534,15 +650,6 @@ export class SqliteStore implements Store {
     });
   }
 
-  async latestIncident(channelId: string, service: string): Promise<IncidentRecord | null> {
-    return this.guard(`finding the latest report of ${service} in ${channelId}`, () => {
-      const row: unknown = this.db
-        .prepare(`${SELECT_INCIDENT} WHERE channel_id = ? AND service = ? AND message_ts IS NOT NULL ORDER BY created_at DESC, id DESC LIMIT 1`)
-        .get(channelId, service);
-      return row === undefined ? null : this.#rows.incident(row);
-    });
-  }
-
   async scheduledChecks(incidentId: string): Promise<ScheduledCheck[]> {
     return this.guard(`reading the scheduled checks of incident ${incidentId}`, () => {
       return this.db
@@ -602,11 +709,36 @@ export class SqliteStore implements Store {
         });
         s.insertReport.run(incident.id, JSON.stringify(incident.report));
       });
+      const resolveTx = this.db.transaction((incidentId: string, userId: string, at: number): ResolveResult => {
+        const row = s.incidentResolution.get(incidentId);
+        if (row === undefined) throw new StoreError('not-found', `${this.where}: no incident ${incidentId} to resolve.`);
+        const current = this.#rows.parse(resolutionRow, row, `the resolution of incident ${incidentId}`);
+        if (current.resolved_by !== null && current.resolved_at !== null) {
+          return { applied: false, resolution: { userId: current.resolved_by, at: current.resolved_at }, version: current.version };
+        }
+        return { applied: true, resolution: { userId, at }, version: this.parseVersion(s.resolve.get(userId, at, incidentId), incidentId) };
+      });
+      const eventTx = this.db.transaction((event: IncidentEvent): boolean => {
+        if (s.incidentVersion.get(event.incidentId) === undefined) {
+          throw new StoreError('not-found', `${this.where}: no incident ${event.incidentId}; its ${event.kind} event was not recorded.`);
+        }
+        const inserted = s.insertIncidentEvent.run({
+          incidentId: event.incidentId,
+          kind: event.kind,
+          userId: event.userId,
+          at: event.at,
+          requestKey: event.requestKey,
+          detailJson: JSON.stringify(event.detail),
+        });
+        return inserted.changes === 1;
+      });
       this.#statements = {
         ...s,
         createIncident: (incident) => createTx.immediate(incident),
         recordTick: (event) => tx.immediate(event),
         claimDigest: (claim) => claimTx.immediate(claim),
+        resolveIncident: (incidentId, userId, at) => resolveTx.immediate(incidentId, userId, at),
+        recordIncidentEvent: (event) => eventTx.immediate(event),
       };
     }
     return this.#statements;

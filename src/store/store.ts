@@ -30,6 +30,62 @@ export interface IncidentRecord extends NewIncident {
    * the last update did not reach Slack and the message must be drawn again (after a restart too).
    */
   readonly renderedVersion: number;
+  /** Who marked the incident resolved and when; null while it is open. The first resolve is kept. */
+  readonly resolution: Resolution | null;
+}
+
+export interface Resolution {
+  readonly userId: string;
+  readonly at: number;
+}
+
+export interface ResolveResult {
+  /** False when the incident was already resolved: the first resolution stands. */
+  readonly applied: boolean;
+  readonly resolution: Resolution;
+  readonly version: number;
+}
+
+interface IncidentEventBase {
+  readonly incidentId: string;
+  readonly userId: string;
+  readonly at: number;
+  /** Identity of the Slack request that carried it; a redelivery has the same key and is ignored. */
+  readonly requestKey: string;
+}
+
+/**
+ * Something that happened to an incident besides ticks and its resolution, for its timeline. A new
+ * kind is a new member of this union (and of the CHECK in the migrations).
+ */
+export type IncidentEvent = IncidentEventBase & {
+  /** A fresh analysis posted in the thread (re-run or another window). */
+  readonly kind: 'rerun';
+  readonly detail: RerunDetail;
+};
+
+export interface RerunDetail {
+  readonly windowMs: number;
+  readonly pattern: string;
+  readonly confidence: number;
+  readonly verdict: string;
+  /** The thread reply carrying it. */
+  readonly messageTs: string;
+}
+
+/** An incident that was resolved, for the digest's "resolved since" line. */
+export interface ResolvedIncident {
+  readonly incidentId: string;
+  readonly channelId: string;
+  readonly service: string;
+  readonly messageTs: string | null;
+  readonly resolution: Resolution;
+}
+
+/** Open incidents of some channels, newest first, and how many there are in all. */
+export interface OpenIncidents {
+  readonly incidents: IncidentRecord[];
+  readonly total: number;
 }
 
 export interface TickEvent {
@@ -135,6 +191,23 @@ export interface Store {
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Marks the incident resolved and bumps its version (the message shows it), unless it already
+   * is: then the first resolution stands and nothing changes. StoreError('not-found') for an unknown id.
+   */
+  resolveIncident(incidentId: string, userId: string, at: number): Promise<ResolveResult>;
+  /** Stores an incident event unless its request key was seen; true when stored. StoreError('not-found') for an unknown incident. */
+  recordIncidentEvent(event: IncidentEvent): Promise<boolean>;
+  /** Every event of an incident, oldest first (in the order the database applied them). */
+  incidentEvents(incidentId: string): Promise<IncidentEvent[]>;
+  /** Posted, unresolved incidents in these channels, newest first: at most `limit`, and the total. */
+  openIncidents(channelIds: readonly string[], limit: number): Promise<OpenIncidents>;
+  /** Channels with at least one posted, unresolved incident, by id. */
+  channelsWithOpenIncidents(): Promise<string[]>;
+  /** The newest posted incident of a service in a channel (open or resolved), or null. */
+  latestIncident(channelId: string, service: string): Promise<IncidentRecord | null>;
+  /** Incidents of a channel resolved at or after `sinceMs` and before `untilMs`, oldest resolution first. */
+  resolvedBetween(channelId: string, sinceMs: number, untilMs: number): Promise<ResolvedIncident[]>;
   /** Stores the result of verifying a fix for an incident (issue 13) and bumps its version (the header shows it); not-found for an unknown incident. */
   recordVerification(record: VerificationRecord): Promise<void>;
   /** The incident's most recent verification (by `at`, then by insertion), or null. */
@@ -152,8 +225,6 @@ export interface Store {
   finishCheck(id: string, owner: string, outcome: { readonly status: 'done' | 'failed'; readonly at: number }): Promise<boolean>;
   /** An incident's scheduled checks, by due time. */
   scheduledChecks(incidentId: string): Promise<ScheduledCheck[]>;
-  /** The newest posted report of a service in a channel (what `/pymem verify <service>` is about), or null. */
-  latestIncident(channelId: string, service: string): Promise<IncidentRecord | null>;
 }
 
 /** A fix verification as stored: the verdict for the header, the whole result as JSON for the record. */
@@ -187,6 +258,7 @@ export interface ScheduledCheck extends NewScheduledCheck {
   readonly attempts: number;
   readonly finishedAt: number | null;
 }
+
 
 export class StoreError extends Error {
   override readonly name = 'StoreError';

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PRESETS } from '../../src/domain/presets';
 import { DEFAULT_QUERIES } from '../../src/config/types';
 import { renderTemplate } from '../../src/domain/promql-template';
-import { ACTION_IDS, checklistActionId, WINDOW_CHOICES } from '../../src/slack/blocks';
+import { ACTION_IDS, checklistActionId, INCIDENT_ACTION_IDS, WINDOW_CHOICES } from '../../src/slack/blocks';
 import { DIGEST_ACTIONS } from '../../src/slack/digest-blocks';
 import { blockActionPayload, newTriggerId, signRequest, slashCommandBody, type ActionClick } from '../../src/slack-standin/signed-requests';
 import type { StandInMessage } from '../../src/slack-standin/workspace';
@@ -278,6 +278,8 @@ function routes(actionId: unknown): boolean {
     actionId === ACTION_IDS.rerun ||
     actionId === ACTION_IDS.window ||
     actionId === ACTION_IDS.subscribe ||
+    actionId === INCIDENT_ACTION_IDS.resolve ||
+    actionId === INCIDENT_ACTION_IDS.timeline ||
     actionId.startsWith(`${DIGEST_ACTIONS.analyzePrefix}:`) ||
     actionId === DIGEST_ACTIONS.analyzeSelect
   );
@@ -294,6 +296,8 @@ function routedActionId(rng: Rng): string {
     () => ACTION_IDS.rerun,
     () => ACTION_IDS.window,
     () => ACTION_IDS.subscribe,
+    () => INCIDENT_ACTION_IDS.resolve,
+    () => INCIDENT_ACTION_IDS.timeline,
     () => `${DIGEST_ACTIONS.analyzePrefix}:${randomText(rng, 40)}`,
     () => DIGEST_ACTIONS.analyzeSelect,
   ])();

@@ -114,7 +114,7 @@ describe('PostgresStore', () => {
     await Promise.all(stores.map((s) => s.migrate()));
     await Promise.all(stores.map((s) => s.migrate()));
     const { rows } = await admin.query(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`);
-    expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
+    expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }]);
     const { id } = await stores[0]!.createIncident(makeNewIncident());
     expect((await stores[2]!.getIncident(id))?.id).toBe(id);
   });
@@ -124,13 +124,14 @@ describe('PostgresStore', () => {
     const store = await connect(schema, { now: () => 1_700_000_000_000 });
     await store.migrate();
     const { rows } = await admin.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`, [schema]);
-    expect(rows.map((r: { table_name: string }) => r.table_name)).toEqual(['deliveries', 'digest_runs', 'incident_reports', 'incidents', 'scheduled_checks', 'schema_migrations', 'subscriptions', 'tick_events', 'verifications']);
+    expect(rows.map((r: { table_name: string }) => r.table_name)).toEqual(['deliveries', 'digest_runs', 'incident_events', 'incident_reports', 'incidents', 'scheduled_checks', 'schema_migrations', 'subscriptions', 'tick_events', 'verifications']);
     const applied = await admin.query(`SELECT version, applied_at::text FROM ${schema}.schema_migrations ORDER BY version`);
     expect(applied.rows).toEqual([
       { version: 1, applied_at: '1700000000000' },
       { version: 2, applied_at: '1700000000000' },
       { version: 3, applied_at: '1700000000000' },
       { version: 4, applied_at: '1700000000000' },
+      { version: 5, applied_at: '1700000000000' },
     ]);
   });
 

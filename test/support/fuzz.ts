@@ -261,7 +261,7 @@ export interface GeneratedCommand {
   readonly expected?: ExpectedCommand;
 }
 
-const RESERVED_WORDS = new Set(['help', 'list', 'subscribe', 'unsubscribe']);
+const RESERVED_WORDS = new Set(['help', 'list', 'subscribe', 'unsubscribe', 'timeline']);
 
 /** A slash-command text, the generator that produced it (for the summary line) and, when clear, the expected parse. */
 export function randomCommandText(rng: Rng): GeneratedCommand {

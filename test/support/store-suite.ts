@@ -12,6 +12,7 @@ import type { StoredReport } from '../../src/domain/report';
 import {
   StoreError,
   type DigestRun,
+  type IncidentEvent,
   type NewIncident,
   type Store,
   type StoredSubscription,
@@ -110,6 +111,18 @@ export function racingTicks(incidentId: string, count: number): TickEvent[] {
   }));
 }
 
+function rerun(incidentId: string, overrides: Partial<IncidentEvent> = {}): IncidentEvent {
+  return {
+    incidentId,
+    kind: 'rerun',
+    userId: 'U0BOB',
+    at: T0 + 120_000,
+    requestKey: `rerun-${randomUUID()}`,
+    detail: { windowMs: 3_600_000, pattern: 'one-worker-growing', confidence: 0.91, verdict: 'Still one worker — “pid 4312” — growing.', messageTs: '1741097200.000300' },
+    ...overrides,
+  };
+}
+
 function tick(incidentId: string, stepId: ChecklistStepId, overrides: Partial<TickEvent> = {}): TickEvent {
   return { incidentId, stepId, userId: 'U0ALICE', checked: true, at: T0 + 60_000, requestKey: `req-${randomUUID()}`, ...overrides };
 }
@@ -183,7 +196,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
     it('creates an incident, reads it back, and finds it by message once attached', async () => {
       const input = makeNewIncident();
       const created = await store.createIncident(input);
-      expect(created).toStrictEqual({ ...input, messageTs: null, version: 0, renderedVersion: 0 });
+      expect(created).toStrictEqual({ ...input, messageTs: null, version: 0, renderedVersion: 0, resolution: null });
       expect(await store.getIncident(input.id)).toStrictEqual(created);
       expect(await store.findIncidentByMessage(input.channelId, '1741097100.000100')).toBeNull();
 
@@ -222,7 +235,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       await store.recordTick(tick(input.id, 'find-worker'));
       const withoutChart = makeStoredReport({ chartFileId: null, chartProblem: 'The chart upload timed out after 30 s; run /pymem again to retry.' });
       await store.replaceReport(input.id, withoutChart);
-      expect(await store.getIncident(input.id)).toStrictEqual({ ...input, report: withoutChart, messageTs: '1741097100.000100', version: 1, renderedVersion: 0 });
+      expect(await store.getIncident(input.id)).toStrictEqual({ ...input, report: withoutChart, messageTs: '1741097100.000100', version: 1, renderedVersion: 0, resolution: null });
       await expectStoreError(store.replaceReport('inc-does-not-exist', withoutChart), 'not-found');
     });
 
@@ -602,6 +615,109 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       expect(JSON.stringify(previous?.summary)).toBe(JSON.stringify(summary));
     });
 
+    it('resolves an incident once: the first who and when stand, the version moves once, ticks still apply', async () => {
+      const incident = await store.createIncident(makeNewIncident());
+      await store.attachMessage(incident.id, '1741097100.000100');
+      const first = await store.resolveIncident(incident.id, 'U0ALICE', T0 + 5_000);
+      expect(first).toStrictEqual({ applied: true, resolution: { userId: 'U0ALICE', at: T0 + 5_000 }, version: 1 });
+      const second = await store.resolveIncident(incident.id, 'U0BOB', T0 + 9_000);
+      expect(second).toStrictEqual({ applied: false, resolution: { userId: 'U0ALICE', at: T0 + 5_000 }, version: 1 });
+      expect((await store.getIncident(incident.id))?.resolution).toStrictEqual({ userId: 'U0ALICE', at: T0 + 5_000 });
+      expect(await store.recordTick(tick(incident.id, 'find-worker'))).toEqual({ applied: true, version: 2 });
+      await expectStoreError(store.resolveIncident('inc-missing', 'U0ALICE', T0), 'not-found');
+    });
+
+    it('lets exactly one of 10 concurrent resolves win', async () => {
+      const incident = await store.createIncident(makeNewIncident());
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => store.resolveIncident(incident.id, `U0USER${i}`, T0 + i)));
+      const winners = results.filter((r) => r.applied);
+      expect(winners).toHaveLength(1);
+      for (const r of results) expect(r.resolution).toStrictEqual(winners[0]!.resolution);
+      expect((await store.getIncident(incident.id))?.version).toBe(1);
+    });
+
+    it('records incident events once per request key, oldest first, and refuses an unknown incident', async () => {
+      const a = await store.createIncident(makeNewIncident());
+      const b = await store.createIncident(makeNewIncident());
+      const e1 = rerun(a.id, { userId: 'U0BOB', at: T0 + 300_000 });
+      // Clocks disagree between replicas: the order is the order the database applied them, not `at`.
+      const e2 = rerun(a.id, { userId: 'U0CAROL', at: T0 + 200_000, detail: { ...e1.detail, windowMs: 86_400_000, messageTs: '1741097300.000400' } });
+      expect(await store.recordIncidentEvent(e1)).toBe(true);
+      expect(await store.recordIncidentEvent(e1)).toBe(false);
+      expect(await store.recordIncidentEvent(e2)).toBe(true);
+      expect(await store.recordIncidentEvent(rerun(b.id))).toBe(true);
+      expect(await store.incidentEvents(a.id)).toStrictEqual([e1, e2]);
+      expect(await store.incidentEvents('inc-missing')).toStrictEqual([]);
+      await expectStoreError(store.recordIncidentEvent(rerun('inc-missing')), 'not-found');
+      // Events do not change the message: the version stays.
+      expect((await store.getIncident(a.id))?.version).toBe(0);
+    });
+
+    it('lists the posted, open incidents of some channels, newest first, with the total', async () => {
+      const make = async (channelId: string, createdAt: number, posted = true) => {
+        const incident = await store.createIncident(makeNewIncident({ channelId, createdAt }));
+        if (posted) await store.attachMessage(incident.id, `1741097100.${String(createdAt).slice(-6)}`);
+        return incident;
+      };
+      const old = await make('C0ONE', T0 + 1);
+      const newer = await make('C0TWO', T0 + 2);
+      const newest = await make('C0ONE', T0 + 3);
+      await make('C0ONE', T0 + 4, false); // never posted
+      await make('C0THREE', T0 + 5); // another channel
+      const resolved = await make('C0ONE', T0 + 6);
+      await store.resolveIncident(resolved.id, 'U0ALICE', T0 + 7);
+
+      const all = await store.openIncidents(['C0ONE', 'C0TWO'], 10);
+      expect(all.total).toBe(3);
+      expect(all.incidents.map((i) => i.id)).toEqual([newest.id, newer.id, old.id]);
+      const first = await store.openIncidents(['C0ONE', 'C0TWO'], 2);
+      expect(first).toMatchObject({ total: 3 });
+      expect(first.incidents.map((i) => i.id)).toEqual([newest.id, newer.id]);
+      expect(await store.openIncidents([], 10)).toStrictEqual({ incidents: [], total: 0 });
+      expect(await store.openIncidents(['C0NONE'], 10)).toStrictEqual({ incidents: [], total: 0 });
+      expect(await store.channelsWithOpenIncidents()).toEqual(['C0ONE', 'C0THREE', 'C0TWO']);
+    });
+
+    it('finds the latest posted incident of a service in a channel, resolved or not', async () => {
+      expect(await store.latestIncident('C0ONE', 'checkout-api')).toBeNull();
+      const older = await store.createIncident(makeNewIncident({ channelId: 'C0ONE', createdAt: T0 + 1 }));
+      await store.attachMessage(older.id, '1741097100.000001');
+      const later = await store.createIncident(makeNewIncident({ channelId: 'C0ONE', createdAt: T0 + 2 }));
+      await store.attachMessage(later.id, '1741097100.000002');
+      await store.createIncident(makeNewIncident({ channelId: 'C0ONE', createdAt: T0 + 3 })); // not posted
+      await store.createIncident(makeNewIncident({ channelId: 'C0ONE', service: 'search-api', createdAt: T0 + 4 }));
+      await store.resolveIncident(later.id, 'U0ALICE', T0 + 5);
+      const found = await store.latestIncident('C0ONE', 'checkout-api');
+      expect(found?.id).toBe(later.id);
+      expect(found?.resolution).toStrictEqual({ userId: 'U0ALICE', at: T0 + 5 });
+      expect(await store.latestIncident('C0TWO', 'checkout-api')).toBeNull();
+    });
+
+    it('lists the incidents of a channel resolved in a period, oldest resolution first', async () => {
+      let n = 0;
+      const make = async (channelId: string, service: string) => {
+        const incident = await store.createIncident(makeNewIncident({ channelId, service }));
+        await store.attachMessage(incident.id, `1741097100.${String(++n).padStart(6, '0')}`);
+        return incident;
+      };
+      const before = await make('C0ONE', 'early-api');
+      const a = await make('C0ONE', 'checkout-api');
+      const b = await make('C0ONE', 'search-api');
+      const atEnd = await make('C0ONE', 'late-api');
+      const elsewhere = await make('C0TWO', 'checkout-api');
+      await make('C0ONE', 'open-api');
+      await store.resolveIncident(before.id, 'U0ALICE', T0 - 1);
+      await store.resolveIncident(b.id, 'U0BOB', T0 + 20);
+      await store.resolveIncident(a.id, 'U0ALICE', T0);
+      await store.resolveIncident(atEnd.id, 'U0ALICE', T0 + 100);
+      await store.resolveIncident(elsewhere.id, 'U0ALICE', T0 + 10);
+      const found = await store.resolvedBetween('C0ONE', T0, T0 + 100);
+      expect(found).toStrictEqual([
+        { incidentId: a.id, channelId: 'C0ONE', service: 'checkout-api', messageTs: (await store.getIncident(a.id))!.messageTs, resolution: { userId: 'U0ALICE', at: T0 } },
+        { incidentId: b.id, channelId: 'C0ONE', service: 'search-api', messageTs: (await store.getIncident(b.id))!.messageTs, resolution: { userId: 'U0BOB', at: T0 + 20 } },
+      ]);
+    });
+
     it('keeps everything across a restart', async ({ skip }) => {
       const reopen = harness.reopen;
       if (reopen === undefined) return skip('this store cannot be reopened');
@@ -612,6 +728,9 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       await store.recordTick(tick(input.id, 'find-worker', { requestKey: 'req-b', userId: 'U0BOB', checked: false }));
       await store.recordTick(tick(input.id, 'worker-changes', { requestKey: 'req-c' }));
       await store.markRendered(input.id, 2);
+      await store.recordIncidentEvent(rerun(input.id, { requestKey: 'rerun-before-restart' }));
+      await store.resolveIncident(input.id, 'U0CAROL', T0 + 90_000);
+      const eventsBefore = await store.incidentEvents(input.id);
       await store.claimDelivery('evt-before-restart', T0);
       await store.subscribe(subscription());
       await store.claimDigest(DIGEST_CHANNEL, period(2), 'replica-a', NOW, LEASE_MS);
@@ -623,12 +742,13 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
 
       const again = await reopen();
       await again.migrate();
-      expect(await again.getIncident(input.id)).toStrictEqual({ ...input, messageTs: '1741097100.000200', version: 3, renderedVersion: 2 });
+      expect(await again.getIncident(input.id)).toStrictEqual({ ...input, messageTs: '1741097100.000200', version: 4, renderedVersion: 2, resolution: { userId: 'U0CAROL', at: T0 + 90_000 } });
+      expect(await again.incidentEvents(input.id)).toStrictEqual(eventsBefore);
       expect((await again.findIncidentByMessage(input.channelId, '1741097100.000200'))?.id).toBe(input.id);
       expect(await again.tickEvents(input.id)).toEqual(before.events);
       expect(await again.checklistState(input.id)).toEqual(before.state);
       expect((await again.checklistState(input.id))['find-worker']).toEqual({ checked: false, userId: 'U0BOB', at: T0 + 60_000 });
-      expect(await again.recordTick(tick(input.id, 'find-worker', { requestKey: 'req-a' }))).toEqual({ applied: false, version: 3 });
+      expect(await again.recordTick(tick(input.id, 'find-worker', { requestKey: 'req-a' }))).toEqual({ applied: false, version: 4 });
       expect(await again.claimDelivery('evt-before-restart', T0 + 1000)).toBe(false);
       expect(await again.allSubscriptions()).toStrictEqual([stored(subscription())]);
       // The message showed version 2 of 3 when the process stopped: the new one finds it to draw again.
@@ -667,6 +787,13 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         ['previousDigest', () => store.previousDigest(DIGEST_CHANNEL, period(2))],
         ['digestRuns', () => store.digestRuns(DIGEST_CHANNEL)],
         ['ping', () => store.ping()],
+        ['resolveIncident', () => store.resolveIncident(id, 'U0ALICE', NOW)],
+        ['recordIncidentEvent', () => store.recordIncidentEvent(rerun(id))],
+        ['incidentEvents', () => store.incidentEvents(id)],
+        ['openIncidents', () => store.openIncidents(['C0INCIDENTS'], 10)],
+        ['channelsWithOpenIncidents', () => store.channelsWithOpenIncidents()],
+        ['latestIncident', () => store.latestIncident('C0INCIDENTS', 'checkout-api')],
+        ['resolvedBetween', () => store.resolvedBetween('C0INCIDENTS', 0, NOW)],
       ];
       for (const [method, call] of calls) {
         const error = await expectStoreError(call(), 'unavailable');

@@ -10,6 +10,7 @@ import { registerVerifyActions, type VerifyHandlerDeps } from '../../handlers/ve
 import { verificationMessage } from '../../src/slack/verify-blocks';
 import { DemoSource } from '../../src/metrics/demo';
 import { verifyFix } from '../../src/domain/verify';
+import { registerIncidentActions, type IncidentHandlerDeps } from '../../handlers/incident';
 import { growthStatus, rankEntries, type DigestEntry } from '../../src/domain/digest';
 import { matchesAction, noneOf, type ActionMatcher } from '../../src/slack/action-matchers';
 import { reportMessage, rerunMessage } from '../../src/slack/blocks';
@@ -29,6 +30,7 @@ function registeredMatchers(): ActionMatcher[] {
   registerActions(app as unknown as App, deps);
   registerDigestActions(app as unknown as App, deps);
   registerVerifyActions(app as unknown as App, {} as unknown as VerifyHandlerDeps);
+  registerIncidentActions(app as unknown as App, {} as unknown as IncidentHandlerDeps);
   registerOtherActions(app as unknown as App);
   return matchers;
 }
@@ -72,7 +74,7 @@ describe('action ids', () => {
 
   it('the builders emit every kind of interactive element', () => {
     const ids = emittedIds();
-    for (const expected of ['checklist:find-worker', 'report_rerun', 'report_window', 'report_verify', 'report_subscribe', 'link:dashboard', 'digest_analyze:checkout-api', 'digest_analyze_select', 'link:runbook:checkout-api']) {
+    for (const expected of ['checklist:find-worker', 'report_rerun', 'report_window', 'report_verify', 'report_subscribe', 'report_resolve', 'report_timeline', 'link:dashboard', 'digest_analyze:checkout-api', 'digest_analyze_select', 'link:runbook:checkout-api']) {
       expect(ids).toContain(expected);
     }
   });

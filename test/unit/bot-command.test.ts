@@ -14,6 +14,8 @@ describe('parseCommand', () => {
     ['checkout-api 7d', { kind: 'analyze', service: 'checkout-api', windowMs: WEEK }],
     ['doctor checkout-api', { kind: 'doctor', service: 'checkout-api', windowMs: null }],
     ['Doctor  checkout-api 24h', { kind: 'doctor', service: 'checkout-api', windowMs: 86_400_000 }],
+    ['timeline', { kind: 'timeline', service: null }],
+    ['Timeline  checkout-api ', { kind: 'timeline', service: 'checkout-api' }],
   ])('%j', (text, expected) => {
     expect(parseCommand(text, 30 * 86_400_000)).toEqual(expected);
   });
@@ -30,6 +32,8 @@ describe('parseCommand', () => {
     ['doctor checkout-api 5m', /shortest window is 10m/],
     ['doctor checkout-api 6h more', /at most one window/],
     ['doctor a"b', /not a service name/],
+    ['timeline checkout-api search-api', /Usage: `timeline \[service\]`/],
+    ['timeline a"b', /not a service name/],
   ])('refuses %j', (text, message) => {
     const parsed = parseCommand(text, 30 * 86_400_000);
     expect(parsed.kind).toBe('invalid');

@@ -123,6 +123,9 @@ describe(`parseCommand fuzz (seed ${COMMANDS.seed}, ${COMMANDS.runs} texts)`, ()
           }
           break;
         }
+        case 'timeline':
+          if (parsed.service !== null) expect(parsed.service, where).toMatch(SERVICE_NAME_RE);
+          break;
         case 'help':
         case 'list':
           break;

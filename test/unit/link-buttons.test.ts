@@ -70,7 +70,7 @@ describe('link buttons under a report', () => {
   it('the link buttons carry no value the bot would act on, and the controls are unchanged', () => {
     const { blocks } = reportMessage(reportView(LINKS));
     for (const b of buttonsOf(block(blocks, 'links'))) expect(b.value).toBeUndefined();
-    expect(buttonsOf(block(blocks, 'controls')).map((e) => e.action_id)).toEqual(['report_rerun', 'report_window', 'report_verify', 'report_subscribe']);
+    expect(buttonsOf(block(blocks, 'controls')).map((e) => e.action_id)).toEqual(['report_rerun', 'report_window', 'report_verify', 'report_subscribe', 'report_timeline', 'report_resolve']);
   });
 
   it('a re-run in the thread has them too, for its own window', () => {
@@ -251,7 +251,7 @@ describe('the digest service', () => {
       },
     });
     const entries = [grower('checkout-api', 2), grower('search-api', 1), { kind: 'error' as const, service: 'payroll-api', message: 'this channel may not query it (access list)', change: null }];
-    const rendered = await digest.render({ channelId: 'C0TEAM0001', entries: rankEntries(entries), panels: [], endMs: END }, null);
+    const rendered = await digest.render({ channelId: 'C0TEAM0001', entries: rankEntries(entries), panels: [], endMs: END, resolved: [] }, null);
     const { blocks } = rendered.message({ fileId: null, problem: null });
     expect(asked).toEqual([
       { service: 'checkout-api', startMs: END - 86_400_000, endMs: END },

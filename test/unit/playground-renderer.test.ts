@@ -11,7 +11,7 @@ import { filesShownInBlocks, renderBlock, renderBlocks, type BlockContext } from
 import { renderMrkdwn, renderTextObject } from '../../src/playground/page/mrkdwn';
 import { commandSuggestions } from '../../src/playground/page/suggestions';
 import { attr, textContent, toHtml, type Behaviour, type VElement, type VNode } from '../../src/playground/page/vnode';
-import { ACTION_IDS, checklistActionId, helpMessage, noticeMessage, reportMessage, WINDOW_CHOICES } from '../../src/slack/blocks';
+import { ACTION_IDS, checklistActionId, INCIDENT_ACTION_IDS, helpMessage, noticeMessage, reportMessage, WINDOW_CHOICES } from '../../src/slack/blocks';
 import { digestMessage, DIGEST_ACTIONS, subscriptionMessage } from '../../src/slack/digest-blocks';
 import { escapeMrkdwn } from '../../src/slack/limits';
 import type { PageMessage } from '../../src/playground/web-server';
@@ -147,13 +147,15 @@ describe('the report as the playground draws it', () => {
     expect(textContent(holder)).toContain('start here');
   });
 
-  it('draws the controls: two buttons with their values and a select showing the current window', () => {
+  it('draws the controls: the buttons with their values and a select showing the current window', () => {
     const controls = block(reportTree(), 'controls');
     const buttons = all(controls, tag('button'));
-    expect(buttons.map(textContent)).toEqual(['Re-run analysis', 'Subscribe to daily digest']);
+    expect(buttons.map(textContent)).toEqual(['Re-run analysis', 'Subscribe to daily digest', 'Export timeline', 'Resolve']);
     expect(buttons.map((b) => b.behaviour)).toEqual([
       { kind: 'button', action: { actionId: ACTION_IDS.rerun, blockId: 'controls' }, link: false, value: 'inc-1' },
       { kind: 'button', action: { actionId: ACTION_IDS.subscribe, blockId: 'controls' }, link: false, value: 'ow-a' },
+      { kind: 'button', action: { actionId: INCIDENT_ACTION_IDS.timeline, blockId: 'controls' }, link: false, value: 'inc-1' },
+      { kind: 'button', action: { actionId: INCIDENT_ACTION_IDS.resolve, blockId: 'controls' }, link: false, value: 'inc-1' },
     ]);
     const select = one(controls, tag('select'));
     expect(all(select, tag('option')).map(textContent)).toEqual(WINDOW_CHOICES.map((w) => w.label));

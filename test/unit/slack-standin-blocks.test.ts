@@ -190,6 +190,24 @@ describe('validateBlocks', () => {
     expect(pointers(link(url(3000), 'l'.repeat(76)))).toEqual(['/blocks/0/elements/0/accessibility_label']);
   });
 
+  it('checks a confirmation dialog: all four parts, plain-text buttons, Slack’s lengths', () => {
+    const dialog = (overrides: Record<string, unknown> = {}) => ({
+      title: plain('Resolve this incident?'),
+      text: mrkdwn('The report will say it was *resolved*.'),
+      confirm: plain('Resolve'),
+      deny: plain('Cancel'),
+      ...overrides,
+    });
+    const withConfirm = (confirm: unknown) => [{ type: 'actions', elements: [button('Resolve', 'resolve', { confirm })] }];
+    expect(pointers(withConfirm(dialog()))).toEqual([]);
+    expect(pointers(withConfirm(dialog({ title: plain('t'.repeat(101)) })))).toEqual(['/blocks/0/elements/0/confirm/title/text']);
+    expect(pointers(withConfirm(dialog({ text: mrkdwn('t'.repeat(301)) })))).toEqual(['/blocks/0/elements/0/confirm/text/text']);
+    expect(pointers(withConfirm(dialog({ confirm: mrkdwn('Yes') })))).toEqual(['/blocks/0/elements/0/confirm/confirm/type']);
+    expect(pointers(withConfirm(dialog({ deny: plain('d'.repeat(31)) })))).toEqual(['/blocks/0/elements/0/confirm/deny/text']);
+    expect(pointers(withConfirm(dialog({ deny: undefined })))).toEqual(['/blocks/0/elements/0/confirm/deny']);
+    expect(pointers(withConfirm('yes'))).toEqual(['/blocks/0/elements/0/confirm']);
+  });
+
   it.each([
     [
       'initial_options that are not among the options',

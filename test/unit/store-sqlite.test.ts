@@ -76,7 +76,21 @@ function storeErrorSync(open: () => unknown): StoreError {
 }
 
 /** Undoes migration 3 on a migrated database: what a version 2 release left behind (report_json moved to the end). */
+/** Undoes migration 5 (resolve columns, incident events): what a release before issue 13 left behind. */
+function backToVersion3(db: SqliteConnection): void {
+  db.exec(`
+    DROP TABLE incident_events;
+    DROP INDEX incidents_open;
+    DROP INDEX incidents_resolved;
+    DROP INDEX incidents_by_service;
+    ALTER TABLE incidents DROP COLUMN resolved_by;
+    ALTER TABLE incidents DROP COLUMN resolved_at;
+    DELETE FROM schema_migrations WHERE version = 5;
+  `);
+}
+
 function backToVersion2(db: SqliteConnection): void {
+  backToVersion3(db);
   db.exec(`
     DROP INDEX incidents_stale;
     ALTER TABLE incidents DROP COLUMN rendered_version;
@@ -120,7 +134,29 @@ describe('SqliteStore', () => {
       { version: 2, applied_at: 1_700_000_000_000 },
       { version: 3, applied_at: 1_700_000_000_000 },
       { version: 4, applied_at: 1_700_000_000_000 },
+      { version: 5, applied_at: 1_700_000_000_000 },
     ]);
+  });
+
+  it('upgrades a version 3 database in place: its incidents open, with no events, and resolvable', async () => {
+    const path = freshPath();
+    const old = open(path);
+    await old.migrate();
+    const incident = await old.createIncident(makeNewIncident());
+    await old.attachMessage(incident.id, '1741097100.000100');
+    await old.close();
+    const db = raw(path);
+    backToVersion3(db);
+
+    const store = open(path, { now: () => 1_800_000_000_000 });
+    await expect(store.getIncident(incident.id)).rejects.toThrow(/migrate\(\)/);
+    await store.migrate();
+    await store.migrate();
+    expect(await store.getIncident(incident.id)).toStrictEqual({ ...incident, messageTs: '1741097100.000100', resolution: null });
+    expect(await store.incidentEvents(incident.id)).toStrictEqual([]);
+    expect((await store.openIncidents([incident.channelId], 10)).total).toBe(1);
+    expect((await store.resolveIncident(incident.id, 'U0ALICE', 5)).applied).toBe(true);
+    expect(db.prepare('SELECT version, applied_at FROM schema_migrations WHERE version = 5').get()).toEqual({ version: 5, applied_at: 1_800_000_000_000 });
   });
 
   it('upgrades a version 1 database in place, keeping its incidents', async () => {

@@ -9,17 +9,32 @@
  * Errors are SlackCallError with Slack's code, as WebApiGateway throws them after its own retries.
  */
 
+import type { HomeView } from '@slack/types';
 import type { SlackMessage } from '../../../src/slack/blocks';
 import { SlackCallError, type ConversationInfo, type SlackGateway } from '../../../src/slack/gateway';
+import type { IncidentSlack } from '../../../src/slack/incident-gateway';
 
-export type SlackMethod = 'chat.postMessage' | 'chat.update' | 'chat.postEphemeral' | 'files.uploadV2' | 'conversations.info';
+export type SlackMethod = 'chat.postMessage' | 'chat.update' | 'chat.postEphemeral' | 'files.uploadV2' | 'conversations.info' | 'views.publish' | 'users.conversations';
 
 export type SlackCall =
   | { readonly method: 'chat.postMessage'; readonly channel: string; readonly message: SlackMessage; readonly threadTs: string | null }
   | { readonly method: 'chat.update'; readonly channel: string; readonly ts: string; readonly message: SlackMessage }
   | { readonly method: 'chat.postEphemeral'; readonly channel: string; readonly user: string; readonly message: SlackMessage }
-  | { readonly method: 'files.uploadV2'; readonly filename: string; readonly title: string; readonly bytes: number }
-  | { readonly method: 'conversations.info'; readonly channel: string };
+  | { readonly method: 'files.uploadV2'; readonly filename: string; readonly title: string; readonly bytes: number; readonly channel?: string; readonly threadTs?: string | null }
+  | { readonly method: 'conversations.info'; readonly channel: string }
+  | { readonly method: 'views.publish'; readonly user: string; readonly view: HomeView }
+  | { readonly method: 'users.conversations'; readonly user: string };
+
+/** A file shared in a conversation (the timeline's Markdown). */
+export interface SharedFile {
+  readonly id: string;
+  readonly channel: string;
+  readonly threadTs: string | null;
+  readonly filename: string;
+  readonly title: string;
+  readonly comment: string;
+  readonly content: string;
+}
 
 /** A message as the channel shows it now. */
 export interface PostedMessage {
@@ -37,11 +52,15 @@ interface ScriptedFailure {
   times: number;
 }
 
-export class FakeSlackGateway implements SlackGateway {
+export class FakeSlackGateway implements SlackGateway, IncidentSlack {
   /** Every call, failed ones included, in the order they arrived. */
   readonly calls: SlackCall[] = [];
   readonly messages: PostedMessage[] = [];
   readonly ephemerals: { channel: string; user: string; message: SlackMessage }[] = [];
+  readonly files: SharedFile[] = [];
+  /** Each user's Home tab as last published. */
+  readonly homes = new Map<string, HomeView>();
+  private readonly memberships = new Map<string, string[]>();
   private readonly conversations = new Map<string, ConversationInfo | 'channel_not_found'>();
   private readonly failures = new Map<SlackMethod, ScriptedFailure[]>();
   private readonly holds = new Map<SlackMethod, Promise<void>>();
@@ -51,6 +70,11 @@ export class FakeSlackGateway implements SlackGateway {
   /** What conversations.info says of a channel; unknown channels are public ones pymem is in. */
   setConversation(channel: string, info: Partial<Omit<ConversationInfo, 'id'>> | 'channel_not_found'): void {
     this.conversations.set(channel, info === 'channel_not_found' ? info : { id: channel, kind: 'public', isArchived: false, isMember: true, ...info });
+  }
+
+  /** The conversations users.conversations lists for a user (none unless set). */
+  setMemberships(user: string, channels: readonly string[]): void {
+    this.memberships.set(user, [...channels]);
   }
 
   /** The next `times` calls of `method` fail with Slack's `code` (`ratelimited` carries a Retry-After). */
@@ -105,6 +129,24 @@ export class FakeSlackGateway implements SlackGateway {
   async uploadImage(png: Buffer, filename: string, title: string): Promise<string> {
     await this.enter({ method: 'files.uploadV2', filename, title, bytes: png.length });
     return `F0CHART${++this.uploads}`;
+  }
+
+  async uploadThreadFile(file: Parameters<IncidentSlack['uploadThreadFile']>[0]): Promise<string> {
+    await this.enter({ method: 'files.uploadV2', filename: file.filename, title: file.title, bytes: file.content.length, channel: file.channel, threadTs: file.threadTs });
+    this.refuseUnpostable('files.uploadV2', file.channel);
+    const id = `F0FILE${++this.uploads}`;
+    this.files.push({ id, channel: file.channel, threadTs: file.threadTs, filename: file.filename, title: file.title, comment: file.comment, content: file.content.toString('utf8') });
+    return id;
+  }
+
+  async publishHome(userId: string, view: HomeView): Promise<void> {
+    await this.enter({ method: 'views.publish', user: userId, view });
+    this.homes.set(userId, view);
+  }
+
+  async memberChannels(userId: string): Promise<string[]> {
+    await this.enter({ method: 'users.conversations', user: userId });
+    return [...(this.memberships.get(userId) ?? [])];
   }
 
   async conversationInfo(channel: string): Promise<ConversationInfo> {

@@ -15,7 +15,11 @@ import {
   StoreError,
   type ClaimResult,
   type DigestRun,
+  type IncidentEvent,
   type IncidentRecord,
+  type OpenIncidents,
+  type ResolveResult,
+  type ResolvedIncident,
   type NewIncident,
   type Store,
   type StoredSubscription,
@@ -50,6 +54,9 @@ export class MemoryDatabase {
   readonly subscriptions = new Map<string, StoredSubscription>();
   /** Keyed "channel\0period". */
   readonly digestRuns = new Map<string, DigestRunRow>();
+  /** In the order the database applied them; the detail kept as JSON text. */
+  readonly incidentEvents: { readonly event: Omit<IncidentEvent, 'detail'>; readonly detailJson: string }[] = [];
+  readonly incidentEventKeys = new Set<string>();
   /** In insertion order (the id order of the real tables); the result kept as JSON text. */
   readonly verifications: (Omit<VerificationRecord, 'result'> & { resultJson: string })[] = [];
   readonly scheduledChecks = new Map<string, ScheduledCheck>();
@@ -352,16 +359,74 @@ export class InMemoryStore implements Store {
     );
   }
 
-  async latestIncident(channelId: string, service: string): Promise<IncidentRecord | null> {
-    return this.guard(`finding the latest report of ${service} in ${channelId}`, true, () => {
-      const rows = [...this.database.incidents.values()]
-        .filter((r) => r.channelId === channelId && r.service === service && r.messageTs !== null)
-        .sort((a, b) => b.createdAt - a.createdAt || compareCodePoints(b.id, a.id));
-      return rows[0] ? toRecord(rows[0]) : null;
+  /** Idempotent; every later call rejects with StoreError('unavailable'), as the real stores do. */
+  async resolveIncident(incidentId: string, userId: string, at: number): Promise<ResolveResult> {
+    return this.guard(`resolving incident ${incidentId}`, true, () => {
+      const row = this.row(incidentId, `no incident ${incidentId} to resolve.`);
+      // The first resolution stands.
+      if (row.resolution !== null) return { applied: false, resolution: row.resolution, version: row.version };
+      const resolution = { userId, at };
+      this.database.incidents.set(incidentId, { ...row, resolution, version: row.version + 1 });
+      return { applied: true, resolution, version: row.version + 1 };
     });
   }
 
-  /** Idempotent; every later call rejects with StoreError('unavailable'), as the real stores do. */
+  async recordIncidentEvent(event: IncidentEvent): Promise<boolean> {
+    return this.guard(`recording a ${event.kind} of incident ${event.incidentId}`, true, () => {
+      this.row(event.incidentId, `no incident ${event.incidentId}; its ${event.kind} event was not recorded.`);
+      // request_key is unique across incidents, as in the databases.
+      if (this.database.incidentEventKeys.has(event.requestKey)) return false;
+      this.database.incidentEventKeys.add(event.requestKey);
+      const { detail, ...rest } = event;
+      this.database.incidentEvents.push({ event: rest, detailJson: JSON.stringify(detail) });
+      return true;
+    });
+  }
+
+  async incidentEvents(incidentId: string): Promise<IncidentEvent[]> {
+    return this.guard(`reading the events of incident ${incidentId}`, true, () =>
+      this.database.incidentEvents
+        .filter((e) => e.event.incidentId === incidentId)
+        .map((e) => ({ ...e.event, detail: JSON.parse(e.detailJson) as IncidentEvent['detail'] })),
+    );
+  }
+
+  async openIncidents(channelIds: readonly string[], limit: number): Promise<OpenIncidents> {
+    return this.guard(`reading the open incidents of ${channelIds.length} channels`, true, () => {
+      const wanted = new Set(channelIds);
+      const open = [...this.database.incidents.values()]
+        .filter((r) => wanted.has(r.channelId) && r.messageTs !== null && r.resolution === null)
+        // created_at DESC, id
+        .sort((a, b) => b.createdAt - a.createdAt || compareCodePoints(a.id, b.id));
+      return { incidents: open.slice(0, Math.max(0, limit)).map(toRecord), total: open.length };
+    });
+  }
+
+  async channelsWithOpenIncidents(): Promise<string[]> {
+    return this.guard('finding channels with open incidents', true, () =>
+      [...new Set([...this.database.incidents.values()].filter((r) => r.messageTs !== null && r.resolution === null).map((r) => r.channelId))].sort(compareCodePoints),
+    );
+  }
+
+  async latestIncident(channelId: string, service: string): Promise<IncidentRecord | null> {
+    return this.guard(`finding the latest incident of ${service} in ${channelId}`, true, () => {
+      const rows = [...this.database.incidents.values()]
+        .filter((r) => r.channelId === channelId && r.service === service && r.messageTs !== null)
+        // created_at DESC, id DESC
+        .sort((a, b) => b.createdAt - a.createdAt || compareCodePoints(b.id, a.id));
+      return rows[0] === undefined ? null : toRecord(rows[0]);
+    });
+  }
+
+  async resolvedBetween(channelId: string, sinceMs: number, untilMs: number): Promise<ResolvedIncident[]> {
+    return this.guard(`reading the incidents of ${channelId} resolved since ${new Date(sinceMs).toISOString()}`, true, () =>
+      [...this.database.incidents.values()]
+        .flatMap((r) => (r.channelId === channelId && r.resolution !== null && r.resolution.at >= sinceMs && r.resolution.at < untilMs ? [{ row: r, resolution: r.resolution }] : []))
+        .sort((a, b) => a.resolution.at - b.resolution.at || compareCodePoints(a.row.id, b.row.id))
+        .map(({ row, resolution }) => ({ incidentId: row.id, channelId: row.channelId, service: row.service, messageTs: row.messageTs, resolution })),
+    );
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
   }

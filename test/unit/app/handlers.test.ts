@@ -18,6 +18,7 @@ import { StoreError } from '../../../src/store/store';
 import { CHANNEL, NOW, reportFixture, silentLogger } from '../../support/app-fixtures';
 import { BoltRecorder, type Delivery } from '../../support/bolt-recorder';
 import { AccessGate } from '../../../src/bot/access-gate';
+import { IncidentService } from '../../../src/bot/incidents';
 
 const HOUR = 3_600_000;
 
@@ -31,6 +32,15 @@ async function handlers(options: Parameters<typeof reportFixture>[0] = {}) {
     channels: new ChannelCheck({ slack: f.slack, logger: silentLogger, now: () => NOW }),
   });
   const doctor = new DoctorService({ engine: f.engine, clock: () => NOW, defaultWindowMs: 6 * HOUR, timeoutMs: 10_000, telemetry: f.telemetry });
+  const incidents = new IncidentService({
+    store: f.store,
+    slack: f.slack,
+    updater: { refresh: (incidentId) => f.reports.redraw(incidentId) },
+    logger: silentLogger,
+    clock: () => NOW,
+    timeZone: 'UTC',
+    workspaceUrl: async () => null,
+  });
   const bolt = new BoltRecorder();
   const deps = { reports: f.reports, subscriptions, logger: silentLogger, telemetry: f.telemetry };
   // Fix verification (issue 13) over the same fakes; its engine has no data, which these tests never reach.
@@ -48,7 +58,7 @@ async function handlers(options: Parameters<typeof reportFixture>[0] = {}) {
     maxWindowMs: 7 * 24 * HOUR,
     refreshReport: async () => undefined,
   });
-  registerCommand(bolt.asApp(), { ...deps, doctor, verify, maxWindowMs: 7 * 24 * HOUR, defaultWindowMs: 6 * HOUR });
+  registerCommand(bolt.asApp(), { ...deps, incidents, doctor, verify, maxWindowMs: 7 * 24 * HOUR, defaultWindowMs: 6 * HOUR });
   registerVerifyActions(bolt.asApp(), { verify, logger: silentLogger, telemetry: f.telemetry });
   registerActions(bolt.asApp(), deps);
   registerDigestActions(bolt.asApp(), deps);
