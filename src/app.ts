@@ -15,7 +15,7 @@ import type { Logger } from 'pino';
 import { registerActions, registerDigestActions, registerOtherActions } from '../handlers/actions';
 import { registerCommand } from '../handlers/command';
 import { registerVerifyActions } from '../handlers/verify';
-import { startVerification } from './bot/verify-wiring';
+import { startVerification, verificationSource } from './bot/verify-wiring';
 import { registerIncidentActions } from '../handlers/incident';
 import { registerHome } from '../handlers/home';
 import { HomeService } from './bot/home';
@@ -212,6 +212,7 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
     clock,
     timeZone: config.app.analysis.timeZone,
     workspaceUrl: () => slack.workspaceUrl(),
+    verifications: verificationSource(deps.store),
   });
   const handlerDeps = { reports, subscriptions, logger: deps.logger, telemetry };
   registerIncidentActions(app, { incidents, logger: deps.logger, telemetry });

@@ -1,6 +1,7 @@
 /** Composition of fix verification for the bot (issue 13): the service and the re-check runner, from the configuration. */
 
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import type { AnalysisEngine } from '../analysis/engine';
 import type { VerifyEngine } from '../analysis/engine';
 import type { BotConfig } from '../config/bot';
@@ -10,6 +11,7 @@ import type { Store } from '../store/store';
 import type { AccessGate } from './access-gate';
 import type { ChannelCheck } from './channel-check';
 import { RecheckRunner } from './recheck-runner';
+import type { VerificationSource } from './timeline';
 import { VerifyService } from './verify';
 
 export interface VerificationWiring {
@@ -66,4 +68,19 @@ function verifyEngineOf(engine: AnalysisEngine): VerifyEngine {
   return {
     verify: async () => ({ status: 'failed', failure: { kind: 'internal', message: 'this analysis engine cannot verify fixes (it has no verify job)' } }),
   };
+}
+
+/** The incident timeline's verifications (src/bot/timeline.ts): each stored one, its summary as what it concluded. */
+export function verificationSource(store: Store): VerificationSource {
+  return async (incidentId) =>
+    (await store.verifications(incidentId)).map((v) => {
+      const parsed = z.object({ summary: z.string() }).safeParse(v.result);
+      return {
+        at: v.at,
+        kind: 'verify' as const,
+        verdict: parsed.success ? parsed.data.summary : v.verdict,
+        // A scheduled re-check was asked for earlier; pymem ran it.
+        by: v.requestedBy === 'schedule' ? 'pymem (scheduled re-check)' : v.requestedBy,
+      };
+    });
 }

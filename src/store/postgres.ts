@@ -604,6 +604,13 @@ export class PostgresStore implements Store {
     });
   }
 
+  async verifications(incidentId: string): Promise<VerificationRecord[]> {
+    return this.run(`reading the verifications of incident ${incidentId}`, async (pool) => {
+      const { rows } = await pool.query(`${SELECT_VERIFICATION} WHERE incident_id = $1 ORDER BY at, id`, [incidentId]);
+      return rows.map((row) => this.#verifyRows.verification(row));
+    });
+  }
+
   async scheduledChecks(incidentId: string): Promise<ScheduledCheck[]> {
     return this.run(`reading the scheduled checks of incident ${incidentId}`, async (pool) => {
       const { rows } = await pool.query(`${SELECT_SCHEDULED_CHECK} WHERE incident_id = $1 ORDER BY due_at, id`, [incidentId]);

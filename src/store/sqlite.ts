@@ -650,6 +650,15 @@ export class SqliteStore implements Store {
     });
   }
 
+  async verifications(incidentId: string): Promise<VerificationRecord[]> {
+    return this.guard(`reading the verifications of incident ${incidentId}`, () =>
+      this.db
+        .prepare(`${SELECT_VERIFICATION} WHERE incident_id = ? ORDER BY at, id`)
+        .all(incidentId)
+        .map((row) => this.#verifyRows.verification(row)),
+    );
+  }
+
   async scheduledChecks(incidentId: string): Promise<ScheduledCheck[]> {
     return this.guard(`reading the scheduled checks of incident ${incidentId}`, () => {
       return this.db

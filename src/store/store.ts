@@ -225,6 +225,8 @@ export interface Store {
   finishCheck(id: string, owner: string, outcome: { readonly status: 'done' | 'failed'; readonly at: number }): Promise<boolean>;
   /** An incident's scheduled checks, by due time. */
   scheduledChecks(incidentId: string): Promise<ScheduledCheck[]>;
+  /** Every verification of an incident, oldest first (for its timeline). */
+  verifications(incidentId: string): Promise<VerificationRecord[]>;
 }
 
 /** A fix verification as stored: the verdict for the header, the whole result as JSON for the record. */

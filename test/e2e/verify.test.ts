@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main';
 import { diurnal, leak, type ScenarioSpec } from '../../src/simulation/model';
 import { VERIFY_ACTIONS } from '../../src/slack/verify-blocks';
+import { INCIDENT_ACTION_IDS } from '../../src/slack/blocks';
 import { SlackStandIn } from '../../src/slack-standin/server';
 import { CHANNEL, QUIET_CHANNEL, reportOf, startBotHarness, type BotHarness } from '../support/bot-harness';
 import { familiesFor } from '../support/scenario-metrics';
@@ -161,6 +162,17 @@ describe('verifying from Slack', () => {
     for (let i = 0; i < 50 && (await h.store.scheduledChecks(incident.id))[0]?.status !== 'done'; i++) await new Promise((r) => setTimeout(r, 100));
     expect((await h.store.scheduledChecks(incident.id)).map((c) => c.status)).toEqual(['done']);
     expect((await h.store.latestVerification(incident.id))?.requestedBy).toBe('schedule');
+
+    // The incident's exported timeline lists both verifications, by whom (pymem for the scheduled one).
+    const mark4 = slack.mark();
+    await h.click(reportOf(slack, 'fixed-api')!, { type: 'button', action_id: INCIDENT_ACTION_IDS.timeline }, { user: 'U0ALICE' });
+    const exported = await slack.waitForMessage((m) => m.source === 'files.completeUploadExternal' && m.thread_ts === report.ts, { after: mark4, timeoutMs: 30_000 });
+    const markdown = slack.fileContent(exported.files[0]!.id)!.bytes.toString('utf8');
+    const verified = markdown.split('\n').filter((line) => line.includes('Fix verified'));
+    expect(verified).toHaveLength(2);
+    expect(verified[0]).toContain('@U0RESPONDER');
+    expect(verified[0]).toContain('Fixed: the growth of');
+    expect(verified[1]).toContain('@pymem (scheduled re-check)');
   }, 180_000);
 
   it('/pymem verify without a report in the channel says how to get one', async () => {

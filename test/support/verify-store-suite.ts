@@ -57,6 +57,9 @@ export function describeVerifyStoreContract(name: string, makeStore: () => Promi
       await store.recordVerification(third);
       expect(await store.latestVerification(id)).toStrictEqual(third);
       expect(await store.latestVerification('inc-unknown')).toBeNull();
+      // All of them, oldest first (the same time: in the order stored), for the timeline.
+      expect(await store.verifications(id)).toStrictEqual([first, second, third]);
+      expect(await store.verifications('inc-unknown')).toEqual([]);
       // Each one bumps the version: the report is redrawn to show it, after a restart too.
       expect((await store.getIncident(id))?.version).toBe(3);
       await store.attachMessage(id, '1.000300');
@@ -169,6 +172,7 @@ export function describeVerifyStoreContract(name: string, makeStore: () => Promi
         () => store.renewCheckClaim('c', 'r', NOW),
         () => store.finishCheck('c', 'r', { status: 'done', at: NOW }),
         () => store.scheduledChecks('x'),
+        () => store.verifications('x'),
         () => store.latestIncident('C', 'x'),
       ]) {
         await expect(call()).rejects.toMatchObject({ code: 'unavailable' });

@@ -350,6 +350,19 @@ export class InMemoryStore implements Store {
     });
   }
 
+  async verifications(incidentId: string): Promise<VerificationRecord[]> {
+    return this.guard(`reading the verifications of incident ${incidentId}`, true, () =>
+      this.database.verifications
+        .map((v, i) => ({ v, i }))
+        .filter(({ v }) => v.incidentId === incidentId)
+        .sort((a, b) => a.v.at - b.v.at || a.i - b.i)
+        .map(({ v }) => {
+          const { resultJson, ...rest } = v;
+          return { ...rest, result: JSON.parse(resultJson) as unknown };
+        }),
+    );
+  }
+
   async scheduledChecks(incidentId: string): Promise<ScheduledCheck[]> {
     return this.guard(`reading the scheduled checks of incident ${incidentId}`, true, () =>
       [...this.database.scheduledChecks.values()]
