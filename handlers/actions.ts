@@ -10,6 +10,7 @@ import type { ActionKind, Telemetry } from '../src/observability/telemetry';
 import { noneOf } from '../src/slack/action-matchers';
 import { ACTION_FAILED_TEXT, unreadableClickText, unreadableWindowText } from '../src/bot/notices';
 import { ACTION_MATCHERS, ephemeralReply, INCIDENT_ACTION_MATCHERS, noticeMessage } from '../src/slack/blocks';
+import { VERIFY_ACTION_MATCHERS } from '../src/slack/verify-blocks';
 import { DIGEST_ACTION_MATCHERS } from '../src/slack/digest-blocks';
 import { parseButtonValue, parseChecklistAction, parseMessageAction, parseSelectedValue, parseWindowAction } from '../src/slack/payloads';
 import { replyVia } from './reply';
@@ -100,7 +101,12 @@ export function registerDigestActions(app: App, deps: ActionDeps): void {
 }
 
 /** Every action id the listeners above do not take. */
-export const UNCLAIMED_ACTIONS = noneOf([...Object.values(ACTION_MATCHERS), ...Object.values(INCIDENT_ACTION_MATCHERS), ...Object.values(DIGEST_ACTION_MATCHERS)]);
+export const UNCLAIMED_ACTIONS = noneOf([
+  ...Object.values(ACTION_MATCHERS),
+  ...Object.values(INCIDENT_ACTION_MATCHERS),
+  ...Object.values(DIGEST_ACTION_MATCHERS),
+  ...Object.values(VERIFY_ACTION_MATCHERS),
+]);
 
 /**
  * Any other action (an element pymem no longer posts, a tampered payload) is acknowledged and

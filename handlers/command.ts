@@ -8,15 +8,18 @@ import type { DoctorService } from '../src/bot/doctor';
 import { commandFailedText, doctorCheckingText, invalidCommandText, timelineExportingText, type CommandWork } from '../src/bot/notices';
 import type { ReportService } from '../src/bot/reports';
 import type { Subscriptions } from '../src/bot/subscriptions';
+import type { VerifyService } from '../src/bot/verify';
 import type { Telemetry } from '../src/observability/telemetry';
 import { commandResponse, ephemeralReply, ephemeralTextReply, helpMessage, noticeMessage } from '../src/slack/blocks';
 import { replyVia } from './reply';
 import { runTimelineCommand, type IncidentHandlerDeps } from './incident';
+import { handleVerifyCommand } from './verify';
 
 export interface CommandDeps {
   readonly reports: ReportService;
   readonly subscriptions: Subscriptions;
   readonly doctor: DoctorService;
+  readonly verify: VerifyService;
   readonly maxWindowMs: number;
   readonly defaultWindowMs: number;
   readonly logger: Logger;
@@ -94,6 +97,9 @@ export function registerCommand(app: App, deps: CommandDeps): void {
         await run(log, deps, 'doctor', job, respond);
         return;
       }
+      case 'verify':
+        await handleVerifyCommand(deps, command, parsed, ack, respond, log);
+        return;
       case 'timeline':
         await ack(commandResponse(noticeMessage(timelineExportingText(parsed.service))));
         await runTimelineCommand(deps, command, parsed.service, respond, log);

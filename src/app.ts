@@ -14,6 +14,8 @@ import type { Telemetry } from './observability/telemetry';
 import type { Logger } from 'pino';
 import { registerActions, registerDigestActions, registerOtherActions } from '../handlers/actions';
 import { registerCommand } from '../handlers/command';
+import { registerVerifyActions } from '../handlers/verify';
+import { startVerification, verificationSource } from './bot/verify-wiring';
 import { registerIncidentActions } from '../handlers/incident';
 import { registerHome } from '../handlers/home';
 import { HomeService } from './bot/home';
@@ -210,6 +212,7 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
     clock,
     timeZone: config.app.analysis.timeZone,
     workspaceUrl: () => slack.workspaceUrl(),
+    verifications: verificationSource(deps.store),
   });
   const handlerDeps = { reports, subscriptions, logger: deps.logger, telemetry };
   registerIncidentActions(app, { incidents, logger: deps.logger, telemetry });
@@ -224,7 +227,9 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
     workspaceUrl: () => slack.workspaceUrl(),
   });
   registerHome(app, { home, logger: deps.logger, telemetry });
-  registerCommand(app, { ...handlerDeps, incidents, doctor, maxWindowMs: config.app.analysis.maxWindowMs, defaultWindowMs: config.app.analysis.defaultWindowMs });
+  const verification = startVerification(config, { engine, store: deps.store, slack, channels, logger: deps.logger, clock, sourceDescription: postedSource, postedFailure, refreshReport: (id) => reports.redraw(id), access });
+  registerVerifyActions(app, { verify: verification.service, logger: deps.logger, telemetry });
+  registerCommand(app, { ...handlerDeps, incidents, doctor, verify: verification.service, maxWindowMs: config.app.analysis.maxWindowMs, defaultWindowMs: config.app.analysis.defaultWindowMs });
   registerActions(app, handlerDeps);
   registerDigestActions(app, handlerDeps);
   registerOtherActions(app);
@@ -246,6 +251,7 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
     port = (slackServer.address() as AddressInfo).port;
   }
   digests.start();
+  verification.rechecks.start();
   // After a restart, messages whose last update never reached Slack are drawn again.
   reports.start(RENDER_SWEEP_MS);
   return {
@@ -262,6 +268,7 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
       // noticed yet) are served as usual until the drain period ends.
       if (drainMs > 0) await new Promise((resolve) => setTimeout(resolve, drainMs));
       await digests.stop();
+      await verification.rechecks.stop();
       await app.stop();
       await reports.drain(graceMs);
       // The grace period is over: what the threads still do (a backend that never answers) is abandoned.

@@ -18,6 +18,9 @@ import {
   type JobContext,
   type ReportJobInput,
   type ReportJobOutput,
+  verifyJob,
+  type VerifyJobInput,
+  type VerifyJobOutput,
 } from './jobs';
 import { TaskScheduler, type JobPriority, type SchedulerStats } from './scheduler';
 
@@ -47,6 +50,12 @@ export interface AnalysisEngine {
   close(timeoutMs?: number): Promise<void>;
 }
 
+/** Where verification jobs run: the bot's thread pool, or inline. */
+export interface VerifyEngine {
+  /** Fetch, compare before and after, and draw the chart (interactive priority). */
+  verify(input: VerifyJobInput, options?: { readonly signal?: AbortSignal }): Promise<VerifyJobOutput>;
+}
+
 /** This thread's renderers, loaded on first use (canvas is heavy to load, and a dry run never draws). */
 export const lazyCharts: ChartRenderers = {
   async memory(series, diagnosis, fleet, timeZone) {
@@ -57,10 +66,14 @@ export const lazyCharts: ChartRenderers = {
     const { renderDigestChartPng } = await import('../charts/render-digest-chart.js');
     return renderDigestChartPng(panels, options);
   },
+  async verify(verification, fleet, timeZone) {
+    const { renderVerifyChartPng } = await import('../charts/render-verify-chart.js');
+    return renderVerifyChartPng(verification, fleet, timeZone);
+  },
 };
 
 /** The jobs on the calling thread, `slots` at a time. */
-export class InlineEngine implements AnalysisEngine {
+export class InlineEngine implements AnalysisEngine, VerifyEngine {
   private readonly scheduler: TaskScheduler;
   private readonly context: JobContext;
 
@@ -80,6 +93,10 @@ export class InlineEngine implements AnalysisEngine {
 
   measure(input: MeasureRequest, options: JobOptions = {}): Promise<MeasureResult> {
     return this.scheduler.run('background', () => measureJob(this.context, input), options.signal);
+  }
+
+  verify(input: VerifyJobInput, options: JobOptions = {}): Promise<VerifyJobOutput> {
+    return this.scheduler.run('interactive', () => verifyJob(this.context, input), options.signal);
   }
 
   digestChart(panels: readonly DigestPanelInput[], options: DigestChartOptions): Promise<Buffer> {

@@ -14,6 +14,8 @@ import type { ServiceSeries } from '../domain/series';
 import { isMetricsError, type MetricsErrorCode } from '../metrics/errors';
 import { measureService, type MeasureRequest, type MeasureResult } from './measure';
 import { analyzeService, type AnalysisDeps } from './analyze-service';
+import { verifyService, type VerifyResult } from './verify-service';
+import type { SinceChoice, Verification, VerifyProblem } from '../domain/verify';
 
 export interface ReportJobInput {
   /** Already validated with parseServiceName. */
@@ -57,18 +59,21 @@ export type Job =
   | { readonly kind: 'report'; readonly input: ReportJobInput }
   | { readonly kind: 'measure'; readonly input: MeasureRequest }
   | { readonly kind: 'digest-chart'; readonly input: DigestChartInput }
-  | { readonly kind: 'doctor'; readonly input: DoctorJobInput };
+  | { readonly kind: 'doctor'; readonly input: DoctorJobInput }
+  | { readonly kind: 'verify'; readonly input: VerifyJobInput };
 
 export type JobResult =
   | { readonly kind: 'report'; readonly output: ReportJobOutput }
   | { readonly kind: 'measure'; readonly output: MeasureResult }
   | { readonly kind: 'digest-chart'; readonly output: { readonly png: Uint8Array } }
-  | { readonly kind: 'doctor'; readonly output: DoctorJobOutput };
+  | { readonly kind: 'doctor'; readonly output: DoctorJobOutput }
+  | { readonly kind: 'verify'; readonly output: VerifyJobOutput };
 
 /** The chart renderers of the thread the jobs run on (one per thread: a renderer is slow to build). */
 export interface ChartRenderers {
   memory(series: ServiceSeries, diagnosis: Diagnosis, fleet: Fleet, timeZone: string): Promise<Buffer>;
   digest(panels: readonly DigestPanelInput[], options: DigestChartOptions): Promise<Buffer>;
+  verify(verification: Verification, fleet: Fleet, timeZone: string): Promise<Buffer>;
 }
 
 export interface JobContext {
@@ -86,6 +91,8 @@ export async function runJob(context: JobContext, job: Job): Promise<JobResult> 
       return { kind: 'digest-chart', output: { png: await digestChartJob(context, job.input) } };
     case 'doctor':
       return { kind: 'doctor', output: await doctorJob(context, job.input) };
+    case 'verify':
+      return { kind: 'verify', output: await verifyJob(context, job.input) };
     default: {
       const unknown: never = job;
       throw new Error(`unknown job ${JSON.stringify(unknown)}`);
@@ -133,4 +140,48 @@ export function measureJob({ analysis }: JobContext, input: MeasureRequest): Pro
 
 export function digestChartJob({ charts }: JobContext, input: DigestChartInput): Promise<Buffer> {
   return charts.digest(input.panels, input.options);
+}
+
+/** A verification as a job: plain data in and out, so it can run on a worker thread. */
+export interface VerifyJobInput {
+  readonly service: string;
+  readonly endMs: number;
+  readonly windowMs: number;
+  readonly since: SinceChoice;
+  /** Time limit for fetching the series from the backend. */
+  readonly timeoutMs: number;
+  /** Draw the before/after chart. */
+  readonly chart: boolean;
+}
+
+export type VerifyJobOutput =
+  | { readonly status: 'verified'; readonly verification: Verification; readonly png: Uint8Array | null; readonly chartError: string | null }
+  | { readonly status: 'insufficient-data'; readonly reason: VerifyProblem; readonly message: string }
+  | { readonly status: 'failed'; readonly failure: JobFailure };
+
+
+
+/** Fetch, compare before and after the change, and draw the before/after chart (issue 13). */
+export async function verifyJob({ analysis, charts }: JobContext, input: VerifyJobInput): Promise<VerifyJobOutput> {
+  let result: VerifyResult;
+  try {
+    result = await verifyService(analysis, {
+      service: input.service,
+      endMs: input.endMs,
+      windowMs: input.windowMs,
+      since: input.since,
+      signal: AbortSignal.timeout(input.timeoutMs),
+    });
+  } catch (error) {
+    if (isMetricsError(error)) return { status: 'failed', failure: { kind: 'metrics', code: error.code, message: error.message } };
+    return { status: 'failed', failure: { kind: 'internal', message: error instanceof Error ? (error.stack ?? error.message) : String(error) } };
+  }
+  if (result.status === 'insufficient-data') return result;
+  if (!input.chart) return { status: 'verified', verification: result.verification, png: null, chartError: null };
+  try {
+    const png = await charts.verify(result.verification, result.fleet, analysis.timeZone);
+    return { status: 'verified', verification: result.verification, png, chartError: null };
+  } catch (error) {
+    return { status: 'verified', verification: result.verification, png: null, chartError: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+  }
 }

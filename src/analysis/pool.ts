@@ -12,11 +12,12 @@ import 'canvas';
 import { Piscina } from 'piscina';
 import { DEFAULT_MAX_PANELS, type DigestChartOptions, type DigestPanelInput } from '../charts/digest-spec';
 import type { MeasureRequest, MeasureResult } from './measure';
-import { panelsToDraw, type AnalysisEngine, type EngineStats, type JobOptions } from './engine';
+import { panelsToDraw, type AnalysisEngine, type EngineStats, type JobOptions, type VerifyEngine } from './engine';
 import type { DoctorJobInput, DoctorJobOutput, Job, JobResult, ReportJobInput, ReportJobOutput } from './jobs';
 import { TaskScheduler, type JobPriority } from './scheduler';
 import { toBuffer } from './bytes';
 import type { AnalysisSpec } from './source';
+import type { VerifyJobInput, VerifyJobOutput } from './jobs';
 
 export interface PoolOptions {
   /** Worker threads. */
@@ -37,7 +38,7 @@ export class PoolError extends Error {
   }
 }
 
-export class WorkerPoolEngine implements AnalysisEngine {
+export class WorkerPoolEngine implements AnalysisEngine, VerifyEngine {
   private readonly pool: Piscina;
   private readonly scheduler: TaskScheduler;
 
@@ -78,6 +79,12 @@ export class WorkerPoolEngine implements AnalysisEngine {
   async doctor(input: DoctorJobInput, options: JobOptions = {}): Promise<DoctorJobOutput> {
     const result = await this.run('interactive', { kind: 'doctor', input }, options.signal);
     if (result.kind !== 'doctor') throw new PoolError(`a doctor job came back as ${result.kind}`);
+    return result.output;
+  }
+
+  async verify(input: VerifyJobInput, options: JobOptions = {}): Promise<VerifyJobOutput> {
+    const result = await this.run('interactive', { kind: 'verify', input }, options.signal);
+    if (result.kind !== 'verify') throw new PoolError(`a verify job came back as ${result.kind}`);
     return result.output;
   }
 

@@ -6,6 +6,7 @@
 import { workerData } from 'node:worker_threads';
 import { renderDigestChartPng } from '../charts/render-digest-chart';
 import { renderMemoryChartPng } from '../charts/render-memory-chart';
+import { renderVerifyChartPng } from '../charts/render-verify-chart';
 import { runJob, type Job, type JobContext, type JobResult } from './jobs';
 import { analysisDepsFor, type AnalysisSpec } from './source';
 
@@ -16,7 +17,7 @@ export default function run(job: Job): Promise<JobResult> {
   context ??= {
     analysis: analysisDepsFor((workerData as { spec: AnalysisSpec }).spec),
     // The process-wide renderer of render-memory-chart.ts is per thread here: each thread has its own modules.
-    charts: { memory: renderMemoryChartPng, digest: renderDigestChartPng },
+    charts: { memory: renderMemoryChartPng, digest: renderDigestChartPng, verify: renderVerifyChartPng },
   };
   return runJob(context, job);
 }

@@ -17,6 +17,7 @@
 import type { Logger } from 'pino';
 import type { IncidentRecord, Store } from '../store/store';
 import { SlackCallError, type SlackGateway } from '../slack/gateway';
+import { z } from 'zod';
 import { reportMessage } from '../slack/blocks';
 import { noTelemetry, type Telemetry } from '../observability/telemetry';
 
@@ -153,7 +154,9 @@ export class MessageUpdater {
     const incident = await this.deps.store.getIncident(incidentId);
     if (!incident || incident.messageTs === null) return;
     const state = await this.deps.store.checklistState(incidentId);
+    const latest = await this.deps.store.latestVerification(incidentId);
     const message = reportMessage({
+      latestVerification: latest === null ? null : { verdict: latest.verdict, summary: verificationSummary(latest.result), requestedBy: latest.requestedBy, at: latest.at },
       incidentId,
       service: incident.service,
       windowMs: incident.windowMs,
@@ -212,4 +215,10 @@ export class MessageUpdater {
     const first = this.deps.retryDelayMs ?? 2_000;
     return Math.min(this.deps.maxRetryDelayMs ?? 5 * 60_000, first * 2 ** Math.min(attempt, 20));
   }
+}
+
+/** The one-line summary a stored verification carries (src/domain/verify.ts), or its verdict's words when it has none. */
+function verificationSummary(result: unknown): string {
+  const parsed = z.object({ summary: z.string() }).safeParse(result);
+  return parsed.success ? parsed.data.summary : 'see the thread';
 }

@@ -82,7 +82,7 @@ export function invalidCommandText(reason: string, commandName: string): string 
   return `:warning: ${escapeMrkdwn(reason)} Try \`${commandName} help\`.`;
 }
 
-export type CommandWork = 'analyze' | 'doctor' | 'subscribe' | 'unsubscribe' | 'list';
+export type CommandWork = 'analyze' | 'doctor' | 'verify' | 'subscribe' | 'unsubscribe' | 'list';
 
 /** A command failed after its acknowledgement, for a reason pymem did not foresee. */
 export function commandFailedText(kind: CommandWork): string {
@@ -119,4 +119,16 @@ export function incidentStoreFailedText(what: string, databaseDown: boolean): st
 export function timelineNotPostedText(service: string, code: string, channelId: string, messageTs: string | null): string {
   const cli = messageTs === null ? '' : `; \`pymem timeline ${channelId} ${messageTs}\` prints it where pymem runs`;
   return `:x: pymem could not post the timeline of \`${service}\`: Slack answered \`${escapeMrkdwn(code)}\`. Try again in a minute${cli}.`;
+}
+
+/** A fix verification (issue 13) could not be carried out: what failed, and what to do. */
+export function verifyFailedText(service: string, failure: { readonly kind: 'metrics'; readonly posted: string } | { readonly kind: 'internal' }): string {
+  return failure.kind === 'metrics'
+    ? `:x: pymem could not verify the fix for \`${service}\`: ${trimText(failure.posted, 1500)} Nothing was posted in the thread; try again in a minute, and if it keeps failing, whoever runs the metrics backend needs to look at it.`
+    : `:x: pymem could not verify the fix for \`${service}\`: something unexpected went wrong on its side (logged). Try again in a minute.`;
+}
+
+/** The verification came back but Slack would not take it into the report's thread; `summary` keeps the answer from being lost. */
+export function verifyPostFailedText(code: string, summary: string): string {
+  return `:x: pymem verified the fix but could not post it in the report's thread (Slack answered \`${escapeMrkdwn(code)}\`; logged). The answer was: *${escapeMrkdwn(trimText(summary, 600))}* Try again in a minute.`;
 }

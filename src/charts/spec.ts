@@ -485,7 +485,7 @@ function chartPatternTitle(diagnosis: Diagnosis): string {
   return diagnosis.secondary.slice(0, 2).map(patternTitle).join(' + ');
 }
 
-function fontsFor(width: number): ChartFonts {
+export function fontsFor(width: number): ChartFonts {
   // Sized for a 1000 px image that Slack may show at ~800 px: 15 px becomes 12 px there.
   const scale = Math.max(0.8, Math.min(2, width / DEFAULT_CHART_WIDTH));
   const px = (base: number) => Math.round(base * scale);

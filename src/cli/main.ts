@@ -4,6 +4,7 @@ import { processEnv, type Env } from '../config/env';
 import { ConfigError } from '../config/load';
 import { ANALYZE_USAGE, runAnalyzeCommand } from './analyze-command';
 import { DOCTOR_USAGE, runDoctorCommand } from './doctor-command';
+import { VERIFY_USAGE, runVerifyCommand } from './verify-command';
 /** Kept here so `pymem help` does not load the Slack and digest code. */
 const DIGEST_USAGE = 'usage: pymem digest (--dry-run | --now) [--channel <channel id>]';
 const TIMELINE_USAGE = 'usage: pymem timeline <channel id> <message ts> [--json]';
@@ -14,6 +15,7 @@ const HELP = `pymem: triage Python memory growth from Prometheus metrics
 Commands
   pymem analyze <service>   diagnose one service's memory growth pattern
   pymem doctor <service>    which metric sources have data for a service, and which one pymem reads
+  pymem verify <service>    did the growth stop after a change (a deploy, a fix)?
   pymem digest --dry-run    print the daily digest each subscribed channel would get
   pymem digest --now        post it now (needs the Slack settings and DATABASE_URL)
   pymem timeline <channel id> <message ts>
@@ -22,11 +24,13 @@ Commands
 
 ${ANALYZE_USAGE}
 ${DOCTOR_USAGE}
+${VERIFY_USAGE}
 ${DIGEST_USAGE}
 ${TIMELINE_USAGE}
 
   --window   how far back to look (1h, 6h, 24h, 7d; default 6h or analysis.window)
   --end      end of the window, RFC 3339 or unix seconds (default: now)
+  --since    verify: the change to judge, RFC 3339, unix seconds or deploy (default: the latest deploy in the window)
   --prometheus  metrics backend URL (default: PROMETHEUS_URL or the config file)
   --config   YAML config file (default: PYMEM_CONFIG)
   --demo     use the built-in simulated services instead of a backend
@@ -44,6 +48,8 @@ export async function main(argv: readonly string[], env: Env = processEnv(), io:
         return await runAnalyzeCommand(rest, env, io);
       case 'doctor':
         return await runDoctorCommand(rest, env, io);
+      case 'verify':
+        return await runVerifyCommand(rest, env, io);
       case 'digest': {
         const { runDigestCommand } = await import('./digest-command.js');
         return await runDigestCommand(rest, env, io);

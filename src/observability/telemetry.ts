@@ -1,9 +1,9 @@
 /** What the bot reports about itself. Code records events through this; /metrics exposes them. */
 
-export type CommandKind = 'analyze' | 'doctor' | 'help' | 'invalid' | 'subscribe' | 'unsubscribe' | 'list' | 'timeline' | 'denied';
+export type CommandKind = 'analyze' | 'doctor' | 'help' | 'invalid' | 'subscribe' | 'unsubscribe' | 'list' | 'timeline' | 'verify' | 'denied';
 /** How a report's analysis was obtained: computed for it, joined one running for an identical request, or from the short-lived cache. */
 export type AnalysisSharing = 'computed' | 'joined' | 'cached';
-export type ActionKind = 'tick' | 'rerun' | 'window' | 'subscribe' | 'digest-analyze' | 'resolve' | 'timeline' | 'home' | 'unreadable';
+export type ActionKind = 'tick' | 'rerun' | 'window' | 'subscribe' | 'digest-analyze' | 'resolve' | 'timeline' | 'home' | 'verify' | 'recheck' | 'unreadable';
 
 export interface Telemetry {
   commandHandled(kind: CommandKind, outcome: string): void;

@@ -198,6 +198,29 @@ export const DEMO_SERVICES: readonly DemoService[] = [
       limitMiB: 8192,
     }),
   },
+  {
+    name: 'profile-api',
+    pattern: 'all-workers-growing',
+    description: 'a leak fixed by the deploy 2 hours ago: every worker grew until then, none has since (try `pymem verify profile-api --demo`)',
+    build: (end, window) => {
+      const fixedAt = anchor(end, H) - 2 * H;
+      const leaking = leak(24);
+      return {
+        seed: 20,
+        instances: 2,
+        workersPerInstance: 4,
+        baseMiB: 250,
+        noiseMiB: 3,
+        sawtooth: { amplitudeMiB: 8, periodMs: 19 * MIN },
+        warmup: { MiB: 35, tauMs: 4 * MIN },
+        traffic: diurnal(140, 0.5),
+        lifecycle: { deploysAtMs: [...deploysBefore(fixedAt, window, 2 * D, 2 * D), fixedAt] },
+        // Processes started by the deploy at `fixedAt` run the fixed code.
+        terms: [{ slots: 'all', term: (ctx) => (ctx.worker.bornMs < fixedAt ? leaking(ctx) : 0) }],
+        limitMiB: 8192,
+      };
+    },
+  },
 ];
 
 export function demoSpec(name: string, endMs: number, windowMs: number): ScenarioSpec | null {

@@ -14,6 +14,7 @@ import { patternTitle } from '../domain/pattern-names';
 import type { StoredReport } from '../domain/report';
 import type { ActionMatcher } from './action-matchers';
 import { escapeMrkdwn, joinWithinLimit, SLACK_LIMITS, trimText } from './limits';
+import { headerVerdictSuffix, latestVerdictBlock, verifyButton } from './verify-blocks';
 
 /** Every interactive element of the checklist has an action_id starting with this. */
 export const CHECKLIST_ACTION_PREFIX = 'checklist';
@@ -75,6 +76,8 @@ export interface ReportView {
   readonly state: ChecklistState;
   /** Show the subscribe button (when daily digests are available). */
   readonly digestsAvailable: boolean;
+  /** The latest fix verification, shown in the header (issue 13); absent or null before any. */
+  readonly latestVerification?: { readonly verdict: string; readonly summary: string; readonly requestedBy: string; readonly at: number } | null;
   /** Who resolved the incident and when; absent or null while it is open. */
   readonly resolution?: { readonly userId: string; readonly at: number } | null;
 }
@@ -107,8 +110,9 @@ export function reportMessage(view: ReportView): SlackMessage {
   const startHere = firstOpenFocus(report.checklist, view.state);
   const resolution = view.resolution ?? null;
   const blocks: KnownBlock[] = [
-    header(`${resolution ? 'Resolved: ' : ''}${view.service} — ${patternTitle(d.pattern)}`),
+    header(`${resolution ? 'Resolved: ' : ''}${view.service} — ${patternTitle(d.pattern)}${view.latestVerification ? headerVerdictSuffix(view.latestVerification.verdict) : ''}`),
     ...(resolution ? [resolutionBlock(resolution, report.timeZone)] : []),
+    ...(view.latestVerification ? [latestVerdictBlock(view.latestVerification, report.timeZone)] : []),
     ...analysisBlocks(view.service, report, view.windowMs),
     { type: 'divider' },
     {
@@ -316,7 +320,7 @@ function controls(view: ReportView): ActionsBlock {
     text: { type: 'plain_text', text: 'Re-run analysis' },
     value: view.incidentId,
   };
-  const elements: ActionsBlock['elements'] = [rerun, select];
+  const elements: ActionsBlock['elements'] = [rerun, select, verifyButton(view.incidentId)];
   if (view.digestsAvailable) {
     elements.push({
       type: 'button',
@@ -364,6 +368,7 @@ export function insufficientDataMessage(data: InsufficientData): SlackMessage {
 export function helpMessage(commandName: string): SlackMessage {
   const lines = [
     `*\`${commandName} &lt;service&gt; [window]\`* analyses a Python service's memory and posts the chart and an investigation checklist in this channel. Window: \`1h\`, \`6h\` (default), \`24h\`, \`7d\`.`,
+    `*\`${commandName} verify &lt;service&gt; [since &lt;time&gt;]\`* checks whether a fix worked: it compares the memory growth before and after the change (by default the latest deploy, else the report) and posts the verdict in the report's thread. Time: \`14:05\`, \`2026-03-02T14:05:00Z\` or \`deploy\`.`,
     `*\`${commandName} doctor &lt;service&gt; [window]\`* shows which metrics pymem finds for the service (per process or per pod), which it would read, and how to pin or improve that. Only you see the answer.`,
     `*\`${commandName} timeline [service]\`* posts the timeline of the service's latest report in this channel (every tick, re-run and the resolution, with who and when) as a Markdown file in the report's thread; without a service, of the channel's only open incident. *Export timeline* under a report does the same for that report.`,
     `*\`${commandName} help\`* shows this.`,
@@ -371,6 +376,7 @@ export function helpMessage(commandName: string): SlackMessage {
   return noticeMessage(lines.join('\n'), [
     'Each checklist step shows what pymem already found and what to run next; tick it off when done, the whole channel sees who did what and when.',
     'Re-run or change the window from the buttons under the report; the fresh analysis goes into the thread.',
+    'After a fix, press *Verify fix* under the report; *Check again in 1 h* under the result asks pymem to look again later.',
   ]);
 }
 

@@ -36,7 +36,11 @@ import {
   type Subscription,
   type TickEvent,
   type TickResult,
+  type NewScheduledCheck,
+  type ScheduledCheck,
+  type VerificationRecord,
 } from './store';
+import { MAX_CHECK_ATTEMPTS, SELECT_SCHEDULED_CHECK, SELECT_VERIFICATION, VerifyRowReader, resultToJson, verificationTablesSql } from './verify-rows';
 
 export interface PostgresStoreOptions {
   /**
@@ -157,6 +161,8 @@ const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE subscriptions ADD COLUMN paused_reason TEXT;
     `,
   },
+  // Fix verifications and scheduled re-checks (issue 13).
+  { version: 4, sql: verificationTablesSql('postgres') },
   {
     // 5, not 4: the verifications table of issue 13's verify part takes 4. Versions need not be
     // contiguous; each is applied once, in the order of this list.
@@ -210,6 +216,7 @@ export class PostgresStore implements Store {
   #closed = false;
   #claims = 0;
   readonly #rows: RowReader;
+  readonly #verifyRows: VerifyRowReader;
 
   private constructor(
     private readonly pool: Pool,
@@ -219,6 +226,7 @@ export class PostgresStore implements Store {
     private readonly now: () => number,
   ) {
     this.#rows = new RowReader(where, COLUMN_TYPES);
+    this.#verifyRows = new VerifyRowReader(where, COLUMN_TYPES);
   }
 
   /**
@@ -521,6 +529,95 @@ export class PostgresStore implements Store {
   }
 
   /** Ends the pool (waiting for calls in flight); idempotent. Every later call rejects with StoreError('unavailable'). */
+  async recordVerification(record: VerificationRecord): Promise<void> {
+    const json = resultToJson(record.result);
+    await this.transaction(`recording a verification of incident ${record.incidentId}`, async (client) => {
+      // The version goes up as for a tick: the header shows the verdict, and a redraw that did not reach
+      // Slack is found by the sweep (rendered_version < version), after a restart too.
+      const bumped = await client.query(`UPDATE incidents SET version = version + 1 WHERE id = $1`, [record.incidentId]);
+      if (bumped.rowCount !== 1) throw new StoreError('not-found', `${this.where}: no incident ${record.incidentId}; the verification was not recorded.`);
+      await client.query(`INSERT INTO verifications (incident_id, since, verdict, result_json, requested_by, at) VALUES ($1, $2, $3, $4, $5, $6)`, [
+        record.incidentId,
+        record.since,
+        record.verdict,
+        json,
+        record.requestedBy,
+        record.at,
+      ]);
+    });
+  }
+
+  async latestVerification(incidentId: string): Promise<VerificationRecord | null> {
+    return this.run(`reading the latest verification of incident ${incidentId}`, async (pool) => {
+      const [row] = (await pool.query(`${SELECT_VERIFICATION} WHERE incident_id = $1 ORDER BY at DESC, id DESC LIMIT 1`, [incidentId])).rows;
+      return row === undefined ? null : this.#verifyRows.verification(row);
+    });
+  }
+
+  async scheduleCheck(check: NewScheduledCheck): Promise<'added' | 'exists'> {
+    return this.run(`scheduling check ${check.id} of incident ${check.incidentId}`, async (pool) => {
+      const result = await pool.query(
+        `INSERT INTO scheduled_checks (id, incident_id, due_at, requested_by, created_at, status, owner, lease_until, attempts, finished_at)
+         VALUES ($1, $2, $3, $4, $5, 'scheduled', NULL, NULL, 0, NULL) ON CONFLICT (id) DO NOTHING`,
+        [check.id, check.incidentId, check.dueAt, check.requestedBy, check.createdAt],
+      );
+      return result.rowCount === 1 ? 'added' : 'exists';
+    });
+  }
+
+  async claimDueChecks(owner: string, now: number, leaseMs: number, limit: number): Promise<ScheduledCheck[]> {
+    return this.run(`claiming due checks for ${owner}`, async (pool) => {
+      // SKIP LOCKED: a row another replica is claiming right now is left to it, never returned twice; the
+      // outer WHERE is re-checked on the row's latest version, so a row claimed meanwhile is not taken again.
+      const { rows } = await pool.query(
+        `UPDATE scheduled_checks AS c SET status = 'claimed', owner = $1, lease_until = $2, attempts = c.attempts + 1
+         WHERE c.id IN (
+           SELECT id FROM scheduled_checks
+           WHERE attempts < $3 AND ((status = 'scheduled' AND due_at <= $4) OR (status = 'claimed' AND lease_until < $4))
+           ORDER BY due_at, id LIMIT $5
+           FOR UPDATE SKIP LOCKED
+         )
+         AND c.attempts < $3 AND ((c.status = 'scheduled' AND c.due_at <= $4) OR (c.status = 'claimed' AND c.lease_until < $4))
+         RETURNING c.id, c.incident_id, c.due_at, c.requested_by, c.created_at, c.status, c.owner, c.lease_until, c.attempts, c.finished_at`,
+        [owner, now + leaseMs, MAX_CHECK_ATTEMPTS, now, limit],
+      );
+      return rows.map((row) => this.#verifyRows.check(row)).sort((a, b) => a.dueAt - b.dueAt || a.id.localeCompare(b.id));
+    });
+  }
+
+  async renewCheckClaim(id: string, owner: string, leaseUntil: number): Promise<boolean> {
+    return this.run(`renewing ${owner}'s claim on check ${id}`, async (pool) => {
+      const result = await pool.query(`UPDATE scheduled_checks SET lease_until = $1 WHERE id = $2 AND owner = $3 AND status = 'claimed'`, [leaseUntil, id, owner]);
+      return result.rowCount === 1;
+    });
+  }
+
+  async finishCheck(id: string, owner: string, outcome: { readonly status: 'done' | 'failed'; readonly at: number }): Promise<boolean> {
+    return this.run(`marking check ${id} ${outcome.status}`, async (pool) => {
+      const result = await pool.query(`UPDATE scheduled_checks SET status = $1, finished_at = $2 WHERE id = $3 AND owner = $4 AND status = 'claimed'`, [
+        outcome.status,
+        outcome.at,
+        id,
+        owner,
+      ]);
+      return result.rowCount === 1;
+    });
+  }
+
+  async verifications(incidentId: string): Promise<VerificationRecord[]> {
+    return this.run(`reading the verifications of incident ${incidentId}`, async (pool) => {
+      const { rows } = await pool.query(`${SELECT_VERIFICATION} WHERE incident_id = $1 ORDER BY at, id`, [incidentId]);
+      return rows.map((row) => this.#verifyRows.verification(row));
+    });
+  }
+
+  async scheduledChecks(incidentId: string): Promise<ScheduledCheck[]> {
+    return this.run(`reading the scheduled checks of incident ${incidentId}`, async (pool) => {
+      const { rows } = await pool.query(`${SELECT_SCHEDULED_CHECK} WHERE incident_id = $1 ORDER BY due_at, id`, [incidentId]);
+      return rows.map((row) => this.#verifyRows.check(row));
+    });
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

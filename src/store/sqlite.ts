@@ -37,7 +37,11 @@ import {
   type Subscription,
   type TickEvent,
   type TickResult,
+  type NewScheduledCheck,
+  type ScheduledCheck,
+  type VerificationRecord,
 } from './store';
+import { MAX_CHECK_ATTEMPTS, SELECT_SCHEDULED_CHECK, SELECT_VERIFICATION, VerifyRowReader, resultToJson, verificationTablesSql } from './verify-rows';
 import { BetterSqlite3, type SqliteConnection } from './sqlite-driver';
 
 export interface SqliteStoreOptions {
@@ -141,6 +145,8 @@ const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE subscriptions ADD COLUMN paused_reason TEXT;
     `,
   },
+  // Fix verifications and scheduled re-checks (issue 13).
+  { version: 4, sql: verificationTablesSql('sqlite') },
   {
     // 5, not 4: the verifications table of issue 13's verify part takes 4. Versions need not be
     // contiguous; each is applied once, in the order of this list.
@@ -303,6 +309,7 @@ export class SqliteStore implements Store {
   #closed = false;
   #claims = 0;
   readonly #rows: RowReader;
+  readonly #verifyRows: VerifyRowReader;
 
   private constructor(
     private readonly db: SqliteConnection,
@@ -310,6 +317,7 @@ export class SqliteStore implements Store {
     private readonly now: () => number,
   ) {
     this.#rows = new RowReader(where, COLUMN_TYPES);
+    this.#verifyRows = new VerifyRowReader(where, COLUMN_TYPES);
   }
 
   /** Opens (creating it and its parent directory if needed) the database at `path`; `':memory:'` for a private in-memory one. */
@@ -568,6 +576,96 @@ export class SqliteStore implements Store {
         .resolvedBetween.all(channelId, sinceMs, untilMs)
         .map((row) => this.#rows.resolvedIncident(row)),
     );
+  }
+
+  async recordVerification(record: VerificationRecord): Promise<void> {
+    const json = resultToJson(record.result);
+    this.guard(`recording a verification of incident ${record.incidentId}`, () => {
+      const bump = this.db.prepare(`UPDATE incidents SET version = version + 1 WHERE id = ?`);
+      const insert = this.db.prepare(`INSERT INTO verifications (incident_id, since, verdict, result_json, requested_by, at) VALUES (?, ?, ?, ?, ?, ?)`);
+      // The version goes up as for a tick: the header shows the verdict, and a redraw that did not reach
+      // Slack is found by the sweep (rendered_version < version), after a restart too.
+      this.db
+        .transaction(() => {
+          if (bump.run(record.incidentId).changes !== 1) throw new StoreError('not-found', `${this.where}: no incident ${record.incidentId}; the verification was not recorded.`);
+          insert.run(record.incidentId, record.since, record.verdict, json, record.requestedBy, record.at);
+        })
+        .immediate();
+    });
+  }
+
+  async latestVerification(incidentId: string): Promise<VerificationRecord | null> {
+    return this.guard(`reading the latest verification of incident ${incidentId}`, () => {
+      const row: unknown = this.db.prepare(`${SELECT_VERIFICATION} WHERE incident_id = ? ORDER BY at DESC, id DESC LIMIT 1`).get(incidentId);
+      return row === undefined ? null : this.#verifyRows.verification(row);
+    });
+  }
+
+  async scheduleCheck(check: NewScheduledCheck): Promise<'added' | 'exists'> {
+    return this.guard(`scheduling check ${check.id} of incident ${check.incidentId}`, () => {
+      const result = this.db
+        .prepare(
+          `INSERT INTO scheduled_checks (id, incident_id, due_at, requested_by, created_at, status, owner, lease_until, attempts, finished_at)
+           VALUES (?, ?, ?, ?, ?, 'scheduled', NULL, NULL, 0, NULL) ON CONFLICT (id) DO NOTHING`,
+        )
+        .run(check.id, check.incidentId, check.dueAt, check.requestedBy, check.createdAt);
+      return result.changes === 1 ? 'added' : 'exists';
+    });
+  }
+
+  async claimDueChecks(owner: string, now: number, leaseMs: number, limit: number): Promise<ScheduledCheck[]> {
+    return this.guard(`claiming due checks for ${owner}`, () => {
+      const due = this.db.prepare<[number, number, number, number]>(
+        `SELECT id FROM scheduled_checks
+         WHERE attempts < ? AND ((status = 'scheduled' AND due_at <= ?) OR (status = 'claimed' AND lease_until < ?))
+         ORDER BY due_at, id LIMIT ?`,
+      );
+      const claim = this.db.prepare<[string, number, string]>(
+        `UPDATE scheduled_checks SET status = 'claimed', owner = ?, lease_until = ?, attempts = attempts + 1 WHERE id = ?`,
+      );
+      const read = this.db.prepare<[string]>(`${SELECT_SCHEDULED_CHECK} WHERE id = ?`);
+      // IMMEDIATE: the write lock first, so two processes sharing the file never both read a row as due.
+      const tx = this.db.transaction((): unknown[] => {
+        const ids = due.pluck().all(MAX_CHECK_ATTEMPTS, now, now, limit) as string[];
+        for (const id of ids) claim.run(owner, now + leaseMs, id);
+        return ids.map((id) => read.get(id));
+      });
+      return tx.immediate().map((row) => this.#verifyRows.check(row));
+    });
+  }
+
+  async renewCheckClaim(id: string, owner: string, leaseUntil: number): Promise<boolean> {
+    return this.guard(`renewing ${owner}'s claim on check ${id}`, () => {
+      return this.db.prepare(`UPDATE scheduled_checks SET lease_until = ? WHERE id = ? AND owner = ? AND status = 'claimed'`).run(leaseUntil, id, owner).changes === 1;
+    });
+  }
+
+  async finishCheck(id: string, owner: string, outcome: { readonly status: 'done' | 'failed'; readonly at: number }): Promise<boolean> {
+    return this.guard(`marking check ${id} ${outcome.status}`, () => {
+      return (
+        this.db
+          .prepare(`UPDATE scheduled_checks SET status = ?, finished_at = ? WHERE id = ? AND owner = ? AND status = 'claimed'`)
+          .run(outcome.status, outcome.at, id, owner).changes === 1
+      );
+    });
+  }
+
+  async verifications(incidentId: string): Promise<VerificationRecord[]> {
+    return this.guard(`reading the verifications of incident ${incidentId}`, () =>
+      this.db
+        .prepare(`${SELECT_VERIFICATION} WHERE incident_id = ? ORDER BY at, id`)
+        .all(incidentId)
+        .map((row) => this.#verifyRows.verification(row)),
+    );
+  }
+
+  async scheduledChecks(incidentId: string): Promise<ScheduledCheck[]> {
+    return this.guard(`reading the scheduled checks of incident ${incidentId}`, () => {
+      return this.db
+        .prepare(`${SELECT_SCHEDULED_CHECK} WHERE incident_id = ? ORDER BY due_at, id`)
+        .all(incidentId)
+        .map((row) => this.#verifyRows.check(row));
+    });
   }
 
   /** Prepared once, on first use after the schema exists. */

@@ -208,7 +208,59 @@ export interface Store {
   latestIncident(channelId: string, service: string): Promise<IncidentRecord | null>;
   /** Incidents of a channel resolved at or after `sinceMs` and before `untilMs`, oldest resolution first. */
   resolvedBetween(channelId: string, sinceMs: number, untilMs: number): Promise<ResolvedIncident[]>;
+  /** Stores the result of verifying a fix for an incident (issue 13) and bumps its version (the header shows it); not-found for an unknown incident. */
+  recordVerification(record: VerificationRecord): Promise<void>;
+  /** The incident's most recent verification (by `at`, then by insertion), or null. */
+  latestVerification(incidentId: string): Promise<VerificationRecord | null>;
+  /** Schedules a re-check; 'exists' when a check with this id was already scheduled (a redelivered click). */
+  scheduleCheck(check: NewScheduledCheck): Promise<'added' | 'exists'>;
+  /**
+   * Claims up to `limit` checks that are due (`dueAt <= now`), or whose claim's lease ran out before it
+   * finished (the replica died), for `owner`: each is returned to exactly one caller across replicas.
+   */
+  claimDueChecks(owner: string, now: number, leaseMs: number, limit: number): Promise<ScheduledCheck[]>;
+  /** Extends the caller's lease while it runs the check; false when it no longer holds it. */
+  renewCheckClaim(id: string, owner: string, leaseUntil: number): Promise<boolean>;
+  /** Marks a check done (or failed) by its owner; false when another replica took it over meanwhile. */
+  finishCheck(id: string, owner: string, outcome: { readonly status: 'done' | 'failed'; readonly at: number }): Promise<boolean>;
+  /** An incident's scheduled checks, by due time. */
+  scheduledChecks(incidentId: string): Promise<ScheduledCheck[]>;
+  /** Every verification of an incident, oldest first (for its timeline). */
+  verifications(incidentId: string): Promise<VerificationRecord[]>;
 }
+
+/** A fix verification as stored: the verdict for the header, the whole result as JSON for the record. */
+export interface VerificationRecord {
+  readonly incidentId: string;
+  /** The change judged (ISO 8601). */
+  readonly since: string;
+  readonly verdict: string;
+  /** The Verification (src/domain/verify.ts) as JSON-able data. */
+  readonly result: unknown;
+  /** Slack user id, or `schedule` for a scheduled re-check. */
+  readonly requestedBy: string;
+  readonly at: number;
+}
+
+export interface NewScheduledCheck {
+  /** Unique per request (the click's delivery), so a redelivered click schedules nothing twice. */
+  readonly id: string;
+  readonly incidentId: string;
+  readonly dueAt: number;
+  readonly requestedBy: string;
+  readonly createdAt: number;
+}
+
+/** A re-check as stored. The row is the claim: `claimed` by one replica under a lease, then `done` or `failed`. */
+export interface ScheduledCheck extends NewScheduledCheck {
+  readonly status: 'scheduled' | 'claimed' | 'done' | 'failed';
+  readonly owner: string | null;
+  readonly leaseUntil: number | null;
+  /** Claims so far (a takeover after a lost lease counts again). */
+  readonly attempts: number;
+  readonly finishedAt: number | null;
+}
+
 
 export class StoreError extends Error {
   override readonly name = 'StoreError';

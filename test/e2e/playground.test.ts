@@ -112,7 +112,7 @@ describe('the playground in Chromium', () => {
     await expect(report().locator('[data-block-id="verdict"] code.inline-code').first().textContent()).resolves.toBe('one-worker-growing');
     await expect(report().locator('.b-checkboxes input[type=checkbox]').count()).resolves.toBe(5);
     await expect(status('find-worker').textContent()).resolves.toBe('Not done yet');
-    await expect(report().locator('[data-block-id="controls"] button').allTextContents()).resolves.toEqual(['Re-run analysis', 'Subscribe to daily digest', 'Export timeline', 'Resolve']);
+    await expect(report().locator('[data-block-id="controls"] button').allTextContents()).resolves.toEqual(['Re-run analysis', 'Verify fix', 'Subscribe to daily digest', 'Export timeline', 'Resolve']);
     const select = report().locator('[data-block-id="controls"] select');
     await expect(select.locator('option').allTextContents()).resolves.toEqual(['Last 1 hour', 'Last 6 hours', 'Last 24 hours', 'Last 7 days']);
     await expect(select.inputValue()).resolves.toBe(String(6 * 3_600_000));

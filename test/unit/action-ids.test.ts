@@ -6,6 +6,10 @@
 import type { App } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
 import { registerActions, registerDigestActions, registerOtherActions, type ActionDeps } from '../../handlers/actions';
+import { registerVerifyActions, type VerifyHandlerDeps } from '../../handlers/verify';
+import { verificationMessage } from '../../src/slack/verify-blocks';
+import { DemoSource } from '../../src/metrics/demo';
+import { verifyFix } from '../../src/domain/verify';
 import { registerIncidentActions, type IncidentHandlerDeps } from '../../handlers/incident';
 import { growthStatus, rankEntries, type DigestEntry } from '../../src/domain/digest';
 import { matchesAction, noneOf, type ActionMatcher } from '../../src/slack/action-matchers';
@@ -25,6 +29,7 @@ function registeredMatchers(): ActionMatcher[] {
   const deps = {} as unknown as ActionDeps;
   registerActions(app as unknown as App, deps);
   registerDigestActions(app as unknown as App, deps);
+  registerVerifyActions(app as unknown as App, {} as unknown as VerifyHandlerDeps);
   registerIncidentActions(app as unknown as App, {} as unknown as IncidentHandlerDeps);
   registerOtherActions(app as unknown as App);
   return matchers;
@@ -46,6 +51,15 @@ const grower = (service: string, i: number): DigestEntry => {
   return { kind: 'measured', service, status: growthStatus(growthBytes, growthBytes / startBytes), pattern: 'all-workers-growing', startBytes, currentBytes: startBytes + growthBytes, growthBytes, growthFraction: growthBytes / startBytes, limitBytes: null, usedFraction: null, hoursToLimit: null, change: null };
 };
 
+/** The ids of a fix verification posted in a thread (issue 13), from the demo's fixed leak. */
+async function verificationIds(): Promise<string[]> {
+  const series = await new DemoSource().fetchService({ service: 'profile-api', window: { endMs: T, durationMs: 6 * 3_600_000 } });
+  const outcome = verifyFix({ series, since: { kind: 'latest-deploy', fallbackMs: null } });
+  if (outcome.status !== 'verified') throw new Error(outcome.message);
+  const message = verificationMessage({ incidentId: 'inc-1', verification: outcome.verification, chartFileId: null, chartProblem: null, requestedBy: 'U0A', at: T, timeZone: 'UTC', sourceDescription: 'demo' });
+  return actionIdsIn(message.blocks);
+}
+
 function emittedIds(): string[] {
   const report = reportFor('one-8w-6h', { links: LINKS });
   const view = { incidentId: 'inc-1', service: 'ow-a', windowMs: 6 * 3_600_000, createdBy: 'U0CREATOR', createdAt: T, report, state: {}, digestsAvailable: true };
@@ -60,8 +74,17 @@ describe('action ids', () => {
 
   it('the builders emit every kind of interactive element', () => {
     const ids = emittedIds();
-    for (const expected of ['checklist:find-worker', 'report_rerun', 'report_window', 'report_subscribe', 'report_resolve', 'report_timeline', 'link:dashboard', 'digest_analyze:checkout-api', 'digest_analyze_select', 'link:runbook:checkout-api']) {
+    for (const expected of ['checklist:find-worker', 'report_rerun', 'report_window', 'report_verify', 'report_subscribe', 'report_resolve', 'report_timeline', 'link:dashboard', 'digest_analyze:checkout-api', 'digest_analyze_select', 'link:runbook:checkout-api']) {
       expect(ids).toContain(expected);
+    }
+  });
+
+  it('the verification buttons are each taken by exactly one listener, and not by the catch-all', async () => {
+    const ids = await verificationIds();
+    expect(ids).toEqual(['report_verify_recheck']);
+    for (const id of [...ids, 'report_verify']) {
+      expect({ id, takers: takers(id).map(String) }).toEqual({ id, takers: [id] });
+      expect(matchesAction(matchers.at(-1)!, id)).toBe(false);
     }
   });
 

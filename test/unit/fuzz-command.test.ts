@@ -102,6 +102,7 @@ describe(`parseCommand fuzz (seed ${COMMANDS.seed}, ${COMMANDS.runs} texts)`, ()
           break;
         case 'analyze':
         case 'doctor':
+        case 'verify':
         case 'subscribe':
         case 'unsubscribe': {
           expect(parsed.service, where).toMatch(SERVICE_NAME_RE);

@@ -70,7 +70,7 @@ describe('link buttons under a report', () => {
   it('the link buttons carry no value the bot would act on, and the controls are unchanged', () => {
     const { blocks } = reportMessage(reportView(LINKS));
     for (const b of buttonsOf(block(blocks, 'links'))) expect(b.value).toBeUndefined();
-    expect(buttonsOf(block(blocks, 'controls')).map((e) => e.action_id)).toEqual(['report_rerun', 'report_window', 'report_subscribe', 'report_timeline', 'report_resolve']);
+    expect(buttonsOf(block(blocks, 'controls')).map((e) => e.action_id)).toEqual(['report_rerun', 'report_window', 'report_verify', 'report_subscribe', 'report_timeline', 'report_resolve']);
   });
 
   it('a re-run in the thread has them too, for its own window', () => {

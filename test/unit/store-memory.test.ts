@@ -7,8 +7,25 @@ import { describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/store/store';
 import { compareCodePoints, InMemoryStore, MemoryDatabase } from '../support/fakes/in-memory-store';
 import { describeStoreContract, makeNewIncident } from '../support/store-suite';
+import { describeVerifyStoreContract } from '../support/verify-store-suite';
 
 describeStoreContract('in memory (test/support/fakes)', async () => {
+  const database = new MemoryDatabase();
+  const opened = [new InMemoryStore(database)];
+  return {
+    store: opened[0]!,
+    reopen: async () => {
+      const store = new InMemoryStore(database);
+      opened.push(store);
+      return store;
+    },
+    cleanup: async () => {
+      for (const store of opened) await store.close();
+    },
+  };
+});
+
+describeVerifyStoreContract('in memory (test/support/fakes)', async () => {
   const database = new MemoryDatabase();
   const opened = [new InMemoryStore(database)];
   return {

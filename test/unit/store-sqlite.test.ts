@@ -7,6 +7,7 @@ import { SqliteStore } from '../../src/store/sqlite';
 import { BetterSqlite3, type SqliteConnection } from '../../src/store/sqlite-driver';
 import { StoreError, type Store } from '../../src/store/store';
 import { describeStoreContract, makeNewIncident, racingTicks, stateFrom } from '../support/store-suite';
+import { describeVerifyStoreContract } from '../support/verify-store-suite';
 
 const root = mkdtempSync(join(tmpdir(), 'pymem-store-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -27,6 +28,27 @@ describeStoreContract('SQLite file', async () => {
       const store = SqliteStore.open(path);
       opened.push(store);
       return store;
+    },
+    cleanup: async () => {
+      for (const store of opened) await store.close();
+    },
+  };
+});
+
+describeVerifyStoreContract('SQLite file', async () => {
+  const path = freshPath();
+  const opened: Store[] = [SqliteStore.open(path)];
+  return {
+    store: opened[0]!,
+    reopen: async () => {
+      const store = SqliteStore.open(path);
+      opened.push(store);
+      return store;
+    },
+    exec: async (sql) => {
+      const db = new BetterSqlite3(path);
+      db.exec(sql);
+      db.close();
     },
     cleanup: async () => {
       for (const store of opened) await store.close();
@@ -111,6 +133,7 @@ describe('SqliteStore', () => {
       { version: 1, applied_at: 1_700_000_000_000 },
       { version: 2, applied_at: 1_700_000_000_000 },
       { version: 3, applied_at: 1_700_000_000_000 },
+      { version: 4, applied_at: 1_700_000_000_000 },
       { version: 5, applied_at: 1_700_000_000_000 },
     ]);
   });

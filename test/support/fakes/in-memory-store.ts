@@ -26,7 +26,11 @@ import {
   type Subscription,
   type TickEvent,
   type TickResult,
+  type NewScheduledCheck,
+  type ScheduledCheck,
+  type VerificationRecord,
 } from '../../../src/store/store';
+import { MAX_CHECK_ATTEMPTS, resultToJson } from '../../../src/store/verify-rows';
 
 /** An incident row: the report kept as the JSON text a database column would hold. */
 interface IncidentRow extends Omit<IncidentRecord, 'report'> {
@@ -53,6 +57,9 @@ export class MemoryDatabase {
   /** In the order the database applied them; the detail kept as JSON text. */
   readonly incidentEvents: { readonly event: Omit<IncidentEvent, 'detail'>; readonly detailJson: string }[] = [];
   readonly incidentEventKeys = new Set<string>();
+  /** In insertion order (the id order of the real tables); the result kept as JSON text. */
+  readonly verifications: (Omit<VerificationRecord, 'result'> & { resultJson: string })[] = [];
+  readonly scheduledChecks = new Map<string, ScheduledCheck>();
 }
 
 /** Code point order, as SQLite's BINARY collation and PostgreSQL's "C" compare text. */
@@ -280,6 +287,89 @@ export class InMemoryStore implements Store {
 
   async ping(): Promise<void> {
     this.guard('pinging the database', false, () => undefined);
+  }
+
+  async recordVerification(record: VerificationRecord): Promise<void> {
+    const resultJson = resultToJson(record.result);
+    this.guard(`recording a verification of incident ${record.incidentId}`, true, () => {
+      const row = this.row(record.incidentId, `no incident ${record.incidentId}; the verification was not recorded.`);
+      this.database.incidents.set(row.id, { ...row, version: row.version + 1 });
+      const { result: _result, ...rest } = record;
+      this.database.verifications.push({ ...rest, resultJson });
+    });
+  }
+
+  async latestVerification(incidentId: string): Promise<VerificationRecord | null> {
+    return this.guard(`reading the latest verification of incident ${incidentId}`, true, () => {
+      let latest: (typeof this.database.verifications)[number] | null = null;
+      for (const v of this.database.verifications) if (v.incidentId === incidentId && (latest === null || v.at >= latest.at)) latest = v;
+      if (latest === null) return null;
+      const { resultJson, ...rest } = latest;
+      return { ...rest, result: JSON.parse(resultJson) as unknown };
+    });
+  }
+
+  async scheduleCheck(check: NewScheduledCheck): Promise<'added' | 'exists'> {
+    return this.guard(`scheduling check ${check.id}`, true, () => {
+      if (this.database.scheduledChecks.has(check.id)) return 'exists';
+      this.row(check.incidentId, `no incident ${check.incidentId} to schedule a check for.`);
+      this.database.scheduledChecks.set(check.id, { ...check, status: 'scheduled', owner: null, leaseUntil: null, attempts: 0, finishedAt: null });
+      return 'added';
+    });
+  }
+
+  async claimDueChecks(owner: string, now: number, leaseMs: number, limit: number): Promise<ScheduledCheck[]> {
+    return this.guard(`claiming due checks for ${owner}`, true, () => {
+      const due = [...this.database.scheduledChecks.values()]
+        .filter((c) => c.attempts < MAX_CHECK_ATTEMPTS && ((c.status === 'scheduled' && c.dueAt <= now) || (c.status === 'claimed' && (c.leaseUntil ?? 0) < now)))
+        .sort((a, b) => a.dueAt - b.dueAt || compareCodePoints(a.id, b.id))
+        .slice(0, limit);
+      return due.map((c) => {
+        const claimed: ScheduledCheck = { ...c, status: 'claimed', owner, leaseUntil: now + leaseMs, attempts: c.attempts + 1 };
+        this.database.scheduledChecks.set(c.id, claimed);
+        return { ...claimed };
+      });
+    });
+  }
+
+  async renewCheckClaim(id: string, owner: string, leaseUntil: number): Promise<boolean> {
+    return this.guard(`renewing ${owner}'s claim on check ${id}`, true, () => {
+      const c = this.database.scheduledChecks.get(id);
+      if (!c || c.owner !== owner || c.status !== 'claimed') return false;
+      this.database.scheduledChecks.set(id, { ...c, leaseUntil });
+      return true;
+    });
+  }
+
+  async finishCheck(id: string, owner: string, outcome: { readonly status: 'done' | 'failed'; readonly at: number }): Promise<boolean> {
+    return this.guard(`marking check ${id} ${outcome.status}`, true, () => {
+      const c = this.database.scheduledChecks.get(id);
+      if (!c || c.owner !== owner || c.status !== 'claimed') return false;
+      this.database.scheduledChecks.set(id, { ...c, status: outcome.status, finishedAt: outcome.at });
+      return true;
+    });
+  }
+
+  async verifications(incidentId: string): Promise<VerificationRecord[]> {
+    return this.guard(`reading the verifications of incident ${incidentId}`, true, () =>
+      this.database.verifications
+        .map((v, i) => ({ v, i }))
+        .filter(({ v }) => v.incidentId === incidentId)
+        .sort((a, b) => a.v.at - b.v.at || a.i - b.i)
+        .map(({ v }) => {
+          const { resultJson, ...rest } = v;
+          return { ...rest, result: JSON.parse(resultJson) as unknown };
+        }),
+    );
+  }
+
+  async scheduledChecks(incidentId: string): Promise<ScheduledCheck[]> {
+    return this.guard(`reading the scheduled checks of incident ${incidentId}`, true, () =>
+      [...this.database.scheduledChecks.values()]
+        .filter((c) => c.incidentId === incidentId)
+        .sort((a, b) => a.dueAt - b.dueAt || compareCodePoints(a.id, b.id))
+        .map((c) => ({ ...c })),
+    );
   }
 
   /** Idempotent; every later call rejects with StoreError('unavailable'), as the real stores do. */

@@ -135,7 +135,7 @@ describe('DigestService', () => {
       ]),
     );
     const config = loadConfig({ env: {} });
-    const charts = { memory: async () => Buffer.from(TINY_PNG), digest: async () => Buffer.from(TINY_PNG) };
+    const charts = { memory: async () => Buffer.from(TINY_PNG), digest: async () => Buffer.from(TINY_PNG), verify: async () => Buffer.from(TINY_PNG) };
     const engine = new InlineEngine({ source, settings: (service) => serviceSettingsFor(config, service), timeZone: 'UTC' }, { charts });
     const store = new InMemoryStore();
     await store.migrate();
