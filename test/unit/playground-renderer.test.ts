@@ -11,6 +11,7 @@ import { filesShownInBlocks, renderBlock, renderBlocks, type BlockContext } from
 import { renderMrkdwn, renderTextObject } from '../../src/playground/page/mrkdwn';
 import { commandSuggestions } from '../../src/playground/page/suggestions';
 import { attr, textContent, toHtml, type Behaviour, type VElement, type VNode } from '../../src/playground/page/vnode';
+import { VERIFY_ACTIONS } from '../../src/slack/verify-blocks';
 import { ACTION_IDS, checklistActionId, INCIDENT_ACTION_IDS, helpMessage, noticeMessage, reportMessage, WINDOW_CHOICES } from '../../src/slack/blocks';
 import { digestMessage, DIGEST_ACTIONS, subscriptionMessage } from '../../src/slack/digest-blocks';
 import { escapeMrkdwn } from '../../src/slack/limits';
@@ -150,9 +151,10 @@ describe('the report as the playground draws it', () => {
   it('draws the controls: the buttons with their values and a select showing the current window', () => {
     const controls = block(reportTree(), 'controls');
     const buttons = all(controls, tag('button'));
-    expect(buttons.map(textContent)).toEqual(['Re-run analysis', 'Subscribe to daily digest', 'Export timeline', 'Resolve']);
+    expect(buttons.map(textContent)).toEqual(['Re-run analysis', 'Verify fix', 'Subscribe to daily digest', 'Export timeline', 'Resolve']);
     expect(buttons.map((b) => b.behaviour)).toEqual([
       { kind: 'button', action: { actionId: ACTION_IDS.rerun, blockId: 'controls' }, link: false, value: 'inc-1' },
+      { kind: 'button', action: { actionId: VERIFY_ACTIONS.verify, blockId: 'controls' }, link: false, value: 'inc-1' },
       { kind: 'button', action: { actionId: ACTION_IDS.subscribe, blockId: 'controls' }, link: false, value: 'ow-a' },
       { kind: 'button', action: { actionId: INCIDENT_ACTION_IDS.timeline, blockId: 'controls' }, link: false, value: 'inc-1' },
       { kind: 'button', action: { actionId: INCIDENT_ACTION_IDS.resolve, blockId: 'controls' }, link: false, value: 'inc-1' },
