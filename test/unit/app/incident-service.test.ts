@@ -1,55 +1,29 @@
 /** The decisions of Resolve, timeline export and the Home tab, against an in-memory SQLite store and a recording Slack fake. */
 
-import type { HomeView } from '@slack/types';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HomeService } from '../../src/bot/home';
-import { IncidentService } from '../../src/bot/incidents';
-import { nextDigestRun } from '../../src/digest/next-run';
-import type { SlackMessage } from '../../src/slack/blocks';
-import { SlackCallError } from '../../src/slack/gateway';
-import type { IncidentSlack } from '../../src/slack/incident-gateway';
-import { SqliteStore } from '../../src/store/sqlite';
-import type { IncidentRecord, Store } from '../../src/store/store';
-import { makeNewIncident } from '../support/store-suite';
+import { HomeService } from '../../../src/bot/home';
+import { IncidentService } from '../../../src/bot/incidents';
+import { nextDigestRun } from '../../../src/digest/next-run';
+import type { SlackMessage } from '../../../src/slack/blocks';
+import { FakeSlackGateway } from '../../support/fakes/fake-slack-gateway';
+import { InMemoryStore } from '../../support/fakes/in-memory-store';
+import type { IncidentRecord, Store } from '../../../src/store/store';
+import { makeNewIncident } from '../../support/store-suite';
 
 const NOW = Date.UTC(2026, 2, 2, 12);
 const logger = pino({ level: 'silent' });
 
-class FakeSlack implements IncidentSlack {
-  uploads: Parameters<IncidentSlack['uploadThreadFile']>[0][] = [];
-  homes: { userId: string; view: HomeView }[] = [];
-  ephemerals: SlackMessage[] = [];
-  members = new Map<string, string[]>();
-  uploadError: SlackCallError | null = null;
-  publishError: SlackCallError | null = null;
-  async uploadThreadFile(file: Parameters<IncidentSlack['uploadThreadFile']>[0]): Promise<string> {
-    if (this.uploadError) throw this.uploadError;
-    this.uploads.push(file);
-    return `F${String(this.uploads.length).padStart(10, '0')}`;
-  }
-  async publishHome(userId: string, view: HomeView): Promise<void> {
-    if (this.publishError) throw this.publishError;
-    this.homes.push({ userId, view });
-  }
-  async memberChannels(userId: string): Promise<string[]> {
-    return this.members.get(userId) ?? [];
-  }
-  async postEphemeral(_channel: string, _user: string, message: SlackMessage): Promise<void> {
-    this.ephemerals.push(message);
-  }
-}
-
 let store: Store;
-let slack: FakeSlack;
+let slack: FakeSlackGateway;
 let replies: SlackMessage[];
 let refreshed: string[];
 let service: IncidentService;
 
 beforeEach(async () => {
-  store = SqliteStore.open(':memory:');
+  store = new InMemoryStore();
   await store.migrate();
-  slack = new FakeSlack();
+  slack = new FakeSlackGateway();
   replies = [];
   refreshed = [];
   service = new IncidentService({
@@ -102,10 +76,10 @@ describe('IncidentService timeline', () => {
   it('uploads the Markdown into the report thread, named after the service, with links to the workspace', async () => {
     await posted({ service: 'checkout-api' });
     expect(await service.exportTimeline({ channelId: 'C0INCIDENT1', messageTs: '1772452800.000100', userId: 'U0BOB', requestKey: 'req-1', reply })).toBe('posted');
-    const [upload] = slack.uploads;
+    const [upload] = slack.files;
     expect(upload).toMatchObject({ channel: 'C0INCIDENT1', threadTs: '1772452800.000100', filename: 'checkout-api-timeline-20260302-1200.md' });
     expect(upload!.comment).toContain('exported by <@U0BOB>');
-    expect(upload!.content.toString('utf8')).toContain('https://acme.slack.com/archives/C0INCIDENT1/p1772452800000100');
+    expect(upload!.content).toContain('https://acme.slack.com/archives/C0INCIDENT1/p1772452800000100');
   });
 
   it('picks the only open incident for a bare /pymem timeline, and asks when there are several or none', async () => {
@@ -117,18 +91,17 @@ describe('IncidentService timeline', () => {
     expect(await service.timelineCommand({ ...request, deliveryKey: 'c' })).toBe('ambiguous');
     expect(said()).toContain('2 open incidents (`search-api`, `checkout-api`)');
     expect(await service.timelineCommand({ ...request, service: 'search-api', deliveryKey: 'd' })).toBe('posted');
-    expect(slack.uploads.map((u) => u.filename.split('-timeline')[0])).toEqual(['checkout-api', 'search-api']);
+    expect(slack.files.map((u) => u.filename.split('-timeline')[0])).toEqual(['checkout-api', 'search-api']);
   });
 
   it('tells the requester when Slack refuses the file, and still exports without the workspace URL', async () => {
     await posted();
-    slack.uploadError = new SlackCallError('files.uploadV2', 'not_in_channel', 'nope');
+    slack.failNext('files.uploadV2', 'not_in_channel');
     expect(await service.exportTimeline({ channelId: 'C0INCIDENT1', messageTs: '1772452800.000100', userId: 'U0BOB', requestKey: 'req-1', reply })).toBe('failed');
     expect(said()).toContain('Slack answered `not_in_channel`');
-    slack.uploadError = null;
     const noUrl = new IncidentService({ store, slack, updater: { refresh: async () => undefined }, logger, clock: () => NOW, timeZone: 'UTC', workspaceUrl: () => Promise.reject(new Error('auth.test failed')) });
     expect(await noUrl.exportTimeline({ channelId: 'C0INCIDENT1', messageTs: '1772452800.000100', userId: 'U0BOB', requestKey: 'req-2', reply })).toBe('posted');
-    expect(slack.uploads[0]!.content.toString('utf8')).toContain('https://slack.com/archives/C0INCIDENT1/');
+    expect(slack.files[0]!.content).toContain('https://slack.com/archives/C0INCIDENT1/');
   });
 });
 
@@ -152,9 +125,9 @@ describe('HomeService', () => {
     await store.recordTick({ incidentId: mine.id, stepId: 'find-worker', userId: 'U0ALICE', checked: true, at: NOW, requestKey: 't1' });
     await store.subscribe({ channelId: 'C0MINE0001', service: 'search-api', createdBy: 'U0ALICE', createdAt: NOW });
     await store.subscribe({ channelId: 'G0SECRET01', service: 'payroll-api', createdBy: 'U0BOB', createdAt: NOW });
-    slack.members.set('U0ALICE', ['C0MINE0001', 'C0OTHER001']);
+    slack.setMemberships('U0ALICE', ['C0MINE0001', 'C0OTHER001']);
     expect(await home().publish('U0ALICE')).toBe('published');
-    const text = JSON.stringify(slack.homes[0]!.view.blocks);
+    const text = JSON.stringify(slack.homes.get('U0ALICE')!.blocks);
     expect(text).toContain('checkout-api');
     expect(text).toContain('checklist 1/5 done');
     expect(text).toContain('<#C0MINE0001>: `search-api`');
@@ -163,18 +136,16 @@ describe('HomeService', () => {
   });
 
   it('explains a missing scope instead of showing anything', async () => {
-    slack.memberChannels = async () => {
-      throw new SlackCallError('users.conversations', 'missing_scope', 'missing_scope');
-    };
+    slack.failNext('users.conversations', 'missing_scope');
     await posted();
     expect(await home().publish('U0ALICE')).toBe('published');
-    const text = JSON.stringify(slack.homes[0]!.view.blocks);
+    const text = JSON.stringify(slack.homes.get('U0ALICE')!.blocks);
     expect(text).toContain('A workspace admin needs to add the scopes');
     expect(text).not.toContain('checkout-api');
   });
 
   it('reports a failed publish instead of throwing', async () => {
-    slack.publishError = new SlackCallError('views.publish', 'not_enabled', 'the Home tab is off');
+    slack.failNext('views.publish', 'not_enabled');
     expect(await home().publish('U0ALICE')).toBe('failed');
   });
 });

@@ -1,20 +1,20 @@
 /** The re-check runner on a real (in-memory SQLite) store: due checks run once, are finished, and a failure is recorded. */
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RecheckRunner } from '../../src/bot/recheck-runner';
-import { SqliteStore } from '../../src/store/sqlite';
-import type { ScheduledCheck } from '../../src/store/store';
-import { makeNewIncident } from '../support/store-suite';
+import { RecheckRunner } from '../../../src/bot/recheck-runner';
+import { InMemoryStore } from '../../support/fakes/in-memory-store';
+import type { ScheduledCheck } from '../../../src/store/store';
+import { makeNewIncident } from '../../support/store-suite';
 
 const NOW = Date.parse('2026-03-02T12:00:00Z');
 const silent = pino({ level: 'silent' });
 
 describe('RecheckRunner', () => {
-  let store: SqliteStore;
+  let store: InMemoryStore;
   let incidentId: string;
 
   beforeEach(async () => {
-    store = SqliteStore.open(':memory:');
+    store = new InMemoryStore();
     await store.migrate();
     incidentId = (await store.createIncident(makeNewIncident())).id;
   });
