@@ -40,8 +40,11 @@ import {
   type NewScheduledCheck,
   type ScheduledCheck,
   type VerificationRecord,
+  type InstallationKey,
+  type StoredInstallation,
 } from './store';
 import { MAX_CHECK_ATTEMPTS, SELECT_SCHEDULED_CHECK, SELECT_VERIFICATION, VerifyRowReader, resultToJson, verificationTablesSql } from './verify-rows';
+import { INSTALLATION_COLUMNS, InstallationRowReader, installationKeyOf, installationTableSql, installationValues, SELECT_INSTALLATION } from './installation-rows';
 import { BetterSqlite3, type SqliteConnection } from './sqlite-driver';
 
 export interface SqliteStoreOptions {
@@ -172,6 +175,8 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX incident_events_by_incident ON incident_events (incident_id, id);
     `,
   },
+  // Installations of the app in OAuth mode (issue 14).
+  { version: 6, sql: installationTableSql('sqlite') },
 ];
 
 const resolutionRow = z.object({ version: z.number().int(), resolved_by: z.string().nullable(), resolved_at: z.number().nullable() });
@@ -310,6 +315,7 @@ export class SqliteStore implements Store {
   #claims = 0;
   readonly #rows: RowReader;
   readonly #verifyRows: VerifyRowReader;
+  readonly #installationRows: InstallationRowReader;
 
   private constructor(
     private readonly db: SqliteConnection,
@@ -318,6 +324,7 @@ export class SqliteStore implements Store {
   ) {
     this.#rows = new RowReader(where, COLUMN_TYPES);
     this.#verifyRows = new VerifyRowReader(where, COLUMN_TYPES);
+    this.#installationRows = new InstallationRowReader(where, COLUMN_TYPES);
   }
 
   /** Opens (creating it and its parent directory if needed) the database at `path`; `':memory:'` for a private in-memory one. */
@@ -666,6 +673,36 @@ export class SqliteStore implements Store {
         .all(incidentId)
         .map((row) => this.#verifyRows.check(row));
     });
+  }
+
+  async saveInstallation(installation: StoredInstallation): Promise<void> {
+    this.guard(`saving the installation of ${installation.teamId ?? installation.enterpriseId}`, () => {
+      this.db
+        .prepare(`INSERT OR REPLACE INTO installations (${INSTALLATION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(...installationValues(installation, (b) => (b ? 1 : 0)));
+    });
+  }
+
+  async fetchInstallation(key: InstallationKey): Promise<StoredInstallation | null> {
+    const id = installationKeyOf(key);
+    return this.guard(`reading the installation ${id}`, () => {
+      const row = this.db.prepare(`${SELECT_INSTALLATION} WHERE installation_key = ?`).get(id);
+      return row === undefined ? null : this.#installationRows.installation(row);
+    });
+  }
+
+  async deleteInstallation(key: InstallationKey): Promise<boolean> {
+    const id = installationKeyOf(key);
+    return this.guard(`deleting the installation ${id}`, () => this.db.prepare(`DELETE FROM installations WHERE installation_key = ?`).run(id).changes === 1);
+  }
+
+  async installations(): Promise<StoredInstallation[]> {
+    return this.guard('listing the installations', () =>
+      this.db
+        .prepare(`${SELECT_INSTALLATION} ORDER BY installation_key`)
+        .all()
+        .map((row) => this.#installationRows.installation(row)),
+    );
   }
 
   /** Prepared once, on first use after the schema exists. */

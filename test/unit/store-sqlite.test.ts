@@ -8,6 +8,7 @@ import { BetterSqlite3, type SqliteConnection } from '../../src/store/sqlite-dri
 import { StoreError, type Store } from '../../src/store/store';
 import { describeStoreContract, makeNewIncident, racingTicks, stateFrom } from '../support/store-suite';
 import { describeVerifyStoreContract } from '../support/verify-store-suite';
+import { describeInstallationStoreContract } from '../support/installation-store-suite';
 
 const root = mkdtempSync(join(tmpdir(), 'pymem-store-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -20,6 +21,22 @@ function freshPath(): string {
 }
 
 describeStoreContract('SQLite file', async () => {
+  const path = freshPath();
+  const opened: Store[] = [SqliteStore.open(path)];
+  return {
+    store: opened[0]!,
+    reopen: async () => {
+      const store = SqliteStore.open(path);
+      opened.push(store);
+      return store;
+    },
+    cleanup: async () => {
+      for (const store of opened) await store.close();
+    },
+  };
+});
+
+describeInstallationStoreContract('SQLite file', async () => {
   const path = freshPath();
   const opened: Store[] = [SqliteStore.open(path)];
   return {
@@ -135,6 +152,7 @@ describe('SqliteStore', () => {
       { version: 3, applied_at: 1_700_000_000_000 },
       { version: 4, applied_at: 1_700_000_000_000 },
       { version: 5, applied_at: 1_700_000_000_000 },
+      { version: 6, applied_at: 1_700_000_000_000 },
     ]);
   });
 
