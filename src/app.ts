@@ -6,7 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, SocketModeReceiver, type CustomRoute } from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver, type CustomRoute, type InstallationStore } from '@slack/bolt';
+import { registerInstallations } from '../handlers/installations';
+import { InstallationGateway } from './slack/installation-gateway';
+import { StoreInstallationStore } from './slack/installation-store';
+import { BOT_SCOPES } from './slack/scopes';
 import { hardenBoltBodyParsing } from './slack/bolt-hardening';
 import { healthRoutes, startHealthServer, type SocketState } from './observability/health';
 import { PrometheusTelemetry } from './observability/prometheus-metrics';
@@ -31,7 +35,7 @@ import { DigestRunner } from './digest/digest-runner';
 import { DigestService, DIGEST_WINDOW_MS } from './digest/digest-service';
 import type { SlackGateway } from './slack/gateway';
 import { ReportService } from './bot/reports';
-import type { BotConfig, SlackSettings } from './config/bot';
+import type { BotConfig, OAuthSettings, SlackSettings } from './config/bot';
 import { linksFor, serviceSettingsFor } from './config/load';
 import { boltLogger } from './logging';
 import type { MetricsSource } from './metrics/source';
@@ -81,20 +85,30 @@ export function metricsSourceFor(config: BotConfig): MetricsSource {
   return sourceForSpec(analysisSpecFor(config));
 }
 
-export function createBoltApp(slack: SlackSettings, logger: Logger, customRoutes: CustomRoute[] = []): App {
+/** The Web API client settings every client of the bot shares (Bolt's, and each installation's in OAuth mode). */
+export function webClientOptions(slack: SlackSettings) {
+  return {
+    ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl.endsWith('/') ? slack.apiUrl : `${slack.apiUrl}/` } : {}),
+    // No retries and no waiting inside the client: its one queue would stop every call while a
+    // single channel waits out a Retry-After. WebApiGateway retries per method and channel instead.
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+  };
+}
+
+/** OAuth mode's parts of the HTTP receiver: the install routes and the store Bolt authorizes each request from. */
+export interface OAuthReceiverParts {
+  readonly installationStore: InstallationStore;
+}
+
+export function createBoltApp(slack: SlackSettings, logger: Logger, customRoutes: CustomRoute[] = [], oauthParts: OAuthReceiverParts | null = null): App {
   const apiUrl = slack.apiUrl ? { slackApiUrl: slack.apiUrl.endsWith('/') ? slack.apiUrl : `${slack.apiUrl}/` } : {};
   const common = {
-    token: slack.botToken,
+    ...(slack.botToken !== null ? { token: slack.botToken } : {}),
     logger: boltLogger(logger),
-    clientOptions: {
-      ...apiUrl,
-      // No retries and no waiting inside the client: its one queue would stop every call while a
-      // single channel waits out a Retry-After. WebApiGateway retries per method and channel instead.
-      retryConfig: { retries: 0 },
-      rejectRateLimitedCalls: true,
-    },
+    clientOptions: webClientOptions(slack),
   };
-  if (slack.appToken) {
+  if (slack.appToken && slack.oauth === null) {
     const receiver = new SocketModeReceiver({ appToken: slack.appToken, logger: common.logger, installerOptions: { clientOptions: apiUrl } });
     return new App({ ...common, receiver });
   }
@@ -105,6 +119,7 @@ export function createBoltApp(slack: SlackSettings, logger: Logger, customRoutes
     customRoutes,
     processBeforeResponse: false,
     logger: common.logger,
+    ...(slack.oauth !== null ? oauthReceiverOptions(slack.oauth, slack, oauthParts) : {}),
     // A signed request whose envelope Bolt cannot process (fields missing or of the wrong type) is
     // a bad request, not a server error: Slack never sends one, and a 500 invites retries.
     processEventErrorHandler: async ({ error, logger: boltLog, response }) => {
@@ -120,6 +135,27 @@ export function createBoltApp(slack: SlackSettings, logger: Logger, customRoutes
   });
   return new App({ ...common, receiver });
 }
+
+/** The install page at /slack/install, Slack's redirect back at /slack/oauth_redirect, and where installations are kept. */
+function oauthReceiverOptions(oauth: OAuthSettings, slack: SlackSettings, parts: OAuthReceiverParts | null) {
+  if (parts === null) throw new Error('OAuth mode needs an installation store');
+  return {
+    clientId: oauth.clientId,
+    clientSecret: oauth.clientSecret,
+    stateSecret: oauth.stateSecret,
+    scopes: [...BOT_SCOPES],
+    installationStore: parts.installationStore,
+    installerOptions: {
+      installPath: INSTALL_PATH,
+      redirectUriPath: REDIRECT_PATH,
+      // oauth.v2.access and auth.test go to the same Slack as every other call (a stand-in in tests).
+      clientOptions: webClientOptions(slack),
+    },
+  };
+}
+
+export const INSTALL_PATH = '/slack/install';
+export const REDIRECT_PATH = '/slack/oauth_redirect';
 
 /** Whether the Socket Mode connection is up, from the client's own lifecycle events. */
 function watchSocket(app: App): () => SocketState {
@@ -153,10 +189,11 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
   const socketMode = config.slack.appToken !== null;
   let socket: (() => SocketState) | null = null;
   const health = { store: deps.store, source, telemetry, shuttingDown: () => shuttingDown, socket: () => socket?.() ?? null };
-  const app = createBoltApp(config.slack, deps.logger, socketMode ? [] : healthRoutes(health));
-  if (socketMode) socket = watchSocket(app);
-  const slack = new WebApiGateway(app.client, telemetry, { retryDeadlineMs: config.slackRetryDeadlineMs });
   const clock = deps.clock ?? Date.now;
+  const oauth = config.slack.oauth !== null ? oauthParts(config.slack, deps.store, clock, telemetry, config.slackRetryDeadlineMs) : null;
+  const app = createBoltApp(config.slack, deps.logger, socketMode ? [] : healthRoutes(health), oauth);
+  if (socketMode) socket = watchSocket(app);
+  const slack = oauth?.gateway ?? new WebApiGateway(app.client, telemetry, { retryDeadlineMs: config.slackRetryDeadlineMs });
   const channels = new ChannelCheck({ slack, logger: deps.logger, now: clock });
   // One gate for every entry point: reports, re-runs, the doctor, subscriptions and the digest.
   const access = new AccessGate(config.app.access);
@@ -215,6 +252,17 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
     verifications: verificationSource(deps.store),
   });
   const handlerDeps = { reports, subscriptions, logger: deps.logger, telemetry };
+  if (oauth !== null) {
+    // First, so that every listener below runs inside its installation's scope.
+    registerInstallations(app, {
+      logger: deps.logger,
+      removeInstallation: async (key) => {
+        const stored = await deps.store.fetchInstallation(key);
+        await deps.store.deleteInstallation(key);
+        if (stored) oauth.gateway.forget(stored.botToken);
+      },
+    });
+  }
   registerIncidentActions(app, { incidents, logger: deps.logger, telemetry });
   const home = new HomeService({
     store: deps.store,
@@ -276,6 +324,12 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
       if (healthServer) await new Promise((resolve) => healthServer!.close(resolve));
     },
   };
+}
+
+/** OAuth mode: installations in the store, and a gateway calling Slack with the token of each request's installation. */
+function oauthParts(slack: SlackSettings, store: Store, clock: () => number, telemetry: Telemetry, retryDeadlineMs: number): OAuthReceiverParts & { readonly gateway: InstallationGateway } {
+  const gateway = new InstallationGateway(webClientOptions(slack), telemetry, { retryDeadlineMs });
+  return { installationStore: new StoreInstallationStore(store, clock), gateway };
 }
 
 /**
