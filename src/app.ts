@@ -27,11 +27,12 @@ import { nextDigestRun } from './digest/next-run';
 import { IncidentService } from './bot/incidents';
 import { DoctorService } from './bot/doctor';
 import { ChannelCheck } from './bot/channel-check';
-import { Subscriptions } from './bot/subscriptions';
+import { Subscriptions, type WorkspaceRef } from './bot/subscriptions';
 import { InlineEngine, type AnalysisEngine } from './analysis/engine';
 import { WorkerPoolEngine } from './analysis/pool';
 import { analysisDepsFor, metricsSourceFor as sourceForSpec, stepMsFor, type AnalysisSpec } from './analysis/source';
-import { DigestRunner } from './digest/digest-runner';
+import { DigestRunner, type RunnerDeps } from './digest/digest-runner';
+import { currentInstallation, type InstallationScope } from './slack/installation-scope';
 import { DigestService, DIGEST_WINDOW_MS } from './digest/digest-service';
 import type { SlackGateway } from './slack/gateway';
 import { ReportService } from './bot/reports';
@@ -222,7 +223,11 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
     access,
     links: (ctx) => linksFor(config.app, ctx),
   });
-  const digests = createDigestRunner(config, { ...deps, clock, telemetry, engine, channels, access }, slack);
+  const digests = createDigestRunner(
+    config,
+    { ...deps, clock, telemetry, engine, channels, access, ...(oauth !== null ? { installationFor: (workspace: WorkspaceRef) => installationOf(deps.store, workspace) } : {}) },
+    slack,
+  );
   const subscriptions = new Subscriptions({
     store: deps.store,
     clock,
@@ -230,6 +235,7 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
     knownServices: () => source.knownServices(),
     channels,
     access,
+    workspace: currentWorkspace,
   });
   const doctor = new DoctorService({
     engine,
@@ -340,8 +346,31 @@ function showsSource(config: BotConfig): boolean {
   return config.app.showSource || config.app.prometheus === null;
 }
 
+/** The workspace of the request in progress: its installation's scope in OAuth mode, the single workspace ('') otherwise. */
+function currentWorkspace(): WorkspaceRef {
+  const key = currentInstallation()?.key;
+  return { teamId: key?.teamId ?? '', enterpriseId: key?.enterpriseId ?? '' };
+}
+
+/** The installation a workspace's digests go out with: the workspace's own, else its organisation's org-wide one. */
+async function installationOf(store: Store, workspace: WorkspaceRef): Promise<InstallationScope | null> {
+  // Subscriptions made in the single-token mode name no workspace: no installation can claim them.
+  if (workspace.teamId === '') return null;
+  const enterpriseId = workspace.enterpriseId === '' ? null : workspace.enterpriseId;
+  const own = await store.fetchInstallation({ enterpriseId, teamId: workspace.teamId, isEnterpriseInstall: false });
+  const found = own ?? (enterpriseId !== null ? await store.fetchInstallation({ enterpriseId, teamId: workspace.teamId, isEnterpriseInstall: true }) : null);
+  return found ? { key: { enterpriseId, teamId: workspace.teamId, isEnterpriseInstall: found.isEnterpriseInstall }, botToken: found.botToken } : null;
+}
+
 /** `access` is the bot's gate; without one (the CLI) a gate is built from the config. */
-type DigestDeps = { readonly store: Store; readonly logger: Logger; readonly engine: AnalysisEngine; readonly access?: AccessGate; readonly telemetry?: Telemetry };
+type DigestDeps = {
+  readonly store: Store;
+  readonly logger: Logger;
+  readonly engine: AnalysisEngine;
+  readonly access?: AccessGate;
+  readonly telemetry?: Telemetry;
+  readonly installationFor?: RunnerDeps['installationFor'];
+};
 
 export function createDigestService(config: BotConfig, deps: DigestDeps): DigestService {
   return new DigestService({
@@ -374,5 +403,6 @@ export function createDigestRunner(
     clock: deps.clock,
     settings: config.digest,
     ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
+    ...(deps.installationFor ? { installationFor: deps.installationFor } : {}),
   });
 }

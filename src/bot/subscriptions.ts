@@ -20,6 +20,14 @@ export interface SubscriptionDeps {
   readonly channels: ChannelCheck;
   /** Which channels may see which services; everything is allowed when absent. */
   readonly access?: AccessGate;
+  /** The workspace of the request in progress (OAuth mode); the single workspace ('') when absent. */
+  readonly workspace?: () => WorkspaceRef;
+}
+
+/** A workspace as subscriptions record it: '' for the single-token mode's one workspace, or no organisation. */
+export interface WorkspaceRef {
+  readonly teamId: string;
+  readonly enterpriseId: string;
 }
 
 export class Subscriptions {
@@ -36,7 +44,8 @@ export class Subscriptions {
     const hint: ChannelHint = { channelId, channelName };
     const postable = await this.deps.channels.check(hint);
     if (postable.kind === 'cannot-post') return noticeMessage(`${cannotPostText(postable.reason)} Digests could not be posted here either, so nothing was subscribed.`);
-    const result = await this.deps.store.subscribe({ channelId, service, createdBy: userId, createdAt: this.deps.clock() });
+    const workspace = this.deps.workspace?.() ?? { teamId: '', enterpriseId: '' };
+    const result = await this.deps.store.subscribe({ channelId, service, createdBy: userId, createdAt: this.deps.clock(), ...workspace });
     // Someone who can subscribe here shows that pymem can post again: the paused digests resume.
     const resumed = await this.deps.store.resumeChannel(channelId);
     return subscriptionMessage(result, service, describeSchedule(this.deps.scheduleFor(channelId)), resumed > 0);

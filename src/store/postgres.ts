@@ -4,7 +4,7 @@
  * (row locks, ON CONFLICT, advisory locks), so any number of replicas may share the database.
  */
 
-import { INSTALLATION_COLUMNS, InstallationRowReader, installationKeyOf, installationTableSql, installationValues, SELECT_INSTALLATION } from './installation-rows';
+import { SUBSCRIPTION_TEAM_SQL, INSTALLATION_COLUMNS, InstallationRowReader, installationKeyOf, installationTableSql, installationValues, SELECT_INSTALLATION } from './installation-rows';
 import { DatabaseError, escapeIdentifier, Pool, type PoolClient } from 'pg';
 import { z } from 'zod';
 import type { ChecklistState } from '../domain/checklist-state';
@@ -193,6 +193,8 @@ const MIGRATIONS: readonly Migration[] = [
   },
   // Installations of the app in OAuth mode (issue 14).
   { version: 6, sql: installationTableSql('postgres') },
+  // The workspace of each subscription (issue 14): digests go out per installation.
+  { version: 7, sql: SUBSCRIPTION_TEAM_SQL },
 ];
 
 /** BIGINT arrives as a decimal string (it may exceed 2^53); anything beyond a safe integer is not ours. */
@@ -410,8 +412,8 @@ export class PostgresStore implements Store {
   async subscribe(subscription: Subscription): Promise<'added' | 'exists'> {
     return this.run(`subscribing ${subscription.channelId} to ${subscription.service}`, async (pool) => {
       const result = await pool.query(
-        `INSERT INTO subscriptions (channel_id, service, created_by, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (channel_id, service) DO NOTHING`,
-        [subscription.channelId, subscription.service, subscription.createdBy, subscription.createdAt],
+        `INSERT INTO subscriptions (channel_id, service, created_by, created_at, team_id, enterprise_id) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (channel_id, service) DO NOTHING`,
+        [subscription.channelId, subscription.service, subscription.createdBy, subscription.createdAt, subscription.teamId ?? '', subscription.enterpriseId ?? ''],
       );
       return result.rowCount === 1 ? 'added' : 'exists';
     });

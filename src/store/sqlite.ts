@@ -44,7 +44,7 @@ import {
   type StoredInstallation,
 } from './store';
 import { MAX_CHECK_ATTEMPTS, SELECT_SCHEDULED_CHECK, SELECT_VERIFICATION, VerifyRowReader, resultToJson, verificationTablesSql } from './verify-rows';
-import { INSTALLATION_COLUMNS, InstallationRowReader, installationKeyOf, installationTableSql, installationValues, SELECT_INSTALLATION } from './installation-rows';
+import { SUBSCRIPTION_TEAM_SQL, INSTALLATION_COLUMNS, InstallationRowReader, installationKeyOf, installationTableSql, installationValues, SELECT_INSTALLATION } from './installation-rows';
 import { BetterSqlite3, type SqliteConnection } from './sqlite-driver';
 
 export interface SqliteStoreOptions {
@@ -177,6 +177,8 @@ const MIGRATIONS: readonly Migration[] = [
   },
   // Installations of the app in OAuth mode (issue 14).
   { version: 6, sql: installationTableSql('sqlite') },
+  // The workspace of each subscription (issue 14): digests go out per installation.
+  { version: 7, sql: SUBSCRIPTION_TEAM_SQL },
 ];
 
 const resolutionRow = z.object({ version: z.number().int(), resolved_by: z.string().nullable(), resolved_at: z.number().nullable() });
@@ -220,8 +222,8 @@ function prepareStatements(db: SqliteConnection) {
     // ON CONFLICT DO NOTHING rather than INSERT OR IGNORE: only a duplicate key is ignored, not other violations.
     claimDelivery: db.prepare<[string, number]>(`INSERT INTO deliveries (key, at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`),
     pruneDeliveries: db.prepare<[number]>(`DELETE FROM deliveries WHERE at < ?`),
-    subscribe: db.prepare<[{ channelId: string; service: string; createdBy: string; createdAt: number }]>(
-      `INSERT INTO subscriptions (channel_id, service, created_by, created_at) VALUES (@channelId, @service, @createdBy, @createdAt)
+    subscribe: db.prepare<[{ channelId: string; service: string; createdBy: string; createdAt: number; teamId: string; enterpriseId: string }]>(
+      `INSERT INTO subscriptions (channel_id, service, created_by, created_at, team_id, enterprise_id) VALUES (@channelId, @service, @createdBy, @createdAt, @teamId, @enterpriseId)
        ON CONFLICT (channel_id, service) DO NOTHING`,
     ),
     unsubscribe: db.prepare<[string, string]>(`DELETE FROM subscriptions WHERE channel_id = ? AND service = ?`),
@@ -448,7 +450,16 @@ export class SqliteStore implements Store {
 
   async subscribe(subscription: Subscription): Promise<'added' | 'exists'> {
     return this.guard(`subscribing ${subscription.channelId} to ${subscription.service}`, () =>
-      this.statements().subscribe.run(subscription).changes === 1 ? 'added' : 'exists',
+      this.statements().subscribe.run({
+        channelId: subscription.channelId,
+        service: subscription.service,
+        createdBy: subscription.createdBy,
+        createdAt: subscription.createdAt,
+        teamId: subscription.teamId ?? '',
+        enterpriseId: subscription.enterpriseId ?? '',
+      }).changes === 1
+        ? 'added'
+        : 'exists',
     );
   }
 

@@ -109,10 +109,16 @@ export interface Subscription {
   readonly service: string;
   readonly createdBy: string;
   readonly createdAt: number;
+  /** The channel's workspace (OAuth mode, issue 14); '' (the default) for the single-token mode's one workspace. */
+  readonly teamId?: string;
+  /** Its Enterprise Grid organisation, or '' (the default). */
+  readonly enterpriseId?: string;
 }
 
 /** A subscription as stored: digests for its channel may be paused because pymem could not post there. */
 export interface StoredSubscription extends Subscription {
+  readonly teamId: string;
+  readonly enterpriseId: string;
   /** When digests for the channel were paused; null while they go out. */
   readonly pausedAt: number | null;
   /** Why, in words (Slack's error and what it means). */

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { scheduleKey } from '../../src/digest/digest-runner';
 import { SlackStandIn } from '../../src/slack-standin/server';
 import type { StandInMessage } from '../../src/slack-standin/workspace';
 import { eventCallbackBody, newTriggerId, postToBot, slashCommandBody } from '../../src/slack-standin/signed-requests';
@@ -16,6 +17,7 @@ import { SIGNING_SECRET, startBotHarness, type BotHarness } from '../support/bot
 const PG_URL = process.env['PYMEM_TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 const ALPHA = { team: 'T0ALPHA', channel: 'C0ALPHAINC' } as const;
 const BETA = { team: 'T0BETA', channel: 'C0BETAINC' } as const;
+const DIGEST_SCHEDULE = scheduleKey({ cron: '0 8 * * *', timeZone: 'UTC' });
 const OAUTH = { clientId: '1111.2222', clientSecret: 'client-secret-for-tests', stateSecret: 'state-secret-for-tests-0123456789' } as const;
 
 interface Installed {
@@ -77,11 +79,11 @@ function reportIn(slack: SlackStandIn, where: Installed, service: string): Stand
     .find((m) => m.thread_ts === undefined && m.visibleTo === undefined && JSON.stringify(m.blocks).includes(`"text":"${service} — `));
 }
 
-/** The bearer token of every call the stand-in saw into a channel with a method. */
+/** The bearer token of every call into a channel with a method that Slack accepted (the cross-team probe below is refused). */
 function tokensUsed(slack: SlackStandIn, method: string, channel: string): string[] {
   return slack
     .calls()
-    .filter((c) => c.method === method && (c.args['channel'] ?? c.args['channel_id']) === channel)
+    .filter((c) => c.method === method && (c.args['channel'] ?? c.args['channel_id']) === channel && (c.response?.body as { ok?: unknown } | undefined)?.ok === true)
     .map((c) => (c.headers['authorization'] ?? '').replace(/^Bearer\s+/i, ''));
 }
 
@@ -129,6 +131,8 @@ describe.each(databases)('two workspaces in OAuth mode on $name', (database) => 
         SLACK_STATE_SECRET: OAUTH.stateSecret,
         PYMEM_DEMO: 'true',
         PYMEM_ANALYSIS_THREADS: '0',
+        PYMEM_DIGEST_CRON: '0 8 * * *',
+        PYMEM_DIGEST_TZ: 'UTC',
         ...(db.url !== '' ? { DATABASE_URL: db.url } : {}),
       },
     });
@@ -184,6 +188,28 @@ describe.each(databases)('two workspaces in OAuth mode on $name', (database) => 
     }).then((r) => r.json() as Promise<{ ok: boolean; error?: string }>);
     expect(cross).toEqual(expect.objectContaining({ ok: false, error: 'channel_not_found' }));
 
+    // Each subscribes to a service; the digest run posts each workspace's digest with its own token.
+    expect(await command(h, slack, ALPHA, 'subscribe checkout-api')).toBe(200);
+    expect(await command(h, slack, BETA, 'subscribe search-api')).toBe(200);
+    await waitForAsync(async () => ((await h.store.allSubscriptions()).length === 2 ? true : undefined), 'both subscriptions');
+    expect((await h.store.allSubscriptions()).map((s) => [s.channelId, s.service, s.teamId])).toEqual([
+      [ALPHA.channel, 'checkout-api', ALPHA.team],
+      [BETA.channel, 'search-api', BETA.team],
+    ]);
+    const firstRun = await h.bot.digests.runScheduled(DIGEST_SCHEDULE, '2026-03-02T08:00:00.000Z', Date.now());
+    expect(firstRun.map((o) => [o.channelId, o.outcome])).toEqual([
+      [ALPHA.channel, 'posted'],
+      [BETA.channel, 'posted'],
+    ]);
+    const digestTs = (channel: string) => firstRun.find((o) => o.channelId === channel && o.outcome === 'posted');
+    const alphaDigest = slack.team(ALPHA.team).message(ALPHA.channel, (digestTs(ALPHA.channel) as { ts: string }).ts);
+    expect(alphaDigest?.text).toMatch(/^Memory digest/);
+    expect(JSON.stringify(alphaDigest?.blocks)).toContain('checkout-api');
+    expect(JSON.stringify(slack.team(ALPHA.team).messages(ALPHA.channel))).not.toContain('search-api');
+    expect(JSON.stringify(slack.team(BETA.team).messages(BETA.channel))).not.toContain('checkout-api');
+    expect(new Set(tokensUsed(slack, 'chat.postMessage', ALPHA.channel))).toEqual(new Set([alphaToken]));
+    expect(new Set(tokensUsed(slack, 'chat.postMessage', BETA.channel))).toEqual(new Set([betaToken]));
+
     // Beta uninstalls: Slack sends app_uninstalled, pymem deletes Beta's installation.
     slack.revokeTeam(BETA.team);
     const uninstalled = eventCallbackBody({ teamId: BETA.team, event: { type: 'app_uninstalled' } });
@@ -200,6 +226,14 @@ describe.each(databases)('two workspaces in OAuth mode on $name', (database) => 
     expect(await command(h, slack, ALPHA, 'billing-worker')).toBe(200);
     await waitFor(() => reportIn(slack, ALPHA, 'billing-worker'), 'the second report in Alpha');
     expect(reportIn(slack, BETA, 'catalog-api')).toBeUndefined();
+    expect(slack.calls().slice(betaBefore).filter((c) => (c.headers['authorization'] ?? '').includes(betaToken!))).toEqual([]);
+
+    // The next digest run posts Alpha's digest only: Beta's stopped with its installation (its subscription stays for a reinstall).
+    const betaMessages = slack.team(BETA.team).messages(BETA.channel).length;
+    const secondRun = await h.bot.digests.runScheduled(DIGEST_SCHEDULE, '2026-03-03T08:00:00.000Z', Date.now());
+    expect(secondRun.map((o) => [o.channelId, o.outcome])).toEqual([[ALPHA.channel, 'posted']]);
+    expect(slack.team(BETA.team).messages(BETA.channel)).toHaveLength(betaMessages);
+    expect(await h.store.subscriptions(BETA.channel)).toHaveLength(1);
     expect(slack.calls().slice(betaBefore).filter((c) => (c.headers['authorization'] ?? '').includes(betaToken!))).toEqual([]);
   }, 120_000);
 });

@@ -132,7 +132,7 @@ describe('PostgresStore', () => {
     await Promise.all(stores.map((s) => s.migrate()));
     await Promise.all(stores.map((s) => s.migrate()));
     const { rows } = await admin.query(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`);
-    expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }, { version: 6 }]);
+    expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }, { version: 6 }, { version: 7 }]);
     const { id } = await stores[0]!.createIncident(makeNewIncident());
     expect((await stores[2]!.getIncident(id))?.id).toBe(id);
   });
@@ -151,6 +151,7 @@ describe('PostgresStore', () => {
       { version: 4, applied_at: '1700000000000' },
       { version: 5, applied_at: '1700000000000' },
       { version: 6, applied_at: '1700000000000' },
+      { version: 7, applied_at: '1700000000000' },
     ]);
   });
 

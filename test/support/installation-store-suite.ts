@@ -81,6 +81,17 @@ export function describeInstallationStoreContract(name: string, makeStore: () =>
       await expect(store.saveInstallation(makeInstallation({ teamId: null, isEnterpriseInstall: true }))).rejects.toThrow(/enterprise id/);
     });
 
+    it('keeps the workspace of each subscription, the single-token mode\'s as empty ids', async () => {
+      const base = { service: 'checkout-api', createdBy: 'U0ALICE', createdAt: T0 };
+      await store.subscribe({ ...base, channelId: 'C0ALPHA', teamId: 'T0ALPHA', enterpriseId: 'E0GRID' });
+      await store.subscribe({ ...base, channelId: 'C0SINGLE' });
+      expect((await store.allSubscriptions()).map((s) => [s.channelId, s.teamId, s.enterpriseId])).toEqual([
+        ['C0ALPHA', 'T0ALPHA', 'E0GRID'],
+        ['C0SINGLE', '', ''],
+      ]);
+      expect(await store.subscriptions('C0ALPHA')).toMatchObject([{ teamId: 'T0ALPHA', enterpriseId: 'E0GRID' }]);
+    });
+
     it('keeps installations for a restarted process', async () => {
       if (!harness.reopen) return;
       const alpha = makeInstallation();

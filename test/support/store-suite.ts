@@ -151,7 +151,7 @@ function subscription(overrides: Partial<Subscription> = {}): Subscription {
 
 /** A subscription as the store reads it back: not paused unless said so. */
 function stored(sub: Subscription, paused: { pausedAt: number; pausedReason: string } | null = null): StoredSubscription {
-  return { ...sub, pausedAt: paused?.pausedAt ?? null, pausedReason: paused?.pausedReason ?? null };
+  return { teamId: '', enterpriseId: '', ...sub, pausedAt: paused?.pausedAt ?? null, pausedReason: paused?.pausedReason ?? null };
 }
 
 /** What a run looks like right after `owner` claimed it at `at`. */

@@ -193,7 +193,7 @@ export class InMemoryStore implements Store {
       const key = subKey(subscription.channelId, subscription.service);
       if (this.database.subscriptions.has(key)) return 'exists';
       const { channelId, service, createdBy, createdAt } = subscription;
-      this.database.subscriptions.set(key, { channelId, service, createdBy, createdAt, pausedAt: null, pausedReason: null });
+      this.database.subscriptions.set(key, { channelId, service, createdBy, createdAt, pausedAt: null, pausedReason: null, teamId: subscription.teamId ?? '', enterpriseId: subscription.enterpriseId ?? '' });
       return 'added';
     });
   }
