@@ -5,8 +5,8 @@
 
 import type { App } from '@slack/bolt';
 import type { Logger } from 'pino';
-import { withInstallation } from '../src/slack/installation-scope';
-import { describeKey, keyOfQuery } from '../src/slack/installation-store';
+import { withInstallation } from '../src/installations/scope';
+import { describeKey, keyOfQuery } from '../src/installations/bolt-store';
 import type { InstallationKey } from '../src/store/store';
 
 export interface InstallationDeps {

@@ -15,7 +15,7 @@ import type { ChannelCheck } from '../bot/channel-check';
 import type { SlackGateway } from '../slack/gateway';
 import { pauseReasonText, reasonFromError, type CannotPostReason } from '../slack/postability';
 import type { Store } from '../store/store';
-import { withInstallation, type InstallationScope } from '../slack/installation-scope';
+import { withInstallation, type InstallationScope } from '../installations/scope';
 import type { DigestService, Measurement } from './digest-service';
 import { noTelemetry, type Telemetry } from '../observability/telemetry';
 

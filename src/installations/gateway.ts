@@ -1,16 +1,16 @@
 /**
  * The Slack gateway of OAuth mode (issue 14): each call goes out with the token of the installation
- * the work belongs to (installation-scope.ts), through a WebApiGateway of that installation's own,
+ * the work belongs to (scope.ts), through a WebApiGateway of that installation's own,
  * so rate-limit lanes stay per workspace as Slack counts them.
  */
 
 import type { HomeView } from '@slack/types';
 import { WebClient, type WebClientOptions } from '@slack/web-api';
-import type { SlackMessage } from './blocks';
-import { SlackCallError, type ConversationInfo, type SlackGateway } from './gateway';
-import type { IncidentSlack } from './incident-gateway';
-import { currentInstallation } from './installation-scope';
-import { WebApiGateway, type GatewayOptions } from './web-gateway';
+import type { SlackMessage } from '../slack/blocks';
+import { SlackCallError, type ConversationInfo, type SlackGateway } from '../slack/gateway';
+import type { IncidentSlack } from '../slack/incident-gateway';
+import { currentInstallation } from './scope';
+import { WebApiGateway, type GatewayOptions } from '../slack/web-gateway';
 import type { Telemetry } from '../observability/telemetry';
 
 export class InstallationGateway implements SlackGateway, IncidentSlack {
@@ -23,39 +23,39 @@ export class InstallationGateway implements SlackGateway, IncidentSlack {
     private readonly options: GatewayOptions = {},
   ) {}
 
-  postMessage(channel: string, message: SlackMessage, options?: { readonly threadTs?: string }): Promise<{ readonly ts: string }> {
+  async postMessage(channel: string, message: SlackMessage, options?: { readonly threadTs?: string }): Promise<{ readonly ts: string }> {
     return this.current('chat.postMessage').postMessage(channel, message, options);
   }
 
-  updateMessage(channel: string, ts: string, message: SlackMessage): Promise<void> {
+  async updateMessage(channel: string, ts: string, message: SlackMessage): Promise<void> {
     return this.current('chat.update').updateMessage(channel, ts, message);
   }
 
-  postEphemeral(channel: string, user: string, message: SlackMessage): Promise<void> {
+  async postEphemeral(channel: string, user: string, message: SlackMessage): Promise<void> {
     return this.current('chat.postEphemeral').postEphemeral(channel, user, message);
   }
 
-  uploadImage(png: Buffer, filename: string, title: string): Promise<string> {
+  async uploadImage(png: Buffer, filename: string, title: string): Promise<string> {
     return this.current('files.uploadV2').uploadImage(png, filename, title);
   }
 
-  conversationInfo(channel: string, options?: { readonly deadlineMs?: number }): Promise<ConversationInfo> {
+  async conversationInfo(channel: string, options?: { readonly deadlineMs?: number }): Promise<ConversationInfo> {
     return this.current('conversations.info').conversationInfo(channel, options);
   }
 
-  uploadThreadFile(file: Parameters<IncidentSlack['uploadThreadFile']>[0]): Promise<string> {
+  async uploadThreadFile(file: Parameters<IncidentSlack['uploadThreadFile']>[0]): Promise<string> {
     return this.current('files.uploadV2').uploadThreadFile(file);
   }
 
-  workspaceUrl(): Promise<string | null> {
+  async workspaceUrl(): Promise<string | null> {
     return this.current('auth.test').workspaceUrl();
   }
 
-  publishHome(userId: string, view: HomeView): Promise<void> {
+  async publishHome(userId: string, view: HomeView): Promise<void> {
     return this.current('views.publish').publishHome(userId, view);
   }
 
-  memberChannels(userId: string): Promise<string[]> {
+  async memberChannels(userId: string): Promise<string[]> {
     return this.current('users.conversations').memberChannels(userId);
   }
 
@@ -64,6 +64,7 @@ export class InstallationGateway implements SlackGateway, IncidentSlack {
     this.#gateways.delete(botToken);
   }
 
+  /** Throws (inside the async methods, so callers get a rejected promise) when no installation is in scope. */
   private current(method: string): WebApiGateway {
     const scope = currentInstallation();
     // A programming error, not Slack's: work started outside a request or an installation's turn.
