@@ -27,12 +27,12 @@ import { nextDigestRun } from './digest/next-run';
 import { IncidentService } from './bot/incidents';
 import { DoctorService } from './bot/doctor';
 import { ChannelCheck } from './bot/channel-check';
-import { Subscriptions, type WorkspaceRef } from './bot/subscriptions';
+import { Subscriptions } from './bot/subscriptions';
 import { InlineEngine, type AnalysisEngine } from './analysis/engine';
 import { WorkerPoolEngine } from './analysis/pool';
 import { analysisDepsFor, metricsSourceFor as sourceForSpec, stepMsFor, type AnalysisSpec } from './analysis/source';
 import { DigestRunner, type RunnerDeps } from './digest/digest-runner';
-import { currentInstallation, type InstallationScope } from './installations/scope';
+import { currentInstallation, withInstallation, type InstallationScope } from './installations/scope';
 import { DigestService, DIGEST_WINDOW_MS } from './digest/digest-service';
 import type { SlackGateway } from './slack/gateway';
 import { ReportService } from './bot/reports';
@@ -41,7 +41,7 @@ import { linksFor, serviceSettingsFor } from './config/load';
 import { boltLogger } from './logging';
 import type { MetricsSource } from './metrics/source';
 import { WebApiGateway } from './slack/web-gateway';
-import type { Store } from './store/store';
+import type { Store, WorkspaceRef } from './store/store';
 import { AccessGate } from './bot/access-gate';
 import { postedFailureText, type BackendFailure } from './domain/posted-failure';
 
@@ -201,6 +201,15 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
   const showSource = showsSource(config);
   const postedSource = showSource ? source.description : 'the metrics backend';
   const postedFailure = (failure: BackendFailure): string => postedFailureText(failure, { showSource, backendDescription: source.description });
+  // OAuth mode: background work (redraws after a restart, re-checks) runs as its incident's installation.
+  const inWorkspace =
+    oauth !== null
+      ? async <T>(workspace: WorkspaceRef, work: () => Promise<T>): Promise<T> => {
+          const installation = await installationOf(deps.store, workspace);
+          if (installation === null) throw new Error(`pymem is not installed in workspace ${workspace.teamId || '(none)'} any more`);
+          return withInstallation(installation, work);
+        }
+      : null;
   const reports = new ReportService({
     engine,
     settingsKey: (service) => JSON.stringify(serviceSettingsFor(config.app, service)),
@@ -222,6 +231,8 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
     telemetry,
     access,
     links: (ctx) => linksFor(config.app, ctx),
+    workspace: currentWorkspace,
+    ...(inWorkspace ? { inWorkspace } : {}),
   });
   const digests = createDigestRunner(
     config,
@@ -281,7 +292,19 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
     workspaceUrl: () => slack.workspaceUrl(),
   });
   registerHome(app, { home, logger: deps.logger, telemetry });
-  const verification = startVerification(config, { engine, store: deps.store, slack, channels, logger: deps.logger, clock, sourceDescription: postedSource, postedFailure, refreshReport: (id) => reports.redraw(id), access });
+  const verification = startVerification(config, {
+    engine,
+    store: deps.store,
+    slack,
+    channels,
+    logger: deps.logger,
+    clock,
+    sourceDescription: postedSource,
+    postedFailure,
+    refreshReport: (id) => reports.redraw(id),
+    access,
+    ...(inWorkspace ? { inWorkspace } : {}),
+  });
   registerVerifyActions(app, { verify: verification.service, logger: deps.logger, telemetry });
   registerCommand(app, { ...handlerDeps, incidents, doctor, verify: verification.service, maxWindowMs: config.app.analysis.maxWindowMs, defaultWindowMs: config.app.analysis.defaultWindowMs });
   registerActions(app, handlerDeps);

@@ -1,6 +1,6 @@
 /** /pymem subscribe | unsubscribe | list, and the report's subscribe button. */
 
-import type { Store } from '../store/store';
+import type { Store, WorkspaceRef } from '../store/store';
 import { AccessGate } from './access-gate';
 import { noticeMessage, type SlackMessage } from '../slack/blocks';
 import { subscriptionListMessage, subscriptionMessage } from '../slack/digest-blocks';
@@ -24,11 +24,6 @@ export interface SubscriptionDeps {
   readonly workspace?: () => WorkspaceRef;
 }
 
-/** A workspace as subscriptions record it: '' for the single-token mode's one workspace, or no organisation. */
-export interface WorkspaceRef {
-  readonly teamId: string;
-  readonly enterpriseId: string;
-}
 
 export class Subscriptions {
   constructor(private readonly deps: SubscriptionDeps) {}

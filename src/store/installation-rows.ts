@@ -104,10 +104,12 @@ export class InstallationRowReader {
 }
 
 /**
- * Migration 7: the workspace each subscription belongs to. Rows from before OAuth mode get '' (the
- * single-token mode's one workspace), so their digests go on as before.
+ * Migration 7: the workspace each subscription and incident belongs to. Rows from before OAuth mode
+ * get '' (the single-token mode's one workspace), so they go on as before.
  */
-export const SUBSCRIPTION_TEAM_SQL = `
+export const WORKSPACE_COLUMNS_SQL = `
   ALTER TABLE subscriptions ADD COLUMN team_id TEXT NOT NULL DEFAULT '';
   ALTER TABLE subscriptions ADD COLUMN enterprise_id TEXT NOT NULL DEFAULT '';
+  ALTER TABLE incidents ADD COLUMN team_id TEXT NOT NULL DEFAULT '';
+  ALTER TABLE incidents ADD COLUMN enterprise_id TEXT NOT NULL DEFAULT '';
 `;

@@ -4,7 +4,7 @@
  * (row locks, ON CONFLICT, advisory locks), so any number of replicas may share the database.
  */
 
-import { SUBSCRIPTION_TEAM_SQL, INSTALLATION_COLUMNS, InstallationRowReader, installationKeyOf, installationTableSql, installationValues, SELECT_INSTALLATION } from './installation-rows';
+import { WORKSPACE_COLUMNS_SQL, INSTALLATION_COLUMNS, InstallationRowReader, installationKeyOf, installationTableSql, installationValues, SELECT_INSTALLATION } from './installation-rows';
 import { DatabaseError, escapeIdentifier, Pool, type PoolClient } from 'pg';
 import { z } from 'zod';
 import type { ChecklistState } from '../domain/checklist-state';
@@ -193,8 +193,8 @@ const MIGRATIONS: readonly Migration[] = [
   },
   // Installations of the app in OAuth mode (issue 14).
   { version: 6, sql: installationTableSql('postgres') },
-  // The workspace of each subscription (issue 14): digests go out per installation.
-  { version: 7, sql: SUBSCRIPTION_TEAM_SQL },
+  // The workspace of each subscription and incident (issue 14): their Slack calls use its installation's token.
+  { version: 7, sql: WORKSPACE_COLUMNS_SQL },
 ];
 
 /** BIGINT arrives as a decimal string (it may exceed 2^53); anything beyond a safe integer is not ours. */
@@ -315,9 +315,9 @@ export class PostgresStore implements Store {
   async createIncident(incident: NewIncident): Promise<IncidentRecord> {
     return this.transaction(`creating incident ${incident.id}`, async (client) => {
       await client.query(
-        `INSERT INTO incidents (id, channel_id, message_ts, service, window_ms, end_ms, created_by, created_at, version)
-         VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, 0)`,
-        [incident.id, incident.channelId, incident.service, incident.windowMs, incident.endMs, incident.createdBy, incident.createdAt],
+        `INSERT INTO incidents (id, channel_id, message_ts, service, window_ms, end_ms, created_by, created_at, version, team_id, enterprise_id)
+         VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, 0, $8, $9)`,
+        [incident.id, incident.channelId, incident.service, incident.windowMs, incident.endMs, incident.createdBy, incident.createdAt, incident.teamId ?? '', incident.enterpriseId ?? ''],
       );
       await client.query(`INSERT INTO incident_reports (incident_id, report_json) VALUES ($1, $2)`, [incident.id, JSON.stringify(incident.report)]);
       return newIncidentRecord(incident);

@@ -18,7 +18,7 @@ export const DELIVERY_PRUNE_EVERY = 1000;
 
 /** The columns the row schemas below read, in one place so a query and its schema cannot drift apart. */
 /** An incident with its report (kept in a table of its own: see migration 3). */
-export const SELECT_INCIDENT = `SELECT id, channel_id, message_ts, service, window_ms, end_ms, report_json, created_by, created_at, version, rendered_version, resolved_by, resolved_at FROM incidents JOIN incident_reports ON incident_reports.incident_id = incidents.id`;
+export const SELECT_INCIDENT = `SELECT id, channel_id, message_ts, service, window_ms, end_ms, report_json, created_by, created_at, version, rendered_version, resolved_by, resolved_at, team_id, enterprise_id FROM incidents JOIN incident_reports ON incident_reports.incident_id = incidents.id`;
 export const SELECT_SUBSCRIPTION = `SELECT channel_id, service, created_by, created_at, paused_at, paused_reason, team_id, enterprise_id FROM subscriptions`;
 export const SELECT_INCIDENT_EVENT = `SELECT incident_id, kind, user_id, at, request_key, detail_json FROM incident_events`;
 export const SELECT_RESOLVED = `SELECT id, channel_id, service, message_ts, resolved_by, resolved_at FROM incidents`;
@@ -56,6 +56,8 @@ function rowSchemas({ millis, checked }: ColumnTypes) {
       rendered_version: z.int(),
       resolved_by: z.string().nullable(),
       resolved_at: millis.nullable(),
+      team_id: z.string(),
+      enterprise_id: z.string(),
     }),
     incidentEvent: z.object({
       incident_id: z.string(),
@@ -137,6 +139,8 @@ export function newIncidentRecord(incident: NewIncident): IncidentRecord {
     report: incident.report,
     createdBy: incident.createdBy,
     createdAt: incident.createdAt,
+    teamId: incident.teamId ?? '',
+    enterpriseId: incident.enterpriseId ?? '',
     messageTs: null,
     version: 0,
     renderedVersion: 0,
@@ -186,6 +190,8 @@ export class RowReader {
       report: upgradeStoredReport(report),
       createdBy: r.created_by,
       createdAt: r.created_at,
+      teamId: r.team_id,
+      enterpriseId: r.enterprise_id,
       messageTs: r.message_ts,
       version: r.version,
       renderedVersion: r.rendered_version,

@@ -44,7 +44,7 @@ import {
   type StoredInstallation,
 } from './store';
 import { MAX_CHECK_ATTEMPTS, SELECT_SCHEDULED_CHECK, SELECT_VERIFICATION, VerifyRowReader, resultToJson, verificationTablesSql } from './verify-rows';
-import { SUBSCRIPTION_TEAM_SQL, INSTALLATION_COLUMNS, InstallationRowReader, installationKeyOf, installationTableSql, installationValues, SELECT_INSTALLATION } from './installation-rows';
+import { WORKSPACE_COLUMNS_SQL, INSTALLATION_COLUMNS, InstallationRowReader, installationKeyOf, installationTableSql, installationValues, SELECT_INSTALLATION } from './installation-rows';
 import { BetterSqlite3, type SqliteConnection } from './sqlite-driver';
 
 export interface SqliteStoreOptions {
@@ -177,8 +177,8 @@ const MIGRATIONS: readonly Migration[] = [
   },
   // Installations of the app in OAuth mode (issue 14).
   { version: 6, sql: installationTableSql('sqlite') },
-  // The workspace of each subscription (issue 14): digests go out per installation.
-  { version: 7, sql: SUBSCRIPTION_TEAM_SQL },
+  // The workspace of each subscription and incident (issue 14): their Slack calls use its installation's token.
+  { version: 7, sql: WORKSPACE_COLUMNS_SQL },
 ];
 
 const resolutionRow = z.object({ version: z.number().int(), resolved_by: z.string().nullable(), resolved_at: z.number().nullable() });
@@ -191,9 +191,9 @@ const COLUMN_TYPES: ColumnTypes = {
 
 function prepareStatements(db: SqliteConnection) {
   return {
-    insertIncident: db.prepare<[{ id: string; channelId: string; service: string; windowMs: number; endMs: number; createdBy: string; createdAt: number }]>(
-      `INSERT INTO incidents (id, channel_id, message_ts, service, window_ms, end_ms, created_by, created_at, version)
-       VALUES (@id, @channelId, NULL, @service, @windowMs, @endMs, @createdBy, @createdAt, 0)`,
+    insertIncident: db.prepare<[{ id: string; channelId: string; service: string; windowMs: number; endMs: number; createdBy: string; createdAt: number; teamId: string; enterpriseId: string }]>(
+      `INSERT INTO incidents (id, channel_id, message_ts, service, window_ms, end_ms, created_by, created_at, version, team_id, enterprise_id)
+       VALUES (@id, @channelId, NULL, @service, @windowMs, @endMs, @createdBy, @createdAt, 0, @teamId, @enterpriseId)`,
     ),
     insertReport: db.prepare<[string, string]>(`INSERT INTO incident_reports (incident_id, report_json) VALUES (?, ?)`),
     attachMessage: db.prepare<[string, string]>(`UPDATE incidents SET message_ts = ? WHERE id = ?`),
@@ -763,6 +763,8 @@ export class SqliteStore implements Store {
           endMs: incident.endMs,
           createdBy: incident.createdBy,
           createdAt: incident.createdAt,
+          teamId: incident.teamId ?? '',
+          enterpriseId: incident.enterpriseId ?? '',
         });
         s.insertReport.run(incident.id, JSON.stringify(incident.report));
       });
@@ -834,7 +836,7 @@ function toStoreError(error: unknown, where: string, what: string): unknown {
       return new StoreError('conflict', `${text}.`, { cause: error });
     }
     // An older release's database not migrated yet: a table or a column (from a later migration) is missing.
-    if (/no such (table|column)/i.test(error.message)) {
+    if (/no such (table|column)|has no column named/i.test(error.message)) {
       return new StoreError('unavailable', `${text}; call migrate() before using the store.`, { cause: error });
     }
     // CANTOPEN, IOERR, READONLY, FULL, PERM, ...: the file cannot be used right now.

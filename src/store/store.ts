@@ -18,9 +18,21 @@ export interface NewIncident {
   /** Slack user id of whoever ran /pymem. */
   readonly createdBy: string;
   readonly createdAt: number;
+  /** The channel's workspace (OAuth mode, issue 14); '' (the default) for the single-token mode's one workspace. */
+  readonly teamId?: string;
+  /** Its Enterprise Grid organisation, or '' (the default). */
+  readonly enterpriseId?: string;
+}
+
+/** A workspace as incidents and subscriptions record it: '' for the single-token mode's one workspace, or for no organisation. */
+export interface WorkspaceRef {
+  readonly teamId: string;
+  readonly enterpriseId: string;
 }
 
 export interface IncidentRecord extends NewIncident {
+  readonly teamId: string;
+  readonly enterpriseId: string;
   /** The report message, once posted. */
   readonly messageTs: string | null;
   /** Bumped by every applied tick: renderers compare it to know whether they showed the latest state. */

@@ -176,6 +176,10 @@ describe.each(databases)('two workspaces in OAuth mode on $name', (database) => 
     // Each workspace's report went out with that workspace's token, and only that one.
     expect(new Set(tokensUsed(slack, 'chat.postMessage', ALPHA.channel))).toEqual(new Set([alphaToken]));
     expect(new Set(tokensUsed(slack, 'chat.postMessage', BETA.channel))).toEqual(new Set([betaToken]));
+    // Each incident is stored with its workspace, which its later redraws and re-checks are made as.
+    const alphaIncident = await waitForAsync(() => h.store.findIncidentByMessage(ALPHA.channel, alphaReport.ts).then((i) => i ?? undefined), 'the Alpha incident');
+    const betaIncident = await waitForAsync(() => h.store.findIncidentByMessage(BETA.channel, betaReport.ts).then((i) => i ?? undefined), 'the Beta incident');
+    expect([alphaIncident.teamId, betaIncident.teamId]).toEqual([ALPHA.team, BETA.team]);
     // Neither sees the other's reports.
     expect(reportIn(slack, ALPHA, 'search-api')).toBeUndefined();
     expect(slack.team(ALPHA.team).messages(BETA.channel)).toEqual([]);

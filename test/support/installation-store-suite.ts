@@ -5,7 +5,7 @@
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreError, type Store, type StoredInstallation } from '../../src/store/store';
-import type { StoreHarness } from './store-suite';
+import { makeNewIncident, type StoreHarness } from './store-suite';
 
 const T0 = Date.parse('2026-03-02T12:00:00.000Z');
 
@@ -90,6 +90,16 @@ export function describeInstallationStoreContract(name: string, makeStore: () =>
         ['C0SINGLE', '', ''],
       ]);
       expect(await store.subscriptions('C0ALPHA')).toMatchObject([{ teamId: 'T0ALPHA', enterpriseId: 'E0GRID' }]);
+    });
+
+    it('keeps the workspace of each incident, the single-token mode\'s as empty ids', async () => {
+      const alpha = await store.createIncident(makeNewIncident({ teamId: 'T0ALPHA', enterpriseId: 'E0GRID' }));
+      const single = await store.createIncident(makeNewIncident());
+      expect(alpha).toMatchObject({ teamId: 'T0ALPHA', enterpriseId: 'E0GRID' });
+      expect(await store.getIncident(alpha.id)).toStrictEqual(alpha);
+      expect(await store.getIncident(single.id)).toMatchObject({ teamId: '', enterpriseId: '' });
+      await store.attachMessage(alpha.id, '1772438400.000100');
+      expect(await store.findIncidentByMessage(alpha.channelId, '1772438400.000100')).toMatchObject({ teamId: 'T0ALPHA' });
     });
 
     it('keeps installations for a restarted process', async () => {

@@ -93,12 +93,14 @@ function storeErrorSync(open: () => unknown): StoreError {
 }
 
 /** Undoes migration 3 on a migrated database: what a version 2 release left behind (report_json moved to the end). */
-/** Undoes migrations 6 and 7 (installations, the workspace of subscriptions): what the single-workspace release left behind. */
+/** Undoes migrations 6 and 7 (installations, the workspace of subscriptions and incidents): what the single-workspace release left behind. */
 function backToVersion5(db: SqliteConnection): void {
   db.exec(`
     DROP TABLE installations;
     ALTER TABLE subscriptions DROP COLUMN team_id;
     ALTER TABLE subscriptions DROP COLUMN enterprise_id;
+    ALTER TABLE incidents DROP COLUMN team_id;
+    ALTER TABLE incidents DROP COLUMN enterprise_id;
     DELETE FROM schema_migrations WHERE version IN (6, 7);
   `);
 }
@@ -183,7 +185,8 @@ describe('SqliteStore', () => {
     const store = open(path);
     await expect(store.installations()).rejects.toThrow(/migrate\(\)/);
     await store.migrate();
-    expect(await store.getIncident(incident.id)).toStrictEqual({ ...incident, messageTs: '1741097100.000100' });
+    expect(await store.getIncident(incident.id)).toStrictEqual({ ...incident, messageTs: '1741097100.000100', teamId: '', enterpriseId: '' });
+    expect((await store.openIncidents([incident.channelId], 10)).total).toBe(1);
     expect(await store.allSubscriptions()).toStrictEqual([
       { channelId: 'C0DIGEST', service: 'checkout-api', createdBy: 'U0ALICE', createdAt: 1, pausedAt: null, pausedReason: null, teamId: '', enterpriseId: '' },
     ]);
