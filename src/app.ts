@@ -6,7 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, SocketModeReceiver, type CustomRoute } from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver, type CustomRoute, type InstallationStore } from '@slack/bolt';
+import { registerInstallations } from '../handlers/installations';
+import { InstallationGateway } from './installations/gateway';
+import { StoreInstallationStore } from './installations/bolt-store';
+import { BOT_SCOPES } from './slack/scopes';
 import { hardenBoltBodyParsing } from './slack/bolt-hardening';
 import { healthRoutes, startHealthServer, type SocketState } from './observability/health';
 import { PrometheusTelemetry } from './observability/prometheus-metrics';
@@ -27,16 +31,17 @@ import { Subscriptions } from './bot/subscriptions';
 import { InlineEngine, type AnalysisEngine } from './analysis/engine';
 import { WorkerPoolEngine } from './analysis/pool';
 import { analysisDepsFor, metricsSourceFor as sourceForSpec, stepMsFor, type AnalysisSpec } from './analysis/source';
-import { DigestRunner } from './digest/digest-runner';
+import { DigestRunner, type RunnerDeps } from './digest/digest-runner';
+import { currentInstallation, withInstallation, type InstallationScope } from './installations/scope';
 import { DigestService, DIGEST_WINDOW_MS } from './digest/digest-service';
 import type { SlackGateway } from './slack/gateway';
 import { ReportService } from './bot/reports';
-import type { BotConfig, SlackSettings } from './config/bot';
+import type { BotConfig, OAuthSettings, SlackSettings } from './config/bot';
 import { linksFor, serviceSettingsFor } from './config/load';
 import { boltLogger } from './logging';
 import type { MetricsSource } from './metrics/source';
 import { WebApiGateway } from './slack/web-gateway';
-import type { Store } from './store/store';
+import type { Store, WorkspaceRef } from './store/store';
 import { AccessGate } from './bot/access-gate';
 import { postedFailureText, type BackendFailure } from './domain/posted-failure';
 
@@ -81,20 +86,30 @@ export function metricsSourceFor(config: BotConfig): MetricsSource {
   return sourceForSpec(analysisSpecFor(config));
 }
 
-export function createBoltApp(slack: SlackSettings, logger: Logger, customRoutes: CustomRoute[] = []): App {
+/** The Web API client settings every client of the bot shares (Bolt's, and each installation's in OAuth mode). */
+export function webClientOptions(slack: SlackSettings) {
+  return {
+    ...(slack.apiUrl ? { slackApiUrl: slack.apiUrl.endsWith('/') ? slack.apiUrl : `${slack.apiUrl}/` } : {}),
+    // No retries and no waiting inside the client: its one queue would stop every call while a
+    // single channel waits out a Retry-After. WebApiGateway retries per method and channel instead.
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+  };
+}
+
+/** OAuth mode's parts of the HTTP receiver: the install routes and the store Bolt authorizes each request from. */
+export interface OAuthReceiverParts {
+  readonly installationStore: InstallationStore;
+}
+
+export function createBoltApp(slack: SlackSettings, logger: Logger, customRoutes: CustomRoute[] = [], oauthParts: OAuthReceiverParts | null = null): App {
   const apiUrl = slack.apiUrl ? { slackApiUrl: slack.apiUrl.endsWith('/') ? slack.apiUrl : `${slack.apiUrl}/` } : {};
   const common = {
-    token: slack.botToken,
+    ...(slack.botToken !== null ? { token: slack.botToken } : {}),
     logger: boltLogger(logger),
-    clientOptions: {
-      ...apiUrl,
-      // No retries and no waiting inside the client: its one queue would stop every call while a
-      // single channel waits out a Retry-After. WebApiGateway retries per method and channel instead.
-      retryConfig: { retries: 0 },
-      rejectRateLimitedCalls: true,
-    },
+    clientOptions: webClientOptions(slack),
   };
-  if (slack.appToken) {
+  if (slack.appToken && slack.oauth === null) {
     const receiver = new SocketModeReceiver({ appToken: slack.appToken, logger: common.logger, installerOptions: { clientOptions: apiUrl } });
     return new App({ ...common, receiver });
   }
@@ -105,6 +120,7 @@ export function createBoltApp(slack: SlackSettings, logger: Logger, customRoutes
     customRoutes,
     processBeforeResponse: false,
     logger: common.logger,
+    ...(slack.oauth !== null ? oauthReceiverOptions(slack.oauth, slack, oauthParts) : {}),
     // A signed request whose envelope Bolt cannot process (fields missing or of the wrong type) is
     // a bad request, not a server error: Slack never sends one, and a 500 invites retries.
     processEventErrorHandler: async ({ error, logger: boltLog, response }) => {
@@ -120,6 +136,27 @@ export function createBoltApp(slack: SlackSettings, logger: Logger, customRoutes
   });
   return new App({ ...common, receiver });
 }
+
+/** The install page at /slack/install, Slack's redirect back at /slack/oauth_redirect, and where installations are kept. */
+function oauthReceiverOptions(oauth: OAuthSettings, slack: SlackSettings, parts: OAuthReceiverParts | null) {
+  if (parts === null) throw new Error('OAuth mode needs an installation store');
+  return {
+    clientId: oauth.clientId,
+    clientSecret: oauth.clientSecret,
+    stateSecret: oauth.stateSecret,
+    scopes: [...BOT_SCOPES],
+    installationStore: parts.installationStore,
+    installerOptions: {
+      installPath: INSTALL_PATH,
+      redirectUriPath: REDIRECT_PATH,
+      // oauth.v2.access and auth.test go to the same Slack as every other call (a stand-in in tests).
+      clientOptions: webClientOptions(slack),
+    },
+  };
+}
+
+export const INSTALL_PATH = '/slack/install';
+export const REDIRECT_PATH = '/slack/oauth_redirect';
 
 /** Whether the Socket Mode connection is up, from the client's own lifecycle events. */
 function watchSocket(app: App): () => SocketState {
@@ -153,16 +190,26 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
   const socketMode = config.slack.appToken !== null;
   let socket: (() => SocketState) | null = null;
   const health = { store: deps.store, source, telemetry, shuttingDown: () => shuttingDown, socket: () => socket?.() ?? null };
-  const app = createBoltApp(config.slack, deps.logger, socketMode ? [] : healthRoutes(health));
-  if (socketMode) socket = watchSocket(app);
-  const slack = new WebApiGateway(app.client, telemetry, { retryDeadlineMs: config.slackRetryDeadlineMs });
   const clock = deps.clock ?? Date.now;
+  const oauth = config.slack.oauth !== null ? oauthParts(config.slack, deps.store, clock, telemetry, config.slackRetryDeadlineMs) : null;
+  const app = createBoltApp(config.slack, deps.logger, socketMode ? [] : healthRoutes(health), oauth);
+  if (socketMode) socket = watchSocket(app);
+  const slack = oauth?.gateway ?? new WebApiGateway(app.client, telemetry, { retryDeadlineMs: config.slackRetryDeadlineMs });
   const channels = new ChannelCheck({ slack, logger: deps.logger, now: clock });
   // One gate for every entry point: reports, re-runs, the doctor, subscriptions and the digest.
   const access = new AccessGate(config.app.access);
   const showSource = showsSource(config);
   const postedSource = showSource ? source.description : 'the metrics backend';
   const postedFailure = (failure: BackendFailure): string => postedFailureText(failure, { showSource, backendDescription: source.description });
+  // OAuth mode: background work (redraws after a restart, re-checks) runs as its incident's installation.
+  const inWorkspace =
+    oauth !== null
+      ? async <T>(workspace: WorkspaceRef, work: () => Promise<T>): Promise<T> => {
+          const installation = await installationOf(deps.store, workspace);
+          if (installation === null) throw new Error(`pymem is not installed in workspace ${workspace.teamId || '(none)'} any more`);
+          return withInstallation(installation, work);
+        }
+      : null;
   const reports = new ReportService({
     engine,
     settingsKey: (service) => JSON.stringify(serviceSettingsFor(config.app, service)),
@@ -184,8 +231,14 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
     telemetry,
     access,
     links: (ctx) => linksFor(config.app, ctx),
+    workspace: currentWorkspace,
+    ...(inWorkspace ? { inWorkspace } : {}),
   });
-  const digests = createDigestRunner(config, { ...deps, clock, telemetry, engine, channels, access }, slack);
+  const digests = createDigestRunner(
+    config,
+    { ...deps, clock, telemetry, engine, channels, access, ...(oauth !== null ? { installationFor: (workspace: WorkspaceRef) => installationOf(deps.store, workspace) } : {}) },
+    slack,
+  );
   const subscriptions = new Subscriptions({
     store: deps.store,
     clock,
@@ -193,6 +246,7 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
     knownServices: () => source.knownServices(),
     channels,
     access,
+    workspace: currentWorkspace,
   });
   const doctor = new DoctorService({
     engine,
@@ -215,6 +269,17 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
     verifications: verificationSource(deps.store),
   });
   const handlerDeps = { reports, subscriptions, logger: deps.logger, telemetry };
+  if (oauth !== null) {
+    // First, so that every listener below runs inside its installation's scope.
+    registerInstallations(app, {
+      logger: deps.logger,
+      removeInstallation: async (key) => {
+        const stored = await deps.store.fetchInstallation(key);
+        await deps.store.deleteInstallation(key);
+        if (stored) oauth.gateway.forget(stored.botToken);
+      },
+    });
+  }
   registerIncidentActions(app, { incidents, logger: deps.logger, telemetry });
   const home = new HomeService({
     store: deps.store,
@@ -227,7 +292,19 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
     workspaceUrl: () => slack.workspaceUrl(),
   });
   registerHome(app, { home, logger: deps.logger, telemetry });
-  const verification = startVerification(config, { engine, store: deps.store, slack, channels, logger: deps.logger, clock, sourceDescription: postedSource, postedFailure, refreshReport: (id) => reports.redraw(id), access });
+  const verification = startVerification(config, {
+    engine,
+    store: deps.store,
+    slack,
+    channels,
+    logger: deps.logger,
+    clock,
+    sourceDescription: postedSource,
+    postedFailure,
+    refreshReport: (id) => reports.redraw(id),
+    access,
+    ...(inWorkspace ? { inWorkspace } : {}),
+  });
   registerVerifyActions(app, { verify: verification.service, logger: deps.logger, telemetry });
   registerCommand(app, { ...handlerDeps, incidents, doctor, verify: verification.service, maxWindowMs: config.app.analysis.maxWindowMs, defaultWindowMs: config.app.analysis.defaultWindowMs });
   registerActions(app, handlerDeps);
@@ -278,6 +355,12 @@ export async function startBot(config: BotConfig, deps: BotDeps): Promise<Runnin
   };
 }
 
+/** OAuth mode: installations in the store, and a gateway calling Slack with the token of each request's installation. */
+function oauthParts(slack: SlackSettings, store: Store, clock: () => number, telemetry: Telemetry, retryDeadlineMs: number): OAuthReceiverParts & { readonly gateway: InstallationGateway } {
+  const gateway = new InstallationGateway(webClientOptions(slack), telemetry, { retryDeadlineMs });
+  return { installationStore: new StoreInstallationStore(store, clock), gateway };
+}
+
 /**
  * What a channel is shown of the backend: its address and error texts only when the config says
  * so (the demo data has no backend to hide).
@@ -286,8 +369,31 @@ function showsSource(config: BotConfig): boolean {
   return config.app.showSource || config.app.prometheus === null;
 }
 
+/** The workspace of the request in progress: its installation's scope in OAuth mode, the single workspace ('') otherwise. */
+function currentWorkspace(): WorkspaceRef {
+  const key = currentInstallation()?.key;
+  return { teamId: key?.teamId ?? '', enterpriseId: key?.enterpriseId ?? '' };
+}
+
+/** The installation a workspace's digests go out with: the workspace's own, else its organisation's org-wide one. */
+async function installationOf(store: Store, workspace: WorkspaceRef): Promise<InstallationScope | null> {
+  // Subscriptions made in the single-token mode name no workspace: no installation can claim them.
+  if (workspace.teamId === '') return null;
+  const enterpriseId = workspace.enterpriseId === '' ? null : workspace.enterpriseId;
+  const own = await store.fetchInstallation({ enterpriseId, teamId: workspace.teamId, isEnterpriseInstall: false });
+  const found = own ?? (enterpriseId !== null ? await store.fetchInstallation({ enterpriseId, teamId: workspace.teamId, isEnterpriseInstall: true }) : null);
+  return found ? { key: { enterpriseId, teamId: workspace.teamId, isEnterpriseInstall: found.isEnterpriseInstall }, botToken: found.botToken } : null;
+}
+
 /** `access` is the bot's gate; without one (the CLI) a gate is built from the config. */
-type DigestDeps = { readonly store: Store; readonly logger: Logger; readonly engine: AnalysisEngine; readonly access?: AccessGate; readonly telemetry?: Telemetry };
+type DigestDeps = {
+  readonly store: Store;
+  readonly logger: Logger;
+  readonly engine: AnalysisEngine;
+  readonly access?: AccessGate;
+  readonly telemetry?: Telemetry;
+  readonly installationFor?: RunnerDeps['installationFor'];
+};
 
 export function createDigestService(config: BotConfig, deps: DigestDeps): DigestService {
   return new DigestService({
@@ -320,5 +426,6 @@ export function createDigestRunner(
     clock: deps.clock,
     settings: config.digest,
     ...(deps.telemetry ? { telemetry: deps.telemetry } : {}),
+    ...(deps.installationFor ? { installationFor: deps.installationFor } : {}),
   });
 }

@@ -15,7 +15,7 @@
  */
 
 import type { Logger } from 'pino';
-import type { IncidentRecord, Store } from '../store/store';
+import type { IncidentRecord, Store, WorkspaceRef } from '../store/store';
 import { SlackCallError, type SlackGateway } from '../slack/gateway';
 import { z } from 'zod';
 import { reportMessage } from '../slack/blocks';
@@ -38,6 +38,8 @@ export interface UpdaterDeps {
   readonly maxRetryDelayMs?: number;
   /** Told how many messages wait for a retry whenever that changes. */
   readonly telemetry?: Telemetry;
+  /** Runs a sweep's redraw as the incident's workspace's installation (OAuth mode, issue 14); at once when absent. */
+  readonly inWorkspace?: <T>(workspace: WorkspaceRef, work: () => Promise<T>) => Promise<T>;
 }
 
 /** Slack's answers after which updating this message can never work: stop trying. */
@@ -102,7 +104,10 @@ export class MessageUpdater {
       return 0;
     }
     for (const incident of stale) {
-      if (!this.retries.has(incident.id)) void this.refresh(incident.id);
+      if (this.retries.has(incident.id)) continue;
+      const inWorkspace = this.deps.inWorkspace;
+      if (inWorkspace === undefined) void this.refresh(incident.id);
+      else void inWorkspace(incident, () => this.refresh(incident.id)).catch((error: unknown) => this.deps.logger.warn({ err: error, incidentId: incident.id }, 'could not bring a report message up to date'));
     }
     if (stale.length > 0) this.deps.logger.info({ count: stale.length }, 'bringing report messages up to date whose last update did not reach Slack');
     return stale.length;

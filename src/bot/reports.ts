@@ -24,7 +24,7 @@ import { insufficientDataMessage, noticeMessage, rerunMessage, reportMessage, ty
 import { SlackCallError, type Reply, type SlackGateway } from '../slack/gateway';
 import { postWithImage } from '../slack/post-with-image';
 import { cannotPostText, CANNOT_POST_CODES, type ChannelHint } from '../slack/postability';
-import { StoreError, type IncidentRecord, type Store } from '../store/store';
+import { StoreError, type IncidentRecord, type Store, type WorkspaceRef } from '../store/store';
 import type { ChannelCheck } from './channel-check';
 import { MessageUpdater } from './message-updater';
 import { analyzingText, busyText, postFailureText, storeUnavailableText, tickNotSavedText, tooSlowText, type StoreStep } from './notices';
@@ -68,6 +68,10 @@ export interface ReportDeps {
   readonly access?: AccessGate;
   /** The dashboard and runbook links for a service and window; none when absent. */
   readonly links?: (ctx: LinkContext) => Links | null;
+  /** The workspace of the request in progress (OAuth mode, issue 14); the single workspace ('') when absent. */
+  readonly workspace?: () => WorkspaceRef;
+  /** Runs background work (redrawing a stale message) as the incident's workspace's installation; at once when absent. */
+  readonly inWorkspace?: <T>(workspace: WorkspaceRef, work: () => Promise<T>) => Promise<T>;
 }
 
 export interface CommandRequest {
@@ -152,6 +156,7 @@ export class ReportService {
       logger: deps.logger,
       digestsAvailable: deps.digestsAvailable,
       telemetry: this.telemetry,
+      ...(deps.inWorkspace ? { inWorkspace: deps.inWorkspace } : {}),
       ...(deps.updateRetryDelayMs !== undefined ? { retryDelayMs: deps.updateRetryDelayMs } : {}),
     });
     this.results = new SharedResults<SharedReport>({
@@ -268,6 +273,7 @@ export class ReportService {
         report,
         createdBy: request.userId,
         createdAt,
+        ...(this.deps.workspace?.() ?? {}),
       }, log);
     } catch (error) {
       return this.storeFailed(who, 'save-report', request.service, error);
@@ -423,7 +429,9 @@ export class ReportService {
   }
 
   private keyOf(service: string, windowMs: number, endMs: number): string {
-    return JSON.stringify([service, windowMs, endMs, this.deps.settingsKey(service)]);
+    // Per workspace: a cached result carries a chart uploaded with that workspace's token.
+    const workspace = this.deps.workspace?.() ?? { teamId: '', enterpriseId: '' };
+    return JSON.stringify([service, windowMs, endMs, this.deps.settingsKey(service), workspace.teamId, workspace.enterpriseId]);
   }
 
   private async analyze(

@@ -1,6 +1,6 @@
 /** /pymem subscribe | unsubscribe | list, and the report's subscribe button. */
 
-import type { Store } from '../store/store';
+import type { Store, WorkspaceRef } from '../store/store';
 import { AccessGate } from './access-gate';
 import { noticeMessage, type SlackMessage } from '../slack/blocks';
 import { subscriptionListMessage, subscriptionMessage } from '../slack/digest-blocks';
@@ -20,7 +20,10 @@ export interface SubscriptionDeps {
   readonly channels: ChannelCheck;
   /** Which channels may see which services; everything is allowed when absent. */
   readonly access?: AccessGate;
+  /** The workspace of the request in progress (OAuth mode); the single workspace ('') when absent. */
+  readonly workspace?: () => WorkspaceRef;
 }
+
 
 export class Subscriptions {
   constructor(private readonly deps: SubscriptionDeps) {}
@@ -36,7 +39,8 @@ export class Subscriptions {
     const hint: ChannelHint = { channelId, channelName };
     const postable = await this.deps.channels.check(hint);
     if (postable.kind === 'cannot-post') return noticeMessage(`${cannotPostText(postable.reason)} Digests could not be posted here either, so nothing was subscribed.`);
-    const result = await this.deps.store.subscribe({ channelId, service, createdBy: userId, createdAt: this.deps.clock() });
+    const workspace = this.deps.workspace?.() ?? { teamId: '', enterpriseId: '' };
+    const result = await this.deps.store.subscribe({ channelId, service, createdBy: userId, createdAt: this.deps.clock(), ...workspace });
     // Someone who can subscribe here shows that pymem can post again: the paused digests resume.
     const resumed = await this.deps.store.resumeChannel(channelId);
     return subscriptionMessage(result, service, describeSchedule(this.deps.scheduleFor(channelId)), resumed > 0);

@@ -7,7 +7,7 @@ import type { VerifyEngine } from '../analysis/engine';
 import type { BotConfig } from '../config/bot';
 import type { MetricsErrorCode } from '../metrics/errors';
 import type { SlackGateway } from '../slack/gateway';
-import type { Store } from '../store/store';
+import type { Store, WorkspaceRef } from '../store/store';
 import type { AccessGate } from './access-gate';
 import type { ChannelCheck } from './channel-check';
 import { RecheckRunner } from './recheck-runner';
@@ -26,6 +26,8 @@ export interface VerificationWiring {
   readonly refreshReport: (incidentId: string) => Promise<void>;
   /** The bot's one access gate. */
   readonly access: AccessGate;
+  /** Runs a re-check as its incident's workspace's installation (OAuth mode, issue 14); at once when absent. */
+  readonly inWorkspace?: <T>(workspace: WorkspaceRef, work: () => Promise<T>) => Promise<T>;
 }
 
 /** Due re-checks are looked for this often at most; more often with a short digest lease (tests). */
@@ -51,7 +53,12 @@ export function startVerification(config: BotConfig, deps: VerificationWiring): 
   // Re-checks are claimed like digests: the same replica name and lease.
   const rechecks = new RecheckRunner({
     store: deps.store,
-    run: (check, log) => service.runScheduled(check, log),
+    run: async (check, log) => {
+      const inWorkspace = deps.inWorkspace;
+      if (inWorkspace === undefined) return service.runScheduled(check, log);
+      const incident = await deps.store.getIncident(check.incidentId);
+      return incident === null ? service.runScheduled(check, log) : inWorkspace(incident, () => service.runScheduled(check, log));
+    },
     logger: deps.logger,
     clock: deps.clock,
     owner: config.digest.replicaId,

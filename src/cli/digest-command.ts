@@ -31,6 +31,9 @@ export async function runDigestCommand(argv: readonly string[], env: Env, io: Cl
 
   const config = loadBotConfig(env);
   if (values.now && !config.slack) throw new UsageError('--now posts to Slack: set SLACK_BOT_TOKEN (and SLACK_API_URL for a non-default Slack)');
+  const botToken = config.slack?.botToken ?? null;
+  // In OAuth mode every workspace has its own token, in the store; the running bot posts their digests.
+  if (values.now && botToken === null) throw new UsageError('--now posts with one workspace\'s token: in OAuth mode (SLACK_CLIENT_ID set) the running bot posts each workspace\'s digests; use --dry-run here');
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
   const store = await openStore(config.database);
   try {
@@ -46,7 +49,7 @@ export async function runDigestCommand(argv: readonly string[], env: Env, io: Cl
     if (values['dry-run']) return await dryRun(config, store, channels, endMs, periodKey, io, logger);
 
     // As in the bot: 429s and Slack-side failures are waited out and retried by the gateway, per channel.
-    const client = new WebClient(config.slack!.botToken, { ...(config.slack!.apiUrl ? { slackApiUrl: config.slack!.apiUrl } : {}), retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
+    const client = new WebClient(botToken ?? undefined, { ...(config.slack!.apiUrl ? { slackApiUrl: config.slack!.apiUrl } : {}), retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
     const slack = new WebApiGateway(client, undefined, { retryDeadlineMs: config.slackRetryDeadlineMs });
     const engine = new InlineEngine(analysisDepsFor(analysisSpecFor(config)), { slots: config.digest.concurrency });
     const runner = createDigestRunner(config, { store, logger, clock: io.now, engine, channels: new ChannelCheck({ slack, logger, now: io.now }) }, slack);

@@ -9,12 +9,23 @@ import { isTimeZone } from './units';
 export { DEFAULT_SQLITE_PATH, defaultAnalysisThreads, parseDatabaseUrl, type DatabaseSettings, type MachineFacts } from './env';
 
 export interface SlackSettings {
-  readonly botToken: string;
+  /** The one workspace's xoxb- token; null in OAuth mode, where each installation brings its own. */
+  readonly botToken: string | null;
+  /** Set: OAuth mode (issue 14), installed through /slack/install into any number of workspaces. */
+  readonly oauth: OAuthSettings | null;
   readonly signingSecret: string;
   /** Set: Socket Mode (no public URL needed). Unset: HTTP requests at POST /slack/events. */
   readonly appToken: string | null;
   /** Web API base URL, e.g. for GovSlack or a local stand-in; null for slack.com. */
   readonly apiUrl: string | null;
+}
+
+/** The app's credentials for Slack's OAuth flow (from "Basic Information"). */
+export interface OAuthSettings {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** Signs the state parameter that ties the redirect back to the browser that started the install. */
+  readonly stateSecret: string;
 }
 
 export interface BotConfig {
@@ -69,16 +80,24 @@ export function loadBotConfig(env: Env, machine: MachineFacts = { cores: availab
   const texts = textEnv(env);
   const bot = botEnv(env, machine);
   const { SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: signingSecret, SLACK_APP_TOKEN: appToken } = texts;
+  const apiUrl = bot.ok ? bot.value.slackApiUrl : null;
+  const oauth = oauthSettings(texts, issues);
   let slack: SlackSettings | null = null;
-  if (botToken !== undefined || signingSecret !== undefined || appToken !== undefined) {
-    if (botToken === undefined) issues.push('SLACK_BOT_TOKEN: required when other Slack settings are set (the xoxb- token from "OAuth & Permissions")');
+  if (oauth !== null) {
+    // One mode at a time: a fixed token would silently answer for one workspace only.
+    if (botToken !== undefined) issues.push('SLACK_BOT_TOKEN: leave it unset in OAuth mode (SLACK_CLIENT_ID is set): each workspace gets its token when it installs pymem');
+    if (appToken !== undefined) issues.push('SLACK_APP_TOKEN: OAuth mode needs HTTP mode (Slack redirects the browser to /slack/oauth_redirect); unset it');
+    if (signingSecret === undefined) issues.push('SLACK_SIGNING_SECRET: required in OAuth mode (from "Basic Information")');
+    slack = { botToken: null, oauth, signingSecret: signingSecret ?? '', appToken: null, apiUrl };
+  } else if (botToken !== undefined || signingSecret !== undefined || appToken !== undefined) {
+    if (botToken === undefined) issues.push('SLACK_BOT_TOKEN: required when other Slack settings are set (the xoxb- token from "OAuth & Permissions"); or set SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET for OAuth mode');
     else if (!botToken.startsWith('xoxb-')) issues.push('SLACK_BOT_TOKEN: expected a bot token starting with xoxb-');
     if (appToken !== undefined && !appToken.startsWith('xapp-')) issues.push('SLACK_APP_TOKEN: expected an app-level token starting with xapp- (Socket Mode)');
     if (signingSecret === undefined && appToken === undefined) {
       issues.push('SLACK_SIGNING_SECRET: required for HTTP mode (from "Basic Information"); or set SLACK_APP_TOKEN for Socket Mode');
     }
     if (botToken !== undefined) {
-      slack = { botToken, signingSecret: signingSecret ?? '', appToken: appToken ?? null, apiUrl: bot.ok ? bot.value.slackApiUrl : null };
+      slack = { botToken, oauth: null, signingSecret: signingSecret ?? '', appToken: appToken ?? null, apiUrl };
     }
   }
   if (!bot.ok) issues.push(...bot.issues);
@@ -140,10 +159,25 @@ function resolveDigest(texts: TextEnv, app: AppConfig, issues: string[]): Pick<D
   return { schedule: { cron: cronExpr, timeZone }, channels };
 }
 
+/** OAuth mode's three settings: all set, or none (then null); a partial set names what is missing. */
+function oauthSettings(texts: TextEnv, issues: string[]): OAuthSettings | null {
+  const { SLACK_CLIENT_ID: clientId, SLACK_CLIENT_SECRET: clientSecret, SLACK_STATE_SECRET: stateSecret } = texts;
+  if (clientId === undefined && clientSecret === undefined && stateSecret === undefined) return null;
+  if (clientId === undefined) issues.push('SLACK_CLIENT_ID: required in OAuth mode (the Client ID from "Basic Information")');
+  if (clientSecret === undefined) issues.push('SLACK_CLIENT_SECRET: required in OAuth mode (the Client Secret from "Basic Information")');
+  if (stateSecret === undefined) issues.push('SLACK_STATE_SECRET: required in OAuth mode (any long random text, e.g. from `openssl rand -hex 32`)');
+  else if (stateSecret.length < 16) issues.push('SLACK_STATE_SECRET: too short to sign anything; use at least 16 random characters (e.g. `openssl rand -hex 32`)');
+  if (clientId === undefined || clientSecret === undefined || stateSecret === undefined) return null;
+  return { clientId, clientSecret, stateSecret };
+}
+
 /** Every secret value in the settings, for scrubbing logs. */
 export function secretsOf(config: BotConfig): string[] {
   const out: string[] = [];
-  if (config.slack) out.push(config.slack.botToken, config.slack.signingSecret, ...(config.slack.appToken ? [config.slack.appToken] : []));
+  if (config.slack) {
+    out.push(config.slack.botToken ?? '', config.slack.signingSecret, ...(config.slack.appToken ? [config.slack.appToken] : []));
+    if (config.slack.oauth) out.push(config.slack.oauth.clientSecret, config.slack.oauth.stateSecret);
+  }
   const prom = config.app.prometheus;
   if (prom) {
     if (prom.auth.kind === 'bearer') out.push(prom.auth.token);

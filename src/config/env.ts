@@ -130,6 +130,10 @@ const TEXT_VARS = {
   SLACK_BOT_TOKEN: text,
   SLACK_SIGNING_SECRET: text,
   SLACK_APP_TOKEN: text,
+  // OAuth mode (several workspaces, Enterprise Grid): all three or none; checked together in loadBotConfig.
+  SLACK_CLIENT_ID: text,
+  SLACK_CLIENT_SECRET: text,
+  SLACK_STATE_SECRET: text,
 };
 
 /** In the order their problems are listed. */

@@ -15,6 +15,7 @@ import type { ChannelCheck } from '../bot/channel-check';
 import type { SlackGateway } from '../slack/gateway';
 import { pauseReasonText, reasonFromError, type CannotPostReason } from '../slack/postability';
 import type { Store } from '../store/store';
+import { withInstallation, type InstallationScope } from '../installations/scope';
 import type { DigestService, Measurement } from './digest-service';
 import { noTelemetry, type Telemetry } from '../observability/telemetry';
 
@@ -32,6 +33,11 @@ export interface RunnerDeps {
   readonly clock: () => number;
   readonly settings: DigestSettings;
   readonly telemetry?: Telemetry;
+  /**
+   * OAuth mode (issue 14): the installation a workspace's digests are posted with, or null when pymem
+   * is not installed there (any more): its digests stop. Absent in the single-token mode.
+   */
+  readonly installationFor?: (workspace: { readonly teamId: string; readonly enterpriseId: string }) => Promise<InstallationScope | null>;
 }
 
 /**
@@ -91,18 +97,40 @@ export class DigestRunner {
   /** The channels that follow at least one service, use this schedule, and are not paused. */
   async channelsFor(scheduleKeyValue: string): Promise<Map<string, string[]>> {
     const byChannel = new Map<string, string[]>();
+    for (const group of (await this.workspacesFor(scheduleKeyValue)).values()) for (const [channel, services] of group.channels) byChannel.set(channel, services);
+    return byChannel;
+  }
+
+  /** The same, by workspace ('\0'-joined team and enterprise ids; one group with empty ids in the single-token mode). */
+  private async workspacesFor(scheduleKeyValue: string): Promise<Map<string, { readonly teamId: string; readonly enterpriseId: string; readonly channels: Map<string, string[]> }>> {
+    const groups = new Map<string, { teamId: string; enterpriseId: string; channels: Map<string, string[]> }>();
     for (const sub of await this.deps.store.allSubscriptions()) {
       if (sub.pausedAt !== null) continue;
       const own = this.deps.settings.channels[sub.channelId] ?? this.deps.settings.schedule;
       if (scheduleKey(own) !== scheduleKeyValue) continue;
-      byChannel.set(sub.channelId, [...(byChannel.get(sub.channelId) ?? []), sub.service]);
+      const key = `${sub.teamId}\0${sub.enterpriseId}`;
+      let group = groups.get(key);
+      if (!group) groups.set(key, (group = { teamId: sub.teamId, enterpriseId: sub.enterpriseId, channels: new Map() }));
+      group.channels.set(sub.channelId, [...(group.channels.get(sub.channelId) ?? []), sub.service]);
     }
-    return byChannel;
+    return groups;
   }
 
   async runScheduled(scheduleKeyValue: string, periodKey: string, endMs: number): Promise<ChannelOutcome[]> {
-    const channels = await this.channelsFor(scheduleKeyValue);
-    return this.runChannels(channels, periodKey, endMs);
+    const installationFor = this.deps.installationFor;
+    if (installationFor === undefined) return this.runChannels(await this.channelsFor(scheduleKeyValue), periodKey, endMs);
+    // OAuth mode: each workspace's digests go out with its own installation's token, one workspace
+    // after another; a workspace that uninstalled pymem gets none.
+    const outcomes: ChannelOutcome[] = [];
+    for (const group of (await this.workspacesFor(scheduleKeyValue)).values()) {
+      const installation = await installationFor(group);
+      if (installation === null) {
+        this.deps.logger.info({ teamId: group.teamId, channels: group.channels.size }, 'no digests for a workspace where pymem is not installed');
+        continue;
+      }
+      outcomes.push(...(await withInstallation(installation, () => this.runChannels(group.channels, periodKey, endMs))));
+    }
+    return outcomes;
   }
 
   /** Digests for these channels and period; services measured once across channels. */

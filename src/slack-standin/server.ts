@@ -5,6 +5,7 @@
  * End-to-end tests point Bolt (`clientOptions.slackApiUrl`) or a WebClient (`slackApiUrl`) at
  * `apiUrl`; the playground reads the same in-memory state and listens to `change` events.
  */
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -52,7 +53,25 @@ export interface SlackStandInOptions {
   readonly fileProcessingMs?: number;
   /** The clock (milliseconds since the epoch) for message ts values and call records. */
   readonly now?: () => number;
+  /** The app's credentials oauth.v2.access checks; any non-empty pair when absent. */
+  readonly oauth?: { readonly clientId: string; readonly clientSecret: string };
 }
+
+/** Another workspace on the same stand-in (OAuth mode, issue 14): its own team, bot user, channels and messages. */
+export interface StandInTeamOptions {
+  readonly teamId: string;
+  readonly teamName?: string;
+  readonly teamDomain?: string;
+  readonly botUserId?: string;
+  readonly botId?: string;
+  /** As SlackStandInOptions.channels. */
+  readonly channels?: readonly (string | StandInChannel)[];
+  /** For an org-wide installation on Enterprise Grid. */
+  readonly enterpriseId?: string;
+}
+
+/** A workspace's state as tests read it. */
+export type StandInTeam = Pick<Workspace, 'identity' | 'messages' | 'message' | 'channels' | 'createResponseUrl' | 'setChannel' | 'homeView'>;
 
 /** The pseudo-method under which byte uploads to an upload_url are recorded (and can be faulted). */
 export const UPLOAD_METHOD = 'upload';
@@ -140,6 +159,7 @@ export const KNOWN_METHODS: ReadonlySet<string> = new Set([
   'views.publish',
   'users.conversations',
   'apps.connections.open',
+  'oauth.v2.access',
 ]);
 
 /** A stretch during which Slack answers 429 to a method (in one channel, or all). */
@@ -174,6 +194,16 @@ export class SlackStandIn extends EventEmitter<SlackStandInEvents> {
   readonly apiUrl: string;
 
   private readonly workspace: Workspace;
+  /** Every workspace by team id, the first one (`workspace`) included. */
+  private readonly teams = new Map<string, Workspace>();
+  /** Bot tokens handed out by oauth.v2.access, and the team each calls into. */
+  private readonly tokenTeams = new Map<string, string>();
+  /** Tokens of an uninstalled app: refused as token_revoked. */
+  private readonly revokedTokens = new Set<string>();
+  /** Codes oauth.v2.access exchanges once, as Slack's after "Allow". */
+  private readonly grants = new Map<string, { readonly teamId: string; readonly enterpriseId: string | null; readonly orgWide: boolean }>();
+  private readonly enterprises = new Map<string, string>();
+  private fileNumber = 0;
   /** Socket Mode connections (apps.connections.open and the WebSocket behind it). */
   readonly socketMode: SocketModeServer;
   private readonly recorded: RecordedCall[] = [];
@@ -209,8 +239,111 @@ export class SlackStandIn extends EventEmitter<SlackStandInEvents> {
       now,
       fileProcessingMs: options.fileProcessingMs ?? 0,
       onChange: (change) => this.emit('change', change),
+      nextFileNumber: () => ++this.fileNumber,
       ...(options.channels !== undefined ? { channels: options.channels } : {}),
     });
+    this.teams.set(identity.teamId, this.workspace);
+  }
+
+  // ---- several workspaces (OAuth mode) ---------------------------------------------------------
+
+  /** Adds another workspace; calls with a token installed there (oauth.v2.access) go to it. */
+  addTeam(team: StandInTeamOptions): StandInTeam {
+    if (this.teams.has(team.teamId)) throw new SlackStandInError('bad_fault', `addTeam: team ${team.teamId} exists already`);
+    const base = this.workspace.identity;
+    const workspace = new Workspace({
+      identity: {
+        ...base,
+        teamId: team.teamId,
+        teamName: team.teamName ?? team.teamId,
+        teamDomain: team.teamDomain ?? team.teamId.toLowerCase(),
+        botUserId: team.botUserId ?? `U0BOT${team.teamId}`,
+        botId: team.botId ?? `B0BOT${team.teamId}`,
+      },
+      baseUrl: (this.options.publicBaseUrl ?? this.url).replace(/\/+$/, ''),
+      now: this.now,
+      fileProcessingMs: this.options.fileProcessingMs ?? 0,
+      onChange: (change) => this.emit('change', change),
+      nextFileNumber: () => ++this.fileNumber,
+      ...(team.channels !== undefined ? { channels: team.channels } : {}),
+    });
+    this.teams.set(team.teamId, workspace);
+    if (team.enterpriseId !== undefined) this.enterprises.set(team.teamId, team.enterpriseId);
+    return workspace;
+  }
+
+  /** One workspace's state by team id (the first workspace's too). */
+  team(teamId: string): StandInTeam {
+    const workspace = this.teams.get(teamId);
+    if (!workspace) throw new SlackStandInError('bad_fault', `no team ${teamId} on the stand-in; add it with addTeam`);
+    return workspace;
+  }
+
+  /**
+   * What Slack hands the browser after someone allows the install in `teamId`: a one-time code for
+   * oauth.v2.access. `orgWide` installs for the team's whole Enterprise Grid organisation.
+   */
+  grantInstall(teamId: string, options: { readonly orgWide?: boolean } = {}): string {
+    this.team(teamId);
+    const enterpriseId = this.enterprises.get(teamId) ?? null;
+    if (options.orgWide && enterpriseId === null) throw new SlackStandInError('bad_fault', `grantInstall: team ${teamId} is not in an Enterprise Grid (addTeam with enterpriseId)`);
+    const code = `code-${randomBytes(8).toString('hex')}`;
+    this.grants.set(code, { teamId, enterpriseId, orgWide: options.orgWide === true });
+    return code;
+  }
+
+  /** Uninstalls the app from a team: every token installed there is refused from now on. */
+  revokeTeam(teamId: string): void {
+    for (const [token, team] of this.tokenTeams) if (team === teamId) this.revokedTokens.add(token);
+  }
+
+  /** oauth.v2.access: exchanges a granted code for a bot token of its team, once. */
+  private oauthAccess(args: Readonly<Record<string, unknown>>, req: IncomingMessage): ApiAnswer {
+    const basic = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const [basicId, basicSecret] = basic !== undefined ? Buffer.from(basic, 'base64').toString('utf8').split(':') : [];
+    const clientId = typeof args['client_id'] === 'string' ? args['client_id'] : basicId;
+    const clientSecret = typeof args['client_secret'] === 'string' ? args['client_secret'] : basicSecret;
+    if (!clientId || !clientSecret) return fail('invalid_client_id');
+    const expected = this.options.oauth;
+    if (expected && clientId !== expected.clientId) return fail('invalid_client_id');
+    if (expected && clientSecret !== expected.clientSecret) return fail('bad_client_secret');
+    const code = typeof args['code'] === 'string' ? args['code'] : '';
+    const grant = this.grants.get(code);
+    if (!grant) return fail('invalid_code');
+    this.grants.delete(code);
+    const workspace = this.teams.get(grant.teamId)!;
+    const id = workspace.identity;
+    const token = `xoxb-${grant.teamId}-${randomBytes(12).toString('hex')}`;
+    this.tokenTeams.set(token, grant.teamId);
+    return {
+      status: 200,
+      body: {
+        ok: true,
+        access_token: token,
+        token_type: 'bot',
+        scope: 'commands,chat:write,chat:write.public,files:write,channels:read,groups:read,im:read,mpim:read',
+        bot_user_id: id.botUserId,
+        app_id: id.appId,
+        team: grant.orgWide ? null : { id: id.teamId, name: id.teamName },
+        enterprise: grant.enterpriseId !== null ? { id: grant.enterpriseId, name: grant.enterpriseId } : null,
+        is_enterprise_install: grant.orgWide,
+        authed_user: { id: 'U0INSTALLER' },
+      },
+    };
+  }
+
+  /** The workspace a call with this token goes to: its installation's, or the first workspace's for a fixed token. */
+  private workspaceFor(req: IncomingMessage, args: Readonly<Record<string, unknown>>): Workspace {
+    const header = req.headers.authorization;
+    const bearer = header !== undefined ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : undefined;
+    const token = bearer ?? (typeof args['token'] === 'string' ? args['token'] : undefined);
+    const team = token !== undefined ? this.tokenTeams.get(token) : undefined;
+    return (team !== undefined ? this.teams.get(team) : undefined) ?? this.workspace;
+  }
+
+  private workspaceWithFile(fileId: string): Workspace {
+    for (const workspace of this.teams.values()) if (workspace.file(fileId) !== undefined) return workspace;
+    return this.workspace;
   }
 
   /** Starts listening; resolves once the port is bound. */
@@ -534,19 +667,24 @@ export class SlackStandIn extends EventEmitter<SlackStandInEvents> {
       this.finish(call, res, fromApi(fail('unknown_method', [`the Slack stand-in does not implement ${method}`])));
       return;
     }
+    if (method === 'oauth.v2.access') {
+      this.finish(call, res, fromApi(this.oauthAccess(args, req)));
+      return;
+    }
     const authError = this.authenticate(req, args, method === 'apps.connections.open' ? 'app' : 'bot');
     if (authError) {
       this.finish(call, res, fromApi(fail(authError)));
       return;
     }
-    const answer = method === 'apps.connections.open' ? { status: 200, body: { ok: true, url: this.socketMode.connectionUrl() } } : (this.workspace.call(method, args) ?? fail('unknown_method'));
+    const answer =
+      method === 'apps.connections.open' ? { status: 200, body: { ok: true, url: this.socketMode.connectionUrl() } } : (this.workspaceFor(req, args).call(method, args) ?? fail('unknown_method'));
     this.finish(call, res, fromApi(answer));
   }
 
   /** POST /upload/<file id>: the bytes of a file, raw or as multipart/form-data (what @slack/web-api sends). */
   private async upload(fileId: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const headers = flatHeaders(req);
-    const declared = this.workspace.file(fileId)?.size ?? 0;
+    const declared = this.workspaceWithFile(fileId).file(fileId)?.size ?? 0;
     const body = await readBody(req, Math.min(declared, WORKSPACE_LIMITS.fileBytes) + MULTIPART_OVERHEAD_BYTES);
     const contentType = req.headers['content-type'];
     if (!body.ok) {
@@ -577,7 +715,7 @@ export class SlackStandIn extends EventEmitter<SlackStandInEvents> {
       this.finish(call, res, injected);
       return;
     }
-    const result = this.workspace.receiveUpload(fileId, bytes);
+    const result = this.workspaceWithFile(fileId).receiveUpload(fileId, bytes);
     // Slack's upload endpoint answers with plain text; @slack/web-api only looks at the status.
     this.finish(call, res, result.ok ? { status: 200, text: `OK - ${bytes.length}` } : { status: result.status, text: result.message });
   }
@@ -619,12 +757,13 @@ export class SlackStandIn extends EventEmitter<SlackStandInEvents> {
       this.finish(call, res, { status: 400, json: fail('invalid_payload', [parseError]).body });
       return;
     }
-    this.finish(call, res, fromApi(this.workspace.respond(token, payload)));
+    const owner = [...this.teams.values()].find((w) => w.ownsResponseUrl(token)) ?? this.workspace;
+    this.finish(call, res, fromApi(owner.respond(token, payload)));
   }
 
   /** GET /files/<id>[/<name>]: the stored bytes, for the playground and for tests. */
   private serveFile(fileId: string, download: boolean, headOnly: boolean, res: ServerResponse): void {
-    const content = this.workspace.fileContent(fileId);
+    const content = this.workspaceWithFile(fileId).fileContent(fileId);
     if (!content) {
       send(res, { status: 404, text: `no uploaded bytes for file ${fileId}` });
       return;
@@ -646,6 +785,8 @@ export class SlackStandIn extends EventEmitter<SlackStandInEvents> {
     const token = bearer ?? (typeof args['token'] === 'string' && args['token'] !== '' ? args['token'] : undefined);
     if (token === undefined) return 'not_authed';
     if (kind === 'app') return /^xapp-\S+$/.test(token) ? undefined : 'not_allowed_token_type';
+    if (this.revokedTokens.has(token)) return 'token_revoked';
+    if (this.tokenTeams.has(token)) return undefined;
     const accepted = this.options.tokens !== undefined ? this.options.tokens.includes(token) : /^xoxb-\S+$/.test(token);
     return accepted ? undefined : 'invalid_auth';
   }

@@ -129,6 +129,8 @@ export interface WorkspaceOptions {
    */
   readonly channels?: readonly (string | StandInChannel)[];
   readonly onChange: (change: StandInChange) => void;
+  /** Numbers file ids; shared by the workspaces of one stand-in so their ids never collide (a counter of its own by default). */
+  readonly nextFileNumber?: () => number;
 }
 
 /** Slack's limits the workspace enforces. */
@@ -570,8 +572,8 @@ export class Workspace {
     if (!Number.isInteger(args.length) || args.length < 1 || args.length > WORKSPACE_LIMITS.fileBytes) {
       return fail('invalid_arguments', [`length must be between 1 and ${WORKSPACE_LIMITS.fileBytes} bytes [json-pointer:/length]`]);
     }
-    this.fileCounter += 1;
-    const id = `F${this.fileCounter.toString(36).toUpperCase().padStart(10, '0')}`;
+    const number = this.options.nextFileNumber?.() ?? ++this.fileCounter;
+    const id = `F${number.toString(36).toUpperCase().padStart(10, '0')}`;
     const altText = args.alt_text ?? args.alt_txt;
     const record: FileRecord = {
       id,
@@ -690,6 +692,11 @@ export class Workspace {
       ...(options.messageTs !== undefined ? { messageTs: options.messageTs } : {}),
     });
     return `${this.options.baseUrl}/respond/${token}`;
+  }
+
+  /** Whether a response_url token was handed out by this workspace. */
+  ownsResponseUrl(token: string): boolean {
+    return this.responseUrls.has(token);
   }
 
   /** Handles a POST to a response_url: a new (ephemeral by default) message, a replacement or a deletion. */

@@ -4,6 +4,7 @@
  * (row locks, ON CONFLICT, advisory locks), so any number of replicas may share the database.
  */
 
+import { WORKSPACE_COLUMNS_SQL, INSTALLATION_COLUMNS, InstallationRowReader, installationKeyOf, installationTableSql, installationValues, SELECT_INSTALLATION } from './installation-rows';
 import { DatabaseError, escapeIdentifier, Pool, type PoolClient } from 'pg';
 import { z } from 'zod';
 import type { ChecklistState } from '../domain/checklist-state';
@@ -39,6 +40,8 @@ import {
   type NewScheduledCheck,
   type ScheduledCheck,
   type VerificationRecord,
+  type InstallationKey,
+  type StoredInstallation,
 } from './store';
 import { MAX_CHECK_ATTEMPTS, SELECT_SCHEDULED_CHECK, SELECT_VERIFICATION, VerifyRowReader, resultToJson, verificationTablesSql } from './verify-rows';
 
@@ -188,6 +191,10 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX incident_events_by_incident ON incident_events (incident_id, id);
     `,
   },
+  // Installations of the app in OAuth mode (issue 14).
+  { version: 6, sql: installationTableSql('postgres') },
+  // The workspace of each subscription and incident (issue 14): their Slack calls use its installation's token.
+  { version: 7, sql: WORKSPACE_COLUMNS_SQL },
 ];
 
 /** BIGINT arrives as a decimal string (it may exceed 2^53); anything beyond a safe integer is not ours. */
@@ -217,6 +224,7 @@ export class PostgresStore implements Store {
   #claims = 0;
   readonly #rows: RowReader;
   readonly #verifyRows: VerifyRowReader;
+  readonly #installationRows: InstallationRowReader;
 
   private constructor(
     private readonly pool: Pool,
@@ -227,6 +235,7 @@ export class PostgresStore implements Store {
   ) {
     this.#rows = new RowReader(where, COLUMN_TYPES);
     this.#verifyRows = new VerifyRowReader(where, COLUMN_TYPES);
+    this.#installationRows = new InstallationRowReader(where, COLUMN_TYPES);
   }
 
   /**
@@ -306,9 +315,9 @@ export class PostgresStore implements Store {
   async createIncident(incident: NewIncident): Promise<IncidentRecord> {
     return this.transaction(`creating incident ${incident.id}`, async (client) => {
       await client.query(
-        `INSERT INTO incidents (id, channel_id, message_ts, service, window_ms, end_ms, created_by, created_at, version)
-         VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, 0)`,
-        [incident.id, incident.channelId, incident.service, incident.windowMs, incident.endMs, incident.createdBy, incident.createdAt],
+        `INSERT INTO incidents (id, channel_id, message_ts, service, window_ms, end_ms, created_by, created_at, version, team_id, enterprise_id)
+         VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, 0, $8, $9)`,
+        [incident.id, incident.channelId, incident.service, incident.windowMs, incident.endMs, incident.createdBy, incident.createdAt, incident.teamId ?? '', incident.enterpriseId ?? ''],
       );
       await client.query(`INSERT INTO incident_reports (incident_id, report_json) VALUES ($1, $2)`, [incident.id, JSON.stringify(incident.report)]);
       return newIncidentRecord(incident);
@@ -403,8 +412,8 @@ export class PostgresStore implements Store {
   async subscribe(subscription: Subscription): Promise<'added' | 'exists'> {
     return this.run(`subscribing ${subscription.channelId} to ${subscription.service}`, async (pool) => {
       const result = await pool.query(
-        `INSERT INTO subscriptions (channel_id, service, created_by, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (channel_id, service) DO NOTHING`,
-        [subscription.channelId, subscription.service, subscription.createdBy, subscription.createdAt],
+        `INSERT INTO subscriptions (channel_id, service, created_by, created_at, team_id, enterprise_id) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (channel_id, service) DO NOTHING`,
+        [subscription.channelId, subscription.service, subscription.createdBy, subscription.createdAt, subscription.teamId ?? '', subscription.enterpriseId ?? ''],
       );
       return result.rowCount === 1 ? 'added' : 'exists';
     });
@@ -615,6 +624,38 @@ export class PostgresStore implements Store {
     return this.run(`reading the scheduled checks of incident ${incidentId}`, async (pool) => {
       const { rows } = await pool.query(`${SELECT_SCHEDULED_CHECK} WHERE incident_id = $1 ORDER BY due_at, id`, [incidentId]);
       return rows.map((row) => this.#verifyRows.check(row));
+    });
+  }
+
+  async saveInstallation(installation: StoredInstallation): Promise<void> {
+    await this.run(`saving the installation of ${installation.teamId ?? installation.enterpriseId}`, async (pool) => {
+      await pool.query(
+        `INSERT INTO installations (${INSTALLATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (installation_key) DO UPDATE SET enterprise_id = EXCLUDED.enterprise_id, team_id = EXCLUDED.team_id,
+           is_enterprise_install = EXCLUDED.is_enterprise_install, bot_token = EXCLUDED.bot_token, bot_user_id = EXCLUDED.bot_user_id,
+           installation_json = EXCLUDED.installation_json, installed_at = EXCLUDED.installed_at`,
+        installationValues(installation, (b) => b),
+      );
+    });
+  }
+
+  async fetchInstallation(key: InstallationKey): Promise<StoredInstallation | null> {
+    const id = installationKeyOf(key);
+    return this.run(`reading the installation ${id}`, async (pool) => {
+      const { rows } = await pool.query(`${SELECT_INSTALLATION} WHERE installation_key = $1`, [id]);
+      return rows[0] === undefined ? null : this.#installationRows.installation(rows[0]);
+    });
+  }
+
+  async deleteInstallation(key: InstallationKey): Promise<boolean> {
+    const id = installationKeyOf(key);
+    return this.run(`deleting the installation ${id}`, async (pool) => (await pool.query(`DELETE FROM installations WHERE installation_key = $1`, [id])).rowCount === 1);
+  }
+
+  async installations(): Promise<StoredInstallation[]> {
+    return this.run('listing the installations', async (pool) => {
+      const { rows } = await pool.query(`${SELECT_INSTALLATION} ORDER BY installation_key COLLATE "C"`);
+      return rows.map((row) => this.#installationRows.installation(row));
     });
   }
 

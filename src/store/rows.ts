@@ -18,8 +18,8 @@ export const DELIVERY_PRUNE_EVERY = 1000;
 
 /** The columns the row schemas below read, in one place so a query and its schema cannot drift apart. */
 /** An incident with its report (kept in a table of its own: see migration 3). */
-export const SELECT_INCIDENT = `SELECT id, channel_id, message_ts, service, window_ms, end_ms, report_json, created_by, created_at, version, rendered_version, resolved_by, resolved_at FROM incidents JOIN incident_reports ON incident_reports.incident_id = incidents.id`;
-export const SELECT_SUBSCRIPTION = `SELECT channel_id, service, created_by, created_at, paused_at, paused_reason FROM subscriptions`;
+export const SELECT_INCIDENT = `SELECT id, channel_id, message_ts, service, window_ms, end_ms, report_json, created_by, created_at, version, rendered_version, resolved_by, resolved_at, team_id, enterprise_id FROM incidents JOIN incident_reports ON incident_reports.incident_id = incidents.id`;
+export const SELECT_SUBSCRIPTION = `SELECT channel_id, service, created_by, created_at, paused_at, paused_reason, team_id, enterprise_id FROM subscriptions`;
 export const SELECT_INCIDENT_EVENT = `SELECT incident_id, kind, user_id, at, request_key, detail_json FROM incident_events`;
 export const SELECT_RESOLVED = `SELECT id, channel_id, service, message_ts, resolved_by, resolved_at FROM incidents`;
 export const SELECT_DIGEST_RUN = `SELECT channel_id, period_key, status, owner, claimed_at, lease_until, message_ts, summary_json, finished_at FROM digest_runs`;
@@ -56,6 +56,8 @@ function rowSchemas({ millis, checked }: ColumnTypes) {
       rendered_version: z.int(),
       resolved_by: z.string().nullable(),
       resolved_at: millis.nullable(),
+      team_id: z.string(),
+      enterprise_id: z.string(),
     }),
     incidentEvent: z.object({
       incident_id: z.string(),
@@ -82,6 +84,8 @@ function rowSchemas({ millis, checked }: ColumnTypes) {
       created_at: millis,
       paused_at: millis.nullable(),
       paused_reason: z.string().nullable(),
+      team_id: z.string(),
+      enterprise_id: z.string(),
     }),
     digestRun: z.object({
       channel_id: z.string(),
@@ -135,6 +139,8 @@ export function newIncidentRecord(incident: NewIncident): IncidentRecord {
     report: incident.report,
     createdBy: incident.createdBy,
     createdAt: incident.createdAt,
+    teamId: incident.teamId ?? '',
+    enterpriseId: incident.enterpriseId ?? '',
     messageTs: null,
     version: 0,
     renderedVersion: 0,
@@ -184,6 +190,8 @@ export class RowReader {
       report: upgradeStoredReport(report),
       createdBy: r.created_by,
       createdAt: r.created_at,
+      teamId: r.team_id,
+      enterpriseId: r.enterprise_id,
       messageTs: r.message_ts,
       version: r.version,
       renderedVersion: r.rendered_version,
@@ -228,7 +236,16 @@ export class RowReader {
 
   subscription(row: unknown): StoredSubscription {
     const r = this.parse(this.#schemas.subscription, row, 'a subscription');
-    return { channelId: r.channel_id, service: r.service, createdBy: r.created_by, createdAt: r.created_at, pausedAt: r.paused_at, pausedReason: r.paused_reason };
+    return {
+      channelId: r.channel_id,
+      service: r.service,
+      createdBy: r.created_by,
+      createdAt: r.created_at,
+      pausedAt: r.paused_at,
+      pausedReason: r.paused_reason,
+      teamId: r.team_id,
+      enterpriseId: r.enterprise_id,
+    };
   }
 
   digestRun(row: unknown): DigestRun {

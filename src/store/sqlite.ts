@@ -40,8 +40,11 @@ import {
   type NewScheduledCheck,
   type ScheduledCheck,
   type VerificationRecord,
+  type InstallationKey,
+  type StoredInstallation,
 } from './store';
 import { MAX_CHECK_ATTEMPTS, SELECT_SCHEDULED_CHECK, SELECT_VERIFICATION, VerifyRowReader, resultToJson, verificationTablesSql } from './verify-rows';
+import { WORKSPACE_COLUMNS_SQL, INSTALLATION_COLUMNS, InstallationRowReader, installationKeyOf, installationTableSql, installationValues, SELECT_INSTALLATION } from './installation-rows';
 import { BetterSqlite3, type SqliteConnection } from './sqlite-driver';
 
 export interface SqliteStoreOptions {
@@ -172,6 +175,10 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX incident_events_by_incident ON incident_events (incident_id, id);
     `,
   },
+  // Installations of the app in OAuth mode (issue 14).
+  { version: 6, sql: installationTableSql('sqlite') },
+  // The workspace of each subscription and incident (issue 14): their Slack calls use its installation's token.
+  { version: 7, sql: WORKSPACE_COLUMNS_SQL },
 ];
 
 const resolutionRow = z.object({ version: z.number().int(), resolved_by: z.string().nullable(), resolved_at: z.number().nullable() });
@@ -184,9 +191,9 @@ const COLUMN_TYPES: ColumnTypes = {
 
 function prepareStatements(db: SqliteConnection) {
   return {
-    insertIncident: db.prepare<[{ id: string; channelId: string; service: string; windowMs: number; endMs: number; createdBy: string; createdAt: number }]>(
-      `INSERT INTO incidents (id, channel_id, message_ts, service, window_ms, end_ms, created_by, created_at, version)
-       VALUES (@id, @channelId, NULL, @service, @windowMs, @endMs, @createdBy, @createdAt, 0)`,
+    insertIncident: db.prepare<[{ id: string; channelId: string; service: string; windowMs: number; endMs: number; createdBy: string; createdAt: number; teamId: string; enterpriseId: string }]>(
+      `INSERT INTO incidents (id, channel_id, message_ts, service, window_ms, end_ms, created_by, created_at, version, team_id, enterprise_id)
+       VALUES (@id, @channelId, NULL, @service, @windowMs, @endMs, @createdBy, @createdAt, 0, @teamId, @enterpriseId)`,
     ),
     insertReport: db.prepare<[string, string]>(`INSERT INTO incident_reports (incident_id, report_json) VALUES (?, ?)`),
     attachMessage: db.prepare<[string, string]>(`UPDATE incidents SET message_ts = ? WHERE id = ?`),
@@ -215,8 +222,8 @@ function prepareStatements(db: SqliteConnection) {
     // ON CONFLICT DO NOTHING rather than INSERT OR IGNORE: only a duplicate key is ignored, not other violations.
     claimDelivery: db.prepare<[string, number]>(`INSERT INTO deliveries (key, at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`),
     pruneDeliveries: db.prepare<[number]>(`DELETE FROM deliveries WHERE at < ?`),
-    subscribe: db.prepare<[{ channelId: string; service: string; createdBy: string; createdAt: number }]>(
-      `INSERT INTO subscriptions (channel_id, service, created_by, created_at) VALUES (@channelId, @service, @createdBy, @createdAt)
+    subscribe: db.prepare<[{ channelId: string; service: string; createdBy: string; createdAt: number; teamId: string; enterpriseId: string }]>(
+      `INSERT INTO subscriptions (channel_id, service, created_by, created_at, team_id, enterprise_id) VALUES (@channelId, @service, @createdBy, @createdAt, @teamId, @enterpriseId)
        ON CONFLICT (channel_id, service) DO NOTHING`,
     ),
     unsubscribe: db.prepare<[string, string]>(`DELETE FROM subscriptions WHERE channel_id = ? AND service = ?`),
@@ -310,6 +317,7 @@ export class SqliteStore implements Store {
   #claims = 0;
   readonly #rows: RowReader;
   readonly #verifyRows: VerifyRowReader;
+  readonly #installationRows: InstallationRowReader;
 
   private constructor(
     private readonly db: SqliteConnection,
@@ -318,6 +326,7 @@ export class SqliteStore implements Store {
   ) {
     this.#rows = new RowReader(where, COLUMN_TYPES);
     this.#verifyRows = new VerifyRowReader(where, COLUMN_TYPES);
+    this.#installationRows = new InstallationRowReader(where, COLUMN_TYPES);
   }
 
   /** Opens (creating it and its parent directory if needed) the database at `path`; `':memory:'` for a private in-memory one. */
@@ -441,7 +450,16 @@ export class SqliteStore implements Store {
 
   async subscribe(subscription: Subscription): Promise<'added' | 'exists'> {
     return this.guard(`subscribing ${subscription.channelId} to ${subscription.service}`, () =>
-      this.statements().subscribe.run(subscription).changes === 1 ? 'added' : 'exists',
+      this.statements().subscribe.run({
+        channelId: subscription.channelId,
+        service: subscription.service,
+        createdBy: subscription.createdBy,
+        createdAt: subscription.createdAt,
+        teamId: subscription.teamId ?? '',
+        enterpriseId: subscription.enterpriseId ?? '',
+      }).changes === 1
+        ? 'added'
+        : 'exists',
     );
   }
 
@@ -668,6 +686,36 @@ export class SqliteStore implements Store {
     });
   }
 
+  async saveInstallation(installation: StoredInstallation): Promise<void> {
+    this.guard(`saving the installation of ${installation.teamId ?? installation.enterpriseId}`, () => {
+      this.db
+        .prepare(`INSERT OR REPLACE INTO installations (${INSTALLATION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(...installationValues(installation, (b) => (b ? 1 : 0)));
+    });
+  }
+
+  async fetchInstallation(key: InstallationKey): Promise<StoredInstallation | null> {
+    const id = installationKeyOf(key);
+    return this.guard(`reading the installation ${id}`, () => {
+      const row = this.db.prepare(`${SELECT_INSTALLATION} WHERE installation_key = ?`).get(id);
+      return row === undefined ? null : this.#installationRows.installation(row);
+    });
+  }
+
+  async deleteInstallation(key: InstallationKey): Promise<boolean> {
+    const id = installationKeyOf(key);
+    return this.guard(`deleting the installation ${id}`, () => this.db.prepare(`DELETE FROM installations WHERE installation_key = ?`).run(id).changes === 1);
+  }
+
+  async installations(): Promise<StoredInstallation[]> {
+    return this.guard('listing the installations', () =>
+      this.db
+        .prepare(`${SELECT_INSTALLATION} ORDER BY installation_key`)
+        .all()
+        .map((row) => this.#installationRows.installation(row)),
+    );
+  }
+
   /** Prepared once, on first use after the schema exists. */
   private statements(): Statements {
     if (this.#statements === undefined) {
@@ -715,6 +763,8 @@ export class SqliteStore implements Store {
           endMs: incident.endMs,
           createdBy: incident.createdBy,
           createdAt: incident.createdAt,
+          teamId: incident.teamId ?? '',
+          enterpriseId: incident.enterpriseId ?? '',
         });
         s.insertReport.run(incident.id, JSON.stringify(incident.report));
       });
@@ -786,7 +836,7 @@ function toStoreError(error: unknown, where: string, what: string): unknown {
       return new StoreError('conflict', `${text}.`, { cause: error });
     }
     // An older release's database not migrated yet: a table or a column (from a later migration) is missing.
-    if (/no such (table|column)/i.test(error.message)) {
+    if (/no such (table|column)|has no column named/i.test(error.message)) {
       return new StoreError('unavailable', `${text}; call migrate() before using the store.`, { cause: error });
     }
     // CANTOPEN, IOERR, READONLY, FULL, PERM, ...: the file cannot be used right now.

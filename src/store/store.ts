@@ -18,9 +18,21 @@ export interface NewIncident {
   /** Slack user id of whoever ran /pymem. */
   readonly createdBy: string;
   readonly createdAt: number;
+  /** The channel's workspace (OAuth mode, issue 14); '' (the default) for the single-token mode's one workspace. */
+  readonly teamId?: string;
+  /** Its Enterprise Grid organisation, or '' (the default). */
+  readonly enterpriseId?: string;
+}
+
+/** A workspace as incidents and subscriptions record it: '' for the single-token mode's one workspace, or for no organisation. */
+export interface WorkspaceRef {
+  readonly teamId: string;
+  readonly enterpriseId: string;
 }
 
 export interface IncidentRecord extends NewIncident {
+  readonly teamId: string;
+  readonly enterpriseId: string;
   /** The report message, once posted. */
   readonly messageTs: string | null;
   /** Bumped by every applied tick: renderers compare it to know whether they showed the latest state. */
@@ -109,10 +121,16 @@ export interface Subscription {
   readonly service: string;
   readonly createdBy: string;
   readonly createdAt: number;
+  /** The channel's workspace (OAuth mode, issue 14); '' (the default) for the single-token mode's one workspace. */
+  readonly teamId?: string;
+  /** Its Enterprise Grid organisation, or '' (the default). */
+  readonly enterpriseId?: string;
 }
 
 /** A subscription as stored: digests for its channel may be paused because pymem could not post there. */
 export interface StoredSubscription extends Subscription {
+  readonly teamId: string;
+  readonly enterpriseId: string;
   /** When digests for the channel were paused; null while they go out. */
   readonly pausedAt: number | null;
   /** Why, in words (Slack's error and what it means). */
@@ -144,7 +162,7 @@ export type ClaimResult =
   | { readonly claimed: true; readonly takenOver: boolean }
   | { readonly claimed: false; readonly run: DigestRun };
 
-export interface Store {
+export interface Store extends InstallationStorePart {
   /** Creates or upgrades the schema; safe to call on every start, from several processes. */
   migrate(): Promise<void>;
   /** True for the first caller with this key, false for every later one (duplicate deliveries). */
@@ -271,4 +289,36 @@ export class StoreError extends Error {
   ) {
     super(message, options);
   }
+}
+
+/**
+ * Which installation of the app (issue 14): one workspace (`teamId`), or on Enterprise Grid a whole
+ * organisation installed at once (`isEnterpriseInstall`, keyed by `enterpriseId`).
+ */
+export interface InstallationKey {
+  readonly enterpriseId: string | null;
+  readonly teamId: string | null;
+  readonly isEnterpriseInstall: boolean;
+}
+
+/** An installation as stored. Holds tokens: never log it. */
+export interface StoredInstallation extends InstallationKey {
+  /** The xoxb- token pymem calls Slack with for this installation. */
+  readonly botToken: string;
+  readonly botUserId: string | null;
+  /** Everything Slack's OAuth answer held, as Bolt keeps it (JSON-able data). */
+  readonly installation: unknown;
+  readonly installedAt: number;
+}
+
+/** Installations of the app in OAuth mode (issue 14), kept in pymem's own store. */
+export interface InstallationStorePart {
+  /** Stores an installation, replacing an earlier one with the same key (a reinstall, new scopes). */
+  saveInstallation(installation: StoredInstallation): Promise<void>;
+  /** The installation for a key, or null when the app is not (or no longer) installed there. */
+  fetchInstallation(key: InstallationKey): Promise<StoredInstallation | null>;
+  /** Removes an installation (uninstalled, tokens revoked); false when there was none. */
+  deleteInstallation(key: InstallationKey): Promise<boolean>;
+  /** Every installation, by key. */
+  installations(): Promise<StoredInstallation[]>;
 }

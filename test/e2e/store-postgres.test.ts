@@ -11,6 +11,7 @@ import { PostgresStore } from '../../src/store/postgres';
 import { StoreError, type Store } from '../../src/store/store';
 import { describeStoreContract, makeNewIncident, racingTicks, stateFrom } from '../support/store-suite';
 import { describeVerifyStoreContract } from '../support/verify-store-suite';
+import { describeInstallationStoreContract } from '../support/installation-store-suite';
 
 const DATABASE_URL = process.env['PYMEM_TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -39,6 +40,23 @@ async function dropSchema(schema: string): Promise<void> {
 }
 
 describeStoreContract('PostgreSQL', async () => {
+  const schema = freshSchema();
+  const opened: Store[] = [await PostgresStore.connect(DATABASE_URL, { schema })];
+  return {
+    store: opened[0]!,
+    reopen: async () => {
+      const store = await PostgresStore.connect(DATABASE_URL, { schema });
+      opened.push(store);
+      return store;
+    },
+    cleanup: async () => {
+      for (const store of opened) await store.close();
+      await dropSchema(schema);
+    },
+  };
+});
+
+describeInstallationStoreContract('PostgreSQL', async () => {
   const schema = freshSchema();
   const opened: Store[] = [await PostgresStore.connect(DATABASE_URL, { schema })];
   return {
@@ -114,7 +132,7 @@ describe('PostgresStore', () => {
     await Promise.all(stores.map((s) => s.migrate()));
     await Promise.all(stores.map((s) => s.migrate()));
     const { rows } = await admin.query(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`);
-    expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }]);
+    expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }, { version: 6 }, { version: 7 }]);
     const { id } = await stores[0]!.createIncident(makeNewIncident());
     expect((await stores[2]!.getIncident(id))?.id).toBe(id);
   });
@@ -124,7 +142,7 @@ describe('PostgresStore', () => {
     const store = await connect(schema, { now: () => 1_700_000_000_000 });
     await store.migrate();
     const { rows } = await admin.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`, [schema]);
-    expect(rows.map((r: { table_name: string }) => r.table_name)).toEqual(['deliveries', 'digest_runs', 'incident_events', 'incident_reports', 'incidents', 'scheduled_checks', 'schema_migrations', 'subscriptions', 'tick_events', 'verifications']);
+    expect(rows.map((r: { table_name: string }) => r.table_name)).toEqual(['deliveries', 'digest_runs', 'incident_events', 'incident_reports', 'incidents', 'installations', 'scheduled_checks', 'schema_migrations', 'subscriptions', 'tick_events', 'verifications']);
     const applied = await admin.query(`SELECT version, applied_at::text FROM ${schema}.schema_migrations ORDER BY version`);
     expect(applied.rows).toEqual([
       { version: 1, applied_at: '1700000000000' },
@@ -132,6 +150,8 @@ describe('PostgresStore', () => {
       { version: 3, applied_at: '1700000000000' },
       { version: 4, applied_at: '1700000000000' },
       { version: 5, applied_at: '1700000000000' },
+      { version: 6, applied_at: '1700000000000' },
+      { version: 7, applied_at: '1700000000000' },
     ]);
   });
 

@@ -151,7 +151,7 @@ function subscription(overrides: Partial<Subscription> = {}): Subscription {
 
 /** A subscription as the store reads it back: not paused unless said so. */
 function stored(sub: Subscription, paused: { pausedAt: number; pausedReason: string } | null = null): StoredSubscription {
-  return { ...sub, pausedAt: paused?.pausedAt ?? null, pausedReason: paused?.pausedReason ?? null };
+  return { teamId: '', enterpriseId: '', ...sub, pausedAt: paused?.pausedAt ?? null, pausedReason: paused?.pausedReason ?? null };
 }
 
 /** What a run looks like right after `owner` claimed it at `at`. */
@@ -196,7 +196,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
     it('creates an incident, reads it back, and finds it by message once attached', async () => {
       const input = makeNewIncident();
       const created = await store.createIncident(input);
-      expect(created).toStrictEqual({ ...input, messageTs: null, version: 0, renderedVersion: 0, resolution: null });
+      expect(created).toStrictEqual({ ...input, messageTs: null, version: 0, renderedVersion: 0, resolution: null, teamId: '', enterpriseId: '' });
       expect(await store.getIncident(input.id)).toStrictEqual(created);
       expect(await store.findIncidentByMessage(input.channelId, '1741097100.000100')).toBeNull();
 
@@ -235,7 +235,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       await store.recordTick(tick(input.id, 'find-worker'));
       const withoutChart = makeStoredReport({ chartFileId: null, chartProblem: 'The chart upload timed out after 30 s; run /pymem again to retry.' });
       await store.replaceReport(input.id, withoutChart);
-      expect(await store.getIncident(input.id)).toStrictEqual({ ...input, report: withoutChart, messageTs: '1741097100.000100', version: 1, renderedVersion: 0, resolution: null });
+      expect(await store.getIncident(input.id)).toStrictEqual({ ...input, report: withoutChart, messageTs: '1741097100.000100', version: 1, renderedVersion: 0, resolution: null, teamId: '', enterpriseId: '' });
       await expectStoreError(store.replaceReport('inc-does-not-exist', withoutChart), 'not-found');
     });
 
@@ -742,7 +742,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
 
       const again = await reopen();
       await again.migrate();
-      expect(await again.getIncident(input.id)).toStrictEqual({ ...input, messageTs: '1741097100.000200', version: 4, renderedVersion: 2, resolution: { userId: 'U0CAROL', at: T0 + 90_000 } });
+      expect(await again.getIncident(input.id)).toStrictEqual({ ...input, messageTs: '1741097100.000200', version: 4, renderedVersion: 2, resolution: { userId: 'U0CAROL', at: T0 + 90_000 }, teamId: '', enterpriseId: '' });
       expect(await again.incidentEvents(input.id)).toStrictEqual(eventsBefore);
       expect((await again.findIncidentByMessage(input.channelId, '1741097100.000200'))?.id).toBe(input.id);
       expect(await again.tickEvents(input.id)).toEqual(before.events);

@@ -8,8 +8,25 @@ import { StoreError } from '../../src/store/store';
 import { compareCodePoints, InMemoryStore, MemoryDatabase } from '../support/fakes/in-memory-store';
 import { describeStoreContract, makeNewIncident } from '../support/store-suite';
 import { describeVerifyStoreContract } from '../support/verify-store-suite';
+import { describeInstallationStoreContract } from '../support/installation-store-suite';
 
 describeStoreContract('in memory (test/support/fakes)', async () => {
+  const database = new MemoryDatabase();
+  const opened = [new InMemoryStore(database)];
+  return {
+    store: opened[0]!,
+    reopen: async () => {
+      const store = new InMemoryStore(database);
+      opened.push(store);
+      return store;
+    },
+    cleanup: async () => {
+      for (const store of opened) await store.close();
+    },
+  };
+});
+
+describeInstallationStoreContract('in memory (test/support/fakes)', async () => {
   const database = new MemoryDatabase();
   const opened = [new InMemoryStore(database)];
   return {

@@ -8,6 +8,7 @@ import { BetterSqlite3, type SqliteConnection } from '../../src/store/sqlite-dri
 import { StoreError, type Store } from '../../src/store/store';
 import { describeStoreContract, makeNewIncident, racingTicks, stateFrom } from '../support/store-suite';
 import { describeVerifyStoreContract } from '../support/verify-store-suite';
+import { describeInstallationStoreContract } from '../support/installation-store-suite';
 
 const root = mkdtempSync(join(tmpdir(), 'pymem-store-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -20,6 +21,22 @@ function freshPath(): string {
 }
 
 describeStoreContract('SQLite file', async () => {
+  const path = freshPath();
+  const opened: Store[] = [SqliteStore.open(path)];
+  return {
+    store: opened[0]!,
+    reopen: async () => {
+      const store = SqliteStore.open(path);
+      opened.push(store);
+      return store;
+    },
+    cleanup: async () => {
+      for (const store of opened) await store.close();
+    },
+  };
+});
+
+describeInstallationStoreContract('SQLite file', async () => {
   const path = freshPath();
   const opened: Store[] = [SqliteStore.open(path)];
   return {
@@ -76,8 +93,21 @@ function storeErrorSync(open: () => unknown): StoreError {
 }
 
 /** Undoes migration 3 on a migrated database: what a version 2 release left behind (report_json moved to the end). */
+/** Undoes migrations 6 and 7 (installations, the workspace of subscriptions and incidents): what the single-workspace release left behind. */
+function backToVersion5(db: SqliteConnection): void {
+  db.exec(`
+    DROP TABLE installations;
+    ALTER TABLE subscriptions DROP COLUMN team_id;
+    ALTER TABLE subscriptions DROP COLUMN enterprise_id;
+    ALTER TABLE incidents DROP COLUMN team_id;
+    ALTER TABLE incidents DROP COLUMN enterprise_id;
+    DELETE FROM schema_migrations WHERE version IN (6, 7);
+  `);
+}
+
 /** Undoes migration 5 (resolve columns, incident events): what a release before issue 13 left behind. */
 function backToVersion3(db: SqliteConnection): void {
+  backToVersion5(db);
   db.exec(`
     DROP TABLE incident_events;
     DROP INDEX incidents_open;
@@ -135,7 +165,32 @@ describe('SqliteStore', () => {
       { version: 3, applied_at: 1_700_000_000_000 },
       { version: 4, applied_at: 1_700_000_000_000 },
       { version: 5, applied_at: 1_700_000_000_000 },
+      { version: 6, applied_at: 1_700_000_000_000 },
+      { version: 7, applied_at: 1_700_000_000_000 },
     ]);
+  });
+
+  it('upgrades a single-workspace database (version 5) in place, keeping its incidents and subscriptions for that one workspace', async () => {
+    const path = freshPath();
+    const old = open(path);
+    await old.migrate();
+    const incident = await old.createIncident(makeNewIncident());
+    await old.attachMessage(incident.id, '1741097100.000100');
+    await old.subscribe({ channelId: 'C0DIGEST', service: 'checkout-api', createdBy: 'U0ALICE', createdAt: 1 });
+    await old.close();
+    const db = raw(path);
+    backToVersion5(db);
+    expect(db.prepare('SELECT channel_id, service FROM subscriptions').all()).toEqual([{ channel_id: 'C0DIGEST', service: 'checkout-api' }]);
+
+    const store = open(path);
+    await expect(store.installations()).rejects.toThrow(/migrate\(\)/);
+    await store.migrate();
+    expect(await store.getIncident(incident.id)).toStrictEqual({ ...incident, messageTs: '1741097100.000100', teamId: '', enterpriseId: '' });
+    expect((await store.openIncidents([incident.channelId], 10)).total).toBe(1);
+    expect(await store.allSubscriptions()).toStrictEqual([
+      { channelId: 'C0DIGEST', service: 'checkout-api', createdBy: 'U0ALICE', createdAt: 1, pausedAt: null, pausedReason: null, teamId: '', enterpriseId: '' },
+    ]);
+    expect(await store.installations()).toEqual([]);
   });
 
   it('upgrades a version 3 database in place: its incidents open, with no events, and resolvable', async () => {

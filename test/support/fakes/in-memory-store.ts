@@ -29,7 +29,10 @@ import {
   type NewScheduledCheck,
   type ScheduledCheck,
   type VerificationRecord,
+  type InstallationKey,
+  type StoredInstallation,
 } from '../../../src/store/store';
+import { installationKeyOf } from '../../../src/store/installation-rows';
 import { MAX_CHECK_ATTEMPTS, resultToJson } from '../../../src/store/verify-rows';
 
 /** An incident row: the report kept as the JSON text a database column would hold. */
@@ -60,6 +63,8 @@ export class MemoryDatabase {
   /** In insertion order (the id order of the real tables); the result kept as JSON text. */
   readonly verifications: (Omit<VerificationRecord, 'result'> & { resultJson: string })[] = [];
   readonly scheduledChecks = new Map<string, ScheduledCheck>();
+  /** Keyed as the real tables are (installationKeyOf); the installation kept as JSON text. */
+  readonly installations = new Map<string, Omit<StoredInstallation, 'installation'> & { installationJson: string }>();
 }
 
 /** Code point order, as SQLite's BINARY collation and PostgreSQL's "C" compare text. */
@@ -188,7 +193,7 @@ export class InMemoryStore implements Store {
       const key = subKey(subscription.channelId, subscription.service);
       if (this.database.subscriptions.has(key)) return 'exists';
       const { channelId, service, createdBy, createdAt } = subscription;
-      this.database.subscriptions.set(key, { channelId, service, createdBy, createdAt, pausedAt: null, pausedReason: null });
+      this.database.subscriptions.set(key, { channelId, service, createdBy, createdAt, pausedAt: null, pausedReason: null, teamId: subscription.teamId ?? '', enterpriseId: subscription.enterpriseId ?? '' });
       return 'added';
     });
   }
@@ -440,6 +445,33 @@ export class InMemoryStore implements Store {
     );
   }
 
+  async saveInstallation(installation: StoredInstallation): Promise<void> {
+    const id = installationKeyOf(installation);
+    this.guard(`saving the installation ${id}`, true, () => {
+      const { installation: data, ...rest } = installation;
+      this.database.installations.set(id, { ...rest, installationJson: JSON.stringify(data) });
+    });
+  }
+
+  async fetchInstallation(key: InstallationKey): Promise<StoredInstallation | null> {
+    const id = installationKeyOf(key);
+    return this.guard(`reading the installation ${id}`, true, () => {
+      const row = this.database.installations.get(id);
+      return row ? toInstallation(row) : null;
+    });
+  }
+
+  async deleteInstallation(key: InstallationKey): Promise<boolean> {
+    const id = installationKeyOf(key);
+    return this.guard(`deleting the installation ${id}`, true, () => this.database.installations.delete(id));
+  }
+
+  async installations(): Promise<StoredInstallation[]> {
+    return this.guard('listing the installations', true, () =>
+      [...this.database.installations.entries()].sort(([a], [b]) => compareCodePoints(a, b)).map(([, row]) => toInstallation(row)),
+    );
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
   }
@@ -481,4 +513,9 @@ function toRecord(row: IncidentRow): IncidentRecord {
 function toRun(row: DigestRunRow): DigestRun {
   const { summaryJson, ...rest } = row;
   return { ...rest, summary: summaryJson === null ? null : (JSON.parse(summaryJson) as unknown) };
+}
+
+function toInstallation(row: Omit<StoredInstallation, 'installation'> & { installationJson: string }): StoredInstallation {
+  const { installationJson, ...rest } = row;
+  return { ...rest, installation: JSON.parse(installationJson) as unknown };
 }
