@@ -283,6 +283,29 @@ a.b-link-button { display: inline-block; box-sizing: border-box; text-decoration
 .toast.error { background: #a51d3c; }
 .toast.leaving { opacity: 0; }
 
+.dialog-overlay {
+  position: fixed; inset: 0; z-index: 40; background: rgba(0, 0, 0, 0.45);
+  display: flex; align-items: center; justify-content: center;
+}
+.dialog { background: #fff; border-radius: 8px; width: min(520px, 92vw); padding: 20px 24px; box-shadow: 0 18px 48px rgba(0, 0, 0, 0.35); }
+.dialog-title { font-size: 20px; font-weight: 900; margin: 0 0 12px; }
+.dialog-body { font-size: 15px; line-height: 1.45; margin-bottom: 20px; }
+.dialog-buttons { display: flex; justify-content: flex-end; gap: 10px; }
+
+.file-card {
+  display: flex; align-items: center; gap: 10px; margin-top: 6px; max-width: 440px;
+  border: 1px solid var(--border, #ddd); border-radius: 8px; padding: 8px 12px; background: #fff;
+}
+.file-icon { width: 34px; height: 34px; border-radius: 6px; background: #1264a3; color: #fff; font-size: 11px; font-weight: 700; display: flex; align-items: center; justify-content: center; flex: none; }
+.file-meta { display: flex; flex-direction: column; min-width: 0; flex: 1; }
+.file-title { font-weight: 700; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.file-name { font-size: 12px; color: var(--muted); }
+.file-actions { display: flex; gap: 6px; }
+.file-preview {
+  margin: 6px 0 0; max-width: 640px; max-height: 420px; overflow: auto; white-space: pre-wrap;
+  font: 12px/1.5 Monaco, Menlo, Consolas, monospace; background: #f8f8f8; border: 1px solid var(--border, #ddd); border-radius: 6px; padding: 10px 12px;
+}
+
 @media (max-width: 720px) {
   :root { --sidebar-width: 0px; }
   .sidebar { display: none; }
