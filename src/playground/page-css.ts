@@ -87,6 +87,16 @@ b, strong { font-weight: 700; }
 .me-title { font-size: 12px; color: rgba(255, 255, 255, 0.6); margin: 6px 0 0 36px; }
 .me-select option { color: var(--text); background: #fff; }
 
+.layout > main[hidden] { display: none; }
+.msg.highlight { background: #fff8dc; transition: background 0.6s; }
+.home-blocks { padding: 16px 24px 32px; max-width: 880px; }
+.home-blocks .block { margin-bottom: 8px; }
+.home-tabs { display: flex; gap: 16px; margin-top: 2px; }
+.home-tab-name { font-size: 13px; font-weight: 700; border-bottom: 2px solid var(--active); padding-bottom: 2px; }
+.home-note { font-size: 12px; color: var(--muted); }
+.home-empty { color: var(--muted); padding: 24px 0; }
+.channel-title .app-dot { vertical-align: -1px; }
+
 /* ---- channel ---------------------------------------------------------------------------- */
 .channel { display: flex; flex-direction: column; min-width: 0; min-height: calc(100vh - var(--topbar)); background: #fff; }
 .channel-header {

@@ -29,9 +29,7 @@ export const PAGE_HTML = String.raw`<!doctype html>
       <div class="sidebar-title">Channels</div>
       <ul class="sidebar-list" id="channel-list"></ul>
       <div class="sidebar-title">Apps</div>
-      <ul class="sidebar-list">
-        <li class="sidebar-item static"><span class="app-dot"></span>pymem</li>
-      </ul>
+      <ul class="sidebar-list" id="app-list"></ul>
     </nav>
     <div class="me">
       <label class="me-label" for="user-picker">You are signed in as</label>
@@ -42,7 +40,17 @@ export const PAGE_HTML = String.raw`<!doctype html>
       <div class="me-title" id="me-title"></div>
     </div>
   </aside>
-  <main class="channel" aria-label="Channel">
+  <main class="channel home-tab" id="home" aria-label="pymem Home" hidden>
+    <header class="channel-header">
+      <div class="channel-heading">
+        <h1 class="channel-title"><span class="app-dot"></span> pymem</h1>
+        <div class="home-tabs" role="tablist"><span class="home-tab-name" role="tab" aria-selected="true">Home</span></div>
+      </div>
+      <div class="channel-tools"><span class="home-note" id="home-note"></span></div>
+    </header>
+    <div class="home-blocks" id="home-blocks" aria-live="polite"></div>
+  </main>
+  <main class="channel" id="channel" aria-label="Channel">
     <header class="channel-header">
       <div class="channel-heading">
         <h1 class="channel-title" id="channel-title">#</h1>

@@ -34,6 +34,9 @@ export const ActionBody = z
   })
   .strict();
 
+/** GET /api/home?user= and POST /api/home/open: whose Home tab. */
+export const HomeBody = z.object({ user }).strict();
+
 export const DigestBody = z.object({ channel }).strict();
 
 export type CommandInput = z.infer<typeof CommandBody>;

@@ -16,7 +16,7 @@ import { PlaygroundError } from './errors';
 import { PAGE_CSS } from './page-css';
 import { loadPageScript } from './page-assets';
 import { PAGE_HTML } from './page-html';
-import { ActionBody, CommandBody, describeIssues, DigestBody, StateQuery } from './schemas';
+import { ActionBody, CommandBody, describeIssues, DigestBody, HomeBody, StateQuery } from './schemas';
 import type { SlackBridge } from './slack-bridge';
 
 export interface WebServerDeps {
@@ -243,6 +243,8 @@ async function handle(deps: WebServerDeps, pageScript: string, streams: EventStr
           return sendJson(res, 200, workspace(deps));
         case '/api/state':
           return sendJson(res, 200, state(deps, url.searchParams));
+        case '/api/home':
+          return sendJson(res, 200, home(deps, url.searchParams));
         case '/api/events':
           if (method === 'HEAD') throw new PlaygroundError('method_not_allowed', 'GET /api/events opens an event stream');
           streams.add(req, res);
@@ -262,6 +264,10 @@ async function handle(deps: WebServerDeps, pageScript: string, streams: EventStr
         case '/api/action': {
           const input = parse(ActionBody, await readJson(req));
           return sendJson(res, 200, { ok: true, ...(await deps.bridge.action(input)) });
+        }
+        case '/api/home/open': {
+          const input = parse(HomeBody, await readJson(req));
+          return sendJson(res, 200, { ok: true, ...(await deps.bridge.homeOpened(input.user)) });
         }
         case '/api/digest': {
           const input = parse(DigestBody, await readJson(req));
@@ -352,6 +358,15 @@ function state(deps: WebServerDeps, params: URLSearchParams): unknown {
     .map((m) => pageMessage(m, deps.bridge.displayTime(m.channel, m.ts)))
     .sort((a, b) => a.order - b.order || (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
   return { channel: channelById(query.channel), user: query.user, messages };
+}
+
+/** A user's Home tab as pymem last published it; `view: null` until it has published one. */
+function home(deps: WebServerDeps, params: URLSearchParams): unknown {
+  const query = parse(HomeBody, Object.fromEntries(params));
+  const published = deps.standIn.homeView(query.user);
+  if (!published) return { user: query.user, view: null };
+  const blocks = Array.isArray(published.view['blocks']) ? (published.view['blocks'] as unknown[]) : [];
+  return { user: query.user, view: { blocks, publishes: published.publishes, publishedAt: published.publishedAt } };
 }
 
 /** The digest for one channel, now, through the bot's own digest runner (claim, measure, post). */

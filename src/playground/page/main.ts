@@ -8,7 +8,8 @@ import { wireComposer, wireDigest } from './composer';
 import { byId, h } from './dom';
 import { connectEvents, refresh } from './live';
 import { messageOf, render, watchScroll } from './messages';
-import { markUnread, renderHeader, renderSidebar, saveLocation, selectUser } from './sidebar';
+import { wireHomeLinks } from './home';
+import { jumpToMessage, markUnread, openHome, renderHeader, renderSidebar, saveLocation, selectUser } from './sidebar';
 import { findChannel, findUser, state } from './state';
 import { toast } from './toast';
 
@@ -31,8 +32,10 @@ async function start(): Promise<void> {
   wireComposer();
   wireDigest();
   byId<HTMLInputElement>('composer').disabled = false;
+  wireHomeLinks(jumpToMessage);
   connectEvents(markUnread);
   await refresh();
+  if (params.get('tab') === 'home') openHome();
 }
 
 function boot(): void {
