@@ -77,6 +77,15 @@ b, strong { font-weight: 700; }
 .sidebar-item.static:hover { background: none; }
 .hash { width: 14px; text-align: center; opacity: 0.8; }
 .app-dot { width: 14px; height: 14px; border-radius: 4px; background: linear-gradient(135deg, #611f69, #e01e5a); display: inline-block; }
+.demo-controls { margin: 18px 16px 8px; padding: 10px 12px; border: 1px dashed rgba(255, 255, 255, 0.35); border-radius: 8px; display: flex; flex-direction: column; gap: 6px; }
+.demo-controls[hidden] { display: none; }
+.demo-title { color: #fff; font-weight: 700; font-size: 14px; }
+.demo-badge { font-size: 10px; font-weight: 700; text-transform: uppercase; letter-spacing: 0.04em; background: #e8912d; color: #1d1c1d; border-radius: 4px; padding: 1px 5px; margin-left: 4px; }
+.demo-label { font-size: 12px; color: rgba(255, 255, 255, 0.65); }
+.demo-button { height: 28px; border-radius: 6px; border: 1px solid rgba(255, 255, 255, 0.35); background: rgba(255, 255, 255, 0.08); color: #fff; font-size: 13px; cursor: pointer; }
+.demo-button:hover { background: rgba(255, 255, 255, 0.18); }
+.demo-button:disabled { opacity: 0.5; cursor: default; }
+.demo-status { font-size: 12px; color: rgba(255, 255, 255, 0.75); line-height: 1.4; white-space: pre-line; }
 .me { margin-top: auto; padding: 12px 16px 16px; border-top: 1px solid rgba(255, 255, 255, 0.1); }
 .me-label { display: block; font-size: 12px; margin-bottom: 6px; color: rgba(255, 255, 255, 0.65); }
 .me-row { display: flex; align-items: center; gap: 8px; }

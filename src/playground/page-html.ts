@@ -30,6 +30,14 @@ export const PAGE_HTML = String.raw`<!doctype html>
       <ul class="sidebar-list" id="channel-list"></ul>
       <div class="sidebar-title">Apps</div>
       <ul class="sidebar-list" id="app-list"></ul>
+      <section class="demo-controls" id="demo-controls" aria-labelledby="demo-title" hidden>
+        <div class="demo-title" id="demo-title">Demo controls <span class="demo-badge">playground only</span></div>
+        <label class="demo-label" for="demo-service">Service</label>
+        <select id="demo-service" class="me-select"></select>
+        <button type="button" class="demo-button" id="demo-fix">Deploy a fix</button>
+        <button type="button" class="demo-button" id="demo-skip">Skip ahead 30 min</button>
+        <div class="demo-status" id="demo-status" aria-live="polite"></div>
+      </section>
     </nav>
     <div class="me">
       <label class="me-label" for="user-picker">You are signed in as</label>
