@@ -7,6 +7,13 @@
 import { DemoSource } from '../metrics/demo';
 import { PlaygroundError } from './errors';
 
+/**
+ * A deploy takes a few minutes to roll out; the demo clock moves on by this much with it, so the
+ * new workers are already in the data the next verification reads (its data ends on a whole step,
+ * before a deploy made this very second).
+ */
+export const DEPLOY_ROLLOUT_MS = 5 * 60_000;
+
 /** The most the clock may be moved on in one run: a week is more than any window the bot reads. */
 const MAX_OFFSET_MS = 7 * 24 * 3_600_000;
 
@@ -36,15 +43,20 @@ export class DemoWorld {
   /** The demo clock: the bot's, the demo source's and the digest button's. */
   readonly now = (): number => this.realNow() + this.offsetMs;
 
-  /** A deploy of fixed code to `service`, now (demo time). A second fix to the same service is refused: the first one is what verify judges. */
+  /**
+   * A deploy of fixed code to `service`, now (demo time), and the clock moved on by its rollout. A
+   * second fix to the same service is refused: the first one is what verify judges.
+   */
   deployFix(service: string): DemoFix {
     if (!this.source.knownServices().includes(service)) {
       throw new PlaygroundError('bad_request', `there is no demo service called "${service}"; the demo has ${this.source.knownServices().join(', ')}`);
     }
     const earlier = this.fixes.get(service);
     if (earlier !== undefined) throw new PlaygroundError('conflict', `${service} already has its fix (deployed at ${new Date(earlier).toISOString()}); restart the playground to start over`);
+    if (this.offsetMs + DEPLOY_ROLLOUT_MS > MAX_OFFSET_MS) throw new PlaygroundError('bad_request', 'the demo clock is already a week ahead; restart the playground to start over');
     const at = this.now();
     this.fixes.set(service, at);
+    this.offsetMs += DEPLOY_ROLLOUT_MS;
     return { service, at };
   }
 

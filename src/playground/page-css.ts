@@ -312,13 +312,14 @@ a.b-link-button { display: inline-block; box-sizing: border-box; text-decoration
 .dialog-buttons { display: flex; justify-content: flex-end; gap: 10px; }
 
 .file-card {
-  display: flex; align-items: center; gap: 10px; margin-top: 6px; max-width: 440px;
+  display: flex; align-items: center; gap: 10px; margin-top: 6px; max-width: 600px;
   border: 1px solid var(--border, #ddd); border-radius: 8px; padding: 8px 12px; background: #fff;
 }
 .file-icon { width: 34px; height: 34px; border-radius: 6px; background: #1264a3; color: #fff; font-size: 11px; font-weight: 700; display: flex; align-items: center; justify-content: center; flex: none; }
 .file-meta { display: flex; flex-direction: column; min-width: 0; flex: 1; }
-.file-title { font-weight: 700; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-.file-name { font-size: 12px; color: var(--muted); }
+.file-title { font-weight: 700; overflow-wrap: anywhere; }
+.file-name { font-size: 12px; color: var(--muted); overflow-wrap: anywhere; }
+.file-actions .b-button { white-space: nowrap; }
 .file-actions { display: flex; gap: 6px; }
 .file-preview {
   margin: 6px 0 0; max-width: 640px; max-height: 420px; overflow: auto; white-space: pre-wrap;

@@ -77,7 +77,7 @@ export async function wireDemoControls(): Promise<void> {
       (answer) => {
         last = parseDemo(answer);
         show(last);
-        toast(`Deployed a fix to ${picker.value}: its workers were replaced just now, and the new ones do not leak.`);
+        toast(`Deployed a fix to ${picker.value}: every worker was replaced, and the new ones run the fixed code. The rollout took 5 minutes of demo time.`);
       },
       (error: unknown) => {
         fix.disabled = false;
