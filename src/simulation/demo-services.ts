@@ -231,10 +231,9 @@ export const DEMO_SERVICES: readonly DemoService[] = [
  */
 export function withFix(spec: ScenarioSpec, fixedAtMs: number): ScenarioSpec {
   if (fixedAtMs > spec.endMs) return spec;
-  const deploys = [...(spec.lifecycle?.deploysAtMs ?? []), fixedAtMs].sort((a, b) => a - b);
   return {
     ...spec,
-    lifecycle: { ...spec.lifecycle, deploysAtMs: deploys },
+    lifecycle: { ...spec.lifecycle, lateDeployAtMs: fixedAtMs },
     ...(spec.terms ? { terms: spec.terms.map(({ slots, term }) => ({ slots, term: (ctx: MemoryContext) => (ctx.worker.bornMs >= fixedAtMs ? 0 : term(ctx)) })) } : {}),
   };
 }

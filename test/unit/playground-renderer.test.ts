@@ -150,12 +150,14 @@ describe('the report as the playground draws it', () => {
   it('draws the controls: the buttons with their values and a select showing the current window', () => {
     const controls = block(reportTree(), 'controls');
     const buttons = all(controls, tag('button'));
-    expect(buttons.map(textContent)).toEqual(['Re-run analysis', 'Subscribe to daily digest', 'Export timeline', 'Resolve']);
+    expect(buttons.map(textContent)).toEqual(['Re-run analysis', 'Verify fix', 'Subscribe to daily digest', 'Export timeline', 'Resolve']);
     expect(buttons.map((b) => b.behaviour)).toEqual([
       { kind: 'button', action: { actionId: ACTION_IDS.rerun, blockId: 'controls' }, link: false, value: 'inc-1' },
+      expect.objectContaining({ kind: 'button', link: false, value: 'inc-1' }),
       { kind: 'button', action: { actionId: ACTION_IDS.subscribe, blockId: 'controls' }, link: false, value: 'ow-a' },
       { kind: 'button', action: { actionId: INCIDENT_ACTION_IDS.timeline, blockId: 'controls' }, link: false, value: 'inc-1' },
-      { kind: 'button', action: { actionId: INCIDENT_ACTION_IDS.resolve, blockId: 'controls' }, link: false, value: 'inc-1' },
+      // Resolve asks first (its confirm dialog is tested in playground-incident-renderer.test.ts).
+      { kind: 'button', action: { actionId: INCIDENT_ACTION_IDS.resolve, blockId: 'controls' }, link: false, value: 'inc-1', confirm: expect.objectContaining({ title: 'Resolve this incident?' }) },
     ]);
     const select = one(controls, tag('select'));
     expect(all(select, tag('option')).map(textContent)).toEqual(WINDOW_CHOICES.map((w) => w.label));

@@ -5,6 +5,7 @@
  */
 
 import { request } from './api';
+import { demoStatusText } from './demo-status';
 import { byId, h } from './dom';
 import { messageOf } from './messages';
 import { state } from './state';
@@ -31,21 +32,6 @@ function parseDemo(value: unknown): DemoState {
       return typeof fix['service'] === 'string' && typeof fix['at'] === 'number' ? [{ service: fix['service'], at: fix['at'] }] : [];
     }),
   };
-}
-
-function clockText(ms: number): string {
-  return new Date(ms).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
-}
-
-/** "Demo clock 03:40 (1 h 30 min ahead)" and one line per fix. */
-export function demoStatusText(demo: Pick<DemoState, 'offsetMs' | 'now' | 'fixes'>): string {
-  const minutes = Math.round(demo.offsetMs / 60_000);
-  const hours = Math.floor(minutes / 60);
-  const rest = minutes % 60;
-  const ahead = minutes === 0 ? 'real time' : `${hours > 0 ? `${hours} h ` : ''}${rest > 0 ? `${rest} min ` : ''}ahead`;
-  const lines = [`Demo clock ${clockText(demo.now)} (${ahead})`];
-  for (const fix of demo.fixes) lines.push(`Fix deployed to ${fix.service} at ${clockText(fix.at)}`);
-  return lines.join('\n');
 }
 
 function show(demo: DemoState): void {
