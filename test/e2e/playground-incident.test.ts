@@ -6,7 +6,7 @@
  */
 
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
@@ -143,6 +143,21 @@ describe('a whole incident in the playground', () => {
     await thread().screenshot({ path: join(ARTIFACTS, 'playground-thread.png') });
     await page.setViewportSize({ width: 1280, height: 900 });
 
+    // pymem's Home tab: opening it asks the bot to publish; the open incident is listed with its ticks.
+    await page.locator('[data-home="pymem"]').click();
+    const home = page.locator('#home-blocks');
+    await expect.poll(() => home.locator('.b-header').allTextContents(), { timeout: 15_000 }).toEqual(['Open incidents', 'Digest subscriptions']);
+    await expect.poll(() => home.textContent(), { timeout: 15_000 }).toContain('checklist 2/5 done');
+    await expect(page.locator('#channel').isHidden()).resolves.toBe(true);
+    await page.locator('.toast').waitFor({ state: 'detached', timeout: 15_000 });
+    await page.screenshot({ path: join(ARTIFACTS, 'playground-home.png') });
+    // The README's copy changes only when asked, so a test run leaves the checkout clean.
+    if (process.env.PYMEM_UPDATE_SCREENSHOT === '1') await copyFile(join(ARTIFACTS, 'playground-home.png'), join(ROOT, 'docs/playground-home.png'));
+    // Its link to the report opens the report in its channel.
+    await home.locator('a', { hasText: SERVICE }).click();
+    await expect.poll(() => page.locator('#channel').isVisible()).toBe(true);
+    await expect.poll(() => report().evaluate((node) => (node as unknown as { classList: { contains(c: string): boolean } }).classList.contains('highlight'))).toBe(true);
+
     // Resolve asks first; Cancel sends nothing.
     const resolveButton = report().locator('[data-block-id="controls"] button', { hasText: 'Resolve' });
     await resolveButton.click();
@@ -158,11 +173,9 @@ describe('a whole incident in the playground', () => {
     await dialog.locator('[data-confirm="confirm"]').click();
     await expect.poll(() => report().locator('.b-header').textContent(), { timeout: 15_000 }).toMatch(new RegExp(`^Resolved: ${SERVICE} — `));
 
-    // pymem's Home tab: opening it asks the bot to publish; the resolved incident is not open any more.
+    // Opened again, the Home tab has no open incident any more.
     await page.locator('[data-home="pymem"]').click();
-    await expect.poll(() => page.locator('#home-blocks .b-header').allTextContents(), { timeout: 15_000 }).toEqual(['Open incidents', 'Digest subscriptions']);
-    await expect(page.locator('#home-blocks').textContent()).resolves.toContain('No open incidents');
-    await page.screenshot({ path: join(ARTIFACTS, 'playground-home.png') });
+    await expect.poll(() => home.textContent(), { timeout: 15_000 }).toContain('No open incidents');
     expect(pageErrors).toEqual([]);
   }, 300_000);
 });
