@@ -13,7 +13,7 @@ import { SlackStandIn } from '../slack-standin/server';
 import { openStore } from '../store/open';
 import type { Store } from '../store/store';
 import { DemoWorld } from './demo-world';
-import { CHANNEL_IDS, PLAYGROUND_TEAM } from './directory';
+import { CHANNEL_IDS, PLAYGROUND_TEAM, USER_IDS } from './directory';
 import { SlackBridge } from './slack-bridge';
 import { startWebServer, type PlaygroundWebServer } from './web-server';
 
@@ -65,7 +65,9 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
       host: '127.0.0.1',
       port: 0,
       tokens: [token],
-      channels: CHANNEL_IDS,
+      // Everyone is in every channel, as the page lets anyone post anywhere; the Home tab lists the
+      // incidents of the channels its reader is in (users.conversations).
+      channels: CHANNEL_IDS.map((id) => ({ id, members: USER_IDS })),
       botName: 'pymem',
       teamId: PLAYGROUND_TEAM.id,
       teamName: PLAYGROUND_TEAM.name,

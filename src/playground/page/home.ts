@@ -31,7 +31,9 @@ export function renderHome(): void {
   const ctx = { ...mentionContext(), messageTs: 'home' };
   root.appendChild(elementFromTree(renderHomeView(state.home, ctx), HOME_HANDLERS));
   const note = byId('home-note');
-  note.textContent = state.home.view ? `Published ${new Date(state.home.view.publishedAt).toLocaleTimeString('en-US', { hour: 'numeric', minute: '2-digit', second: '2-digit' })}` : '';
+  // The demo clock may be ahead of the page's, so the note counts publishes rather than telling a time.
+  const publishes = state.home.view?.publishes ?? 0;
+  note.textContent = publishes === 0 ? '' : `Published by pymem ${publishes === 1 ? 'once' : `${publishes} times`}`;
   document.body.dataset['homePublishes'] = String(state.home.view?.publishes ?? 0);
 }
 
