@@ -5,17 +5,25 @@ import type { QueryTemplates } from '../config/types';
 import type { DoctorProbe, PresetProbe, QueryCount } from '../domain/doctor';
 import { renderTemplate } from '../domain/promql-template';
 import type { ServiceSeries } from '../domain/series';
-import { DEMO_SERVICES, demoSpec } from '../simulation/demo-services';
+import { DEMO_SERVICES, demoSpec, withFix } from '../simulation/demo-services';
 import { simulate } from '../simulation/model';
 import { toServiceSeries } from '../simulation/sample';
 import { MetricsError } from './errors';
 import type { MetricsSource, SeriesRequest } from './source';
 import { planRange } from './step';
 
+/** When a fix was deployed to a demo service (the playground's "Deploy a fix"); null: never. */
+export type DemoFixes = (service: string) => number | null;
+
+const NO_FIXES: DemoFixes = () => null;
+
 export class DemoSource implements MetricsSource {
   readonly description = 'the built-in demo services';
 
-  constructor(private readonly minStepSeconds = 15) {}
+  constructor(
+    private readonly minStepSeconds = 15,
+    private readonly fixedAt: DemoFixes = NO_FIXES,
+  ) {}
 
   knownServices(): readonly string[] {
     return DEMO_SERVICES.map((d) => d.name);
@@ -26,7 +34,9 @@ export class DemoSource implements MetricsSource {
   async fetchService(request: SeriesRequest): Promise<ServiceSeries> {
     if (request.signal?.aborted) throw new MetricsError('aborted', 'the request was cancelled');
     const plan = planRange(request.window, this.minStepSeconds);
-    const spec = demoSpec(request.service, plan.grid.startMs + (plan.grid.length - 1) * plan.grid.stepMs, request.window.durationMs);
+    const found = demoSpec(request.service, plan.grid.startMs + (plan.grid.length - 1) * plan.grid.stepMs, request.window.durationMs);
+    const fixedAt = found ? this.fixedAt(found.service) : null;
+    const spec = found && fixedAt !== null ? withFix(found, fixedAt) : found;
     if (!spec) {
       throw new MetricsError(
         'unknown-service',

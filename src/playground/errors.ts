@@ -7,6 +7,7 @@ export type PlaygroundErrorCode =
   | 'not_found'
   | 'method_not_allowed'
   | 'forbidden_host'
+  | 'conflict'
   | 'bot_refused'
   | 'bot_unreachable'
   | 'listen_failed'
@@ -20,6 +21,7 @@ const STATUS: Record<PlaygroundErrorCode, number> = {
   not_found: 404,
   method_not_allowed: 405,
   forbidden_host: 403,
+  conflict: 409,
   bot_refused: 502,
   bot_unreachable: 502,
   listen_failed: 500,

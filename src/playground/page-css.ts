@@ -77,6 +77,15 @@ b, strong { font-weight: 700; }
 .sidebar-item.static:hover { background: none; }
 .hash { width: 14px; text-align: center; opacity: 0.8; }
 .app-dot { width: 14px; height: 14px; border-radius: 4px; background: linear-gradient(135deg, #611f69, #e01e5a); display: inline-block; }
+.demo-controls { margin: 18px 16px 8px; padding: 10px 12px; border: 1px dashed rgba(255, 255, 255, 0.35); border-radius: 8px; display: flex; flex-direction: column; gap: 6px; }
+.demo-controls[hidden] { display: none; }
+.demo-title { color: #fff; font-weight: 700; font-size: 14px; }
+.demo-badge { font-size: 10px; font-weight: 700; text-transform: uppercase; letter-spacing: 0.04em; background: #e8912d; color: #1d1c1d; border-radius: 4px; padding: 1px 5px; margin-left: 4px; }
+.demo-label { font-size: 12px; color: rgba(255, 255, 255, 0.65); }
+.demo-button { height: 28px; border-radius: 6px; border: 1px solid rgba(255, 255, 255, 0.35); background: rgba(255, 255, 255, 0.08); color: #fff; font-size: 13px; cursor: pointer; }
+.demo-button:hover { background: rgba(255, 255, 255, 0.18); }
+.demo-button:disabled { opacity: 0.5; cursor: default; }
+.demo-status { font-size: 12px; color: rgba(255, 255, 255, 0.75); line-height: 1.4; white-space: pre-line; }
 .me { margin-top: auto; padding: 12px 16px 16px; border-top: 1px solid rgba(255, 255, 255, 0.1); }
 .me-label { display: block; font-size: 12px; margin-bottom: 6px; color: rgba(255, 255, 255, 0.65); }
 .me-row { display: flex; align-items: center; gap: 8px; }
@@ -86,6 +95,16 @@ b, strong { font-weight: 700; }
 }
 .me-title { font-size: 12px; color: rgba(255, 255, 255, 0.6); margin: 6px 0 0 36px; }
 .me-select option { color: var(--text); background: #fff; }
+
+.layout > main[hidden] { display: none; }
+.msg.highlight { background: #fff8dc; transition: background 0.6s; }
+.home-blocks { padding: 16px 24px 32px; max-width: 880px; }
+.home-blocks .block { margin-bottom: 8px; }
+.home-tabs { display: flex; gap: 16px; margin-top: 2px; }
+.home-tab-name { font-size: 13px; font-weight: 700; border-bottom: 2px solid var(--active); padding-bottom: 2px; }
+.home-note { font-size: 12px; color: var(--muted); }
+.home-empty { color: var(--muted); padding: 24px 0; }
+.channel-title .app-dot { vertical-align: -1px; }
 
 /* ---- channel ---------------------------------------------------------------------------- */
 .channel { display: flex; flex-direction: column; min-width: 0; min-height: calc(100vh - var(--topbar)); background: #fff; }
@@ -282,6 +301,30 @@ a.b-link-button { display: inline-block; box-sizing: border-box; text-decoration
 }
 .toast.error { background: #a51d3c; }
 .toast.leaving { opacity: 0; }
+
+.dialog-overlay {
+  position: fixed; inset: 0; z-index: 40; background: rgba(0, 0, 0, 0.45);
+  display: flex; align-items: center; justify-content: center;
+}
+.dialog { background: #fff; border-radius: 8px; width: min(520px, 92vw); padding: 20px 24px; box-shadow: 0 18px 48px rgba(0, 0, 0, 0.35); }
+.dialog-title { font-size: 20px; font-weight: 900; margin: 0 0 12px; }
+.dialog-body { font-size: 15px; line-height: 1.45; margin-bottom: 20px; }
+.dialog-buttons { display: flex; justify-content: flex-end; gap: 10px; }
+
+.file-card {
+  display: flex; align-items: center; gap: 10px; margin-top: 6px; max-width: 600px;
+  border: 1px solid var(--border, #ddd); border-radius: 8px; padding: 8px 12px; background: #fff;
+}
+.file-icon { width: 34px; height: 34px; border-radius: 6px; background: #1264a3; color: #fff; font-size: 11px; font-weight: 700; display: flex; align-items: center; justify-content: center; flex: none; }
+.file-meta { display: flex; flex-direction: column; min-width: 0; flex: 1; }
+.file-title { font-weight: 700; overflow-wrap: anywhere; }
+.file-name { font-size: 12px; color: var(--muted); overflow-wrap: anywhere; }
+.file-actions .b-button { white-space: nowrap; }
+.file-actions { display: flex; gap: 6px; }
+.file-preview {
+  margin: 6px 0 0; max-width: 640px; max-height: 420px; overflow: auto; white-space: pre-wrap;
+  font: 12px/1.5 Monaco, Menlo, Consolas, monospace; background: #f8f8f8; border: 1px solid var(--border, #ddd); border-radius: 6px; padding: 10px 12px;
+}
 
 @media (max-width: 720px) {
   :root { --sidebar-width: 0px; }

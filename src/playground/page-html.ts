@@ -29,9 +29,15 @@ export const PAGE_HTML = String.raw`<!doctype html>
       <div class="sidebar-title">Channels</div>
       <ul class="sidebar-list" id="channel-list"></ul>
       <div class="sidebar-title">Apps</div>
-      <ul class="sidebar-list">
-        <li class="sidebar-item static"><span class="app-dot"></span>pymem</li>
-      </ul>
+      <ul class="sidebar-list" id="app-list"></ul>
+      <section class="demo-controls" id="demo-controls" aria-labelledby="demo-title" hidden>
+        <div class="demo-title" id="demo-title">Demo controls <span class="demo-badge">playground only</span></div>
+        <label class="demo-label" for="demo-service">Service</label>
+        <select id="demo-service" class="me-select"></select>
+        <button type="button" class="demo-button" id="demo-fix">Deploy a fix</button>
+        <button type="button" class="demo-button" id="demo-skip">Skip ahead 30 min</button>
+        <div class="demo-status" id="demo-status" aria-live="polite"></div>
+      </section>
     </nav>
     <div class="me">
       <label class="me-label" for="user-picker">You are signed in as</label>
@@ -42,7 +48,17 @@ export const PAGE_HTML = String.raw`<!doctype html>
       <div class="me-title" id="me-title"></div>
     </div>
   </aside>
-  <main class="channel" aria-label="Channel">
+  <main class="channel home-tab" id="home" aria-label="pymem Home" hidden>
+    <header class="channel-header">
+      <div class="channel-heading">
+        <h1 class="channel-title"><span class="app-dot"></span> pymem</h1>
+        <div class="home-tabs" role="tablist"><span class="home-tab-name" role="tab" aria-selected="true">Home</span></div>
+      </div>
+      <div class="channel-tools"><span class="home-note" id="home-note"></span></div>
+    </header>
+    <div class="home-blocks" id="home-blocks" aria-live="polite"></div>
+  </main>
+  <main class="channel" id="channel" aria-label="Channel">
     <header class="channel-header">
       <div class="channel-heading">
         <h1 class="channel-title" id="channel-title">#</h1>

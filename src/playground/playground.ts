@@ -12,7 +12,8 @@ import { createLogger } from '../logging';
 import { SlackStandIn } from '../slack-standin/server';
 import { openStore } from '../store/open';
 import type { Store } from '../store/store';
-import { CHANNEL_IDS, PLAYGROUND_TEAM } from './directory';
+import { DemoWorld } from './demo-world';
+import { CHANNEL_IDS, PLAYGROUND_TEAM, USER_IDS } from './directory';
 import { SlackBridge } from './slack-bridge';
 import { startWebServer, type PlaygroundWebServer } from './web-server';
 
@@ -64,7 +65,9 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
       host: '127.0.0.1',
       port: 0,
       tokens: [token],
-      channels: CHANNEL_IDS,
+      // Everyone is in every channel, as the page lets anyone post anywhere; the Home tab lists the
+      // incidents of the channels its reader is in (users.conversations).
+      channels: CHANNEL_IDS.map((id) => ({ id, members: USER_IDS })),
       botName: 'pymem',
       teamId: PLAYGROUND_TEAM.id,
       teamName: PLAYGROUND_TEAM.name,
@@ -91,9 +94,12 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
     const store: Store = await openStore(config.database);
     cleanups.push(() => store.close());
 
-    // The bot builds its own source in its analysis threads; this one answers the page's questions.
-    const source = metricsSourceFor(config);
-    const bot: RunningBot = await startBot(config, { store, logger });
+    // On the demo services the bot reads through the playground's demo world (its clock can be moved
+    // on and fixes deployed, from the page); on Prometheus the bot builds its own source in its
+    // analysis threads, and this one only answers the page's questions.
+    const world = prometheusUrl === null ? new DemoWorld() : null;
+    const source = world?.source ?? metricsSourceFor(config);
+    const bot: RunningBot = await startBot(config, { store, logger, ...(world ? { source: world.source, clock: world.now } : {}) });
     cleanups.push(() => bot.stop());
     // Bolt checks its token with auth.test as soon as the App exists, outside any promise we hold.
     // Wait for that answer: stopping the stand-in while it is in flight would leave Bolt with an
@@ -111,7 +117,8 @@ export async function startPlayground(options: PlaygroundOptions = {}): Promise<
         runDigest: (channels, periodKey, endMs) => bot.digests.runChannels(channels, periodKey, endMs),
         knownServices: () => source.knownServices(),
         sourceDescription: source.description,
-        clock: Date.now,
+        clock: world?.now ?? Date.now,
+        world,
         logger,
       },
       {

@@ -34,6 +34,13 @@ export const ActionBody = z
   })
   .strict();
 
+/** GET /api/home?user= and POST /api/home/open: whose Home tab. */
+export const HomeBody = z.object({ user }).strict();
+
+/** Playground-only demo controls: deploy a fix to a demo service, move the demo clock on. */
+export const DemoFixBody = z.object({ service: z.string().min(1).max(100) }).strict();
+export const DemoSkipBody = z.object({ minutes: z.number().int().min(1).max(24 * 60) }).strict();
+
 export const DigestBody = z.object({ channel }).strict();
 
 export type CommandInput = z.infer<typeof CommandBody>;

@@ -14,6 +14,7 @@ import {
   BlockActionError,
   blockActionPayload,
   blockActionsBody,
+  eventCallbackBody,
   newTriggerId,
   postToBot,
   slashCommandBody,
@@ -162,6 +163,30 @@ export class SlackBridge {
       throw error;
     }
     const answer = await this.post(blockActionsBody(payload));
+    return { status: answer.status, ms: answer.ms };
+  }
+
+  /**
+   * The reader opened pymem's Home tab: Slack sends `app_home_opened` (tab `home`) as an Events API
+   * callback, and the bot answers by publishing the view with views.publish.
+   */
+  async homeOpened(userId: string): Promise<ActionOutcome> {
+    const { standIn } = this.deps;
+    const user = userById(userId)!;
+    const published = standIn.homeView(user.id);
+    const body = eventCallbackBody({
+      teamId: standIn.identity.teamId,
+      apiAppId: standIn.identity.appId,
+      event: {
+        type: 'app_home_opened',
+        user: user.id,
+        channel: `D${user.id.slice(1)}`,
+        tab: 'home',
+        // Slack includes the view the user last saw, once the app has published one.
+        ...(published ? { view: { ...published.view, id: `V${user.id.slice(1)}` } } : {}),
+      },
+    });
+    const answer = await this.post(body);
     return { status: answer.status, ms: answer.ms };
   }
 

@@ -11,12 +11,13 @@ import type { ChannelOutcome } from '../digest/digest-runner';
 import type { SlackStandIn } from '../slack-standin/server';
 import type { StandInChange, StandInMessage } from '../slack-standin/workspace';
 import type { Store } from '../store/store';
+import type { DemoWorld } from './demo-world';
 import { channelById, PLAYGROUND_CHANNELS, PLAYGROUND_COMMAND, PLAYGROUND_USERS } from './directory';
 import { PlaygroundError } from './errors';
 import { PAGE_CSS } from './page-css';
 import { loadPageScript } from './page-assets';
 import { PAGE_HTML } from './page-html';
-import { ActionBody, CommandBody, describeIssues, DigestBody, StateQuery } from './schemas';
+import { ActionBody, CommandBody, DemoFixBody, DemoSkipBody, describeIssues, DigestBody, HomeBody, StateQuery } from './schemas';
 import type { SlackBridge } from './slack-bridge';
 
 export interface WebServerDeps {
@@ -30,6 +31,8 @@ export interface WebServerDeps {
   /** Where the metrics come from, for the page's header. */
   readonly sourceDescription: string;
   readonly clock: () => number;
+  /** The demo world's controls (deploy a fix, skip ahead); null on Prometheus, where there are none. */
+  readonly world: DemoWorld | null;
   readonly logger: Logger;
 }
 
@@ -243,6 +246,10 @@ async function handle(deps: WebServerDeps, pageScript: string, streams: EventStr
           return sendJson(res, 200, workspace(deps));
         case '/api/state':
           return sendJson(res, 200, state(deps, url.searchParams));
+        case '/api/home':
+          return sendJson(res, 200, home(deps, url.searchParams));
+        case '/api/demo':
+          return sendJson(res, 200, { available: deps.world !== null, ...deps.world?.state() });
         case '/api/events':
           if (method === 'HEAD') throw new PlaygroundError('method_not_allowed', 'GET /api/events opens an event stream');
           streams.add(req, res);
@@ -262,6 +269,19 @@ async function handle(deps: WebServerDeps, pageScript: string, streams: EventStr
         case '/api/action': {
           const input = parse(ActionBody, await readJson(req));
           return sendJson(res, 200, { ok: true, ...(await deps.bridge.action(input)) });
+        }
+        case '/api/home/open': {
+          const input = parse(HomeBody, await readJson(req));
+          return sendJson(res, 200, { ok: true, ...(await deps.bridge.homeOpened(input.user)) });
+        }
+        case '/api/demo/fix': {
+          const input = parse(DemoFixBody, await readJson(req));
+          const fix = demoWorld(deps).deployFix(input.service);
+          return sendJson(res, 200, { ok: true, fix, ...demoWorld(deps).state() });
+        }
+        case '/api/demo/skip': {
+          const input = parse(DemoSkipBody, await readJson(req));
+          return sendJson(res, 200, { ok: true, ...demoWorld(deps).skipAhead(input.minutes * 60_000) });
         }
         case '/api/digest': {
           const input = parse(DigestBody, await readJson(req));
@@ -352,6 +372,20 @@ function state(deps: WebServerDeps, params: URLSearchParams): unknown {
     .map((m) => pageMessage(m, deps.bridge.displayTime(m.channel, m.ts)))
     .sort((a, b) => a.order - b.order || (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
   return { channel: channelById(query.channel), user: query.user, messages };
+}
+
+function demoWorld(deps: WebServerDeps): DemoWorld {
+  if (!deps.world) throw new PlaygroundError('not_found', 'the demo controls work only on the built-in demo services, not on Prometheus');
+  return deps.world;
+}
+
+/** A user's Home tab as pymem last published it; `view: null` until it has published one. */
+function home(deps: WebServerDeps, params: URLSearchParams): unknown {
+  const query = parse(HomeBody, Object.fromEntries(params));
+  const published = deps.standIn.homeView(query.user);
+  if (!published) return { user: query.user, view: null };
+  const blocks = Array.isArray(published.view['blocks']) ? (published.view['blocks'] as unknown[]) : [];
+  return { user: query.user, view: { blocks, publishes: published.publishes, publishedAt: published.publishedAt } };
 }
 
 /** The digest for one channel, now, through the bot's own digest runner (claim, measure, post). */

@@ -15,6 +15,7 @@ import {
   trafficLevel,
   withBurst,
   withIdle,
+  type MemoryContext,
   type ScenarioSpec,
 } from './model';
 
@@ -222,6 +223,20 @@ export const DEMO_SERVICES: readonly DemoService[] = [
     },
   },
 ];
+
+/**
+ * A demo service after a fix was deployed at `fixedAtMs`: every process is replaced then, as by a
+ * deploy, and the processes started from then on run the fixed code (none of the service's extra
+ * memory terms apply to them). Before `fixedAtMs` the service is exactly as it was.
+ */
+export function withFix(spec: ScenarioSpec, fixedAtMs: number): ScenarioSpec {
+  if (fixedAtMs > spec.endMs) return spec;
+  return {
+    ...spec,
+    lifecycle: { ...spec.lifecycle, lateDeployAtMs: fixedAtMs },
+    ...(spec.terms ? { terms: spec.terms.map(({ slots, term }) => ({ slots, term: (ctx: MemoryContext) => (ctx.worker.bornMs >= fixedAtMs ? 0 : term(ctx)) })) } : {}),
+  };
+}
 
 export function demoSpec(name: string, endMs: number, windowMs: number): ScenarioSpec | null {
   const demo = DEMO_SERVICES.find((d) => d.name === name);

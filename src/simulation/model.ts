@@ -48,6 +48,12 @@ export type RateFn = (tMs: number) => number;
 export interface WorkerLifecycle {
   /** Every process is replaced at these times (a deploy or restart); counters reset too. */
   readonly deploysAtMs?: readonly number[];
+  /**
+   * A deploy added to a scenario afterwards (the playground's "Deploy a fix"): it replaces every
+   * process like the others, and the processes before it keep the pids (and so the noise) they had
+   * without it, so the data before it does not change.
+   */
+  readonly lateDeployAtMs?: number;
   /** Each worker is recycled after roughly this long (Gunicorn max_requests), with jitter. */
   readonly recycleEveryMs?: number;
   /** The number of workers per instance changes at these times. */
@@ -183,7 +189,7 @@ export function simulate(spec: ScenarioSpec): Simulation {
     fromMs,
     incarnations,
     limitBytes: spec.limitMiB ? Math.round(spec.limitMiB * 1024 * 1024) : null,
-    counterResetsMs: spec.lifecycle?.deploysAtMs ?? [],
+    counterResetsMs: [...(spec.lifecycle?.deploysAtMs ?? []), ...(spec.lifecycle?.lateDeployAtMs !== undefined ? [spec.lifecycle.lateDeployAtMs] : [])],
     scrapeTimes(instance) {
       return this.attemptTimes(instance).filter((t) => !inGap(t));
     },
@@ -282,6 +288,16 @@ function killAtCeiling(incarnations: readonly Incarnation[], spec: ScenarioSpec,
 }
 
 function buildIncarnations(spec: ScenarioSpec, fromMs: number): Incarnation[] {
+  const late = spec.lifecycle?.lateDeployAtMs;
+  if (late !== undefined) {
+    const { lateDeployAtMs: _late, ...rest } = spec.lifecycle ?? {};
+    const original = buildIncarnations({ ...spec, lifecycle: rest }, fromMs);
+    const deployed = buildIncarnations({ ...spec, lifecycle: { ...rest, deploysAtMs: [...(rest.deploysAtMs ?? []), late] } }, fromMs);
+    // Before the late deploy a slot's processes are the same ones, generation by generation.
+    const before = new Map(original.map((inc) => [`${inc.slot}/${inc.generation}`, inc.pid]));
+    let nextPid = Math.max(0, ...original.map((inc) => inc.pid)) + 1;
+    return deployed.map((inc) => ({ ...inc, pid: inc.bornMs < late ? (before.get(`${inc.slot}/${inc.generation}`) ?? nextPid++) : nextPid++ }));
+  }
   const out: Incarnation[] = [];
   const lifecycle = spec.lifecycle ?? {};
   const deploys = [...(lifecycle.deploysAtMs ?? [])].sort((a, b) => a - b);

@@ -157,7 +157,8 @@ describe('the report as the playground draws it', () => {
       { kind: 'button', action: { actionId: VERIFY_ACTIONS.verify, blockId: 'controls' }, link: false, value: 'inc-1' },
       { kind: 'button', action: { actionId: ACTION_IDS.subscribe, blockId: 'controls' }, link: false, value: 'ow-a' },
       { kind: 'button', action: { actionId: INCIDENT_ACTION_IDS.timeline, blockId: 'controls' }, link: false, value: 'inc-1' },
-      { kind: 'button', action: { actionId: INCIDENT_ACTION_IDS.resolve, blockId: 'controls' }, link: false, value: 'inc-1' },
+      // Resolve asks first (its confirm dialog is tested in playground-incident-renderer.test.ts).
+      { kind: 'button', action: { actionId: INCIDENT_ACTION_IDS.resolve, blockId: 'controls' }, link: false, value: 'inc-1', confirm: expect.objectContaining({ title: 'Resolve this incident?' }) },
     ]);
     const select = one(controls, tag('select'));
     expect(all(select, tag('option')).map(textContent)).toEqual(WINDOW_CHOICES.map((w) => w.label));

@@ -69,9 +69,16 @@ export interface DigestAnswer {
 export interface LiveChange {
   readonly kind: string;
   readonly channel?: string;
+  /** Whose Home tab was published, for `home_published`. */
+  readonly user?: string;
 }
 
 type Json = Readonly<Record<string, unknown>>;
+
+/** GET /api/home: the published view, or null before pymem has published one for this user. */
+export interface HomeTab {
+  readonly view: { readonly blocks: readonly unknown[]; readonly publishes: number; readonly publishedAt: number } | null;
+}
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
@@ -170,6 +177,20 @@ export function parseMessages(value: unknown): ChannelMessage[] {
   });
 }
 
+/** GET /api/home: a user's published Home view, or none yet. */
+export function parseHome(value: unknown): HomeTab {
+  const body = expectRecord(value, 'a Home tab');
+  if (body['view'] === null) return { view: null };
+  const view = expectRecord(body['view'], 'a Home view');
+  return {
+    view: {
+      blocks: expectArray(view, 'blocks', 'a Home view'),
+      publishes: expectNumber(view, 'publishes', 'a Home view'),
+      publishedAt: expectNumber(view, 'publishedAt', 'a Home view'),
+    },
+  };
+}
+
 export function parseCommandAnswer(value: unknown): CommandAnswer {
   const body = expectRecord(value, 'an answer');
   return body['kind'] === 'notice' ? { kind: 'notice', text: expectString(body, 'text', 'a notice') } : { kind: 'sent' };
@@ -192,7 +213,8 @@ export function parseChange(data: string): LiveChange | null {
   }
   if (!isRecord(value) || typeof value['kind'] !== 'string') return null;
   const channel = optionalString(value, 'channel');
-  return { kind: value['kind'], ...(channel !== undefined ? { channel } : {}) };
+  const user = optionalString(value, 'user');
+  return { kind: value['kind'], ...(channel !== undefined ? { channel } : {}), ...(user !== undefined ? { user } : {}) };
 }
 
 /** The error message in the playground's `{ error: { message } }` body, or the HTTP status. */

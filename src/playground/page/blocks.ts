@@ -7,7 +7,7 @@
  */
 
 import { renderPlain, renderTextObject, textObject, type MentionContext } from './mrkdwn';
-import { el, type ActionTarget, type VElement, type VNode } from './vnode';
+import { el, type ActionTarget, type ConfirmDialog, type VElement, type VNode } from './vnode';
 
 /** What a block needs besides its JSON: the workspace for mentions, and the message it sits in. */
 export interface BlockContext extends MentionContext {
@@ -88,6 +88,23 @@ export function renderBlock(value: unknown, ctx: BlockContext): VElement {
   }
 }
 
+/**
+ * A `confirm` object as the dialog Slack shows. Slack requires title, text, confirm and deny;
+ * a missing one falls back to Slack's own wording rather than dropping the question.
+ */
+export function confirmDialog(value: unknown, ctx: BlockContext): ConfirmDialog | null {
+  const confirm = record(value);
+  if (!confirm) return null;
+  const style = str(confirm, 'style');
+  return {
+    title: plainText(confirm['title']) || 'Are you sure?',
+    text: renderTextObject(confirm['text'], 'confirm-text', ctx),
+    confirm: plainText(confirm['confirm']) || 'Yes',
+    deny: plainText(confirm['deny']) || 'Cancel',
+    style: style === 'danger' || style === 'primary' ? style : null,
+  };
+}
+
 /** An interactive or image element inside a section, an actions or a context block. */
 export function renderElement(value: unknown, blockId: string, ctx: BlockContext): VElement {
   const element = record(value);
@@ -105,7 +122,8 @@ export function renderElement(value: unknown, blockId: string, ctx: BlockContext
       const label = textObject(element?.['text']);
       const children = renderPlain(label?.text ?? '', false, label ? label.emoji !== false : true);
       const value = str(element, 'value');
-      const behaviour = { kind: 'button', action, link, ...(value !== undefined ? { value } : {}) } as const;
+      const confirm = confirmDialog(element?.['confirm'], ctx);
+      const behaviour = { kind: 'button', action, link, ...(value !== undefined ? { value } : {}), ...(confirm ? { confirm } : {}) } as const;
       const ariaLabel = str(element, 'accessibility_label');
       return link
         ? el('a', { class: `${className} b-link-button`, href: url, target: '_blank', rel: 'noopener noreferrer', ...dataAction, 'aria-label': ariaLabel }, children, { behaviour })

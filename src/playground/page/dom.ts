@@ -1,8 +1,10 @@
 /** The browser side of vnode.ts: trees into elements, with each control's behaviour wired up. */
 
-import type { ActionTarget, Behaviour, VElement, VNode } from './vnode';
+import type { ActionTarget, Behaviour, ConfirmDialog, VElement, VNode } from './vnode';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
+/** A preview longer than this is cut: a huge file would freeze the page. */
+const PREVIEW_LIMIT_CHARS = 200_000;
 
 /** A control's use, ready for POST /api/action (less the channel, user and message). */
 export interface ControlUse {
@@ -17,10 +19,12 @@ export interface DomHandlers {
   act(use: ControlUse, controls: readonly (HTMLInputElement | HTMLSelectElement | HTMLButtonElement)[]): void;
   /** An image finished loading (the page grew taller). */
   imageLoaded(): void;
+  /** A button with a `confirm` object was clicked: true when the reader confirmed. */
+  confirm(dialog: ConfirmDialog): Promise<boolean>;
 }
 
 /** For trees without controls or images (icons): nothing to wire. */
-export const STATIC: DomHandlers = { act: () => undefined, imageLoaded: () => undefined };
+export const STATIC: DomHandlers = { act: () => undefined, imageLoaded: () => undefined, confirm: () => Promise.resolve(false) };
 
 /** A tree as DOM nodes; text goes in as text nodes only. */
 export function toDom(node: VNode, handlers: DomHandlers): Node {
@@ -44,10 +48,22 @@ export function elementFromTree(node: VElement, handlers: DomHandlers): HTMLElem
 function wire(element: Element, behaviour: Behaviour, handlers: DomHandlers): void {
   switch (behaviour.kind) {
     case 'button':
-      element.addEventListener('click', () => {
+      element.addEventListener('click', (event) => {
         const use = { action: behaviour.action, ...(behaviour.value !== undefined ? { value: behaviour.value } : {}) };
         // A link button stays usable: the browser has already opened the link.
-        handlers.act(use, behaviour.link || !(element instanceof HTMLButtonElement) ? [] : [element]);
+        const controls = behaviour.link || !(element instanceof HTMLButtonElement) ? [] : [element];
+        const { confirm } = behaviour;
+        if (!confirm) {
+          handlers.act(use, controls);
+          return;
+        }
+        // Slack asks first; a link opens only once confirmed, and "deny" sends nothing.
+        event.preventDefault();
+        void handlers.confirm(confirm).then((yes) => {
+          if (!yes) return;
+          if (behaviour.link && element instanceof HTMLAnchorElement) window.open(element.href, '_blank', 'noopener,noreferrer');
+          handlers.act(use, controls);
+        });
       });
       return;
     case 'checkboxes': {
@@ -68,6 +84,9 @@ function wire(element: Element, behaviour: Behaviour, handlers: DomHandlers): vo
     case 'static_select':
       if (element instanceof HTMLSelectElement) element.addEventListener('change', () => handlers.act({ action: behaviour.action, selected: element.value }, [element]));
       return;
+    case 'file_preview':
+      wirePreview(element, behaviour.url);
+      return;
     case 'image':
       element.addEventListener('load', () => handlers.imageLoaded());
       element.addEventListener('error', () => {
@@ -78,6 +97,38 @@ function wire(element: Element, behaviour: Behaviour, handlers: DomHandlers): vo
       });
       return;
   }
+}
+
+/** Fetches the file once and toggles a <pre> with its text (textContent: never parsed as HTML). */
+function wirePreview(toggle: Element, url: string): void {
+  let preview: HTMLPreElement | null = null;
+  toggle.addEventListener('click', () => {
+    const card = toggle.closest('.file-card');
+    if (!card) return;
+    if (preview) {
+      const open = preview.hidden;
+      preview.hidden = !open;
+      toggle.textContent = open ? 'Hide text' : 'Show text';
+      toggle.setAttribute('aria-expanded', String(open));
+      return;
+    }
+    const pre = document.createElement('pre');
+    pre.className = 'file-preview';
+    pre.textContent = 'Loading…';
+    card.after(pre);
+    preview = pre;
+    toggle.textContent = 'Hide text';
+    toggle.setAttribute('aria-expanded', 'true');
+    fetch(url)
+      .then(async (response) => {
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        const text = await response.text();
+        pre.textContent = text.length > PREVIEW_LIMIT_CHARS ? `${text.slice(0, PREVIEW_LIMIT_CHARS)}\n… (cut here; download the file for the rest)` : text;
+      })
+      .catch((error: unknown) => {
+        pre.textContent = `The file could not be loaded: ${error instanceof Error ? error.message : String(error)}`;
+      });
+  });
 }
 
 /** Attributes and listeners for h(); undefined, null and false leave an attribute out. */

@@ -6,6 +6,7 @@
 
 import { parseChange, parseMessages, request } from './api';
 import { byId } from './dom';
+import { loadHome } from './home';
 import { messageOf, noteScrollPosition, render } from './messages';
 import { state } from './state';
 import { toast } from './toast';
@@ -66,6 +67,10 @@ export function connectEvents(onOtherChannelPost: (channel: string) => void): vo
   });
   source.addEventListener('change', (event: MessageEvent<string>) => {
     const change = parseChange(event.data);
+    if (change?.kind === 'home_published') {
+      if (change.user === state.user && state.view === 'home') void loadHome();
+      return;
+    }
     if (change?.channel && change.channel !== state.channel) {
       if (change.kind === 'message_posted') onOtherChannelPost(change.channel);
       return;

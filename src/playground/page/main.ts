@@ -8,7 +8,9 @@ import { wireComposer, wireDigest } from './composer';
 import { byId, h } from './dom';
 import { connectEvents, refresh } from './live';
 import { messageOf, render, watchScroll } from './messages';
-import { markUnread, renderHeader, renderSidebar, saveLocation, selectUser } from './sidebar';
+import { wireDemoControls } from './demo-controls';
+import { wireHomeLinks } from './home';
+import { jumpToMessage, markUnread, openHome, renderHeader, renderSidebar, saveLocation, selectUser } from './sidebar';
 import { findChannel, findUser, state } from './state';
 import { toast } from './toast';
 
@@ -31,8 +33,11 @@ async function start(): Promise<void> {
   wireComposer();
   wireDigest();
   byId<HTMLInputElement>('composer').disabled = false;
+  wireHomeLinks(jumpToMessage);
+  wireDemoControls().catch((error: unknown) => toast(`The demo controls did not load: ${messageOf(error)}`, 'error'));
   connectEvents(markUnread);
   await refresh();
+  if (params.get('tab') === 'home') openHome();
 }
 
 function boot(): void {

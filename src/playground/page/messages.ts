@@ -7,6 +7,8 @@
 
 import { request, type Channel, type ChannelMessage } from './api';
 import { filesShownInBlocks, renderBlock } from './blocks';
+import { askConfirm } from './dialog';
+import { fileAttachment } from './files';
 import { byId, elementFromTree, h, STATIC, toDom, type ControlUse, type DomHandlers } from './dom';
 import { botGlyph, emojiNode, eyeIcon } from './emoji';
 import { renderMrkdwn } from './mrkdwn';
@@ -196,7 +198,7 @@ export function messageOf(error: unknown): string {
 }
 
 function handlersFor(message: ChannelMessage): DomHandlers {
-  return { act: (use, controls) => sendAction(message, use, controls), imageLoaded: keepBottom };
+  return { act: (use, controls) => sendAction(message, use, controls), imageLoaded: keepBottom, confirm: askConfirm };
 }
 
 function avatarFor(m: Author, small: boolean): HTMLElement {
@@ -229,7 +231,11 @@ function messageBody(m: ChannelMessage): HTMLElement {
   }
   const shown = filesShownInBlocks(m.blocks);
   for (const f of m.files) {
-    if (shown.has(f.id) || !/^image\//.test(f.mimetype)) continue;
+    if (shown.has(f.id)) continue;
+    if (!/^image\//.test(f.mimetype)) {
+      body.appendChild(elementFromTree(fileAttachment(f), handlers));
+      continue;
+    }
     body.appendChild(
       h('div', { className: 'b-image file' }, [
         h('div', { className: 'b-image-title', text: f.title || f.name }),

@@ -1,6 +1,8 @@
 /** The sidebar (channels, who you are), the channel header, and the address bar that remembers both. */
 
 import { byId, h } from './dom';
+import { loadHome, renderHome, tellBotHomeOpened } from './home';
+import type { MessageLink } from './home-view';
 import { refresh } from './live';
 import { render } from './messages';
 import { findChannel, findUser, state } from './state';
@@ -9,7 +11,7 @@ export function renderSidebar(): void {
   const list = byId('channel-list');
   list.textContent = '';
   for (const c of state.ws?.channels ?? []) {
-    const active = c.id === state.channel;
+    const active = c.id === state.channel && state.view === 'channel';
     list.appendChild(
       h('li', {}, [
         h(
@@ -25,6 +27,23 @@ export function renderSidebar(): void {
       ]),
     );
   }
+  const apps = byId('app-list');
+  apps.textContent = '';
+  const homeOpen = state.view === 'home';
+  apps.appendChild(
+    h('li', {}, [
+      h(
+        'button',
+        {
+          className: `sidebar-item${homeOpen ? ' active' : ''}`,
+          dataset: { home: 'pymem' },
+          attrs: { type: 'button', 'aria-current': homeOpen ? 'page' : undefined, title: "pymem's Home tab" },
+          onclick: openHome,
+        },
+        [h('span', { className: 'app-dot' }), 'pymem'],
+      ),
+    ]),
+  );
   const me = findUser(state.user);
   const avatar = byId('me-avatar');
   avatar.textContent = me ? me.name.charAt(0) : '?';
@@ -40,9 +59,9 @@ export function renderHeader(): void {
   document.title = `${channel ? `#${channel.name}` : 'pymem'} · pymem playground`;
 }
 
-/** Channel and person in the address, so that a reload opens the same view. */
+/** Channel and person (and the Home tab, when open) in the address, so that a reload opens the same view. */
 export function saveLocation(): void {
-  const params = new URLSearchParams({ channel: state.channel, user: state.user });
+  const params = new URLSearchParams({ channel: state.channel, user: state.user, ...(state.view === 'home' ? { tab: 'home' } : {}) });
   history.replaceState(null, '', `?${params.toString()}`);
 }
 
@@ -52,7 +71,53 @@ export function markUnread(channel: string): void {
   renderSidebar();
 }
 
+/** Shows the channel pane or the Home pane. */
+function showPane(view: 'channel' | 'home'): void {
+  state.view = view;
+  byId('channel').hidden = view !== 'channel';
+  byId('home').hidden = view !== 'home';
+}
+
+/** Opens pymem's Home tab: drawn from the last published view, and pymem is told (app_home_opened). */
+export function openHome(): void {
+  showPane('home');
+  document.title = 'pymem · Home · pymem playground';
+  saveLocation();
+  renderSidebar();
+  renderHome();
+  void loadHome();
+  tellBotHomeOpened();
+}
+
+/** A message link in the Home tab: its channel opens, scrolled to the message, which lights up briefly. */
+export function jumpToMessage(link: MessageLink): void {
+  selectChannel(link.channel);
+  let tries = 0;
+  const find = (): void => {
+    const row = document.querySelector<HTMLElement>(`.msg[data-ts="${CSS.escape(link.ts)}"]`);
+    if (row) {
+      row.scrollIntoView({ block: 'center' });
+      row.classList.add('highlight');
+      setTimeout(() => row.classList.remove('highlight'), 2500);
+      return;
+    }
+    // The channel loads in the background; give it a couple of seconds.
+    if ((tries += 1) < 40) setTimeout(find, 50);
+  };
+  find();
+}
+
 export function selectChannel(id: string): void {
+  if (state.view === 'home') {
+    showPane('channel');
+    renderHeader();
+    if (id === state.channel) {
+      saveLocation();
+      renderSidebar();
+      render();
+      return;
+    }
+  }
   if (id === state.channel) return;
   state.channel = id;
   state.unread.delete(id);
@@ -73,5 +138,12 @@ export function selectUser(id: string): void {
   state.dismissed = new Set();
   saveLocation();
   renderSidebar();
+  if (state.view === 'home') {
+    // Someone else's Home tab: theirs as published, and opening it tells pymem, as in Slack.
+    state.home = null;
+    renderHome();
+    void loadHome();
+    tellBotHomeOpened();
+  }
   void refresh();
 }

@@ -1,6 +1,6 @@
 /** The page's state: the workspace, where the reader is, and what they have opened, closed or dismissed. */
 
-import type { Channel, ChannelMessage, User, Workspace } from './api';
+import type { Channel, ChannelMessage, HomeTab, User, Workspace } from './api';
 import type { MentionContext } from './mrkdwn';
 
 export interface PageState {
@@ -8,6 +8,10 @@ export interface PageState {
   ws: Workspace | null;
   channel: string;
   user: string;
+  /** What the main pane shows: the open channel, or pymem's Home tab. */
+  view: 'channel' | 'home';
+  /** The reader's Home tab as last loaded; null before the first load. */
+  home: HomeTab | null;
   /** The open channel's messages, as the server last sent them. */
   messages: ChannelMessage[];
   /** Notes made on the page (a composer line that is not a command), per channel. */
@@ -35,6 +39,8 @@ export const state: PageState = {
   ws: null,
   channel: '',
   user: '',
+  view: 'channel',
+  home: null,
   messages: [],
   notices: new Map(),
   collapsed: new Set(),

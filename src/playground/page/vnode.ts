@@ -7,14 +7,29 @@
 /** What a control does when used; dom.ts wires it up, the renderer only describes it. */
 export type Behaviour =
   /** A button (or a button with a url, drawn as a link): one click, one action with its value. */
-  | { readonly kind: 'button'; readonly action: ActionTarget; readonly value?: string; readonly link: boolean }
+  | { readonly kind: 'button'; readonly action: ActionTarget; readonly value?: string; readonly link: boolean; readonly confirm?: ConfirmDialog }
   /** A checkboxes element: any change sends the whole selection. */
   | { readonly kind: 'checkboxes'; readonly action: ActionTarget }
   /** Radio buttons and static selects: a change sends the one value chosen. */
   | { readonly kind: 'radio_buttons'; readonly action: ActionTarget }
   | { readonly kind: 'static_select'; readonly action: ActionTarget }
   /** An image block's picture: the page follows its height once loaded, and says so when it fails. */
-  | { readonly kind: 'image'; readonly missingText: string };
+  | { readonly kind: 'image'; readonly missingText: string }
+  /** A text file's "Show text" toggle: the file at `url` shown below its card as plain text. */
+  | { readonly kind: 'file_preview'; readonly url: string };
+
+/**
+ * A Block Kit `confirm` object, ready to show: Slack asks before sending the click, and a "deny"
+ * sends nothing. The text is already rendered (mrkdwn or plain).
+ */
+export interface ConfirmDialog {
+  readonly title: string;
+  readonly text: VElement;
+  readonly confirm: string;
+  readonly deny: string;
+  /** `danger` draws the confirm button red, as Slack does. */
+  readonly style: 'primary' | 'danger' | null;
+}
 
 /** Where a click goes: the element's action_id (Slack requires one; a block without stays without) and its block. */
 export interface ActionTarget {
