@@ -82,12 +82,24 @@ const SECRET_VALUES: Readonly<Record<string, string>> = {
   DATABASE_URL: 'postgres://pymem:k8s-test-password@db.internal:5432/pymem',
 };
 
+/** The Secret of an OAuth-mode overlay: the app's credentials and no single bot token. */
+const OAUTH_SECRET_VALUES: Readonly<Record<string, string>> = {
+  SLACK_CLIENT_ID: '1234567890.0987654321',
+  SLACK_CLIENT_SECRET: 'k8s-test-client-secret',
+  SLACK_STATE_SECRET: 'k8s-test-state-secret-0123456789abcdef0123456789abcdef',
+  SLACK_SIGNING_SECRET: 'k8s-test-signing-secret',
+  DATABASE_URL: 'postgres://pymem:k8s-test-password@db.internal:5432/pymem',
+};
+
+const isOAuth = (overlay: string): boolean => overlay.endsWith('-oauth');
+const secretValuesFor = (overlay: string): Readonly<Record<string, string>> => (isOAuth(overlay) ? OAUTH_SECRET_VALUES : SECRET_VALUES);
+
 /** The container's environment as the bot would see it: literal values, and the stand-ins for the Secret's keys it has. */
-function environment(env: readonly EnvVar[], configFile: string): Record<string, string | undefined> {
+function environment(env: readonly EnvVar[], configFile: string, secretValues: Readonly<Record<string, string>> = SECRET_VALUES): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const e of env) {
     const key = e.valueFrom?.secretKeyRef?.key;
-    out[e.name] = key !== undefined ? SECRET_VALUES[key] : e.value;
+    out[e.name] = key !== undefined ? secretValues[key] : e.value;
   }
   // The ConfigMap's file, written where this test can read it (checked against the mount below).
   out['PYMEM_CONFIG'] = configFile;
@@ -143,7 +155,15 @@ function slackEndpoints(): string[] {
   return [...source.matchAll(/endpoints:\s*'([^']+)'/g)].map((m) => m[1]!);
 }
 
-const OVERLAYS = ['single-sqlite', 'ha-postgres'] as const;
+/** The install page and Slack's redirect in OAuth mode, as written in src/app.ts. */
+function oauthPaths(): string[] {
+  const source = readFileSync(join(ROOT, 'src', 'app.ts'), 'utf8');
+  const paths = [...source.matchAll(/export const (?:INSTALL|REDIRECT)_PATH = '([^']+)'/g)].map((m) => m[1]!);
+  expect(paths).toHaveLength(2);
+  return paths;
+}
+
+const OVERLAYS = ['single-sqlite', 'ha-postgres', 'ha-postgres-oauth'] as const;
 
 /** One overlay rendered, and the bot's config loaded from its environment and ConfigMap; once, on first use inside a test. */
 function overlayUnderTest(overlay: string): () => Rendered & { env: readonly EnvVar[]; config: BotConfig; read: Set<string> } {
@@ -152,7 +172,7 @@ function overlayUnderTest(overlay: string): () => Rendered & { env: readonly Env
     if (cached) return cached;
     const r = render(overlay);
     const env = r.container.env ?? [];
-    cached = { ...r, env, ...loadRecording(environment(env, mountedConfigFile(r))) };
+    cached = { ...r, env, ...loadRecording(environment(env, mountedConfigFile(r), secretValuesFor(overlay))) };
     return cached;
   };
 }
@@ -180,14 +200,21 @@ describe.each(OVERLAYS)('deploy/kubernetes/%s', (overlay) => {
     expect(new Set(names).size, 'no variable twice').toBe(names.length);
     for (const name of names) expect(read, `${name} is read by src/config`).toContain(name);
 
-    for (const name of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'PROMETHEUS_BEARER_TOKEN', 'PROMETHEUS_USERNAME', 'PROMETHEUS_PASSWORD']) {
+    const oauth = isOAuth(overlay) ? ['SLACK_CLIENT_ID', 'SLACK_CLIENT_SECRET', 'SLACK_STATE_SECRET'] : [];
+    for (const name of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'PROMETHEUS_BEARER_TOKEN', 'PROMETHEUS_USERNAME', 'PROMETHEUS_PASSWORD', ...oauth]) {
       const e = env.find((v) => v.name === name);
       expect(e?.valueFrom?.secretKeyRef, `${name} from a Secret`).toBeDefined();
       expect(e?.value).toBeUndefined();
     }
     // What the bot scrubs from its logs as secret never appears as a literal value.
     const secrets = secretsOf(config);
-    expect(secrets).toContain(SECRET_VALUES['SLACK_BOT_TOKEN']);
+    if (isOAuth(overlay)) {
+      expect(config.slack?.oauth, 'OAuth mode is on').toBeTruthy();
+      expect(secrets).toContain(OAUTH_SECRET_VALUES['SLACK_CLIENT_SECRET']);
+      expect(secrets).toContain(OAUTH_SECRET_VALUES['SLACK_STATE_SECRET']);
+    } else {
+      expect(secrets).toContain(SECRET_VALUES['SLACK_BOT_TOKEN']);
+    }
     for (const e of env) if (e.value !== undefined) expect(secrets).not.toContain(e.value);
   });
 
@@ -258,8 +285,8 @@ describe.each(OVERLAYS)('deploy/kubernetes/%s', (overlay) => {
     const service = r.services.find((s) => s.metadata?.name === 'pymem');
     expect(service?.spec?.selector).toEqual(r.deployment.spec?.template.metadata?.labels);
     for (const p of service!.spec!.ports!) expect(containerPort(r.container, p.targetPort)).toBe(config.port);
-    const endpoints = slackEndpoints();
-    expect(endpoints).toEqual(['/slack/events']);
+    expect(slackEndpoints()).toEqual(['/slack/events']);
+    const endpoints = [...slackEndpoints(), ...(isOAuth(overlay) ? oauthPaths() : [])];
     for (const ingress of r.ingresses) {
       const paths = (ingress.spec?.rules ?? []).flatMap((rule) => rule.http?.paths ?? []);
       expect(paths.map((p) => p.path)).toEqual(endpoints);
