@@ -9,6 +9,7 @@ import { formatTime } from '../domain/format';
 import { renderTimelineMarkdown } from '../domain/timeline';
 import { noticeMessage } from '../slack/blocks';
 import { SlackCallError, type Reply, type SlackGateway } from '../slack/gateway';
+import { tellRequester, type Requester } from './requester';
 import type { IncidentSlack } from '../slack/incident-gateway';
 import { StoreError, type IncidentRecord, type ResolveResult, type Store } from '../store/store';
 import type { MessageUpdater } from './message-updater';
@@ -52,7 +53,6 @@ export interface TimelineCommandRequest {
 
 export type IncidentOutcome = 'resolved' | 'already-resolved' | 'posted' | 'duplicate' | 'unknown-message' | 'no-incident' | 'ambiguous' | 'failed';
 
-type Who = { readonly reply: Reply; readonly channelId: string; readonly userId: string; readonly log: Logger };
 
 export class IncidentService {
   constructor(private readonly deps: IncidentDeps) {}
@@ -136,7 +136,7 @@ export class IncidentService {
     return this.post(incident, who);
   }
 
-  private async post(incident: IncidentRecord, who: Who): Promise<IncidentOutcome> {
+  private async post(incident: IncidentRecord, who: Requester): Promise<IncidentOutcome> {
     const now = this.deps.clock();
     let markdown: string;
     try {
@@ -183,29 +183,18 @@ export class IncidentService {
     }
   }
 
-  private who(request: { readonly log?: Logger; readonly reply: Reply; readonly channelId: string; readonly userId: string }): Who {
+  private who(request: { readonly log?: Logger; readonly reply: Reply; readonly channelId: string; readonly userId: string }): Requester {
     return { reply: request.reply, channelId: request.channelId, userId: request.userId, log: request.log ?? this.deps.logger };
   }
 
-  private async storeFailed(who: Who, what: string, error: unknown): Promise<IncidentOutcome> {
+  private async storeFailed(who: Requester, what: string, error: unknown): Promise<IncidentOutcome> {
     who.log.error({ err: error }, `could not ${what}: the database failed`);
     await this.tell(who, incidentStoreFailedText(what, error instanceof StoreError && error.code === 'unavailable'));
     return 'failed';
   }
 
   /** Replies to the clicker only; when the response_url fails, as an ephemeral message in the channel. */
-  private async tell(who: Who, text: string): Promise<void> {
-    const message = noticeMessage(text);
-    try {
-      await who.reply(message);
-      return;
-    } catch (error) {
-      who.log.warn({ err: error }, 'could not reply through the response_url; trying an ephemeral message');
-    }
-    try {
-      await this.deps.slack.postEphemeral(who.channelId, who.userId, message);
-    } catch (error) {
-      who.log.error({ err: error, text }, 'could not tell the requester at all');
-    }
+  private tell(who: Requester, text: string): Promise<void> {
+    return tellRequester(this.deps.slack, who, noticeMessage(text));
   }
 }

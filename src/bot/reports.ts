@@ -22,6 +22,7 @@ import type { MetricsErrorCode } from '../metrics/errors';
 import { noTelemetry, type Telemetry } from '../observability/telemetry';
 import { insufficientDataMessage, noticeMessage, rerunMessage, reportMessage, type SlackMessage } from '../slack/blocks';
 import { SlackCallError, type Reply, type SlackGateway } from '../slack/gateway';
+import { tellRequester, type Requester } from './requester';
 import { postWithImage } from '../slack/post-with-image';
 import { cannotPostText, CANNOT_POST_CODES, type ChannelHint } from '../slack/postability';
 import { StoreError, type IncidentRecord, type Store, type WorkspaceRef } from '../store/store';
@@ -135,7 +136,6 @@ const TRANSIENT_BACKEND_FAILURES: ReadonlySet<string> = new Set(['unreachable', 
 /** Rendering and posting after the backend answered: the requester's own deadline allows for them. */
 const AFTER_FETCH_ALLOWANCE_MS = 5_000;
 
-type Requester = { readonly reply: Reply; readonly channelId: string; readonly userId: string; readonly log: Logger };
 
 export class ReportService {
   /** Brings report messages up to date with the stored checklist (ticks, retries, sweeps). */
@@ -619,18 +619,8 @@ export class ReportService {
   }
 
   /** Replies to the requester; when the response_url fails, as an ephemeral message in the channel. */
-  private async safeReply(who: Requester, message: SlackMessage): Promise<void> {
-    try {
-      await who.reply(message);
-      return;
-    } catch (error) {
-      who.log.warn({ err: error }, 'could not reply through the response_url; trying an ephemeral message');
-    }
-    try {
-      await this.deps.slack.postEphemeral(who.channelId, who.userId, message);
-    } catch (error) {
-      who.log.error({ err: error, text: message.text }, 'could not tell the requester at all');
-    }
+  private safeReply(who: Requester, message: SlackMessage): Promise<void> {
+    return tellRequester(this.deps.slack, who, message);
   }
 }
 

@@ -13,6 +13,7 @@ import type { MetricsErrorCode } from '../metrics/errors';
 import { MIN_BEFORE_MS, type SinceChoice, type Verification } from '../domain/verify';
 import { noticeMessage, type SlackMessage } from '../slack/blocks';
 import { SlackCallError, type Reply, type SlackGateway } from '../slack/gateway';
+import { tellRequester, type Requester } from './requester';
 import { postWithImage } from '../slack/post-with-image';
 import { cannotPostText, CANNOT_POST_CODES, reasonFromError } from '../slack/postability';
 import { RECHECK_AFTER_MS, recheckScheduledText, verificationMessage, verifyingText } from '../slack/verify-blocks';
@@ -66,7 +67,6 @@ export interface VerifyClickRequest {
 
 export type VerifyOutcome = 'posted' | 'scheduled' | 'duplicate' | 'failed' | 'no-data' | 'no-report' | 'denied' | 'cannot-post';
 
-type Requester = { readonly reply: Reply; readonly channelId: string; readonly userId: string; readonly log: Logger };
 
 /** Rendering and posting after the backend answered. */
 const AFTER_FETCH_ALLOWANCE_MS = 5_000;
@@ -305,18 +305,9 @@ export class VerifyService {
     return 'failed';
   }
 
-  private async safeReply(who: Requester, message: SlackMessage): Promise<void> {
-    try {
-      await who.reply(message);
-      return;
-    } catch (error) {
-      who.log.warn({ err: error }, 'could not reply through the response_url; trying an ephemeral message');
-    }
-    try {
-      await this.deps.slack.postEphemeral(who.channelId, who.userId, message);
-    } catch (error) {
-      who.log.error({ err: error, text: message.text }, 'could not tell the requester at all');
-    }
+  /** Replies to the requester; when the response_url fails, as an ephemeral message in the channel. */
+  private safeReply(who: Requester, message: SlackMessage): Promise<void> {
+    return tellRequester(this.deps.slack, who, message);
   }
 }
 
