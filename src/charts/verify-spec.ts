@@ -7,7 +7,7 @@
 import { formatTime } from '../domain/format';
 import type { Fleet } from '../domain/fleet';
 import { gridEndMs, MIB, type Grid } from '../domain/series';
-import { formatPeriodRate, type PeriodSummary, type Verification, type VerifyVerdict } from '../domain/verify';
+import { formatPeriodRate, verdictTitle, type PeriodSummary, type Verification } from '../domain/verify';
 import { downsampleMinMax } from './downsample';
 import { buildTimeTicks } from './time-axis';
 import { BYTES_PER_UNIT, formatInUnit, memoryUnitFor, niceScale } from './units';
@@ -36,24 +36,6 @@ const BEFORE_FILL = 'rgba(232, 89, 12, 0.06)';
 const AFTER_FILL = 'rgba(24, 100, 171, 0.06)';
 const CHANGE_COLOR = '#212529';
 
-export function verdictTitle(verdict: VerifyVerdict): string {
-  switch (verdict) {
-    case 'fixed':
-      return 'fixed';
-    case 'not-fixed':
-      return 'not fixed';
-    case 'improved':
-      return 'improved, still growing';
-    case 'too-early':
-      return 'too early to tell';
-    case 'no-growth-before':
-      return 'no growth before the change';
-    default: {
-      const unknown: never = verdict;
-      throw new Error(`no title for verdict ${String(unknown)}`);
-    }
-  }
-}
 
 /** The chart spec; `fleet` is the one the verification was read from. */
 export function buildVerifyChartSpec(verification: Verification, fleet: Fleet, options: MemoryChartOptions): MemoryChartSpec {

@@ -23,6 +23,26 @@ import { median } from './stats';
 
 export type VerifyVerdict = 'fixed' | 'not-fixed' | 'improved' | 'too-early' | 'no-growth-before';
 
+/** The verdict in words, for titles and headers. */
+export function verdictTitle(verdict: VerifyVerdict): string {
+  switch (verdict) {
+    case 'fixed':
+      return 'fixed';
+    case 'not-fixed':
+      return 'not fixed';
+    case 'improved':
+      return 'improved, still growing';
+    case 'too-early':
+      return 'too early to tell';
+    case 'no-growth-before':
+      return 'no growth before the change';
+    default: {
+      const unknown: never = verdict;
+      throw new Error(`no title for verdict ${String(unknown)}`);
+    }
+  }
+}
+
 /** How the time of the change was chosen. */
 export type SinceOrigin = 'given' | 'deploy' | 'report';
 

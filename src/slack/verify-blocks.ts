@@ -6,7 +6,7 @@
 import type { Button, KnownBlock } from '@slack/types';
 import { formatDuration, formatTime } from '../domain/format';
 import { patternTitle } from '../domain/pattern-names';
-import { formatPeriodRate, judgedWorkers, type PeriodSummary, type Verification, type VerifyVerdict } from '../domain/verify';
+import { formatPeriodRate, judgedWorkers, verdictTitle, type PeriodSummary, type Verification, type VerifyVerdict } from '../domain/verify';
 import type { ActionMatcher } from './action-matchers';
 import { escapeMrkdwn, joinWithinLimit, SLACK_LIMITS, trimText } from './limits';
 
@@ -35,24 +35,6 @@ const VERDICT_EMOJI: Readonly<Record<VerifyVerdict, string>> = {
   'no-growth-before': ':grey_question:',
 };
 
-export function verdictLabel(verdict: VerifyVerdict): string {
-  switch (verdict) {
-    case 'fixed':
-      return 'fixed';
-    case 'not-fixed':
-      return 'not fixed';
-    case 'improved':
-      return 'improved, still growing';
-    case 'too-early':
-      return 'too early to tell';
-    case 'no-growth-before':
-      return 'no growth before the change';
-    default: {
-      const unknown: never = verdict;
-      return String(unknown);
-    }
-  }
-}
 
 export function verifyButton(incidentId: string): Button {
   return { type: 'button', action_id: VERIFY_ACTIONS.verify, text: { type: 'plain_text', text: 'Verify fix' }, value: incidentId };
@@ -64,7 +46,7 @@ export function recheckButton(incidentId: string): Button {
 
 /** What the report's header says after a verification: "· fixed". Plain text (a header block). */
 export function headerVerdictSuffix(verdict: string): string {
-  const known = isVerdict(verdict) ? verdictLabel(verdict) : verdict;
+  const known = isVerdict(verdict) ? verdictTitle(verdict) : verdict;
   return ` · ${known}`;
 }
 
@@ -101,7 +83,7 @@ export function verificationMessage(view: VerificationView): { readonly text: st
   const v = view.verification;
   const endMs = Date.parse(v.after.end);
   const blocks: KnownBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: trimText(`${v.service} — fix verification: ${verdictLabel(v.verdict)}`, SLACK_LIMITS.headerText), emoji: true } },
+    { type: 'header', text: { type: 'plain_text', text: trimText(`${v.service} — fix verification: ${verdictTitle(v.verdict)}`, SLACK_LIMITS.headerText), emoji: true } },
     {
       type: 'section',
       block_id: 'verification_verdict',
@@ -124,7 +106,7 @@ export function verificationMessage(view: VerificationView): { readonly text: st
       type: 'image',
       block_id: 'verification_chart',
       slack_file: { id: view.chartFileId },
-      alt_text: trimText(`Memory per worker of ${v.service} before and after ${v.since}: ${verdictLabel(v.verdict)}`, SLACK_LIMITS.altText),
+      alt_text: trimText(`Memory per worker of ${v.service} before and after ${v.since}: ${verdictTitle(v.verdict)}`, SLACK_LIMITS.altText),
     });
   } else if (view.chartProblem !== null) {
     blocks.push({
@@ -150,7 +132,7 @@ export function verificationMessage(view: VerificationView): { readonly text: st
     block_id: 'verification_footer',
     elements: [{ type: 'mrkdwn', text: trimText(`${who} at ${formatTime(view.at, view.timeZone, view.at)} · data from ${escapeMrkdwn(view.sourceDescription)}`, SLACK_LIMITS.contextElementText) }],
   });
-  return { text: trimText(`${v.service}: fix verification — ${verdictLabel(v.verdict)}. ${v.summary}`, SLACK_LIMITS.fallbackText), blocks };
+  return { text: trimText(`${v.service}: fix verification — ${verdictTitle(v.verdict)}. ${v.summary}`, SLACK_LIMITS.fallbackText), blocks };
 }
 
 function originText(v: Verification): string {
