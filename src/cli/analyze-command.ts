@@ -86,20 +86,36 @@ export function parseAnalyzeArgs(argv: readonly string[], nowMs: number, usage: 
       args: [...argv],
       allowPositionals: true,
       strict: true,
-      options: {
-        window: { type: 'string', short: 'w' },
-        end: { type: 'string' },
-        prometheus: { type: 'string' },
-        config: { type: 'string' },
-        demo: { type: 'boolean' },
-        json: { type: 'boolean' },
-        ...(png ? { png: { type: 'string' as const } } : {}),
-      },
+      options: { ...SERVICE_WINDOW_OPTIONS, ...(png ? { png: { type: 'string' as const } } : {}) },
     });
   } catch (error) {
-    throw new UsageError(`${firstLine(error instanceof Error ? error.message : String(error))}\n${usage}`);
+    throw usageErrorFrom(error, usage);
   }
-  const { values, positionals } = parsed;
+  return checkedServiceWindowArgs(parsed.values, parsed.positionals, nowMs, usage);
+}
+
+/** The flags of every command that reads one service over a window (`analyze`, `doctor`, `verify`). */
+export const SERVICE_WINDOW_OPTIONS = {
+  window: { type: 'string', short: 'w' },
+  end: { type: 'string' },
+  prometheus: { type: 'string' },
+  config: { type: 'string' },
+  demo: { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const;
+
+/** What node:util's parseArgs refused, as a usage error: its first line, then the command's usage. */
+export function usageErrorFrom(error: unknown, usage: string): UsageError {
+  return new UsageError(`${firstLine(error instanceof Error ? error.message : String(error))}\n${usage}`);
+}
+
+/** The service and window flags, once node:util has parsed them: one service, a valid window, the end. */
+export function checkedServiceWindowArgs(
+  values: { readonly window?: string | undefined; readonly end?: string | undefined; readonly prometheus?: string | undefined; readonly config?: string | undefined; readonly demo?: boolean | undefined; readonly json?: boolean | undefined; readonly png?: string | boolean | undefined },
+  positionals: readonly string[],
+  nowMs: number,
+  usage: string,
+): AnalyzeArgs {
   if (positionals.length === 0) throw new UsageError(`a service name is required\n${usage}`);
   if (positionals.length > 1) throw new UsageError(`one service at a time (got ${positionals.length}: ${positionals.join(' ')})\n${usage}`);
   const name = parseServiceName(positionals[0]!);
@@ -158,7 +174,8 @@ export function commandSettings(args: AnalyzeArgs, env: Env): { readonly config:
   return { config, windowMs, source: pickSource(args, config) };
 }
 
-function pickSource(args: AnalyzeArgs, config: AppConfig): MetricsSource {
+/** The demo services with --demo, else the configured backend; a clear usage error when there is none. */
+export function pickSource(args: { readonly demo: boolean }, config: AppConfig): MetricsSource {
   if (args.demo) return new DemoSource();
   if (!config.prometheus) {
     throw new UsageError('no metrics backend: set PROMETHEUS_URL, pass --prometheus <url>, or try the built-in demo with --demo');

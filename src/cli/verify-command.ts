@@ -4,33 +4,19 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { verifyService } from '../analysis/verify-service';
 import { loadConfig, serviceSettingsFor, type AppConfig, type Env } from '../config/load';
-import { formatDuration, formatTime, parseDuration } from '../domain/format';
-import { parseServiceName } from '../domain/service-name';
+import { formatDuration, formatTime } from '../domain/format';
 import type { SinceChoice, Verification } from '../domain/verify';
-import { DemoSource } from '../metrics/demo';
 import { isMetricsError } from '../metrics/errors';
-import { PrometheusSource } from '../metrics/prometheus';
-import type { MetricsSource } from '../metrics/source';
-import { exitFor, parseEnd } from './analyze-command';
+import { checkedServiceWindowArgs, exitFor, parseEnd, pickSource, SERVICE_WINDOW_OPTIONS, usageErrorFrom, type AnalyzeArgs } from './analyze-command';
 import { EXIT, UsageError, type CliIo } from './io';
 import { wrap } from './text-report';
 
 export const VERIFY_USAGE =
   'usage: pymem verify <service> [--since <RFC3339|unix seconds|deploy>] [--end <RFC3339|unix seconds>] [--window 6h] [--prometheus <url>] [--config <file>] [--demo] [--json] [--png <file>]';
 
-const MIN_WINDOW_MS = 10 * 60_000;
-
-export interface VerifyArgs {
-  readonly service: string;
+export interface VerifyArgs extends AnalyzeArgs {
   /** null: the latest deploy in the window. */
   readonly sinceMs: number | null;
-  readonly endMs: number;
-  readonly windowMs: number | null;
-  readonly prometheus?: string;
-  readonly config?: string;
-  readonly demo: boolean;
-  readonly json: boolean;
-  readonly png?: string;
 }
 
 export async function runVerifyCommand(argv: readonly string[], env: Env, io: CliIo): Promise<number> {
@@ -120,47 +106,15 @@ export function parseVerifyArgs(argv: readonly string[], nowMs: number): VerifyA
       args: [...argv],
       allowPositionals: true,
       strict: true,
-      options: {
-        since: { type: 'string' },
-        window: { type: 'string', short: 'w' },
-        end: { type: 'string' },
-        prometheus: { type: 'string' },
-        config: { type: 'string' },
-        demo: { type: 'boolean' },
-        json: { type: 'boolean' },
-        png: { type: 'string' },
-      },
+      options: { since: { type: 'string' }, ...SERVICE_WINDOW_OPTIONS, png: { type: 'string' } },
     });
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new UsageError(`${message.split('\n')[0] ?? message}\n${VERIFY_USAGE}`);
+    throw usageErrorFrom(error, VERIFY_USAGE);
   }
-  const { values, positionals } = parsed;
-  if (positionals.length === 0) throw new UsageError(`a service name is required\n${VERIFY_USAGE}`);
-  if (positionals.length > 1) throw new UsageError(`one service at a time (got ${positionals.length}: ${positionals.join(' ')})\n${VERIFY_USAGE}`);
-  const name = parseServiceName(positionals[0]!);
-  if (!name.ok) throw new UsageError(name.error);
-  if (values.demo && values.prometheus !== undefined) throw new UsageError('--demo and --prometheus exclude each other');
-  let windowMs: number | null = null;
-  if (values.window !== undefined) {
-    windowMs = parseDuration(values.window);
-    if (windowMs === null) throw new UsageError(`--window: expected a duration such as 1h, 6h, 24h or 7d, got "${values.window}"`);
-    if (windowMs < MIN_WINDOW_MS) throw new UsageError('--window: the shortest window is 10m');
-  }
-  const endMs = values.end === undefined ? nowMs : parseEnd(values.end);
-  const sinceMs = parseSince(values.since);
-  if (sinceMs !== null && sinceMs >= endMs) throw new UsageError('--since: the change must be before the end of the window (--end, default now)');
-  return {
-    service: name.name,
-    sinceMs,
-    endMs,
-    windowMs,
-    demo: values.demo ?? false,
-    json: values.json ?? false,
-    ...(values.prometheus !== undefined ? { prometheus: values.prometheus } : {}),
-    ...(values.config !== undefined ? { config: values.config } : {}),
-    ...(values.png !== undefined ? { png: values.png } : {}),
-  };
+  const common = checkedServiceWindowArgs(parsed.values, parsed.positionals, nowMs, VERIFY_USAGE);
+  const sinceMs = parseSince(parsed.values.since);
+  if (sinceMs !== null && sinceMs >= common.endMs) throw new UsageError('--since: the change must be before the end of the window (--end, default now)');
+  return { ...common, sinceMs };
 }
 
 /** A time, or `deploy` (and no flag) for the latest deploy in the window: null. */
@@ -188,10 +142,3 @@ function verifyWindow(args: VerifyArgs, config: AppConfig): number {
   return Math.min(max, Math.max(base, 2 * (args.endMs - args.sinceMs)));
 }
 
-function pickSource(args: VerifyArgs, config: AppConfig): MetricsSource {
-  if (args.demo) return new DemoSource();
-  if (!config.prometheus) {
-    throw new UsageError('no metrics backend: set PROMETHEUS_URL, pass --prometheus <url>, or try the built-in demo with --demo');
-  }
-  return new PrometheusSource(config.prometheus, (s) => serviceSettingsFor(config, s));
-}
