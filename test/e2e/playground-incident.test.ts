@@ -5,15 +5,14 @@
  * confirmation dialog, and pymem's Home tab. Assertions are on what the reader sees.
  */
 
-import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPlayground, type RunningPlayground } from '../../src/playground/playground';
+import { openChromium } from '../support/chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ROOT = resolve(__dirname, '../..');
 const ARTIFACTS = join(ROOT, 'test/.artifacts');
 const SERVICE = 'checkout-api';
@@ -26,22 +25,9 @@ let page: Page;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run ./scripts/setup.sh (it installs Debian's chromium)`);
   dir = await mkdtemp(join(tmpdir(), 'pymem-playground-incident-'));
   playground = await startPlayground({ port: 0, databasePath: join(dir, 'playground.sqlite'), logLevel: 'silent' });
-  context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-    viewport: { width: 1280, height: 900 },
-    locale: 'en-US',
-    timezoneId: 'UTC',
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error') pageErrors.push(message.text());
-  });
+  ({ context, page } = await openChromium(join(dir, 'profile'), pageErrors));
 }, 120_000);
 
 afterAll(async () => {

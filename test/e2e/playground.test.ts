@@ -8,12 +8,11 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { existsSync } from 'node:fs';
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPlayground, type RunningPlayground } from '../../src/playground/playground';
+import { openChromium } from '../support/chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ROOT = resolve(__dirname, '../..');
 const ARTIFACT = join(ROOT, 'test/.artifacts/playground.png');
 const README_SHOT = join(ROOT, 'docs/playground.png');
@@ -30,25 +29,12 @@ let page: Page;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run ./scripts/setup.sh (it installs Debian's chromium)`);
   dir = await mkdtemp(join(tmpdir(), 'pymem-playground-'));
   // Links to a dashboard and a runbook, so that reports and digests carry link buttons.
   const config = join(dir, 'pymem.yaml');
   await writeFile(config, 'links:\n  dashboard: "https://grafana.example/d/memory?var-service=$service&from=$from_ms&to=$to_ms"\n  runbook: https://wiki.example/runbooks/$service\n');
   playground = await startPlayground({ port: 0, databasePath: join(dir, 'playground.sqlite'), logLevel: 'silent', env: { PYMEM_CONFIG: config } });
-  context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-    viewport: { width: 1280, height: 900 },
-    locale: 'en-US',
-    timezoneId: 'UTC',
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error') pageErrors.push(message.text());
-  });
+  ({ context, page } = await openChromium(join(dir, 'profile'), pageErrors));
 }, 120_000);
 
 afterAll(async () => {
