@@ -5,9 +5,7 @@
  * after a restart: the sweep on start finds them.
  */
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../../src/store/postgres';
@@ -15,10 +13,10 @@ import { SlackStandIn } from '../../src/slack-standin/server';
 import { SCENARIOS } from '../support/scenario-set';
 import { familiesFor } from '../support/scenario-metrics';
 import { startPrometheus, type RunningPrometheus } from '../support/prometheus';
+import { startReplica, stopAll } from '../support/replicas';
 import { makeNewIncident } from '../support/store-suite';
 
 const BASE_URL = process.env['PYMEM_TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
 const CHANNEL = 'C0RECHECK01';
 
 let prom: RunningPrometheus;
@@ -50,41 +48,7 @@ afterAll(async () => {
   await client.end();
 });
 
-function startReplica(id: string, databaseUrl: string): ChildProcess {
-  const child = spawn(process.execPath, [MAIN], {
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      SLACK_BOT_TOKEN: 'xoxb-replica-test',
-      SLACK_SIGNING_SECRET: 'replica-secret',
-      SLACK_API_URL: slack.apiUrl,
-      PROMETHEUS_URL: prom.url,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: databaseUrl,
-      PYMEM_REPLICA_ID: id,
-      // Re-checks are claimed like digests: a 2 s lease, looked for every second.
-      PYMEM_DIGEST_LEASE: '2s',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  child.stderr?.on('data', () => undefined);
-  return child;
-}
 
-async function stopAll(children: ChildProcess[]): Promise<void> {
-  await Promise.all(
-    children.map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          if (c.exitCode !== null || c.signalCode !== null) return resolve();
-          c.once('exit', () => resolve());
-          c.kill('SIGTERM');
-          setTimeout(() => c.kill('SIGKILL'), 10_000).unref();
-        }),
-    ),
-  );
-}
 
 describe('scheduled re-checks with three replicas on one PostgreSQL database', () => {
   it('run each due check exactly once', async () => {
@@ -103,7 +67,10 @@ describe('scheduled re-checks with three replicas on one PostgreSQL database', (
     // Not due for an hour: no replica may run it.
     await store.scheduleCheck({ id: 'recheck:later', incidentId: threads[0]!.incidentId, dueAt: now + 3_600_000, requestedBy: 'U0BOB', createdAt: now });
 
-    const replicas = ['v1', 'v2', 'v3'].map((id) => startReplica(id, url));
+    const replicas = ['v1', 'v2', 'v3'].map((id) =>
+      // Re-checks are claimed like digests: a 2 s lease, looked for every second.
+      startReplica({ id, databaseUrl: url, slackApiUrl: slack.apiUrl, prometheusUrl: prom.url, env: { PYMEM_DIGEST_LEASE: '2s' } }),
+    );
     try {
       for (let i = 0; i < 300; i++) {
         const statuses = (await Promise.all(threads.map((t) => store.scheduledChecks(t.incidentId)))).flat().filter((c) => c.id !== 'recheck:later').map((c) => c.status);

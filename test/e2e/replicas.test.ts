@@ -4,11 +4,9 @@
  * exactly once, and a replica killed in the middle of a digest neither loses nor doubles it.
  */
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../../src/store/postgres';
@@ -16,9 +14,9 @@ import { SlackStandIn } from '../../src/slack-standin/server';
 import { SCENARIOS } from '../support/scenario-set';
 import { familiesFor } from '../support/scenario-metrics';
 import { startPrometheus, type RunningPrometheus } from '../support/prometheus';
+import { startReplica, stopAll } from '../support/replicas';
 
 const BASE_URL = process.env['PYMEM_TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
-const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
 const CHANNELS = ['C0DIGESTAA1', 'C0DIGESTBB2'];
 
 let prom: RunningPrometheus;
@@ -60,40 +58,7 @@ async function freshSchema(): Promise<{ schema: string; url: string }> {
   return { schema, url: `${BASE_URL}${BASE_URL.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}` };
 }
 
-function startReplica(id: string, databaseUrl: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [MAIN], {
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      SLACK_BOT_TOKEN: 'xoxb-replica-test',
-      SLACK_SIGNING_SECRET: 'replica-secret',
-      SLACK_API_URL: slack.apiUrl,
-      PROMETHEUS_URL: proxy.url,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: databaseUrl,
-      PYMEM_REPLICA_ID: id,
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  child.stderr?.on('data', () => undefined);
-  return child;
-}
 
-async function stopAll(children: ChildProcess[]): Promise<void> {
-  await Promise.all(
-    children.map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          if (c.exitCode !== null || c.signalCode !== null) return resolve();
-          c.once('exit', () => resolve());
-          c.kill('SIGTERM');
-          setTimeout(() => c.kill('SIGKILL'), 10_000).unref();
-        }),
-    ),
-  );
-}
 
 function digestMessages(channel: string) {
   return slack.messages(channel).filter((m) => m.thread_ts === undefined && m.visibleTo === undefined && /Memory digest/.test(m.text + JSON.stringify(m.blocks)));
@@ -130,7 +95,7 @@ describe('three replicas on one PostgreSQL database', () => {
     const store = await seed(url);
     proxy.delayMs = 0;
     const before = CHANNELS.map((c) => digestMessages(c).length);
-    const replicas = ['r1', 'r2', 'r3'].map((id) => startReplica(id, url, { PYMEM_DIGEST_CRON: '*/4 * * * * *', PYMEM_DIGEST_LEASE: '5s' }));
+    const replicas = ['r1', 'r2', 'r3'].map((id) => startReplica({ id, databaseUrl: url, slackApiUrl: slack.apiUrl, prometheusUrl: proxy.url, env: { PYMEM_DIGEST_CRON: '*/4 * * * * *', PYMEM_DIGEST_LEASE: '5s' } }));
     try {
       await new Promise((r) => setTimeout(r, 15_000));
     } finally {
@@ -155,7 +120,7 @@ describe('three replicas on one PostgreSQL database', () => {
     const store = await seed(url);
     proxy.delayMs = 2_500;
     const ids = ['k1', 'k2', 'k3'];
-    const replicas = new Map(ids.map((id) => [id, startReplica(id, url, { PYMEM_DIGEST_CRON: '*/15 * * * * *', PYMEM_DIGEST_LEASE: '2s' })]));
+    const replicas = new Map(ids.map((id) => [id, startReplica({ id, databaseUrl: url, slackApiUrl: slack.apiUrl, prometheusUrl: proxy.url, env: { PYMEM_DIGEST_CRON: '*/15 * * * * *', PYMEM_DIGEST_LEASE: '2s' } })]));
     let killed: string | null = null;
     let period: string | null = null;
     try {
