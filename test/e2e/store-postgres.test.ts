@@ -39,8 +39,8 @@ async function dropSchema(schema: string): Promise<void> {
   await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
 }
 
-describeStoreContract('PostgreSQL', async () => {
-  const schema = freshSchema();
+/** A store in a fresh schema, dropped afterwards; reopening connects to the same schema again. */
+async function postgresHarness(schema: string = freshSchema()) {
   const opened: Store[] = [await PostgresStore.connect(DATABASE_URL, { schema })];
   return {
     store: opened[0]!,
@@ -54,41 +54,18 @@ describeStoreContract('PostgreSQL', async () => {
       await dropSchema(schema);
     },
   };
-});
+}
 
-describeInstallationStoreContract('PostgreSQL', async () => {
-  const schema = freshSchema();
-  const opened: Store[] = [await PostgresStore.connect(DATABASE_URL, { schema })];
-  return {
-    store: opened[0]!,
-    reopen: async () => {
-      const store = await PostgresStore.connect(DATABASE_URL, { schema });
-      opened.push(store);
-      return store;
-    },
-    cleanup: async () => {
-      for (const store of opened) await store.close();
-      await dropSchema(schema);
-    },
-  };
-});
+describeStoreContract('PostgreSQL', () => postgresHarness());
+
+describeInstallationStoreContract('PostgreSQL', () => postgresHarness());
 
 describeVerifyStoreContract('PostgreSQL', async () => {
   const schema = freshSchema();
-  const opened: Store[] = [await PostgresStore.connect(DATABASE_URL, { schema })];
   return {
-    store: opened[0]!,
-    reopen: async () => {
-      const store = await PostgresStore.connect(DATABASE_URL, { schema });
-      opened.push(store);
-      return store;
-    },
-    exec: async (sql) => {
+    ...(await postgresHarness(schema)),
+    exec: async (sql: string) => {
       await admin.query(`SET search_path TO ${schema}; ${sql} RESET search_path;`);
-    },
-    cleanup: async () => {
-      for (const store of opened) await store.close();
-      await dropSchema(schema);
     },
   };
 });

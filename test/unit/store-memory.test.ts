@@ -10,7 +10,8 @@ import { describeStoreContract, makeNewIncident } from '../support/store-suite';
 import { describeVerifyStoreContract } from '../support/verify-store-suite';
 import { describeInstallationStoreContract } from '../support/installation-store-suite';
 
-describeStoreContract('in memory (test/support/fakes)', async () => {
+/** One shared database per case; reopening is a second store on it, as a restart would be. */
+async function memoryHarness() {
   const database = new MemoryDatabase();
   const opened = [new InMemoryStore(database)];
   return {
@@ -24,39 +25,13 @@ describeStoreContract('in memory (test/support/fakes)', async () => {
       for (const store of opened) await store.close();
     },
   };
-});
+}
 
-describeInstallationStoreContract('in memory (test/support/fakes)', async () => {
-  const database = new MemoryDatabase();
-  const opened = [new InMemoryStore(database)];
-  return {
-    store: opened[0]!,
-    reopen: async () => {
-      const store = new InMemoryStore(database);
-      opened.push(store);
-      return store;
-    },
-    cleanup: async () => {
-      for (const store of opened) await store.close();
-    },
-  };
-});
+describeStoreContract('in memory (test/support/fakes)', memoryHarness);
 
-describeVerifyStoreContract('in memory (test/support/fakes)', async () => {
-  const database = new MemoryDatabase();
-  const opened = [new InMemoryStore(database)];
-  return {
-    store: opened[0]!,
-    reopen: async () => {
-      const store = new InMemoryStore(database);
-      opened.push(store);
-      return store;
-    },
-    cleanup: async () => {
-      for (const store of opened) await store.close();
-    },
-  };
-});
+describeInstallationStoreContract('in memory (test/support/fakes)', memoryHarness);
+
+describeVerifyStoreContract('in memory (test/support/fakes)', memoryHarness);
 
 describe('InMemoryStore', () => {
   it('says to migrate when the schema is missing, as SQLite does', async () => {

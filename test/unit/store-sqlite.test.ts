@@ -20,8 +20,8 @@ function freshPath(): string {
   return join(root, `case-${counter}`, 'nested', 'pymem.db');
 }
 
-describeStoreContract('SQLite file', async () => {
-  const path = freshPath();
+/** A store on a fresh file; reopening opens the same file again, as a restart would. */
+function sqliteHarness(path: string = freshPath()) {
   const opened: Store[] = [SqliteStore.open(path)];
   return {
     store: opened[0]!,
@@ -34,41 +34,20 @@ describeStoreContract('SQLite file', async () => {
       for (const store of opened) await store.close();
     },
   };
-});
+}
 
-describeInstallationStoreContract('SQLite file', async () => {
-  const path = freshPath();
-  const opened: Store[] = [SqliteStore.open(path)];
-  return {
-    store: opened[0]!,
-    reopen: async () => {
-      const store = SqliteStore.open(path);
-      opened.push(store);
-      return store;
-    },
-    cleanup: async () => {
-      for (const store of opened) await store.close();
-    },
-  };
-});
+describeStoreContract('SQLite file', async () => sqliteHarness());
+
+describeInstallationStoreContract('SQLite file', async () => sqliteHarness());
 
 describeVerifyStoreContract('SQLite file', async () => {
   const path = freshPath();
-  const opened: Store[] = [SqliteStore.open(path)];
   return {
-    store: opened[0]!,
-    reopen: async () => {
-      const store = SqliteStore.open(path);
-      opened.push(store);
-      return store;
-    },
-    exec: async (sql) => {
+    ...sqliteHarness(path),
+    exec: async (sql: string) => {
       const db = new BetterSqlite3(path);
       db.exec(sql);
       db.close();
-    },
-    cleanup: async () => {
-      for (const store of opened) await store.close();
     },
   };
 });
