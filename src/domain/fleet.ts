@@ -23,6 +23,7 @@
 
 import { gridTimeMs, type Granularity, type Grid, type GridSeries, type Labels, type ServiceSeries } from './series';
 import { median } from './stats';
+import { rateRangeOf } from './rate-interval';
 
 export type ProcessRole = 'worker' | 'auxiliary';
 
@@ -122,8 +123,6 @@ const COPY_LABELS = new Set(['replica', 'prometheus_replica', '__replica__', 'pr
 
 /** Prometheus repeats a series' last sample this long when no staleness marker was written. */
 const LOOKBACK_MS = 5 * 60_000;
-/** The range the traffic and job queries take their rate over (the defaults use [5m]). */
-const RATE_WINDOW_MS = 5 * 60_000;
 /** A change in the live count has to last this long to count: deploys overlap pids, scrapes miss. */
 const SETTLE_MS = 15 * 60_000;
 /** Auxiliary processes are under this share of the typical worker's size (a Gunicorn master is tens of MiB). */
@@ -237,7 +236,8 @@ export function buildFleet(series: ServiceSeries, granularity: Granularity = 'pr
   const gaps = findGaps(workers, scraped, grid);
   const complete = new Uint8Array(n).fill(1);
   const ratesTrusted = new Uint8Array(n).fill(1);
-  const ratePad = Math.ceil(RATE_WINDOW_MS / grid.stepMs);
+  // A rate is off for one range after a gap ends: its range still reaches into the gap.
+  const ratePad = Math.ceil(rateRangeOf(series.source.queries) / grid.stepMs);
   for (const g of gaps) {
     complete.fill(0, g.from, g.to + 1);
     ratesTrusted.fill(0, g.from, Math.min(n, g.to + 1 + ratePad));

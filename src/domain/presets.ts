@@ -46,10 +46,13 @@ export interface SourcePreset {
   readonly needs: string;
 }
 
-/** The traffic, job and presence queries most services share: the app's own counters, by job. */
+/**
+ * The traffic, job and presence queries most services share: the app's own counters, by job.
+ * `$rate_interval` follows the scrape interval and the window (domain/rate-interval.ts).
+ */
 const APP_QUERIES = {
-  traffic: 'sum(rate(http_requests_total{job="$service"}[5m]))',
-  jobs: 'sum by (name) (rate(celery_task_started_total{job="$service"}[5m]))',
+  traffic: 'sum(rate(http_requests_total{job="$service"}[$rate_interval]))',
+  jobs: 'sum by (name) (rate(celery_task_started_total{job="$service"}[$rate_interval]))',
   presence: 'count({job="$service"})',
   up: 'up{job="$service"}',
 } as const;

@@ -4,9 +4,19 @@
  * The value never changes the shape of the query: inside a string literal it is
  * escaped for that literal (and for RE2 when the literal is the operand of =~ or !~);
  * outside a literal it becomes a quoted string literal of its own.
+ *
+ * Outside string literals `$rate_interval` (or Grafana's `$__rate_interval`, so a dashboard's
+ * query can be pasted as it is) becomes the range for rates: see domain/rate-interval.ts.
  */
+import { DEFAULT_RATE_RANGE_MS, promDuration } from './rate-interval';
 
 const PLACEHOLDER = /^\$(?:service\b|\{service\})/;
+const RATE_PLACEHOLDER = /^\$(?:(?:__)?rate_interval\b|\{(?:__)?rate_interval\})/;
+
+export interface TemplateValues {
+  /** The range `$rate_interval` stands for, as a PromQL duration; five minutes when not given. */
+  readonly rateInterval?: string;
+}
 
 export class TemplateError extends Error {
   override readonly name = 'TemplateError';
@@ -17,7 +27,13 @@ export function checkTemplate(template: string): void {
   renderTemplate(template, 'x');
 }
 
-export function renderTemplate(template: string, service: string): string {
+/** Whether the template asks for the rate range (so it is worth measuring the scrape interval). */
+export function usesRateInterval(template: string): boolean {
+  return renderTemplate(template, 'x', { rateInterval: '\u0000' }).includes('\u0000');
+}
+
+export function renderTemplate(template: string, service: string, values: TemplateValues = {}): string {
+  const rateInterval = values.rateInterval ?? promDuration(DEFAULT_RATE_RANGE_MS / 1000);
   let out = '';
   let i = 0;
   // The quote character of the string literal we are inside, or null.
@@ -35,6 +51,13 @@ export function renderTemplate(template: string, service: string): string {
           : escapeForLiteral(service, quote, regexLiteral);
       if (quote === null) code += '""';
       i += placeholder[0].length;
+      continue;
+    }
+    const rate = quote === null ? RATE_PLACEHOLDER.exec(template.slice(i)) : null;
+    if (rate) {
+      out += rateInterval;
+      code += 'd';
+      i += rate[0].length;
       continue;
     }
     if (quote === null) {

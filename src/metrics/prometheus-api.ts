@@ -13,7 +13,7 @@ import { printable } from '../domain/service-name';
 import { MetricsError, type MetricsErrorCode } from './errors';
 
 /** Which of our queries a request was for; named in every message. */
-export type QueryName = 'memory' | 'traffic' | 'jobs' | 'limit' | 'presence' | 'up' | 'restarts' | 'ping';
+export type QueryName = 'memory' | 'traffic' | 'jobs' | 'limit' | 'presence' | 'up' | 'restarts' | 'scrape-interval' | 'ping';
 
 export interface RequestContext {
   /** "Prometheus at http://host:9090", never with credentials. */

@@ -9,7 +9,8 @@ import { TENANT_HEADER } from '../config/backend-checks';
 import { DETECTION_ORDER, PRESETS } from '../domain/presets';
 import { DEFAULT_QUERIES, type PrometheusSettings, type ServiceSettings, type SourceQueries } from '../config/types';
 import type { DoctorProbe, PresetProbe, ProbeSelection, QueryCount } from '../domain/doctor';
-import { renderTemplate, TemplateError } from '../domain/promql-template';
+import { renderTemplate, TemplateError, type TemplateValues, usesRateInterval } from '../domain/promql-template';
+import { plainSelector, promDuration, rateIntervalSeconds, scrapeIntervalFromCounts } from '../domain/rate-interval';
 import { printable } from '../domain/service-name';
 import type { GridSeries, MemoryLimit, ServiceSeries } from '../domain/series';
 import { MetricsError } from './errors';
@@ -107,8 +108,20 @@ export class PrometheusSource implements MetricsSource {
     const plan = planRange(window, this.settings.minStepSeconds);
     // One controller for the whole request, so a fatal failure cancels the queries still in flight.
     const { controller, release } = followCaller(signal);
-    const run = async (query: QueryName, template: string): Promise<QueryAnswer> =>
-      this.range(query, this.render(query, template, service), plan, controller.signal, signal);
+    // The range `$rate_interval` stands for, per source: measured once, only for a source whose rates ask for it.
+    const rateValues = new Map<SourceQueries, Promise<TemplateValues>>();
+    const valuesFor = (source: SourceQueries): Promise<TemplateValues> => {
+      let values = rateValues.get(source);
+      if (values === undefined) {
+        values = this.rateValues(source, service, plan, controller.signal);
+        rateValues.set(source, values);
+      }
+      return values;
+    };
+    const run = async (query: QueryName, template: string, source?: SourceQueries): Promise<QueryAnswer> => {
+      const values = source === undefined ? {} : await valuesFor(source);
+      return this.range(query, this.render(query, template, service, values), plan, controller.signal, signal);
+    };
     try {
       const sources = this.inDetectionOrder(service, config.sources);
       // The first source's other queries go out with its memory query: it is the one that usually answers.
@@ -138,6 +151,7 @@ export class PrometheusSource implements MetricsSource {
         controller.abort();
         throw error;
       });
+      const values = await valuesFor(chosen);
 
       const warnings = [...memory.warnings];
       const trafficSeries = collect(traffic, warnings);
@@ -150,7 +164,7 @@ export class PrometheusSource implements MetricsSource {
         warnings.push(...(await this.checkPresence(service, chosen.queries.presence, plan, controller.signal, signal)));
       }
       // A companion that could not be built was never sent (its warning says why): there is no PromQL to show.
-      const rendered = (query: QueryName, template: string | null): string | null => (template === null ? null : this.renderedOrNull(query, template, service));
+      const rendered = (query: QueryName, template: string | null): string | null => (template === null ? null : this.renderedOrNull(query, template, service, values));
       return {
         service,
         grid: plan.grid,
@@ -258,13 +272,17 @@ export class PrometheusSource implements MetricsSource {
   }
 
   /** The optional queries of one source, in parallel; a failure that leaves the backend usable becomes a warning. */
-  private async companions(source: SourceQueries, config: ServiceSettings, run: (query: QueryName, template: string) => Promise<QueryAnswer>): Promise<Companions> {
+  private async companions(
+    source: SourceQueries,
+    config: ServiceSettings,
+    run: (query: QueryName, template: string, source?: SourceQueries) => Promise<QueryAnswer>,
+  ): Promise<Companions> {
     const { queries } = source;
     // A limit set in the config wins; the limit query is not even sent.
     const limitTemplate = config.limitBytes === null ? queries.limit : null;
     const [traffic, jobs, limit, up, restarts] = await Promise.all([
-      this.optional(queries.traffic, (t) => run('traffic', t)),
-      this.optional(queries.jobs, (t) => run('jobs', t)),
+      this.optional(queries.traffic, (t) => run('traffic', t, source)),
+      this.optional(queries.jobs, (t) => run('jobs', t, source)),
       this.optional(limitTemplate, (t) => run('limit', t)),
       this.optional(queries.up, (t) => run('up', t)),
       this.optional(queries.restarts, (t) => run('restarts', t)),
@@ -316,10 +334,46 @@ export class PrometheusSource implements MetricsSource {
     );
   }
 
-  /** Templates are checked when the config loads; a value that still cannot be placed is a bad query. */
-  private render(query: QueryName, template: string, service: string): string {
+  /**
+   * What `$rate_interval` stands for in this source's rates: measured from the scrape interval of
+   * its targets (see domain/rate-interval.ts). Sources whose rates have their own range skip it.
+   */
+  private async rateValues(source: SourceQueries, service: string, plan: RangePlan, signal: AbortSignal): Promise<TemplateValues> {
+    const { queries } = source;
+    const asks = [queries.traffic, queries.jobs].some((t) => t !== null && safelyUses(t));
+    if (!asks) return {};
+    const windowSeconds = plan.endSeconds - plan.startSeconds;
+    const scrapeSeconds = await this.scrapeInterval([queries.up, queries.memory], service, plan, signal);
+    return { rateInterval: promDuration(rateIntervalSeconds({ scrapeSeconds, stepSeconds: plan.stepSeconds, windowSeconds })) };
+  }
+
+  /**
+   * The scrape interval of the first template that is a plain selector (the targets' `up`, else the
+   * memory series): its raw samples counted over ranges spread through the window. null when no
+   * template is a plain selector or the backend cannot answer; the caller then assumes a slow scrape.
+   */
+  private async scrapeInterval(templates: readonly (string | null)[], service: string, plan: RangePlan, signal: AbortSignal): Promise<number | null> {
+    const selector = templates.map((t) => (t === null ? null : plainSelector(this.renderedOrNull('up', t, service) ?? ''))).find((s): s is string => s !== null) ?? null;
+    if (selector === null) return null;
+    const windowSeconds = plan.endSeconds - plan.startSeconds;
+    const rangeSeconds = Math.round(Math.min(3600, Math.max(300, windowSeconds / 5)));
+    const stepSeconds = Math.max(rangeSeconds, Math.ceil(windowSeconds / 10));
+    const promql = `max(count_over_time(${selector}[${promDuration(rangeSeconds)}]))`;
+    const params = { query: promql, start: String(plan.endSeconds - Math.floor(windowSeconds / stepSeconds) * stepSeconds), end: String(plan.endSeconds), step: String(stepSeconds) };
     try {
-      return renderTemplate(template, service);
+      const answer = await this.get('/api/v1/query_range', params, { backend: this.description, query: 'scrape-interval', promql }, signal);
+      const counts = expectMatrix(answer, { backend: this.description, query: 'scrape-interval', promql }).flatMap((s) => s.values.map(([, v]) => v));
+      return scrapeIntervalFromCounts(counts, rangeSeconds);
+    } catch {
+      // Not knowing the interval costs only precision: the rate range falls back to a safe length.
+      return null;
+    }
+  }
+
+  /** Templates are checked when the config loads; a value that still cannot be placed is a bad query. */
+  private render(query: QueryName, template: string, service: string, values: TemplateValues = {}): string {
+    try {
+      return renderTemplate(template, service, values);
     } catch (error) {
       if (!(error instanceof TemplateError)) throw error;
       throw new MetricsError(
@@ -331,9 +385,9 @@ export class PrometheusSource implements MetricsSource {
   }
 
   /** The PromQL, or null when the service name cannot go into the template (render says why, where that matters). */
-  private renderedOrNull(query: QueryName, template: string, service: string): string | null {
+  private renderedOrNull(query: QueryName, template: string, service: string, values: TemplateValues = {}): string | null {
     try {
-      return this.render(query, template, service);
+      return this.render(query, template, service, values);
     } catch {
       return null;
     }
@@ -478,4 +532,12 @@ function followCaller(signal: AbortSignal | undefined): { readonly controller: A
   if (signal?.aborted) onAbort();
   signal?.addEventListener('abort', onAbort, { once: true });
   return { controller, release: () => signal?.removeEventListener('abort', onAbort) };
+}
+
+function safelyUses(template: string): boolean {
+  try {
+    return usesRateInterval(template);
+  } catch {
+    return false;
+  }
 }

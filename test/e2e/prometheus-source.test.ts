@@ -244,6 +244,8 @@ describe('PrometheusSource against a real Prometheus', () => {
     const before = (await prometheus.queryLogEntries()).length;
     await source.fetchService({ service: 'svc-a', window: WINDOW });
     const entries = (await prometheus.queryLogEntries()).slice(before);
+    // The scrape interval is measured first: over 6 hours at 15 s it leaves the rates at [5m].
+    const probe = 'max(count_over_time(up{job="svc-a"}[1h]))';
     expect(entries.map((e) => e.query).sort()).toEqual(
       [
         'process_resident_memory_bytes{job="svc-a"}',
@@ -251,9 +253,11 @@ describe('PrometheusSource against a real Prometheus', () => {
         'sum by (name) (rate(celery_task_started_total{job="svc-a"}[5m]))',
         'sum(container_spec_memory_limit_bytes{container="svc-a"})',
         'up{job="svc-a"}',
+        probe,
       ].sort(),
     );
-    for (const entry of entries) {
+    expect(entries.find((e) => e.query === probe)!.params).toMatchObject({ start: '2026-03-02T00:00:00.000Z', end: '2026-03-02T06:00:00.000Z', step: 3600 });
+    for (const entry of entries.filter((e) => e.query !== probe)) {
       expect(entry.path).toBe('/api/v1/query_range');
       expect(entry.params).toMatchObject({
         start: '2026-03-02T00:00:00.000Z',
@@ -261,6 +265,31 @@ describe('PrometheusSource against a real Prometheus', () => {
         step: 15,
       });
     }
+  });
+
+  it('rates a short window over a short range, measured from the scrape interval', async () => {
+    const source = new PrometheusSource(settings(prometheus.url), services());
+    const endMs = (T0 + 6 * 3600) * 1000;
+    const sent = await queriesDuring(async () => {
+      const result = await source.fetchService({ service: 'svc-a', window: { endMs, durationMs: 10 * 60_000 } });
+      // Scraped every 15 s: four scrapes make the range, a minute instead of five.
+      expect(result.source.queries.traffic).toBe('sum(rate(http_requests_total{job="svc-a"}[1m]))');
+      expect(result.source.queries.jobs).toBe('sum by (name) (rate(celery_task_started_total{job="svc-a"}[1m]))');
+      expect(result.traffic!.values.every((v) => Number.isFinite(v))).toBe(true);
+    });
+    expect(sent).toContain('max(count_over_time(up{job="svc-a"}[5m]))');
+  });
+
+  it('sends no scrape-interval query when the rates carry their own range', async () => {
+    const source = new PrometheusSource(
+      settings(prometheus.url),
+      services({ traffic: 'sum(rate(http_requests_total{job="$service"}[2m]))', jobs: null }),
+    );
+    const sent = await queriesDuring(async () => {
+      await source.fetchService({ service: 'svc-a', window: { endMs: (T0 + 6 * 3600) * 1000, durationMs: 10 * 60_000 } });
+    });
+    expect(sent.some((q) => q.includes('count_over_time'))).toBe(false);
+    expect(sent).toContain('sum(rate(http_requests_total{job="svc-a"}[2m]))');
   });
 
   it('aligns an unaligned window end down to the step', async () => {
@@ -280,7 +309,8 @@ describe('PrometheusSource against a real Prometheus', () => {
       result = await source.fetchService({ service: 'svc-a', window: WINDOW });
     });
     expect(result?.limit).toEqual({ bytes: 5 * GIB, source: 'config' });
-    expect(sent).toHaveLength(4);
+    // memory, traffic, jobs, up and the scrape-interval probe.
+    expect(sent).toHaveLength(5);
     expect(sent.some((q) => q.includes('container_spec_memory_limit_bytes'))).toBe(false);
   });
 
@@ -548,14 +578,15 @@ describe('error mapping against misbehaving servers', () => {
       services({ presence: null }),
     );
     await source.fetchService({ service: 'svc', window: WINDOW });
-    expect(server.requests).toHaveLength(5);
+    expect(server.requests).toHaveLength(6);
     for (const req of server.requests) {
       expect(req.headers.authorization).toBe('Bearer tok-1');
       expect(req.headers['x-scope-orgid']).toBe('tenant-7');
       expect(req.headers.accept).toBe('application/json');
       expect(req.url.startsWith('/api/v1/query_range?')).toBe(true);
     }
-    const params = new URL(server.requests[0]!.url, 'http://x').searchParams;
+    const memoryRequest = server.requests.find((r) => decodeURIComponent(r.url).includes('process_resident_memory_bytes'))!;
+    const params = new URL(memoryRequest.url, 'http://x').searchParams;
     expect(params.get('start')).toBe(String(T0));
     expect(params.get('end')).toBe(String(T0 + 6 * 3600));
     expect(params.get('step')).toBe('15');
@@ -574,14 +605,16 @@ describe('error mapping against misbehaving servers', () => {
 
   it('runs memory, traffic, jobs, limit and up concurrently', async () => {
     // Holds every answer until all five queries have arrived: sequential requests would time out.
+    // Only the scrape-interval probe is answered at once: the rate queries wait for it.
     const waiting: (() => void)[] = [];
-    const server = await stub((_, res) => {
+    const server = await stub((req, res) => {
+      if (decodeURIComponent(req.url).includes('count_over_time')) return json(res, 200, emptyMatrix);
       waiting.push(() => json(res, 200, memoryMatrix));
       if (waiting.length === 5) for (const answer of waiting) answer();
     });
     const source = new PrometheusSource(settings(server.url, { timeoutMs: 2000 }), services());
     const result = await source.fetchService({ service: 'svc', window: WINDOW });
-    expect(server.requests).toHaveLength(5);
+    expect(server.requests).toHaveLength(6);
     expect(result.memory[0]!.values[1440]).toBe(MIB);
     expect(result.limit).toEqual({ bytes: MIB, source: 'metrics' });
   });

@@ -162,9 +162,9 @@ describe('renderTemplate: placeholders', () => {
   it('renders every default query with the value in each string', () => {
     for (const template of Object.values(DEFAULT_QUERIES)) {
       if (template === null) continue;
-      const out = renderTemplate(template, 'checkout-api');
-      expect(out).toBe(template.replace('$service', 'checkout-api'));
-      expect(out).not.toContain('$service');
+      const out = renderTemplate(template, 'checkout-api', { rateInterval: '90s' });
+      expect(out).toBe(template.replace('$service', 'checkout-api').replace('$rate_interval', '90s'));
+      expect(out).not.toContain('$');
     }
   });
 });

@@ -54,9 +54,10 @@ function smoothingCandidates(count: number, bucketMs: number): number[] {
 
 /**
  * A rate over [5m] reports a burst minutes after it happened (its middle 2.5 minutes late);
- * memory responds at once. Shifting the driver earlier lines the two up again.
+ * memory responds at once. Shifting the driver earlier lines the two up again: by up to 60% of
+ * the rate's range (0, 1, 2 and 3 minutes for [5m]).
  */
-const LEAD_MINUTES = [0, 1, 2, 3];
+const LEAD_SHARES_OF_RANGE = [0, 0.2, 0.4, 0.6];
 
 export function relateToDriver(
   memory: Float64Array,
@@ -65,12 +66,13 @@ export function relateToDriver(
   bucketMs: number,
   growth: FleetGrowth,
   workers: readonly Float64Array[],
+  rateRangeMs: number,
 ): DriverRelation {
-  const leads = [...new Set(LEAD_MINUTES.map((m) => Math.round((m * 60_000) / bucketMs)))].filter((l) => l < driver.length / 8);
+  const leads = [...new Set(LEAD_SHARES_OF_RANGE.map((share) => Math.round((share * rateRangeMs) / bucketMs)))].filter((l) => l < driver.length / 8);
   // A rate over [5m] is a five-minute average of the activity: a job that holds memory for a minute
   // shows as a narrow spike in memory and a wide bump in its rate. Averaging memory the same way
   // compares like with like; the plain memory is tried too, and the better explained one is kept.
-  const rateBuckets = Math.round(RATE_WINDOW_MS / bucketMs);
+  const rateBuckets = Math.round(rateRangeMs / bucketMs);
   const memories = rateBuckets >= 2 && rateBuckets < memory.length / 8 ? [memory, trailingMean(memory, rateBuckets)] : [memory];
   let chosen: { relation: DriverRelation; partialR2: number } | null = null;
   let averaged = false;
@@ -104,9 +106,6 @@ function followShare(driver: Float64Array, hours: Float64Array, workers: readonl
   }
   return total > 0 ? follows / total : 1;
 }
-
-/** The range the traffic and job queries take their rate over (the defaults use [5m]). */
-const RATE_WINDOW_MS = 5 * 60_000;
 
 function relateOne(
   memory: Float64Array,

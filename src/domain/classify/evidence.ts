@@ -3,6 +3,7 @@
  */
 
 import { MIB, gridEndMs, type Granularity, type ServiceSeries } from '../series';
+import { rateRangeOf } from '../rate-interval';
 import { buildFleet, type Fleet } from '../fleet';
 import { bucketMeans, makeBuckets, type Buckets } from './buckets';
 import { analyzeWorker, type WorkerAnalysis } from './workers';
@@ -74,14 +75,15 @@ export function gatherEvidence(series: ServiceSeries, granularity: Granularity =
   const totalMiB = bucketMeans(fleet.total, buckets, 1 / MIB);
   const typicalWorkerMiB = median(perWorkerMiB);
   // Rates summed over targets drop while a target is not scraped: those points are not traffic.
-  const trustworthy = (values: Float64Array): Float64Array => bucketMeans(masked(withoutRateWarmUp(values, series.grid.stepMs), fleet.ratesTrusted), buckets);
+  const rateRangeMs = rateRangeOf(series.source.queries);
+  const trustworthy = (values: Float64Array): Float64Array => bucketMeans(masked(withoutRateWarmUp(values, series.grid.stepMs, rateRangeMs), fleet.ratesTrusted), buckets);
 
   const rawTraffic = series.traffic ? trustworthy(series.traffic.values) : null;
   const traffic = rawTraffic && rawTraffic.some((v) => Number.isFinite(v)) ? rawTraffic : null;
   const trafficMissingShare = rawTraffic ? blindShare(rawTraffic, perWorkerMiB) : 0;
   const growth = fleetGrowth(fleet.workers, buckets);
   const workerMiB = fleet.workers.map((p) => bucketMeans(p.values, buckets, 1 / MIB));
-  const trafficFigures = traffic ? relateToDriver(perWorkerMiB, traffic, buckets.hours, buckets.bucketMs, growth, workerMiB) : null;
+  const trafficFigures = traffic ? relateToDriver(perWorkerMiB, traffic, buckets.hours, buckets.bucketMs, growth, workerMiB, rateRangeMs) : null;
   // A driver that never really moves cannot explain anything: report it, but do not score it.
   const trafficRelation = traffic && driverVaries(traffic) ? trafficFigures : null;
   const idle = traffic ? findIdleStretches(traffic, perWorkerMiB, buckets, growth) : [];
@@ -90,7 +92,7 @@ export function gatherEvidence(series: ServiceSeries, granularity: Granularity =
   for (const job of series.jobs) {
     const rate = trustworthy(job.values);
     if (!rate.some((v) => Number.isFinite(v)) || !driverVaries(rate)) continue;
-    jobs.push({ name: job.labels['name'] ?? job.labels['task'] ?? 'unnamed', relation: relateToDriver(perWorkerMiB, rate, buckets.hours, buckets.bucketMs, growth, workerMiB) });
+    jobs.push({ name: job.labels['name'] ?? job.labels['task'] ?? 'unnamed', relation: relateToDriver(perWorkerMiB, rate, buckets.hours, buckets.bucketMs, growth, workerMiB, rateRangeMs) });
   }
 
   // Take out what traffic and jobs visibly move before judging each worker's own trend.
@@ -138,20 +140,17 @@ export function gatherEvidence(series: ServiceSeries, granularity: Granularity =
   };
 }
 
-/** The range the traffic and job queries take their rate over (the defaults use [5m]). */
-const RATE_WINDOW_MS = 5 * 60_000;
-
 /**
  * A counter that first appears inside the window (a service or a job type that just started)
- * gives a rate over [5m] that climbs from zero while its range fills: those first five minutes are
- * not a rate yet, and would read as a ramp of traffic.
+ * gives a rate that climbs from zero while its range fills: that first range is not a rate yet,
+ * and would read as a ramp of traffic.
  */
-function withoutRateWarmUp(values: Float64Array, stepMs: number): Float64Array {
+function withoutRateWarmUp(values: Float64Array, stepMs: number, rateRangeMs: number): Float64Array {
   let first = 0;
   while (first < values.length && !(values[first] === values[first])) first++;
   if (first === 0 || first >= values.length) return values;
   const out = new Float64Array(values);
-  out.fill(NaN, first, Math.min(values.length, first + Math.ceil(RATE_WINDOW_MS / stepMs)));
+  out.fill(NaN, first, Math.min(values.length, first + Math.ceil(rateRangeMs / stepMs)));
   return out;
 }
 
