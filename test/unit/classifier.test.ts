@@ -159,4 +159,18 @@ describe('a worker leaving the pack', () => {
     const catchingUp: Divergence = { growthMiB: 21, endAboveMiB: 0.5, steadiness: 0.8, hours: 6 };
     expect(divergers([catchingUp, ...others], judged, 6)).toEqual([]);
   });
+
+  it('is found among four workers too, while four that grow together at their own paces have none', () => {
+    // Four workers, each stepping up with a job's runs; one also climbs 170 MiB between them.
+    const four = judged.slice(0, 4).map((w) => ({ ...w, startMiB: 200, growthMiB: w.index === 0 ? 170 : 50 }));
+    const packMates: Divergence[] = [0.6, -0.6, 0.2].map((g) => ({ growthMiB: g, endAboveMiB: g, steadiness: 0.1, hours: 6 }));
+    expect(divergers([{ growthMiB: 120, endAboveMiB: 118, steadiness: 0.95, hours: 6 }, ...packMates], four, 6)).toEqual([0]);
+    const paces: Divergence[] = [9, 3, -3, -9].map((g) => ({ growthMiB: g, endAboveMiB: g, steadiness: 0.9, hours: 6 }));
+    expect(divergers(paces, four, 6)).toEqual([]);
+  });
+
+  it('needs four workers: among three, which one left is not a pattern', () => {
+    const three = judged.slice(0, 3);
+    expect(divergers([{ growthMiB: 21, endAboveMiB: 20, steadiness: 0.8, hours: 6 }, ...others.slice(0, 2)], three, 6)).toEqual([]);
+  });
 });
