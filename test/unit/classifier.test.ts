@@ -2,6 +2,7 @@ import { simulatedSource } from '../../src/simulation/sample';
 import { describe, expect, it } from 'vitest';
 import { classify } from '../../src/domain/classify';
 import { divergers, type Divergence } from '../../src/domain/classify/divergence';
+import { levelEvidence, type DriverRelation } from '../../src/domain/classify/drivers';
 import { PATTERN_IDS, type Diagnosis, type PatternId } from '../../src/domain/diagnosis';
 import { simulate } from '../../src/simulation/model';
 import { toServiceSeries } from '../../src/simulation/sample';
@@ -172,5 +173,34 @@ describe('a worker leaving the pack', () => {
   it('needs four workers: among three, which one left is not a pattern', () => {
     const three = judged.slice(0, 3);
     expect(divergers([{ growthMiB: 21, endAboveMiB: 20, steadiness: 0.8, hours: 6 }, ...others.slice(0, 2)], three, 6)).toEqual([]);
+  });
+});
+
+describe('memory that follows a driver', () => {
+  const relation = (over: Partial<DriverRelation>): DriverRelation => ({
+    correlation: 0.5,
+    partialCorrelation: 0.95,
+    growthCorrelation: 0,
+    growthDependence: 0,
+    r2Time: 0.6,
+    r2Driver: 0.27,
+    r2DriverTime: 0.01,
+    followShare: 1,
+    swingMiB: 70,
+    smoothing: 1,
+    smoothed: new Float64Array(0),
+    coefficient: 0.08,
+    ...over,
+  });
+
+  it('counts under a leak: a daily cycle beside a week-long climb leaves the driver a small plain r²', () => {
+    // 0.95 partial correlation with 40% of the variance left after the trend: 36% explained by traffic.
+    expect(levelEvidence(relation({}), 230)).toBeGreaterThan(0.8);
+  });
+
+  it('does not count when the driver adds little beside the trend, or moves memory by too little', () => {
+    expect(levelEvidence(relation({ partialCorrelation: 0.35 }), 230)).toBe(0);
+    expect(levelEvidence(relation({ partialCorrelation: 0.6, r2Time: 0.9, r2Driver: 0.05 }), 230)).toBe(0);
+    expect(levelEvidence(relation({ swingMiB: 5 }), 230)).toBe(0);
   });
 });

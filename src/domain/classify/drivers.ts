@@ -165,9 +165,12 @@ export function driverMaterialMiB(typicalWorkerMiB: number): number {
  * (plain r²), and a swing big enough to matter.
  */
 export function levelEvidence(rel: DriverRelation, typicalWorkerMiB: number): number {
+  // The share of memory's variance the driver explains: on its own, or beside the time trend
+  // (a leak under a daily cycle leaves the driver a small plain r² however closely memory follows it).
+  const beyondTime = Math.max(0, rel.partialCorrelation) ** 2 * (1 - rel.r2Time);
   return (
     ramp(rel.partialCorrelation, 0.4, 0.75) *
-    ramp(rel.r2Driver, 0.15, 0.4) *
+    ramp(Math.max(rel.r2Driver, beyondTime), 0.15, 0.4) *
     ramp(rel.swingMiB / driverMaterialMiB(typicalWorkerMiB), 0.7, 1.5) *
     // A driver that only drifts one way through the window is the clock by another name: its
     // share and the trend's cannot be told apart, so it gets no credit for either.
