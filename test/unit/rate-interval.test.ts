@@ -10,6 +10,10 @@ import {
   scrapeIntervalFromCounts,
 } from '../../src/domain/rate-interval';
 import { renderTemplate, usesRateInterval } from '../../src/domain/promql-template';
+import { gatherEvidence } from '../../src/domain/classify/evidence';
+import { MIB } from '../../src/domain/series';
+import { simulatedSource } from '../../src/simulation/sample';
+import { makeGrid, makeSeries, makeServiceSeries } from '../support/diagnosis-factory';
 
 describe('rateIntervalSeconds', () => {
   it('keeps five minutes for windows of an hour and more at ordinary scrape intervals', () => {
@@ -110,5 +114,22 @@ describe('$rate_interval in templates', () => {
     expect(usesRateInterval('rate(x[$rate_interval])')).toBe(true);
     expect(usesRateInterval('rate(x[5m])')).toBe(false);
     expect(usesRateInterval('rate(x{a="$rate_interval"}[5m])')).toBe(false);
+  });
+});
+
+describe('the classifier reads the rate range from the query sent', () => {
+  // Ten minutes at 15 s; the request counter first appears at the window's start, so its rate
+  // is a warm-up for one range: five minutes of [5m], one of [1m].
+  const grid = makeGrid('2026-11-02T12:00:00Z', 15, 41);
+  const memory = [1, 2, 3, 4].map((pid) => makeSeries(grid, { pid: String(pid), instance: 'web-1' }, () => 100 * MIB));
+  const traffic = makeSeries(grid, {}, (i) => (i === 0 ? NaN : 10 + (i % 8)));
+  const withTraffic = (query: string) =>
+    makeServiceSeries({ grid, memory, traffic, source: { ...simulatedSource('checkout-api'), queries: { ...simulatedSource('checkout-api').queries, traffic: query } } });
+
+  it('counts the warm-up of the rate that was sent', () => {
+    const fiveMinutes = gatherEvidence(withTraffic('sum(rate(http_requests_total{job="checkout-api"}[5m]))'));
+    const oneMinute = gatherEvidence(withTraffic('sum(rate(http_requests_total{job="checkout-api"}[1m]))'));
+    expect(fiveMinutes.trafficMissingShare).toBeGreaterThan(0.45);
+    expect(oneMinute.trafficMissingShare).toBeLessThan(0.15);
   });
 });
