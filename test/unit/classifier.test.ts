@@ -2,7 +2,7 @@ import { simulatedSource } from '../../src/simulation/sample';
 import { describe, expect, it } from 'vitest';
 import { classify } from '../../src/domain/classify';
 import { divergers, type Divergence } from '../../src/domain/classify/divergence';
-import { levelEvidence, type DriverRelation } from '../../src/domain/classify/drivers';
+import { followShare, levelEvidence, type DriverRelation } from '../../src/domain/classify/drivers';
 import { PATTERN_IDS, type Diagnosis, type PatternId } from '../../src/domain/diagnosis';
 import { simulate } from '../../src/simulation/model';
 import { toServiceSeries } from '../../src/simulation/sample';
@@ -202,5 +202,26 @@ describe('memory that follows a driver', () => {
     expect(levelEvidence(relation({ partialCorrelation: 0.35 }), 230)).toBe(0);
     expect(levelEvidence(relation({ partialCorrelation: 0.6, r2Time: 0.9, r2Driver: 0.05 }), 230)).toBe(0);
     expect(levelEvidence(relation({ swingMiB: 5 }), 230)).toBe(0);
+  });
+});
+
+describe('which workers follow a driver', () => {
+  // 240 buckets over three days; traffic steps up for a day in the middle. Six processes, each
+  // recycled after half a day: only the one alive across the step saw traffic move.
+  const hours = Float64Array.from({ length: 240 }, (_, b) => (b * 72) / 240);
+  const traffic = Float64Array.from({ length: 240 }, (_, b) => (b >= 80 && b < 160 ? 250 : 30));
+  const life = (from: number, to: number): Float64Array =>
+    Float64Array.from({ length: 240 }, (_, b) => (b >= from && b < to ? 270 + 0.45 * traffic[b]! + ((b * 7) % 5) : NaN));
+
+  it('asks only the lives that saw the driver move', () => {
+    const workers = [life(0, 40), life(40, 75), life(70, 110), life(160, 200), life(200, 240), life(110, 160)];
+    expect(followShare(traffic, hours, workers)).toBe(1);
+  });
+
+  it('still says so when a life that saw it move does not follow', () => {
+    const flatAcross = Float64Array.from({ length: 240 }, (_, b) => (b >= 60 && b < 100 ? 270 + ((b * 7) % 5) : NaN));
+    const follower = life(120, 180);
+    // 60 following buckets of the 100 that saw traffic move; the first life is not asked.
+    expect(followShare(traffic, hours, [life(0, 40), flatAcross, follower])).toBeCloseTo(0.6, 9);
   });
 });

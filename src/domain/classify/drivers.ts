@@ -91,9 +91,20 @@ export function relateToDriver(
   return { ...relation, swingMiB, ...bestGrowthRelation(growth, driver, leads), followShare: followShare(relation.smoothed, hours, perWorker) };
 }
 
-/** Share of worker-buckets whose memory follows the driver (partial correlation, time held out, 0.3 or more). */
-function followShare(driver: Float64Array, hours: Float64Array, workers: readonly Float64Array[]): number {
-  const measured = workers.map((w) => ({ w, n: w.reduce((k, v) => k + (Number.isFinite(v) ? 1 : 0), 0) })).filter((x) => x.n >= 8);
+/**
+ * Share of worker-buckets whose memory follows the driver (partial correlation, time held out, 0.3
+ * or more). Only lives that saw the driver move are asked: a process recycled while traffic held
+ * steady cannot show that it follows traffic, nor that it does not.
+ */
+export function followShare(driver: Float64Array, hours: Float64Array, workers: readonly Float64Array[]): number {
+  const range = quantile(driver, 0.98) - quantile(driver, 0.02);
+  const sawItMove = (w: Float64Array): boolean => {
+    const seen = driver.filter((_, b) => Number.isFinite(w[b]!));
+    return quantile(seen, 0.98) - quantile(seen, 0.02) >= 0.3 * range;
+  };
+  const measured = workers
+    .map((w) => ({ w, n: w.reduce((k, v) => k + (Number.isFinite(v) ? 1 : 0), 0) }))
+    .filter((x) => x.n >= 8 && sawItMove(x.w));
   if (measured.length < 2) return 1;
   let follows = 0;
   let total = 0;
