@@ -153,7 +153,7 @@ export interface Coverage {
   readonly missingShare: number;
   /**
    * Share of the window, where memory was read, without a usable traffic rate (a counter that
-   * appeared inside the window has no rate for its first five minutes; a target that was not
+   * appeared inside the window has no rate for its first rate range (`$rate_interval`); a target that was not
    * scraped leaves none): a relation with traffic there cannot be seen. 0 without a traffic series.
    */
   readonly trafficMissingShare: number;
