@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PRESETS } from '../../src/domain/presets';
 import { DEFAULT_QUERIES } from '../../src/config/types';
 import { renderTemplate } from '../../src/domain/promql-template';
+import { parsePromDuration, plainSelector } from '../../src/domain/rate-interval';
 import { ACTION_IDS, checklistActionId, INCIDENT_ACTION_IDS, WINDOW_CHOICES } from '../../src/slack/blocks';
 import { DIGEST_ACTIONS } from '../../src/slack/digest-blocks';
 import { blockActionPayload, newTriggerId, signRequest, slashCommandBody, type ActionClick } from '../../src/slack-standin/signed-requests';
@@ -578,9 +579,20 @@ function serviceUnder(candidate: (typeof DEFAULT_SHAPES)[number], literals: read
  * service (the kubelets' up) must match exactly.
  */
 function checkQuery(query: string): { problem: null; service: string | null } | { problem: string } {
+  // The scrape-interval probe wraps a shipped selector (up, or the memory query) and nothing else.
+  const probe = /^max\(count_over_time\(([\s\S]+)\[([0-9a-z]+)\]\)\)$/.exec(query);
+  if (probe) {
+    if (parsePromDuration(probe[2]!) === null) return { problem: `scrape-interval probe with the range ${JSON.stringify(probe[2])}` };
+    if (plainSelector(probe[1]!) === null) return { problem: 'scrape-interval probe over more than one selector' };
+    return checkQuery(probe[1]!);
+  }
+  // The rate range ($rate_interval) is pymem's to choose; the rest of the shape is not.
+  const range = /\[((?:\d+(?:ms|[smhdwy]))+)\]/.exec(query)?.[1] ?? null;
+  const canonical = range === null ? query : query.split(`[${range}]`).join('[5m]');
+  const values = { rateInterval: range ?? '5m' };
   let tokens;
   try {
-    tokens = tokenizePromQL(query);
+    tokens = tokenizePromQL(canonical);
   } catch (error) {
     return { problem: String(error) };
   }
@@ -594,15 +606,15 @@ function checkQuery(query: string): { problem: null; service: string | null } | 
       continue;
     }
     // Inside a regex matcher the name arrives regex-escaped ("a\\.b"): the render check decides which reading holds.
-    const service = found.service === null ? null : [found.service, found.service.replace(/\\(.)/g, '$1')].find((name) => renderTemplate(candidate.template, name) === query) ?? found.service;
+    const service = found.service === null ? null : [found.service, found.service.replace(/\\(.)/g, '$1')].find((name) => renderTemplate(candidate.template, name, values) === query) ?? found.service;
     if (service === null) {
-      if (candidate.template === query) return { problem: null, service: null };
+      if (renderTemplate(candidate.template, 'unused', values) === query) return { problem: null, service: null };
       lastProblem = 'differs from the shipped template';
       continue;
     }
     if (!SERVICE_NAME_RE.test(service) || service.length > SERVICE_NAME_MAX) return { problem: `${JSON.stringify(service)} is not a valid service name` };
     if (!sentNames.has(service)) return { problem: `${JSON.stringify(service)} is no name any request carried` };
-    if (renderTemplate(candidate.template, service) !== query) {
+    if (renderTemplate(candidate.template, service, values) !== query) {
       lastProblem = `differs from the template rendered with ${JSON.stringify(service)}`;
       continue;
     }
@@ -794,12 +806,18 @@ describe(`the running bot under fuzzed requests (seed ${SETTINGS.seed})`, () => 
       'namedprocess_namegroup_memory_bytes{memtype="virtual", groupname=~"ow-a-[0-9]+"}',
       'namedprocess_namegroup_memory_bytes{memtype="resident", groupname=~"ow-a-.*"}',
       'up{job=~"kubelet|.+"}',
+      'max(count_over_time(up{job=~".+"}[5m]))',
+      'max(count_over_time(sum(up{job="ow-a"})[5m]))',
+      'max(count_over_time(up{job="ow-a"}[5q]))',
+      'sum(rate(http_requests_total{job="ow-a"}[1m] offset 1h))',
     ]) {
       expect(checkQuery(bad).problem, bad).not.toBeNull();
     }
     expect(checkQuery('count({job="ow-a"})').problem).toBeNull();
     expect(checkQuery('namedprocess_namegroup_memory_bytes{memtype="resident", groupname=~"ow-a-[0-9]+"}').problem).toBeNull();
     expect(checkQuery('up{job=~"kubelet|cadvisor"}').problem).toBeNull();
+    expect(checkQuery('max(count_over_time(up{job="ow-a"}[12m]))').problem).toBeNull();
+    expect(checkQuery('sum(rate(http_requests_total{job="ow-a"}[1m30s]))').problem).toBeNull();
   }, 60_000);
 
   it('still serves a normal report afterwards, and the fuzzed report matches its stored checklist', async () => {
