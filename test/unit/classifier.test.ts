@@ -129,6 +129,24 @@ describe('edge cases', () => {
     expect(PATTERN_IDS).toContain(d.pattern);
   });
 
+  it('weighs a worker that grew just past the bar as weak evidence, rising smoothly with the growth', () => {
+    // Eight workers of 240 MiB over 6 h, with a little noise; one climbs steadily by `by` MiB.
+    const noisy = (pid: string, by: number): GridSeries => ({
+      labels: { pid, instance: 'web-1' },
+      values: Float64Array.from({ length: grid.length }, (_, i) => (240 + (by * i) / (grid.length - 1) + (((i * 37 + Number(pid) * 11) % 7) - 3) * 0.3) * 1024 * 1024),
+    });
+    const withGrower = (by: number) => classify(service([noisy('1', by), ...['2', '3', '4', '5', '6', '7', '8'].map((pid) => noisy(pid, 0))]));
+    // 10 MiB is under the bar, 11 just over it: not a jump from "stable, 0.98" to "one worker, 0.99".
+    const justOver = withGrower(11);
+    expect(justOver.scores['one-worker-growing']).toBeLessThan(0.5);
+    expect(justOver.confidence).toBeLessThan(0.8);
+    const scores = [11, 13, 16, 20].map((by) => withGrower(by).scores['one-worker-growing']);
+    expect([...scores].sort((a, b) => a - b)).toEqual(scores);
+    const clear = withGrower(25);
+    expect(clear.pattern).toBe('one-worker-growing');
+    expect(clear.confidence).toBeGreaterThanOrEqual(0.9);
+  });
+
   it('is deterministic', () => {
     const sc = SCENARIOS.find((s) => s.id === 'mixed-one-and-traffic-24h')!;
     expect(JSON.stringify(run(sc))).toBe(JSON.stringify(run(sc)));

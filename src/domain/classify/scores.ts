@@ -49,7 +49,8 @@ function scoreOneWorkerByDivergence(e: Evidence): OneWorkerScore {
   if (ids.length === 0) return { score: 0, workers: [] };
   const share = ids.length / judgedWorkers.length;
   const steady = mean(ids.map((i) => e.divergence[i]!.steadiness));
-  return { score: (1 - ramp(share, 0.34, 0.5)) * (0.55 + 0.45 * steady), workers: ids };
+  const moved = ids.map((i) => ({ growthMiB: e.divergence[i]!.growthMiB, startMiB: e.workers[i]!.startMiB }));
+  return { score: (1 - ramp(share, 0.34, 0.5)) * (0.55 + 0.45 * steady) * clearance(moved), workers: ids };
 }
 
 function scoreOneWorkerByTrend(e: Evidence): number {
@@ -68,8 +69,16 @@ function scoreOneWorkerByTrend(e: Evidence): number {
   const peersQuiet = peers.filter((w) => w.trend !== 'erratic').length / peers.length;
   const steady = mean(growers.map((w) => w.steadiness));
   return (
-    (1 - ramp(share, 0.5, 0.75)) * ramp(separation, 2, 5) * (0.55 + 0.45 * steady) * (0.7 + 0.3 * peersQuiet)
+    (1 - ramp(share, 0.5, 0.75)) * ramp(separation, 2, 5) * (0.55 + 0.45 * steady) * (0.7 + 0.3 * peersQuiet) * clearance(growers)
   );
+}
+
+/**
+ * 0.4..1: how far past the bar for material growth the growers went. Growth just past it is weak
+ * evidence (a young worker's last few MiB of warm-up); twice the bar counts in full.
+ */
+function clearance(growers: readonly { readonly growthMiB: number; readonly startMiB: number; readonly noiseMiB?: number }[]): number {
+  return 0.4 + 0.6 * mean(growers.map((w) => ramp(w.growthMiB / materialGrowthMiB(w.startMiB, w.noiseMiB ?? 0), 1, 2)));
 }
 
 export function scoreAllWorkers(e: Evidence): number {
