@@ -188,6 +188,16 @@ describe('a worker leaving the pack', () => {
     expect(divergers(paces, four, 6)).toEqual([]);
   });
 
+  it('is measured against the typical move: in a fleet recycled faster than the window every life climbs a little against the median', () => {
+    // Sixteen young workers each ended 5-9 MiB above the pack's median (their warm-up); one 11 MiB.
+    const judged16 = Array.from({ length: 16 }, (_, index) => ({ index, startMiB: 240, growthMiB: 8, measuredHours: 0.4 }));
+    const moves = [11, 5, 6, 7, 8, 9, 6, 7, 8, 5, 9, 7, 6, 8, 7, 6];
+    const divs: Divergence[] = moves.map((g) => ({ growthMiB: g, endAboveMiB: g, steadiness: 0.9, hours: 0.4 }));
+    expect(divergers(divs, judged16, 0.5)).toEqual([]);
+    // One that moved 25 MiB has left the pack by any measure.
+    expect(divergers([{ growthMiB: 25, endAboveMiB: 25, steadiness: 0.9, hours: 0.4 }, ...divs.slice(1)], judged16.map((w) => (w.index === 0 ? { ...w, growthMiB: 25 } : w)), 0.5)).toEqual([0]);
+  });
+
   it('needs four workers: among three, which one left is not a pattern', () => {
     const three = judged.slice(0, 3);
     expect(divergers([{ growthMiB: 21, endAboveMiB: 20, steadiness: 0.8, hours: 6 }, ...others.slice(0, 2)], three, 6)).toEqual([]);

@@ -98,6 +98,10 @@ export function divergers(
   // A spread of the workers' moves needs a few more workers than a median does.
   if (moves.length < MIN_SPREAD) return [];
   const spread = robustSd(moves);
+  // What a worker's move is measured against: the typical move. In a fleet recycled faster than the
+  // window, every life climbs a little against the pack's median (each warms up while the median
+  // does not); leaving the pack means moving further than that.
+  const typical = Math.max(0, median(moves));
   return judged
     .filter((w) => {
       const d = divs[w.index];
@@ -107,7 +111,7 @@ export function divergers(
       // good part of the window, and end up above the pack: a young worker that climbs from below
       // to where the others are is catching up, not leaving.
       return (
-        d.growthMiB >= Math.max(material, 4 * spread) &&
+        d.growthMiB - typical >= Math.max(material, 4 * spread) &&
         d.endAboveMiB >= 0.5 * d.growthMiB &&
         d.steadiness >= 0.5 &&
         w.growthMiB >= 0.5 * material &&
