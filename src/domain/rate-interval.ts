@@ -13,6 +13,8 @@
  * template with its own fixed range is understood too.
  */
 
+import { median } from './stats';
+
 /** The range the default queries used before it followed the window; still the longest "short" range. */
 export const DEFAULT_RATE_RANGE_MS = 5 * 60_000;
 
@@ -74,33 +76,35 @@ export function parsePromDuration(text: string): number | null {
 }
 
 /**
- * The range of the first range selector in a query (`[5m]` in `rate(x[5m])`), in milliseconds;
- * null when the query has none. Subqueries (`[30m:1m]`) and text inside string literals are skipped.
+ * The positions of a query's code characters, in order: not inside a string literal, not inside a
+ * comment. A literal's escapes (`\"` in a double-quoted one) never end it; raw strings (backticks)
+ * have none. A comment runs to the end of its line, and its quotes open nothing.
  */
-export function rateRangeMs(promql: string): number | null {
+function* codePositions(promql: string, from = 0): Generator<number> {
   let quote: string | null = null;
-  for (let i = 0; i < promql.length; i++) {
+  for (let i = from; i < promql.length; i++) {
     const ch = promql[i]!;
     if (quote !== null) {
       if (ch === '\\' && quote !== '`') i++;
       else if (ch === quote) quote = null;
-      continue;
-    }
-    if (ch === '"' || ch === "'" || ch === '`') {
-      quote = ch;
-      continue;
-    }
-    if (ch === '#') {
+    } else if (ch === '"' || ch === "'" || ch === '`') quote = ch;
+    else if (ch === '#') {
       const end = promql.indexOf('\n', i);
-      if (end < 0) return null;
-      i = end;
-      continue;
-    }
-    if (ch !== '[') continue;
+      i = end < 0 ? promql.length : end - 1;
+    } else yield i;
+  }
+}
+
+/**
+ * The range of the first range selector in a query (`[5m]` in `rate(x[5m])`), in milliseconds;
+ * null when the query has none. Subqueries (`[30m:1m]`) and text inside string literals are skipped.
+ */
+export function rateRangeMs(promql: string): number | null {
+  for (const i of codePositions(promql)) {
+    if (promql[i] !== '[') continue;
     const close = promql.indexOf(']', i);
     if (close < 0) return null;
     const inside = promql.slice(i + 1, close);
-    i = close;
     if (inside.includes(':')) continue;
     const ms = parsePromDuration(inside);
     if (ms !== null) return ms;
@@ -132,17 +136,10 @@ export function plainSelector(promql: string): string | null {
   while (i < text.length && /\s/.test(text[i]!)) i++;
   if (i === text.length) return name === '' || isKeyword(name) ? null : text;
   if (text[i] !== '{') return null;
-  let quote: string | null = null;
-  for (i++; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quote !== null) {
-      if (ch === '\\' && quote !== '`') i++;
-      else if (ch === quote) quote = null;
-      continue;
-    }
-    if (ch === '"' || ch === "'" || ch === '`') quote = ch;
-    else if (ch === '{' || ch === '[' || ch === '(') return null;
-    else if (ch === '}') return text.slice(i + 1).trim() === '' ? text : null;
+  for (const at of codePositions(text, i + 1)) {
+    const ch = text[at]!;
+    if (ch === '{' || ch === '[' || ch === '(') return null;
+    if (ch === '}') return text.slice(at + 1).trim() === '' ? text : null;
   }
   return null;
 }
@@ -157,9 +154,7 @@ function isKeyword(name: string): boolean {
  * so the start of a series (few samples in its first range) or one slow stretch does not decide it.
  */
 export function scrapeIntervalFromCounts(counts: readonly number[], rangeSeconds: number): number | null {
-  const estimates = counts.filter((c) => Number.isFinite(c) && c >= 2).map((c) => rangeSeconds / c).sort((a, b) => a - b);
+  const estimates = counts.filter((c) => Number.isFinite(c) && c >= 2).map((c) => rangeSeconds / c);
   if (estimates.length === 0) return null;
-  const mid = Math.floor(estimates.length / 2);
-  const median = estimates.length % 2 === 1 ? estimates[mid]! : (estimates[mid - 1]! + estimates[mid]!) / 2;
-  return Math.max(1, Math.round(median));
+  return Math.max(1, Math.round(median(estimates)));
 }

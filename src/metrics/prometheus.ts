@@ -359,10 +359,11 @@ export class PrometheusSource implements MetricsSource {
     const rangeSeconds = Math.round(Math.min(3600, Math.max(300, windowSeconds / 5)));
     const stepSeconds = Math.max(rangeSeconds, Math.ceil(windowSeconds / 10));
     const promql = `max(count_over_time(${selector}[${promDuration(rangeSeconds)}]))`;
+    const context: RequestContext = { backend: this.description, query: 'scrape-interval', promql };
     const params = { query: promql, start: String(plan.endSeconds - Math.floor(windowSeconds / stepSeconds) * stepSeconds), end: String(plan.endSeconds), step: String(stepSeconds) };
     try {
-      const answer = await this.get('/api/v1/query_range', params, { backend: this.description, query: 'scrape-interval', promql }, signal);
-      const counts = expectMatrix(answer, { backend: this.description, query: 'scrape-interval', promql }).flatMap((s) => s.values.map(([, v]) => v));
+      const answer = await this.get('/api/v1/query_range', params, context, signal);
+      const counts = expectMatrix(answer, context).flatMap((s) => s.values.map(([, v]) => v));
       return scrapeIntervalFromCounts(counts, rangeSeconds);
     } catch {
       // Not knowing the interval costs only precision: the rate range falls back to a safe length.

@@ -68,6 +68,8 @@ describe('rateRangeMs: the range a query rates over', () => {
     expect(rateRangeMs('max_over_time(x[30m:1m])')).toBeNull();
     expect(rateRangeMs('sum(rate(x{path="[9m]"}[3m]))')).toBe(180_000);
     expect(rateRangeMs('# rate over [7m]\nsum(rate(x[4m]))')).toBe(240_000);
+    // A quote in a comment opens no string.
+    expect(rateRangeMs("# don't use [7m]\nsum(rate(x[4m]))")).toBe(240_000);
     expect(rateRangeMs('sum(http_requests_per_second{job="a"})')).toBeNull();
   });
 
