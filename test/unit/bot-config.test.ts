@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { defaultAnalysisThreads, loadBotConfig } from '../../src/config/bot';
-import { ConfigError } from '../../src/config/load';
+import { botConfigIssues } from '../support/bot-config-issues';
 
 const BASE = { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 'secret', PROMETHEUS_URL: 'http://prometheus:9090' };
 
-function issues(env: Record<string, string>): readonly string[] {
-  try {
-    loadBotConfig({ ...BASE, ...env }, { cores: 2 });
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues;
-    throw error;
-  }
-  return [];
-}
+const issues = (env: Record<string, string>): readonly string[] => botConfigIssues({ ...BASE, ...env });
 
 describe('loadBotConfig: load and failure settings', () => {
   it('sizes the analysis pool from the cores, and the rest from documented defaults', () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Installation } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
 import { loadBotConfig, secretsOf } from '../../src/config/bot';
-import { ConfigError } from '../../src/config/load';
+import { botConfigIssues } from '../support/bot-config-issues';
 import { StoreInstallationStore } from '../../src/installations/bolt-store';
 import { InstallationGateway } from '../../src/installations/gateway';
 import { currentInstallation, withInstallation } from '../../src/installations/scope';
@@ -17,15 +17,7 @@ import { InMemoryStore } from '../support/fakes/in-memory-store';
 const OAUTH = { SLACK_CLIENT_ID: '1111.2222', SLACK_CLIENT_SECRET: 'client-secret', SLACK_STATE_SECRET: 'a-state-secret-of-32-characters!', SLACK_SIGNING_SECRET: 'signing' };
 const BASE = { PROMETHEUS_URL: 'http://prometheus:9090' };
 
-function issues(env: Record<string, string>): readonly string[] {
-  try {
-    loadBotConfig({ ...BASE, ...env }, { cores: 2 });
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues;
-    throw error;
-  }
-  return [];
-}
+const issues = (env: Record<string, string>): readonly string[] => botConfigIssues({ ...BASE, ...env });
 
 describe('OAuth mode settings', () => {
   it('turns on with all three variables and the signing secret, without a bot token', () => {
